@@ -1,0 +1,148 @@
+/* The configuration: a YAML file of services, parsed once at start-up
+ * into plain structs that the rest of the program only reads.
+ *
+ * Every string in here is owned by the struct ht_config and freed by
+ * config_free(). Secret values (passwords, header values, anything that
+ * came from ${VAR}) are also registered with secret_add() during parsing. */
+#ifndef HEALTHTOP_CONFIG_H
+#define HEALTHTOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "healthtop/util.h"
+
+enum probe_kind {
+    PROBE_HTTP,
+    PROBE_TCP,
+    PROBE_REDIS,
+    PROBE_EXEC,
+    PROBE_CELERY,
+    PROBE_DOCKER,
+    PROBE_KIND_COUNT
+};
+
+/* "http", "tcp", ... as written in the config. */
+const char *probe_kind_name(enum probe_kind k);
+
+struct kv {
+    char *key;
+    char *value;
+};
+
+/* A Redis endpoint parsed from redis://[user[:password]@]host[:port][/db]. */
+struct redis_target {
+    char *url;      /* as written after ${VAR} expansion; may hold a secret */
+    char *host;
+    int port;       /* default 6379 */
+    int db;         /* default 0 */
+    char *user;     /* NULL unless given */
+    char *password; /* NULL unless given (URL or `password:` key) */
+};
+
+struct http_config {
+    char **urls; /* one per replica */
+    size_t nurls;
+    int *status; /* accepted codes; none = any 2xx */
+    size_t nstatus;
+    char *body;         /* substring the body must contain, or NULL */
+    struct kv *json;    /* dotted path -> expected scalar, as text */
+    size_t njson;
+    struct kv *headers; /* values are secrets */
+    size_t nheaders;
+    int64_t max_latency_ms; /* 0 = none; slower but correct -> degraded */
+    size_t max_body;        /* default 64 KiB */
+    bool insecure;          /* skip TLS verification */
+    bool follow_redirects;
+    bool fresh_connect;     /* new connection for every probe */
+};
+
+struct tcp_config {
+    char **addrs; /* "host:port", one per replica */
+    size_t naddrs;
+};
+
+struct redis_config {
+    struct redis_target *targets; /* one per replica */
+    size_t ntargets;
+};
+
+struct exec_config {
+    char **argv; /* NULL-terminated */
+    size_t argc;
+};
+
+struct celery_config {
+    struct redis_target broker;
+    char *workers; /* glob on the worker name before '@', or NULL = any */
+};
+
+struct docker_config {
+    char *service; /* com.docker.compose.service label, or NULL */
+    char *project; /* com.docker.compose.project label, or NULL */
+    char *socket;  /* default /var/run/docker.sock, or DOCKER_HOST */
+};
+
+struct svc_config {
+    char *name;  /* the key under services: */
+    char *label; /* display name; defaults to name */
+    char *group; /* section; defaults to "Services" */
+    enum probe_kind kind;
+    union {
+        struct http_config http;
+        struct tcp_config tcp;
+        struct redis_config redis;
+        struct exec_config exec;
+        struct celery_config celery;
+        struct docker_config docker;
+    } u;
+    int64_t interval_ms;
+    int64_t timeout_ms;
+    int64_t start_period_ms;
+    int retries;
+    int replicas;    /* expected; defaults to the number of targets */
+    char **depends_on;
+    size_t ndeps;
+    size_t *dep_idx; /* indexes into ht_config.svcs, same order */
+    unsigned line;   /* where the service is defined, for messages */
+};
+
+struct ht_config {
+    char *path;  /* the file it came from */
+    char *title; /* default "healthtop" */
+    struct svc_config *svcs; /* in file order */
+    size_t nsvcs;
+    int64_t history_ms; /* how much history to keep; default 1h */
+    int max_inflight;   /* probes in flight at once; default 512 */
+};
+
+/* Defaults, also used when a key is absent. */
+#define CONFIG_DEFAULT_INTERVAL_MS 2000
+#define CONFIG_DEFAULT_TIMEOUT_MS  1000
+#define CONFIG_DEFAULT_RETRIES     3
+#define CONFIG_DEFAULT_HISTORY_MS  (3600 * 1000)
+#define CONFIG_DEFAULT_MAX_INFLIGHT 512
+#define CONFIG_DEFAULT_MAX_BODY    (64 * 1024)
+
+/* Reads and checks path. On error returns -1 and writes to err one line
+ * per problem, each "file:line:column: message" (with a "did you mean"
+ * hint where one fits). */
+int config_load(const char *path, struct ht_config *cfg, char *err, size_t errlen) HT_WUR;
+/* The same on text already in memory; name is used in messages. */
+int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
+                 size_t errlen) HT_WUR;
+void config_free(struct ht_config *cfg);
+
+/* Number of targets (replicas probed) a service has: URLs, addresses... */
+size_t config_targets(const struct svc_config *s);
+/* A one-line description of what is probed, secrets redacted:
+ * "GET http://127.0.0.1:8000/health", "tcp 127.0.0.1:5000", "exec pg_isready -h 127.0.0.1". */
+void config_describe(const struct svc_config *s, char *buf, size_t n);
+/* Index of the service called name, or -1. */
+long config_find(const struct ht_config *cfg, const char *name);
+/* Parses a redis:// URL into t (strings owned by t); returns 0 or -1 with
+ * *why set. Also used for celery brokers. */
+int redis_target_parse(const char *url, struct redis_target *t, const char **why) HT_WUR;
+void redis_target_free(struct redis_target *t);
+
+#endif

@@ -1,0 +1,62 @@
+/* The health state machine, one per service, with Docker's healthcheck
+ * semantics:
+ *
+ *   unknown    until the first result;
+ *   starting   inside start_period (failures there do not count), and
+ *              after that until the first success or `retries`
+ *              consecutive failures;
+ *   healthy    the last probe passed;
+ *   degraded   the last probe passed but was slower than max_latency, or
+ *              0 < replicas up < replicas expected;
+ *   unhealthy  `retries` consecutive failures (a healthy service stays
+ *              healthy through fewer);
+ *   skipped    replicas: 0 and nothing answers (scaled to zero).
+ */
+#ifndef HEALTHTOP_HEALTH_H
+#define HEALTHTOP_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "healthtop/config.h"
+#include "healthtop/probe.h"
+
+enum health_state {
+    HEALTH_UNKNOWN,
+    HEALTH_STARTING,
+    HEALTH_HEALTHY,
+    HEALTH_DEGRADED,
+    HEALTH_UNHEALTHY,
+    HEALTH_SKIPPED,
+    HEALTH_STATE_COUNT
+};
+
+/* What one result says on its own, before retries: healthy, degraded,
+ * unhealthy or skipped. */
+enum health_state health_verdict(const struct svc_config *svc, const struct probe_result *r);
+
+struct health {
+    enum health_state state;
+    int failures;          /* consecutive failed results */
+    int up, expected;      /* replicas from the last result */
+    int64_t started_ms;    /* when monitoring began: start_period base */
+    int64_t since_ms;      /* when the current state began */
+    int64_t first_seen_ms; /* first result of any kind; -1 before */
+    int64_t first_healthy_ms; /* first healthy or degraded; -1 before */
+    uint64_t results;      /* results applied */
+};
+
+void health_init(struct health *h, int64_t now_ms);
+/* Applies one result at now_ms. Returns true when the state changed. */
+bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
+                  int64_t now_ms);
+
+/* "healthy", "unhealthy", ... */
+const char *health_state_name(enum health_state s);
+/* Upper case, for reports: "HEALTHY", "NOT RUNNING" for skipped. */
+const char *health_state_shout(enum health_state s);
+/* Ordering for "severity" sorts and the overall status: unhealthy first. */
+int health_severity(enum health_state s);
+/* True for healthy, degraded and skipped: states that are up or meant to be down. */
+bool health_is_up(enum health_state s);
+
+#endif

@@ -1,0 +1,96 @@
+/* The probe interface: one file per kind under src/probes/, each behind
+ * this small vtable, all running on the one libuv loop.
+ *
+ * Life of a probe: the scheduler fills a struct probe and calls
+ * probe_start(). The kind either returns -1 at once with p->result filled
+ * (and never calls back), or returns 0 and later calls probe_done(p)
+ * exactly once, from a loop callback, never from inside start. Every kind
+ * enforces svc->timeout_ms itself. probe_cancel() aborts a probe in
+ * flight; probe_done() is still called once, possibly from inside cancel. */
+#ifndef HEALTHTOP_PROBE_H
+#define HEALTHTOP_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+#include "healthtop/config.h"
+
+#define PROBE_MSG_MAX    160
+#define PROBE_DETAIL_MAX 512
+
+struct probe_result {
+    bool ok;            /* every check passed on at least the expected replicas */
+    bool slow;          /* correct, but slower than max_latency */
+    int up;             /* targets (replicas) that answered correctly */
+    int found;          /* targets probed or replicas found (celery, docker) */
+    int listening;      /* celery: workers PUBLISH reached; -1 otherwise */
+    int64_t latency_us; /* total time of the slowest target; -1 if none */
+    int64_t connect_us; /* connect time, -1 when not measured */
+    /* Short and human: "HTTP 200", "PONG", "connection refused",
+     * "timeout after 1.0s", "body lacks 'healthy'". Secrets scrubbed. */
+    char message[PROBE_MSG_MAX];
+    /* More for the detail pane: HTTP status line and first bytes of the
+     * body, celery worker names, docker container states. */
+    char detail[PROBE_DETAIL_MAX];
+};
+
+struct probe;
+typedef void (*probe_cb)(struct probe *p);
+
+/* State shared by all probes of one loop: the curl multi handle, the
+ * celery and docker round coordinators. Each kind owns its pointer. */
+struct probe_env {
+    uv_loop_t *loop;
+    struct http_env *http;
+    struct celery_env *celery;
+    struct docker_env *docker;
+};
+
+struct probe {
+    struct probe_env *env;
+    const struct svc_config *svc;
+    probe_cb cb;        /* the caller's completion */
+    void *data;         /* the caller's */
+    void *priv;         /* the kind's state while in flight */
+    int64_t started_us; /* ht_now_us() at start */
+    bool inflight;
+    struct probe_result result;
+};
+
+struct probe_ops {
+    enum probe_kind kind;
+    /* Optional per-loop set-up and tear-down of the kind's probe_env part.
+     * env_close may leave handles closing: the loop must run until it
+     * has no more handles. */
+    int (*env_init)(struct probe_env *env);
+    void (*env_close)(struct probe_env *env);
+    int (*start)(struct probe *p);
+    void (*cancel)(struct probe *p);
+};
+
+extern const struct probe_ops probe_http_ops;
+extern const struct probe_ops probe_tcp_ops;
+extern const struct probe_ops probe_redis_ops;
+extern const struct probe_ops probe_exec_ops;
+extern const struct probe_ops probe_celery_ops;
+extern const struct probe_ops probe_docker_ops;
+
+int probe_env_init(struct probe_env *env, uv_loop_t *loop) HT_WUR;
+void probe_env_close(struct probe_env *env);
+
+/* Resets p->result, then starts the probe of svc. Returns 0 and calls cb
+ * later exactly once; or returns -1 with p->result filled (no callback). */
+int probe_start(struct probe *p, struct probe_env *env, const struct svc_config *svc,
+                probe_cb cb) HT_WUR;
+void probe_cancel(struct probe *p);
+
+/* For the kinds: finish p (scrubs secrets from the texts, calls cb). */
+void probe_done(struct probe *p);
+/* For the kinds: set the message (printf-style, truncated). */
+void probe_msg(struct probe *p, const char *fmt, ...) HT_PRINTF(2, 3);
+/* "timeout after 1.0s" for this probe's timeout. */
+void probe_msg_timeout(struct probe *p);
+/* Microseconds since p started. */
+int64_t probe_elapsed_us(const struct probe *p);
+
+#endif

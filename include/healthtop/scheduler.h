@@ -1,0 +1,88 @@
+/* The scheduler: owns the runtime state of every service, starts each
+ * probe `interval` (plus a small jitter) after the previous one ended,
+ * keeps at most max_inflight probes in flight, feeds every result through
+ * the health state machine into the history, and tells observers.
+ *
+ * Data flows one way: config -> scheduler -> probe -> health -> history
+ * -> observers (views, reports, the recorder). Observers never start
+ * probes themselves; they ask the scheduler (sched_probe_now, pause). */
+#ifndef HEALTHTOP_SCHEDULER_H
+#define HEALTHTOP_SCHEDULER_H
+
+#include <stdbool.h>
+#include <uv.h>
+#include "healthtop/config.h"
+#include "healthtop/health.h"
+#include "healthtop/history.h"
+#include "healthtop/probe.h"
+
+struct scheduler;
+
+struct service {
+    const struct svc_config *cfg;
+    size_t idx;
+    struct scheduler *sched;
+    struct health health;
+    struct history history;
+    struct probe probe;        /* the probe in flight, if any */
+    struct probe_result last;  /* the last finished result */
+    bool has_result;
+    uv_timer_t timer;          /* next probe */
+    bool queued;               /* waiting for an in-flight slot */
+    struct service *next_queued;
+    uint64_t probes;           /* probes finished */
+};
+
+/* Called after every result; changed says the state changed, from old. */
+typedef void (*sched_observer_cb)(struct scheduler *s, struct service *svc, bool changed,
+                                  enum health_state old, void *ud);
+
+#define SCHED_MAX_OBSERVERS 4
+
+struct scheduler {
+    uv_loop_t *loop;
+    const struct ht_config *cfg;
+    struct service *svcs;
+    size_t nsvcs;
+    struct probe_env env;
+    int inflight;
+    int max_inflight;
+    struct service *queue_head, *queue_tail;
+    bool paused;
+    bool once;      /* probe each service once, no rescheduling, no retries */
+    bool closing;
+    int64_t t0_ms;  /* monotonic start: T+0 */
+    int64_t t0_wall_ms;
+    size_t done_once; /* services with a result (once mode) */
+    struct {
+        sched_observer_cb cb;
+        void *ud;
+    } observers[SCHED_MAX_OBSERVERS];
+    int nobservers;
+    int open_handles; /* timers still closing */
+    void (*close_cb)(struct scheduler *s);
+};
+
+int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg) HT_WUR;
+void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
+/* Starts probing. In once mode every service is probed at the same time
+ * exactly once, and one failed result is final (no retries). */
+void sched_start(struct scheduler *s, bool once);
+/* Probes svc now (or as soon as a slot frees), unless one is in flight. */
+void sched_probe_now(struct scheduler *s, struct service *svc);
+void sched_probe_all(struct scheduler *s);
+/* Paused: no new probes start; those in flight finish. */
+void sched_pause(struct scheduler *s, bool paused);
+/* Cancels what is in flight, stops the timers and closes the probe
+ * environment; cb runs when all the scheduler's handles are closed. */
+void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s));
+/* Frees memory once closed. */
+void sched_free(struct scheduler *s);
+
+/* Counts per state, for headers and summaries; counts has HEALTH_STATE_COUNT. */
+void sched_counts(const struct scheduler *s, int *counts);
+/* The overall state: unhealthy if any is, else degraded, else starting/unknown,
+ * else healthy. */
+enum health_state sched_overall(const struct scheduler *s);
+
+#endif

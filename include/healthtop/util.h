@@ -1,0 +1,52 @@
+/* Small helpers shared by every module: time, durations, strings. */
+#ifndef HEALTHTOP_UTIL_H
+#define HEALTHTOP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define HT_WUR       __attribute__((warn_unused_result))
+#define HT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define HT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Milliseconds on the monotonic clock (uv_hrtime), for scheduling and
+ * offsets. Wall-clock time is only ever used for display. */
+int64_t ht_now_ms(void);
+/* Microseconds on the same clock. */
+int64_t ht_now_us(void);
+/* Wall clock in milliseconds since the epoch. */
+int64_t ht_wall_ms(void);
+
+/* Parses "250ms", "2s", "1.5s", "1m", "1h", "90" (seconds) into
+ * milliseconds. Returns 0, or -1 with *why set to a static explanation. */
+int duration_parse(const char *s, int64_t *out_ms, const char **why) HT_WUR;
+/* Formats a duration for people: "250ms", "1.0s", "12.3s", "4m05s",
+ * "2h13m", "3d04h". Always NUL-terminates. */
+void duration_format(int64_t ms, char *buf, size_t n);
+/* Formats a latency in microseconds: "840µs" or "840us" (ascii), "12ms",
+ * "1.20s". */
+void latency_format(int64_t us, bool ascii, char *buf, size_t n);
+
+/* Allocation that cannot fail: on out-of-memory the process prints a
+ * message and exits, after restoring the terminal (see ht_fatal). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Copies at most n-1 bytes and always NUL-terminates; returns strlen(src). */
+size_t ht_strlcpy(char *dst, const char *src, size_t n);
+/* snprintf that never fails loudly: truncates, always terminates. */
+void ht_snprintf(char *dst, size_t n, const char *fmt, ...) HT_PRINTF(3, 4);
+
+/* Hooks run by ht_fatal before it exits, so the terminal is restored
+ * whatever fails. At most a few are registered. */
+void ht_atfatal(void (*fn)(void));
+void ht_fatal(const char *fmt, ...) HT_PRINTF(1, 2) __attribute__((noreturn));
+
+/* True when the locale's codeset is UTF-8 (call after setlocale). */
+bool ht_locale_utf8(void);
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Install what healthtop needs from Debian 12's packages, and nothing else.
+#
+#   scripts/deps.sh          build dependencies (enough for `healthtop --demo`)
+#   scripts/deps.sh --test   also what the test suite talks to (redis-server,
+#                            Celery, tmux, clang for the fuzz build)
+#
+# Idempotent: packages already installed are not touched, and when nothing
+# is missing no root rights are needed.
+set -eu
+
+BUILD_PKGS="gcc make cmake pkg-config libuv1-dev libcurl4-openssl-dev
+libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev"
+TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
+clang libclang-rt-14-dev"
+
+pkgs=$BUILD_PKGS
+case "${1:-}" in
+--test) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
+"") ;;
+*) echo "usage: scripts/deps.sh [--test]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "healthtop: installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+		echo "healthtop: not root, using sudo for apt-get"
+	else
+		echo "healthtop: these Debian packages are missing:$missing" >&2
+		echo "healthtop: run this script as root (or install sudo)." >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,92 @@
+/* The probe interface: dispatch to the kinds and the helpers they share. */
+#include "healthtop/probe.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "healthtop/secret.h"
+
+static const struct probe_ops *const kinds[PROBE_KIND_COUNT] = {
+    [PROBE_HTTP] = &probe_http_ops,     [PROBE_TCP] = &probe_tcp_ops,
+    [PROBE_REDIS] = &probe_redis_ops,   [PROBE_EXEC] = &probe_exec_ops,
+    [PROBE_CELERY] = &probe_celery_ops, [PROBE_DOCKER] = &probe_docker_ops,
+};
+
+int probe_env_init(struct probe_env *env, uv_loop_t *loop)
+{
+    memset(env, 0, sizeof(*env));
+    env->loop = loop;
+    for (int k = 0; k < PROBE_KIND_COUNT; k++)
+        if (kinds[k]->env_init && kinds[k]->env_init(env) != 0) {
+            probe_env_close(env);
+            return -1;
+        }
+    return 0;
+}
+
+void probe_env_close(struct probe_env *env)
+{
+    for (int k = 0; k < PROBE_KIND_COUNT; k++)
+        if (kinds[k]->env_close)
+            kinds[k]->env_close(env);
+}
+
+int probe_start(struct probe *p, struct probe_env *env, const struct svc_config *svc, probe_cb cb)
+{
+    memset(&p->result, 0, sizeof(p->result));
+    p->result.latency_us = -1;
+    p->result.connect_us = -1;
+    p->result.listening = -1;
+    p->env = env;
+    p->svc = svc;
+    p->cb = cb;
+    p->priv = NULL;
+    p->started_us = ht_now_us();
+    p->inflight = true;
+    if (kinds[svc->kind]->start(p) != 0) {
+        p->inflight = false;
+        p->result.ok = false;
+        if (p->result.message[0] == '\0')
+            probe_msg(p, "probe could not start");
+        secret_scrub(p->result.message, sizeof(p->result.message));
+        secret_scrub(p->result.detail, sizeof(p->result.detail));
+        return -1;
+    }
+    return 0;
+}
+
+void probe_cancel(struct probe *p)
+{
+    if (p->inflight)
+        kinds[p->svc->kind]->cancel(p);
+}
+
+void probe_done(struct probe *p)
+{
+    p->inflight = false;
+    p->priv = NULL;
+    secret_scrub(p->result.message, sizeof(p->result.message));
+    secret_scrub(p->result.detail, sizeof(p->result.detail));
+    p->cb(p);
+}
+
+void probe_msg(struct probe *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(p->result.message, sizeof(p->result.message), fmt, ap) < 0)
+        p->result.message[0] = '\0';
+    va_end(ap);
+}
+
+void probe_msg_timeout(struct probe *p)
+{
+    char d[32];
+    duration_format(p->svc->timeout_ms, d, sizeof(d));
+    probe_msg(p, "timeout after %s", d);
+}
+
+int64_t probe_elapsed_us(const struct probe *p)
+{
+    return ht_now_us() - p->started_us;
+}

@@ -1,0 +1,56 @@
+/* A fixed-capacity ring of fixed-size items. */
+#include "healthtop/ring.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "healthtop/util.h"
+
+void ring_init(struct ring *r, uint32_t item_size, uint32_t cap)
+{
+    r->items = xcalloc(cap, item_size);
+    r->size = item_size;
+    r->cap = cap;
+    r->head = 0;
+    r->len = 0;
+}
+
+void ring_free(struct ring *r)
+{
+    free(r->items);
+    memset(r, 0, sizeof(*r));
+}
+
+void *ring_push(struct ring *r)
+{
+    void *slot;
+
+    if (r->cap == 0)
+        return NULL;
+    slot = r->items + (size_t)r->head * r->size;
+    memset(slot, 0, r->size);
+    r->head = (r->head + 1) % r->cap;
+    if (r->len < r->cap)
+        r->len++;
+    return slot;
+}
+
+void *ring_at(const struct ring *r, uint32_t i)
+{
+    uint32_t start;
+
+    if (i >= r->len)
+        return NULL;
+    start = (r->head + r->cap - r->len) % r->cap;
+    return r->items + (size_t)((start + i) % r->cap) * r->size;
+}
+
+void *ring_last(const struct ring *r)
+{
+    return r->len ? ring_at(r, r->len - 1) : NULL;
+}
+
+void ring_clear(struct ring *r)
+{
+    r->head = 0;
+    r->len = 0;
+}

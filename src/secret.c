@@ -1,0 +1,65 @@
+/* Secrets: a process-wide list of strings never to print. */
+#include "healthtop/secret.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "healthtop/util.h"
+
+static char **secrets;
+static size_t nsecrets;
+
+void secret_add(const char *s)
+{
+    if (s == NULL || strlen(s) < 3)
+        return;
+    for (size_t i = 0; i < nsecrets; i++)
+        if (strcmp(secrets[i], s) == 0)
+            return;
+    secrets = xrealloc(secrets, (nsecrets + 1) * sizeof(*secrets));
+    secrets[nsecrets++] = xstrdup(s);
+}
+
+void secret_scrub(char *s, size_t cap)
+{
+    size_t mlen = strlen(SECRET_MASK);
+
+    for (size_t i = 0; i < nsecrets; i++) {
+        size_t slen = strlen(secrets[i]);
+        char *at = s;
+        while ((at = strstr(at, secrets[i])) != NULL) {
+            size_t tail = strlen(at + slen);
+            size_t pos = (size_t)(at - s);
+            /* The mask is never longer than a secret (secrets are >= 3
+             * bytes), so the string only shrinks and cap is respected. */
+            memmove(at + mlen, at + slen, tail + 1);
+            memcpy(at, SECRET_MASK, mlen);
+            at = s + pos + mlen;
+        }
+    }
+    (void)cap;
+}
+
+void secret_redact_url(const char *url, char *out, size_t n)
+{
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme ? scheme + 3 : url;
+    const char *at = strchr(host, '@');
+    const char *slash = strchr(host, '/');
+
+    if (at == NULL || (slash != NULL && slash < at)) {
+        ht_strlcpy(out, url, n);
+        secret_scrub(out, n);
+        return;
+    }
+    ht_snprintf(out, n, "%.*s%s@%s", (int)(host - url), url, SECRET_MASK, at + 1);
+    secret_scrub(out, n);
+}
+
+void secret_clear(void)
+{
+    for (size_t i = 0; i < nsecrets; i++)
+        free(secrets[i]);
+    free(secrets);
+    secrets = NULL;
+    nsecrets = 0;
+}

@@ -1,0 +1,193 @@
+/* Small helpers shared by every module: time, durations, strings. */
+#include "healthtop/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <uv.h>
+
+int64_t ht_now_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
+int64_t ht_now_us(void)
+{
+    return (int64_t)(uv_hrtime() / 1000u);
+}
+
+int64_t ht_wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Durations are a decimal number and a unit. A bare number means seconds,
+ * as in Docker's healthcheck options. Anything else is refused with a
+ * reason, so that "2 s" or "2sec" never silently becomes something else. */
+int duration_parse(const char *s, int64_t *out_ms, const char **why)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+    const char *p = s;
+    char *end;
+    double v;
+
+    *why = NULL;
+    if (s == NULL || *s == '\0') {
+        *why = "empty duration";
+        return -1;
+    }
+    if (!isdigit((unsigned char)*p) && *p != '.') {
+        *why = "a duration is a number and a unit: 250ms, 2s, 1m, 1h";
+        return -1;
+    }
+    errno = 0;
+    v = strtod(p, &end);
+    if (errno != 0 || end == p || !isfinite(v) || v < 0) {
+        *why = "a duration is a number and a unit: 250ms, 2s, 1m, 1h";
+        return -1;
+    }
+    for (size_t i = 0; i < HT_ARRAY_LEN(units); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            double ms = v * units[i].ms;
+            if (ms > 365.0 * 24 * 3600 * 1000) {
+                *why = "duration longer than a year";
+                return -1;
+            }
+            *out_ms = (int64_t)llround(ms);
+            return 0;
+        }
+    }
+    *why = "unknown unit: use ms, s, m or h";
+    return -1;
+}
+
+void duration_format(int64_t ms, char *buf, size_t n)
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        ht_snprintf(buf, n, "%dms", (int)ms);
+    else if (ms < 60000)
+        ht_snprintf(buf, n, "%.1fs", (double)ms / 1000.0);
+    else if (ms < 3600000)
+        ht_snprintf(buf, n, "%dm%02ds", (int)(ms / 60000), (int)(ms / 1000 % 60));
+    else if (ms < 86400000)
+        ht_snprintf(buf, n, "%dh%02dm", (int)(ms / 3600000), (int)(ms / 60000 % 60));
+    else
+        ht_snprintf(buf, n, "%dd%02dh", (int)(ms / 86400000), (int)(ms / 3600000 % 24));
+}
+
+void latency_format(int64_t us, bool ascii, char *buf, size_t n)
+{
+    if (us < 0)
+        ht_strlcpy(buf, "-", n);
+    else if (us < 1000)
+        ht_snprintf(buf, n, "%d%s", (int)us, ascii ? "us" : "\xc2\xb5s");
+    else if (us < 10000)
+        ht_snprintf(buf, n, "%.1fms", (double)us / 1000.0);
+    else if (us < 1000000)
+        ht_snprintf(buf, n, "%dms", (int)(us / 1000));
+    else
+        ht_snprintf(buf, n, "%.2fs", (double)us / 1e6);
+}
+
+static void (*fatal_hooks[4])(void);
+static int nfatal_hooks;
+
+void ht_atfatal(void (*fn)(void))
+{
+    if (nfatal_hooks < (int)HT_ARRAY_LEN(fatal_hooks))
+        fatal_hooks[nfatal_hooks++] = fn;
+}
+
+void ht_fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    while (nfatal_hooks > 0)
+        fatal_hooks[--nfatal_hooks]();
+    fputs("healthtop: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        ht_fatal("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        ht_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        ht_fatal("out of memory (%zu bytes)", n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = xmalloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+size_t ht_strlcpy(char *dst, const char *src, size_t n)
+{
+    size_t len = strlen(src);
+    if (n > 0) {
+        size_t c = len < n - 1 ? len : n - 1;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return len;
+}
+
+void ht_snprintf(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    if (n == 0)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(dst, n, fmt, ap) < 0)
+        dst[0] = '\0';
+    va_end(ap);
+}
+
+bool ht_locale_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
