@@ -50,6 +50,11 @@ void health_init(struct health *h, int64_t now_ms);
 bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
                   int64_t now_ms);
 
+/* Sets the state directly (once mode, where one failed result is final).
+ * Returns true when the state changed. */
+bool health_set(struct health *h, enum health_state s, const struct probe_result *r,
+                int64_t now_ms);
+
 /* "healthy", "unhealthy", ... */
 const char *health_state_name(enum health_state s);
 /* Upper case, for reports: "HEALTHY", "NOT RUNNING" for skipped. */
