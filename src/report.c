@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "healthtop/deps.h"
 #include "healthtop/util.h"
 
 void report_style_detect(struct report_style *st, FILE *out, bool force_ascii)
@@ -82,11 +83,13 @@ static void rule(FILE *out)
 static void print_service(FILE *out, const struct service *svc, const struct report_style *st)
 {
     enum health_state s = svc->health.state;
-    char detail[PROBE_MSG_MAX + 96];
+    char detail[PROBE_MSG_MAX + 96], blocked[128], sep[160] = "";
 
     report_detail(svc, detail, sizeof(detail));
-    fprintf(out, "%s%s%s %s - %s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
-            report_reset(st), svc->cfg->label, report_color(st, s), health_state_shout(s),
+    if (deps_blocked_text(svc->sched, svc->idx, blocked, sizeof(blocked)) > 0)
+        ht_snprintf(sep, sizeof(sep), ": %s", blocked);
+    fprintf(out, "%s%s%s %s - %s%s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
+            report_reset(st), svc->cfg->label, report_color(st, s), health_state_shout(s), sep,
             report_reset(st), detail);
 }
 
@@ -112,7 +115,7 @@ void report_text(FILE *out, const struct scheduler *s, const struct report_style
 {
     int c[HEALTH_STATE_COUNT];
     enum health_state overall = sched_overall(s);
-    char stamp[32];
+    char stamp[32], roots[256];
     time_t now = time(NULL);
     struct tm tm;
 
@@ -136,6 +139,8 @@ void report_text(FILE *out, const struct scheduler *s, const struct report_style
     if (c[HEALTH_STARTING] + c[HEALTH_UNKNOWN])
         fprintf(out, "Starting: %d\n", c[HEALTH_STARTING] + c[HEALTH_UNKNOWN]);
     fprintf(out, "Skipped (scaled to 0): %d\n", c[HEALTH_SKIPPED]);
+    if (deps_summary(s, roots, sizeof(roots)) > 0)
+        fprintf(out, "%s\n", roots);
     fprintf(out, "\n%s%s SYSTEM STATUS: %s%s\n", report_color(st, overall),
             report_mark(overall, st->ascii),
             overall == HEALTH_SKIPPED ? "HEALTHY" : health_state_shout(overall), report_reset(st));
