@@ -264,5 +264,5 @@ int main(void)
         cmocka_unit_test(test_batch_and_cancel),
     };
     signal(SIGPIPE, SIG_IGN);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, probe_run_warmup, NULL);
 }

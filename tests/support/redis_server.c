@@ -1,5 +1,6 @@
 /* Starting and stopping a real redis-server for tests: see redis_server.h. */
 #include "redis_server.h"
+#include "ports.c"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,23 +45,6 @@ static void redis_server_track(pid_t pid, pid_t gone)
             redis_server_pids[i] = pid;
             return;
         }
-}
-
-int test_free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
 }
 
 /* Ready when it answers anything at all (NOAUTH counts). */
