@@ -10,6 +10,7 @@
 #include "healthtop/config.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
+#include "healthtop/stack.h"
 #include "healthtop/util.h"
 
 static const char usage_text[] =
@@ -17,6 +18,7 @@ static const char usage_text[] =
     "       healthtop --once [-c FILE] [--json]            probe once, report\n"
     "       healthtop --wait [--timeout 180s] [-c FILE] [--json]\n"
     "                                                      wait until all healthy\n"
+    "       healthtop --demo [--demo-speed N] [--once|--wait] a simulated stack\n"
     "\n"
     "  -c, --config FILE        the services to watch (default: ./healthtop.yml,\n"
     "                           then $XDG_CONFIG_HOME/healthtop/config.yml)\n"
@@ -26,6 +28,11 @@ static const char usage_text[] =
     "      --json               print one JSON document on stdout\n"
     "      --ascii              ASCII marks and sparklines\n"
     "      --theme NAME         dashboard colour theme (default: default)\n"
+    "      --demo               watch a simulated copy of the E2I stack cold-start\n"
+    "                           (12 services on loopback ports, in this process;\n"
+    "                           its Celery workers are simulated HTTP endpoints)\n"
+    "      --demo-speed N       the demo's time compression (default 4: the\n"
+    "                           120 s cold start in 30 s)\n"
     "      --allow-insecure-config\n"
     "                           accept a config file that others can write\n"
     "  -h, --help               this text\n"
@@ -48,6 +55,8 @@ struct args {
     const char *theme;
     bool json, ascii, allow_insecure_config;
     int64_t wait_timeout_ms;
+    bool demo;
+    double demo_speed;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -58,10 +67,32 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* A speed factor: a number from 0.1 to 1000. */
+static int parse_speed(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end != '\0' || !(v >= 0.1 && v <= 1000))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    enum { OPT_ONCE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_JSON, OPT_ASCII, OPT_THEME, OPT_INSECURE };
+    enum {
+        OPT_ONCE = 256,
+        OPT_WAIT,
+        OPT_TIMEOUT,
+        OPT_JSON,
+        OPT_ASCII,
+        OPT_THEME,
+        OPT_INSECURE,
+        OPT_DEMO,
+        OPT_DEMO_SPEED,
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -71,6 +102,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"theme", required_argument, NULL, OPT_THEME},
         {"allow-insecure-config", no_argument, NULL, OPT_INSECURE},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"demo-speed", required_argument, NULL, OPT_DEMO_SPEED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -108,6 +141,13 @@ static int parse_args(int argc, char **argv, struct args *a)
         case OPT_INSECURE:
             a->allow_insecure_config = true;
             break;
+        case OPT_DEMO:
+            a->demo = true;
+            break;
+        case OPT_DEMO_SPEED:
+            if (parse_speed(optarg, &a->demo_speed) != 0)
+                return usage_error("--demo-speed: '%s' is not a number from 0.1 to 1000", optarg);
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -124,6 +164,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (a->json && a->mode == MODE_TUI)
         return usage_error("%s", "--json goes with --once or --wait");
+    if (a->demo && a->config)
+        return usage_error("%s", "--demo brings its own services: drop -c");
+    if (a->demo_speed > 0 && !a->demo)
+        return usage_error("%s", "--demo-speed goes with --demo");
     return -1;
 }
 
@@ -154,6 +198,8 @@ int main(int argc, char **argv)
 {
     struct args a;
     struct ht_config cfg;
+    const struct ht_config *cfgp = &cfg;
+    struct stack *demo = NULL;
     struct run_opts ro;
     int rc;
 
@@ -163,26 +209,38 @@ int main(int argc, char **argv)
 
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
-    if (load_config(&a, &cfg) != 0)
-        return 2;
-
     memset(&ro, 0, sizeof(ro));
+    if (a.demo) {
+        char err[1024];
+        if ((demo = stack_new(a.demo_speed, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "healthtop: demo: %s\n", err);
+            return 2;
+        }
+        cfgp = stack_config(demo);
+        ro.hooks[ro.nhooks++] = (struct run_hook){stack_hook_setup, stack_hook_close, demo};
+    } else if (load_config(&a, &cfg) != 0) {
+        return 2;
+    }
+
     ro.json = a.json;
     ro.ascii = a.ascii;
     ro.wait_timeout_ms = a.wait_timeout_ms;
     switch (a.mode) {
     case MODE_ONCE:
-        rc = run_once(&cfg, &ro);
+        rc = run_once(cfgp, &ro);
         break;
     case MODE_WAIT:
-        rc = run_wait(&cfg, &ro);
+        rc = run_wait(cfgp, &ro);
         break;
     default:
         fputs("healthtop: the live dashboard is not built yet; use --once or --wait\n", stderr);
         rc = 2;
         break;
     }
-    config_free(&cfg);
+    if (demo)
+        stack_free(demo);
+    else
+        config_free(&cfg);
     secret_clear();
     return rc;
 }
