@@ -338,7 +338,8 @@ static int explicit_pairs(struct ydoc *d, yaml_node_t *map, struct pvec *ex)
         }
         pvec_push(ex, (struct ypair){k, v, (const char *)k->data.scalar.value});
     }
-    qsort(ex->v, ex->n, sizeof(*ex->v), name_cmp);
+    if (ex->n > 1)
+        qsort(ex->v, ex->n, sizeof(*ex->v), name_cmp);
     for (size_t i = 0; i < ex->n; i++) {
         if (keep > 0 && strcmp(ex->v[keep - 1].name, ex->v[i].name) == 0) {
             const yaml_node_t *first = ex->v[keep - 1].key;
@@ -356,6 +357,16 @@ static int explicit_pairs(struct ydoc *d, yaml_node_t *map, struct pvec *ex)
 static int name_only_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct ypair *)a)->name, ((const struct ypair *)b)->name);
+}
+
+/* The explicit pair called name (ex is sorted), or NULL. */
+static struct ypair *find_explicit(const struct pvec *ex, const char *name)
+{
+    struct ypair key = {.name = name};
+
+    if (ex->n == 0)
+        return NULL;
+    return bsearch(&key, ex->v, ex->n, sizeof(*ex->v), name_only_cmp);
 }
 
 static bool pvec_has(struct ydoc *d, const struct pvec *pv, const char *name)
@@ -387,9 +398,7 @@ static int merge_source(struct ydoc *d, yaml_node_t *src, int depth, const struc
         return -1;
     }
     for (size_t i = 0; i < sub.n; i++) {
-        struct ypair key = {.name = sub.v[i].name};
-        if (bsearch(&key, ex->v, ex->n, sizeof(*ex->v), name_only_cmp) ||
-            pvec_has(d, out, sub.v[i].name))
+        if (find_explicit(ex, sub.v[i].name) != NULL || pvec_has(d, out, sub.v[i].name))
             continue;
         pvec_push(out, sub.v[i]);
     }
@@ -419,9 +428,8 @@ static int pairs_rec(struct ydoc *d, yaml_node_t *map, int depth, struct pvec *o
         if (k == NULL || v == NULL)
             continue;
         if (!is_merge_key(k)) {
-            struct ypair key = {.name = (const char *)k->data.scalar.value};
             struct ypair *e = k->type == YAML_SCALAR_NODE
-                                  ? bsearch(&key, ex.v, ex.n, sizeof(*ex.v), name_only_cmp)
+                                  ? find_explicit(&ex, (const char *)k->data.scalar.value)
                                   : NULL;
             if (e != NULL && e->key == k)
                 pvec_push(out, *e);
