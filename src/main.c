@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "healthtop/config.h"
+#include "healthtop/record.h"
+#include "healthtop/replay.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
 #include "healthtop/stack.h"
@@ -19,6 +21,8 @@ static const char usage_text[] =
     "       healthtop --wait [--timeout 180s] [-c FILE] [--json]\n"
     "                                                      wait until all healthy\n"
     "       healthtop --demo [--demo-speed N] [--once|--wait] a simulated stack\n"
+    "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
+    "                                                      play a recording back\n"
     "\n"
     "  -c, --config FILE        the services to watch (default: ./healthtop.yml,\n"
     "                           then $XDG_CONFIG_HOME/healthtop/config.yml)\n"
@@ -33,6 +37,11 @@ static const char usage_text[] =
     "                           its Celery workers are simulated HTTP endpoints)\n"
     "      --demo-speed N       the demo's time compression (default 4: the\n"
     "                           120 s cold start in 30 s)\n"
+    "      --record FILE        write every result and state change to FILE as\n"
+    "                           JSON lines (replaced; secrets never written)\n"
+    "      --replay FILE        show a recording without probing anything; with\n"
+    "                           --once, print its state changes, timeline, report\n"
+    "      --speed N            replay speed (default 1; 10 = ten times faster)\n"
     "      --allow-insecure-config\n"
     "                           accept a config file that others can write\n"
     "  -h, --help               this text\n"
@@ -57,6 +66,8 @@ struct args {
     int64_t wait_timeout_ms;
     bool demo;
     double demo_speed;
+    const char *record, *replay;
+    double replay_speed;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -92,6 +103,9 @@ static int parse_args(int argc, char **argv, struct args *a)
         OPT_INSECURE,
         OPT_DEMO,
         OPT_DEMO_SPEED,
+        OPT_RECORD,
+        OPT_REPLAY,
+        OPT_SPEED,
     };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -104,6 +118,9 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"allow-insecure-config", no_argument, NULL, OPT_INSECURE},
         {"demo", no_argument, NULL, OPT_DEMO},
         {"demo-speed", required_argument, NULL, OPT_DEMO_SPEED},
+        {"record", required_argument, NULL, OPT_RECORD},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"speed", required_argument, NULL, OPT_SPEED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -148,6 +165,16 @@ static int parse_args(int argc, char **argv, struct args *a)
             if (parse_speed(optarg, &a->demo_speed) != 0)
                 return usage_error("--demo-speed: '%s' is not a number from 0.1 to 1000", optarg);
             break;
+        case OPT_RECORD:
+            a->record = optarg;
+            break;
+        case OPT_REPLAY:
+            a->replay = optarg;
+            break;
+        case OPT_SPEED:
+            if (parse_speed(optarg, &a->replay_speed) != 0)
+                return usage_error("--speed: '%s' is not a number from 0.1 to 1000", optarg);
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -168,6 +195,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("%s", "--demo brings its own services: drop -c");
     if (a->demo_speed > 0 && !a->demo)
         return usage_error("%s", "--demo-speed goes with --demo");
+    if (a->replay && (a->config || a->demo || a->record || a->mode == MODE_WAIT))
+        return usage_error("%s", "--replay shows a recording: no -c, --demo, --record or --wait");
+    if (a->replay_speed > 0 && !a->replay)
+        return usage_error("%s", "--speed goes with --replay");
     return -1;
 }
 
@@ -194,12 +225,35 @@ static int load_config(const struct args *a, struct ht_config *cfg)
     return 0;
 }
 
+/* --replay: the recording instead of a config and probes. */
+static int replay_main(const struct args *a)
+{
+    struct replay r;
+    char err[512];
+    int rc;
+
+    if (replay_load(&r, a->replay, err, sizeof(err)) != 0) {
+        fprintf(stderr, "healthtop: --replay %s\n", err);
+        replay_free(&r);
+        return 2;
+    }
+    if (a->mode == MODE_ONCE) {
+        rc = replay_report(&r, stdout, a->json, a->ascii);
+    } else {
+        fputs("healthtop: the live dashboard is not built yet; use --replay FILE --once\n", stderr);
+        rc = 2;
+    }
+    replay_free(&r);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct args a;
     struct ht_config cfg;
     const struct ht_config *cfgp = &cfg;
     struct stack *demo = NULL;
+    struct recorder *rec = NULL;
     struct run_opts ro;
     int rc;
 
@@ -209,6 +263,8 @@ int main(int argc, char **argv)
 
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
+    if (a.replay)
+        return replay_main(&a);
     memset(&ro, 0, sizeof(ro));
     if (a.demo) {
         char err[1024];
@@ -220,6 +276,15 @@ int main(int argc, char **argv)
         ro.hooks[ro.nhooks++] = (struct run_hook){stack_hook_setup, stack_hook_close, demo};
     } else if (load_config(&a, &cfg) != 0) {
         return 2;
+    }
+    if (a.record) {
+        char err[512];
+        if ((rec = record_open(a.record, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "healthtop: --record %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        ro.hooks[ro.nhooks++] = (struct run_hook){record_hook_setup, record_hook_close, rec};
     }
 
     ro.json = a.json;
@@ -237,6 +302,9 @@ int main(int argc, char **argv)
         rc = 2;
         break;
     }
+    if (rec && record_close(rec) != 0 && rc == 0)
+        rc = 1;
+out:
     if (demo)
         stack_free(demo);
     else
