@@ -4,6 +4,7 @@
  * RESP server in a thread answering -LOADING (a real Redis says that only
  * while it loads a large dataset, for a time we cannot control). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "healthtop/secret.h"
+#include "probes/redis_uv.h"
 #include "support/probe_run.c"
 #include "support/redis_server.c"
 
@@ -174,7 +176,86 @@ static void test_hanging(void **state)
     assert_msg(&r, false, "timeout after 1.0s");
     assert_in_range(r.done_ms, 900, 3000);
     close(fd);
+
+    /* A listener whose backlog is full drops the SYN: the connect itself
+     * hangs, and the context is freed before it ever connected. */
+    int fillers[4];
+    fd = test_listen(AF_INET, 0, &port);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 4; i++)
+        fillers[i] = test_fill_backlog(port);
+    r = run1((struct target_spec){"127.0.0.1", port, 0, NULL, PASSWORD}, 1000);
+    assert_msg(&r, false, "timeout after 1.0s");
+    assert_in_range(r.done_ms, 900, 3000);
+    assert_int_equal(r.p.result.connect_us, -1);
+    for (int i = 0; i < 4; i++)
+        close(fillers[i]);
+    close(fd);
     assert_int_equal(test_count_fds(), fds);
+}
+
+struct adapter_seen {
+    int connects;
+    int status;
+    int replies;
+    char errstr[128];
+};
+
+static void adapter_on_connect(const redisAsyncContext *ac, int status)
+{
+    struct adapter_seen *seen = ac->data;
+    seen->connects++;
+    seen->status = status;
+    snprintf(seen->errstr, sizeof(seen->errstr), "%s", ac->c.errstr);
+}
+
+static void adapter_on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct adapter_seen *seen = priv;
+    const redisReply *r = reply;
+
+    seen->replies++;
+    if (r != NULL && r->type == REDIS_REPLY_STATUS)
+        snprintf(seen->errstr, sizeof(seen->errstr), "%s", r->str);
+    if (r != NULL)
+        redisAsyncDisconnect(ac);
+}
+
+/* redis_uv_attach on its own, as the celery probe uses it: a refused
+ * connect reaches the connect callback (Debian's adapter never calls it),
+ * a PING is answered, and the loop closes with nothing left in it. */
+static void test_adapter(void **state)
+{
+    (void)state;
+    int ports[2] = {test_free_port(), plain.port};
+
+    for (int i = 0; i < 2; i++) {
+        struct adapter_seen seen;
+        uv_loop_t loop;
+        redisAsyncContext *ac;
+
+        memset(&seen, 0, sizeof(seen));
+        assert_int_equal(uv_loop_init(&loop), 0);
+        ac = redisAsyncConnect("127.0.0.1", ports[i]);
+        assert_non_null(ac);
+        assert_int_equal(ac->err, 0);
+        ac->data = &seen;
+        assert_int_equal(redis_uv_attach(ac, &loop), 0);
+        assert_int_equal(redis_uv_attach(ac, &loop), -1); /* only once */
+        redisAsyncSetConnectCallback(ac, adapter_on_connect);
+        assert_int_equal(redisAsyncCommand(ac, adapter_on_reply, &seen, "PING"), REDIS_OK);
+        assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+        assert_int_equal(uv_loop_close(&loop), 0);
+        assert_int_equal(seen.connects, 1);
+        assert_int_equal(seen.replies, 1);
+        if (i == 0) {
+            assert_int_equal(seen.status, REDIS_ERR);
+            assert_string_equal(seen.errstr, "Connection refused");
+        } else {
+            assert_int_equal(seen.status, REDIS_OK);
+            assert_string_equal(seen.errstr, "PONG");
+        }
+    }
 }
 
 static void test_replicas(void **state)
@@ -371,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_refused_and_unresolvable),
         cmocka_unit_test(test_hanging),
+        cmocka_unit_test(test_adapter),
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_loading_and_closed),
         cmocka_unit_test(test_killed_and_restarted),

@@ -104,20 +104,12 @@ static void test_timeout(void **state)
 {
     (void)state;
     char addr[64];
-    int port, fillers[4], nfill = 0, fds = test_count_fds();
+    int port, fillers[4], nfill = 4, fds = test_count_fds();
     int fd = test_listen(AF_INET, 0, &port);
-    struct sockaddr_in a;
 
     assert_true(fd >= 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
-    for (int i = 0; i < 4; i++) {
-        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        (void)connect(fillers[i], (struct sockaddr *)&a, sizeof(a));
-        nfill++;
-    }
+    for (int i = 0; i < nfill; i++)
+        fillers[i] = test_fill_backlog(port);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
     struct probe_run r = run_tcp(addr, 1000);
     assert_int_equal(r.calls, 1);

@@ -54,4 +54,17 @@ int test_listen(int family, int backlog, int *port)
                                      : ((struct sockaddr_in *)&ss)->sin_port);
     return fd;
 }
+int test_fill_backlog(int port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    (void)connect(fd, (struct sockaddr *)&a, sizeof(a));
+    return fd;
+}
+
 #endif
