@@ -282,13 +282,19 @@ void target_resolve(struct target *t, const char *host, int port,
     hints.ai_flags = AI_NUMERICSERV;
     ht_snprintf(service, sizeof(service), "%d", port);
     ht_strlcpy(t->host, host, sizeof(t->host));
+    /* "[::1]" as written in a URL: the resolver wants "::1". */
+    size_t hl = strlen(t->host);
+    if (hl > 2 && t->host[0] == '[' && t->host[hl - 1] == ']') {
+        memmove(t->host, t->host + 1, hl - 2);
+        t->host[hl - 2] = '\0';
+    }
     t->resolved = cb;
     target_hold(t);
     t->resolving = true;
-    rc = uv_getaddrinfo(t->loop, &t->gai, on_resolved, host, service, &hints);
+    rc = uv_getaddrinfo(t->loop, &t->gai, on_resolved, t->host, service, &hints);
     if (rc != 0) {
         t->resolving = false;
-        target_fail(t, "cannot resolve %s: %s", host, uv_strerror(rc));
+        target_fail(t, "cannot resolve %s: %s", t->host, uv_strerror(rc));
         target_release(t);
     }
 }
@@ -324,6 +330,12 @@ int target_split_hostport(const char *s, char *host, size_t hostlen, int *port)
     return 0;
 }
 
+/* Spaces and control characters: trimmed from the ends of a line. */
+static bool blankish(char c)
+{
+    return (unsigned char)c <= 0x20 || c == 0x7f;
+}
+
 bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t max)
 {
     const char *p = src, *end = src + len;
@@ -339,9 +351,9 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
         size_t k = 0;
 
         p = eol ? eol + 1 : end;
-        while (a < b && isspace((unsigned char)*a))
+        while (a < b && blankish(*a))
             a++;
-        while (b > a && isspace((unsigned char)b[-1]))
+        while (b > a && blankish(b[-1]))
             b--;
         if (a == b)
             continue;
@@ -351,7 +363,7 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
                 b--; /* do not cut a UTF-8 sequence */
         }
         for (; a < b; a++)
-            dst[k++] = ((unsigned char)*a < 0x20 || *a == 0x7f) ? ' ' : *a;
+            dst[k++] = blankish(*a) ? ' ' : *a;
         dst[k] = '\0';
         return true;
     }

@@ -408,6 +408,26 @@ static void test_killed_and_restarted(void **state)
     assert_msg(&r, true, "PONG");
 }
 
+/* An IPv6 literal, bare or bracketed as in a URL. */
+static void test_ipv6(void **state)
+{
+    (void)state;
+    struct redis_server s;
+    int port, fd = test_listen(AF_INET6, 1, &port);
+    static const char *const bind6[] = {"--bind", "::1", NULL};
+
+    if (fd < 0)
+        skip(); /* no IPv6 loopback here */
+    close(fd);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(redis_server_start(&s, port, NULL, bind6), 0);
+    struct probe_run r = run1((struct target_spec){"::1", s.port, 0, NULL, NULL}, 2000);
+    struct probe_run r2 = run1((struct target_spec){"[::1]", s.port, 0, NULL, NULL}, 2000);
+    redis_server_stop(&s);
+    assert_msg(&r, true, "PONG");
+    assert_msg(&r2, true, "PONG");
+}
+
 /* Many probes at once, of every outcome, some cancelled: one callback
  * each, and no descriptor left once the loop is done. */
 static void test_batch_and_cancel(void **state)
@@ -456,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_loading_and_closed),
         cmocka_unit_test(test_killed_and_restarted),
+        cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_batch_and_cancel),
     };
     signal(SIGPIPE, SIG_IGN);
