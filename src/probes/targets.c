@@ -319,7 +319,7 @@ int target_split_hostport(const char *s, char *host, size_t hostlen, int *port)
             return -1;
         hl = (size_t)(colon - s);
     }
-    if (hl == 0 || hl >= hostlen)
+    if (hl == 0 || hl >= hostlen || !isdigit((unsigned char)colon[1]))
         return -1;
     v = strtol(colon + 1, &end, 10);
     if (end == colon + 1 || *end != '\0' || v < 1 || v > 65535)
