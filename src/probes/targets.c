@@ -273,6 +273,11 @@ void target_resolve(struct target *t, const char *host, int port,
                     void (*cb)(struct target *t, const struct sockaddr *sa, const char *ip))
 {
     struct addrinfo hints;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } addr;
     char service[16];
     int rc;
 
@@ -287,6 +292,12 @@ void target_resolve(struct target *t, const char *host, int port,
     if (hl > 2 && t->host[0] == '[' && t->host[hl - 1] == ']') {
         memmove(t->host, t->host + 1, hl - 2);
         t->host[hl - 2] = '\0';
+    }
+    /* A numeric address needs no lookup: keep it out of the thread pool,
+     * where slow DNS lookups could otherwise hold it up. */
+    if (uv_ip4_addr(t->host, port, &addr.v4) == 0 || uv_ip6_addr(t->host, port, &addr.v6) == 0) {
+        cb(t, &addr.sa, t->host);
+        return;
     }
     t->resolved = cb;
     target_hold(t);
