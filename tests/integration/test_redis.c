@@ -408,6 +408,31 @@ static void test_killed_and_restarted(void **state)
     assert_msg(&r, true, "PONG");
 }
 
+/* A command spawned while a Redis connection is open must not inherit
+ * its socket (hiredis opens it without close-on-exec). */
+static void test_no_socket_inherited(void **state)
+{
+    (void)state;
+    int port, fd = test_listen(AF_INET, 16, &port);
+    struct redis_svc rs;
+    struct svc_config ex;
+    static const char *argv[] = {"/bin/sh", "-c", "ls -l /proc/$$/fd | grep -c socket", NULL};
+    struct probe_run runs[2];
+
+    assert_true(fd >= 0);
+    redis_svc_init(&rs, &(struct target_spec){"127.0.0.1", port, 0, NULL, NULL}, 1, 1000);
+    test_svc_init(&ex, "exec", PROBE_EXEC, 5000);
+    ex.u.exec.argv = (char **)argv;
+    ex.u.exec.argc = 3;
+    const struct svc_config *svcs[2] = {&rs.svc, &ex};
+    assert_true(probe_run_batch(runs, svcs, 2, 0) >= 0);
+    close(fd);
+    assert_int_equal(runs[0].calls, 1);
+    assert_string_equal(runs[0].p.result.message, "timeout after 1.0s");
+    assert_int_equal(runs[1].calls, 1);
+    assert_string_equal(runs[1].p.result.message, "0");
+}
+
 /* An IPv6 literal, bare or bracketed as in a URL. */
 static void test_ipv6(void **state)
 {
@@ -477,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_loading_and_closed),
         cmocka_unit_test(test_killed_and_restarted),
         cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_no_socket_inherited),
         cmocka_unit_test(test_batch_and_cancel),
     };
     signal(SIGPIPE, SIG_IGN);
