@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -453,6 +455,30 @@ static void test_ipv6(void **state)
     assert_msg(&r2, true, "PONG");
 }
 
+/* Clients connected to a server, seen from one more connection (which
+ * counts itself: 1 means nobody else). Polls until it drops to 1. */
+static int clients_left(int port)
+{
+    struct timeval tv = {1, 0};
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    int n = -1;
+
+    for (int i = 0; c != NULL && c->err == 0 && i < 100 && n != 1; i++) {
+        redisReply *r = redisCommand(c, "INFO clients");
+        const char *v =
+            r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "connected_clients:") : NULL;
+        n = v ? atoi(v + strlen("connected_clients:")) : -1;
+        if (r)
+            freeReplyObject(r);
+        if (n != 1)
+            nanosleep(&nap, NULL);
+    }
+    if (c)
+        redisFree(c);
+    return n;
+}
+
 /* Many probes at once, of every outcome, some cancelled: one callback
  * each, and no descriptor left once the loop is done. */
 static void test_batch_and_cancel(void **state)
@@ -487,6 +513,8 @@ static void test_batch_and_cancel(void **state)
     }
     close(hang);
     assert_int_equal(test_count_fds(), fds);
+    /* Every probe closed its connection: the servers see nobody. */
+    assert_int_equal(clients_left(plain.port), 1);
 }
 
 int main(void)
