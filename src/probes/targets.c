@@ -247,21 +247,34 @@ void target_release(struct target *t)
     set_maybe_free(t->set);
 }
 
+/* One address is probed per target: the first IPv4 one when there is
+ * one, as hiredis and redis-cli do. "localhost" often lists ::1 first,
+ * while services (and Docker's published ports) listen on 127.0.0.1. */
+static const struct addrinfo *pick_address(const struct addrinfo *res)
+{
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET)
+            return ai;
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET6)
+            return ai;
+    return NULL;
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     struct target *t = req->data;
+    const struct addrinfo *ai = status == 0 ? pick_address(res) : NULL;
     char ip[INET6_ADDRSTRLEN] = "";
 
     t->resolving = false;
-    if (status == 0 && res != NULL) {
-        if (res->ai_family == AF_INET6)
-            uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
-        else
-            uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
-    }
+    if (ai != NULL && ai->ai_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)ai->ai_addr, ip, sizeof(ip));
+    else if (ai != NULL)
+        uv_ip4_name((const struct sockaddr_in *)ai->ai_addr, ip, sizeof(ip));
     if (!t->ended) {
         if (ip[0] != '\0')
-            t->resolved(t, res->ai_addr, ip);
+            t->resolved(t, ai->ai_addr, ip);
         else
             target_fail(t, "cannot resolve %s", t->host);
     }
