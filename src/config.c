@@ -283,33 +283,63 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
 /* ------------------------------------------------------------------ */
 /* Dependencies between services                                        */
 
+struct name_ix {
+    const char *name;
+    size_t idx;
+};
+
+static int name_ix_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct name_ix *)a)->name, ((const struct name_ix *)b)->name);
+}
+
+/* config_find by binary search in by_name (the services sorted by name),
+ * so that thousands of dependencies stay cheap. */
+static long find_sorted(const struct name_ix *by_name, size_t n, const char *name)
+{
+    struct name_ix key = {name, 0};
+    const struct name_ix *hit = n ? bsearch(&key, by_name, n, sizeof(*by_name), name_ix_cmp) : NULL;
+
+    return hit ? (long)hit->idx : -1;
+}
+
 static void resolve_deps(struct parse *P, const char **names)
 {
     struct ht_config *cfg = P->cfg;
+    /* seen[k] == i + 1 when service i already listed service k. */
+    size_t *seen = xcalloc(cfg->nsvcs, sizeof(*seen));
+    struct name_ix *by_name = xcalloc(cfg->nsvcs, sizeof(*by_name));
+
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        by_name[i] = (struct name_ix){names[i], i};
+    if (cfg->nsvcs > 1)
+        qsort(by_name, cfg->nsvcs, sizeof(*by_name), name_ix_cmp);
 
     for (size_t i = 0; i < cfg->nsvcs; i++) {
         struct svc_config *s = &cfg->svcs[i];
         s->dep_idx = xcalloc(s->ndeps, sizeof(*s->dep_idx));
         for (size_t j = 0; j < s->ndeps; j++) {
             const char *dep = s->depends_on[j];
-            long k = config_find(cfg, dep);
-            const char *near = ydoc_nearest(dep, names, cfg->nsvcs);
+            long k = find_sorted(by_name, cfg->nsvcs, dep);
             yaml_node_t *at = P->tmp[i].dep_nodes[j];
             s->dep_idx[j] = SIZE_MAX;
-            if (k < 0 && near != NULL)
-                ydoc_error(&P->d, at, "depends_on: no service named '%s' (did you mean '%s'?)", dep,
-                           near);
-            else if (k < 0)
-                ydoc_error(&P->d, at, "depends_on: no service named '%s'", dep);
-            else if ((size_t)k == i)
+            if (k < 0) {
+                const char *near =
+                    P->d.nerrs < YDOC_ERRORS_MAX ? ydoc_nearest(dep, names, cfg->nsvcs) : NULL;
+                ydoc_error(&P->d, at, "depends_on: no service named '%s'%s%s%s", dep,
+                           near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            } else if ((size_t)k == i) {
                 ydoc_error(&P->d, at, "service '%s' depends on itself", dep);
-            else
+            } else if (seen[k] == i + 1) {
+                ydoc_error(&P->d, at, "depends_on: '%s' is listed twice", dep);
+            } else {
                 s->dep_idx[j] = (size_t)k;
-            for (size_t m = 0; m < j && k >= 0; m++)
-                if (strcmp(s->depends_on[m], dep) == 0)
-                    ydoc_error(&P->d, at, "depends_on: '%s' is listed twice", dep);
+                seen[k] = i + 1;
+            }
         }
     }
+    free(seen);
+    free(by_name);
 }
 
 /* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]. */
@@ -356,7 +386,8 @@ static void find_cycles(struct parse *P)
             if (v == SIZE_MAX || colour[v] == 2)
                 continue;
             if (colour[v] == 1) {
-                report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
+                if (P->d.nerrs < YDOC_ERRORS_MAX)
+                    report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
                 continue;
             }
             colour[v] = 1;
@@ -550,12 +581,15 @@ static void describe_exec(const struct exec_config *e, char *buf, size_t n)
     }
 }
 
-void config_describe(const struct svc_config *s, char *buf, size_t n)
+/* Written in full, scrubbed, and only then cut to n: cutting first could
+ * leave the start of a secret showing. */
+void config_describe(const struct svc_config *s, char *out, size_t n_out)
 {
-    char url[512];
+    char url[2048], buf[4096];
     const struct docker_config *dk = &s->u.docker;
+    size_t n = sizeof(buf);
 
-    if (n == 0)
+    if (n_out == 0)
         return;
     buf[0] = '\0';
     switch (s->kind) {
@@ -589,5 +623,6 @@ void config_describe(const struct svc_config *s, char *buf, size_t n)
     case PROBE_KIND_COUNT:
         break;
     }
-    secret_scrub(buf, n);
+    secret_scrub(buf, sizeof(buf));
+    ht_strlcpy(out, buf, n_out);
 }

@@ -307,6 +307,16 @@ static void test_no_secret_in_errors(void **state)
     assert_non_null(strstr(test_err, "bad size '***' for max_body"));
     assert_non_null(strstr(test_err, "bad address '***'"));
     unsetenv("HT_TOKEN");
+
+    /* A value recorded in an error before it became a secret (the header
+     * comes later in the file) is still scrubbed. */
+    assert_int_equal(
+        parse_text("services:\n"
+                   "  d: {tcp: 'late-secret-value'}\n"
+                   "  a: {http: {url: 'http://h/', headers: {X: 'late-secret-value'}}}\n",
+                   &cfg),
+        -1);
+    assert_string_equal(test_err, "t.yml:2:12: bad address '***': missing port: write host:port");
 }
 
 /* Alias bombs: merges of merges of ... stop at the work bound, fast. */

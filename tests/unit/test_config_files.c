@@ -276,6 +276,24 @@ static void test_describe(void **state)
     unsetenv("HT_TEST_SECRET_HOST");
 }
 
+/* A short buffer never shows the start of a secret: the description is
+ * scrubbed before it is cut. */
+static void test_describe_short_buffer(void **state)
+{
+    struct ht_config cfg;
+    char buf[22];
+
+    (void)state;
+    setenv("HT_TEST_TOKEN", "tok-abcdefghijkl", 1);
+    parse_ok("services: {a: {http: 'http://h/?t=${HT_TEST_TOKEN}'}}\n", &cfg);
+    config_describe(&cfg.svcs[0], buf, sizeof(buf));
+    assert_string_equal(buf, "GET http://h/?t=***");
+    config_describe(&cfg.svcs[0], buf, 18);
+    assert_string_equal(buf, "GET http://h/?t=*");
+    config_free(&cfg);
+    unsetenv("HT_TEST_TOKEN");
+}
+
 static void test_redis_target_parse(void **state)
 {
     struct redis_target t;
@@ -329,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_find_default, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_check_perms, setup_dir, teardown_dir),
         cmocka_unit_test_teardown(test_describe, teardown_secrets),
+        cmocka_unit_test_teardown(test_describe_short_buffer, teardown_secrets),
         cmocka_unit_test_teardown(test_redis_target_parse, teardown_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
