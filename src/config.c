@@ -559,70 +559,73 @@ long config_find(const struct ht_config *cfg, const char *name)
     return -1;
 }
 
-/* Appends " (+N more)" when a service has several targets. */
-static void describe_more(char *buf, size_t n, size_t targets)
+/* Prints what a service probes to f; URLs with credentials masked. */
+static void describe_to(const struct svc_config *s, FILE *f)
 {
-    size_t len = strlen(buf);
-
-    if (targets > 1)
-        ht_snprintf(buf + len, n - len, " (+%zu more)", targets - 1);
-}
-
-static void describe_exec(const struct exec_config *e, char *buf, size_t n)
-{
-    size_t used;
-
-    ht_strlcpy(buf, "exec", n);
-    for (size_t i = 0; i < e->argc; i++) {
-        used = strlen(buf);
-        if (used + 1 >= n)
-            break;
-        ht_snprintf(buf + used, n - used, " %s", e->argv[i]);
-    }
-}
-
-/* Written in full, scrubbed, and only then cut to n: cutting first could
- * leave the start of a secret showing. */
-void config_describe(const struct svc_config *s, char *out, size_t n_out)
-{
-    char url[2048], buf[4096];
     const struct docker_config *dk = &s->u.docker;
-    size_t n = sizeof(buf);
+    const char *url = NULL, *verb = "";
+    size_t targets = config_targets(s);
+    char *shown;
 
-    if (n_out == 0)
-        return;
-    buf[0] = '\0';
     switch (s->kind) {
     case PROBE_HTTP:
-        secret_redact_url(s->u.http.nurls ? s->u.http.urls[0] : "", url, sizeof(url));
-        ht_snprintf(buf, n, "GET %s", url);
-        describe_more(buf, n, s->u.http.nurls);
+        url = s->u.http.nurls ? s->u.http.urls[0] : "";
+        verb = "GET";
         break;
     case PROBE_TCP:
-        ht_snprintf(buf, n, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
-        describe_more(buf, n, s->u.tcp.naddrs);
+        fprintf(f, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
         break;
     case PROBE_REDIS:
-        secret_redact_url(s->u.redis.ntargets ? s->u.redis.targets[0].url : "", url, sizeof(url));
-        ht_snprintf(buf, n, "redis PING %s", url);
-        describe_more(buf, n, s->u.redis.ntargets);
+        url = s->u.redis.ntargets ? s->u.redis.targets[0].url : "";
+        verb = "redis PING";
         break;
     case PROBE_EXEC:
-        describe_exec(&s->u.exec, buf, n);
+        fputs("exec", f);
+        for (size_t i = 0; i < s->u.exec.argc; i++)
+            fprintf(f, " %s", s->u.exec.argv[i]);
         break;
     case PROBE_CELERY:
-        secret_redact_url(s->u.celery.broker.url ? s->u.celery.broker.url : "", url, sizeof(url));
-        ht_snprintf(buf, n, "celery ping %s workers %s", url,
-                    s->u.celery.workers ? s->u.celery.workers : "*");
+        url = s->u.celery.broker.url ? s->u.celery.broker.url : "";
+        verb = "celery ping";
         break;
     case PROBE_DOCKER:
-        ht_snprintf(buf, n, "docker %s%s%s%s%s", dk->service ? "service " : "",
-                    dk->service ? dk->service : "", dk->service && dk->project ? " " : "",
-                    dk->project ? "project " : "", dk->project ? dk->project : "");
+        fprintf(f, "docker%s%s%s%s", dk->service ? " service " : "", dk->service ? dk->service : "",
+                dk->project ? " project " : "", dk->project ? dk->project : "");
         break;
     case PROBE_KIND_COUNT:
         break;
     }
-    secret_scrub(buf, sizeof(buf));
-    ht_strlcpy(out, buf, n_out);
+    if (url != NULL) {
+        shown = config_redact_url(url);
+        fprintf(f, "%s %s", verb, shown);
+        free(shown);
+    }
+    if (s->kind == PROBE_CELERY)
+        fprintf(f, " workers %s", s->u.celery.workers ? s->u.celery.workers : "*");
+    else if (targets > 1)
+        fprintf(f, " (+%zu more)", targets - 1);
+}
+
+/* Written in full, scrubbed, and only then cut to n: cutting first could
+ * leave the start of a secret showing. */
+void config_describe(const struct svc_config *s, char *out, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    f = open_memstream(&text, &len);
+    if (f == NULL)
+        return;
+    describe_to(s, f);
+    if (fclose(f) != 0 || text == NULL) {
+        free(text);
+        return;
+    }
+    secret_scrub(text, len + 1);
+    ht_strlcpy(out, text, n);
+    free(text);
 }

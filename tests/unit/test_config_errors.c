@@ -150,6 +150,26 @@ static void test_bad_urls_and_addresses(void **state)
     parse_fails_with(SVC "    exec: ['', x]\n", "exec: the program name is empty");
 }
 
+/* DOCKER_HOST is used when it names a unix socket, refused otherwise,
+ * and irrelevant when the config gives socket: itself. */
+static void test_docker_host(void **state)
+{
+    struct ht_config cfg;
+
+    (void)state;
+    setenv("DOCKER_HOST", "tcp://10.0.0.5:2375", 1);
+    parse_fails_with(SVC "    docker: scheduler\n",
+                     "t.yml:3:5: DOCKER_HOST=tcp://10.0.0.5:2375 is not supported: only unix:// "
+                     "sockets are (set socket: or unset DOCKER_HOST)");
+    parse_ok(SVC "    docker: {service: s, socket: /run/podman/podman.sock}\n", &cfg);
+    assert_string_equal(cfg.svcs[0].u.docker.socket, "/run/podman/podman.sock");
+    config_free(&cfg);
+    setenv("DOCKER_HOST", "unix://relative.sock", 1);
+    parse_fails_with(SVC "    docker: scheduler\n",
+                     "DOCKER_HOST=unix://relative.sock is not supported");
+    unsetenv("DOCKER_HOST");
+}
+
 static void test_probe_count(void **state)
 {
     (void)state;
@@ -361,6 +381,7 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_types, teardown_secrets),
         cmocka_unit_test_teardown(test_bad_values, teardown_secrets),
         cmocka_unit_test_teardown(test_bad_urls_and_addresses, teardown_secrets),
+        cmocka_unit_test_teardown(test_docker_host, teardown_secrets),
         cmocka_unit_test_teardown(test_probe_count, teardown_secrets),
         cmocka_unit_test_teardown(test_duplicates, teardown_secrets),
         cmocka_unit_test_teardown(test_depends_on, teardown_secrets),
