@@ -266,8 +266,8 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
         if (probe != NULL) {
             s->kind = (enum probe_kind)kind_from_name(probe->name);
             config_probe_parse(d, s->kind, probe, s);
-            parse_replicas(d, replicas, s);
         }
+        parse_replicas(d, replicas, s);
     }
     free(pairs);
     s->interval_ms = tm.interval_ms;
@@ -342,17 +342,25 @@ static void resolve_deps(struct parse *P, const char **names)
     free(by_name);
 }
 
-/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]. */
+/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]:
+ * "a -> b -> c -> a", long cycles shortened in the middle. */
 static void report_cycle(struct parse *P, const size_t *stack, size_t sp, size_t v, yaml_node_t *at)
 {
     char path[512] = "";
-    size_t used = 0, from = sp;
+    size_t used = 0, from = sp, len;
 
     while (from > 0 && stack[from - 1] != v)
         from--;
-    for (size_t i = from - 1; i < sp && used + 1 < sizeof(path); i++) {
+    from = from > 0 ? from - 1 : 0;
+    len = sp - from;
+    for (size_t i = from; i < sp; i++) {
+        if (len > 8 && i == from + 4) {
+            ht_snprintf(path + used, sizeof(path) - used, "... (%zu more) -> ", len - 7);
+            i = sp - 3;
+        }
+        used += strlen(path + used);
         ht_snprintf(path + used, sizeof(path) - used, "%s -> ", P->cfg->svcs[stack[i]].name);
-        used = strlen(path);
+        used += strlen(path + used);
     }
     ht_snprintf(path + used, sizeof(path) - used, "%s", P->cfg->svcs[v].name);
     ydoc_error(&P->d, at, "dependency cycle: %s", path);

@@ -216,6 +216,20 @@ static void test_depends_on(void **state)
                      "  a: {tcp: 'h:1', depends_on: {b: {condition: service_healthy}}}\n"
                      "  b: {tcp: 'h:1', depends_on: {a: null}}\n",
                      "dependency cycle: a -> b -> a");
+    /* A long cycle is shortened in the middle. */
+    parse_fails_with("services:\n"
+                     "  s0: {tcp: 'h:1', depends_on: [s1]}\n"
+                     "  s1: {tcp: 'h:1', depends_on: [s2]}\n"
+                     "  s2: {tcp: 'h:1', depends_on: [s3]}\n"
+                     "  s3: {tcp: 'h:1', depends_on: [s4]}\n"
+                     "  s4: {tcp: 'h:1', depends_on: [s5]}\n"
+                     "  s5: {tcp: 'h:1', depends_on: [s6]}\n"
+                     "  s6: {tcp: 'h:1', depends_on: [s7]}\n"
+                     "  s7: {tcp: 'h:1', depends_on: [s8]}\n"
+                     "  s8: {tcp: 'h:1', depends_on: [s9]}\n"
+                     "  s9: {tcp: 'h:1', depends_on: [s0]}\n",
+                     "t.yml:11:33: dependency cycle: s0 -> s1 -> s2 -> s3 -> ... (3 more) -> s7 -> "
+                     "s8 -> s9 -> s0");
 }
 
 static void test_syntax_errors(void **state)
