@@ -107,17 +107,22 @@ void ydoc_errors_format(const struct ydoc *d, char *out, size_t n)
 {
     const struct ydoc_err **sorted;
     size_t used = 0, shown = 0;
-    char line[YDOC_MSG_MAX + 512];
+    /* Sized for the longest line, so that nothing is cut before the
+     * final scrub in append_line. */
+    size_t cap = strlen(d->name) + YDOC_MSG_MAX + 64;
+    char *line = xmalloc(cap);
 
-    if (n == 0)
+    if (n == 0) {
+        free(line);
         return;
+    }
     out[0] = '\0';
     sorted = xmalloc((d->nerrs + 1) * sizeof(*sorted));
     for (size_t i = 0; i < d->nerrs; i++)
         sorted[i] = &d->errs[i];
     qsort(sorted, d->nerrs, sizeof(*sorted), err_cmp);
     for (size_t i = 0; i < d->nerrs; i++) {
-        ht_snprintf(line, sizeof(line), "%s:%u:%u: %s", d->name, sorted[i]->line, sorted[i]->col,
+        ht_snprintf(line, cap, "%s:%u:%u: %s", d->name, sorted[i]->line, sorted[i]->col,
                     sorted[i]->msg);
         if (!append_line(out, n, &used, line))
             break;
@@ -125,10 +130,11 @@ void ydoc_errors_format(const struct ydoc *d, char *out, size_t n)
     }
     free(sorted);
     if (shown < d->nerrs + d->dropped) {
-        ht_snprintf(line, sizeof(line), "%s: ... and %zu more errors", d->name,
+        ht_snprintf(line, cap, "%s: ... and %zu more errors", d->name,
                     d->nerrs + d->dropped - shown);
         (void)append_line(out, n, &used, line);
     }
+    free(line);
 }
 
 bool ydoc_charge(struct ydoc *d, size_t units)

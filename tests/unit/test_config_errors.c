@@ -277,6 +277,28 @@ static void test_every_error_reported(void **state)
                         "history, max_inflight, defaults, services)");
 }
 
+/* Past 100 errors the rest are counted; a full buffer ends with the
+ * count of what it could not show. */
+static void test_many_errors(void **state)
+{
+    char text[8192];
+    size_t used = 0;
+    struct ht_config cfg;
+    static char big[32768];
+    char small[200];
+
+    (void)state;
+    used += (size_t)snprintf(text, sizeof(text), "services: {a: {tcp: 'h:1'}}\n");
+    for (int i = 0; i < 150; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used, "k%d: 1\n", i);
+    assert_int_equal(config_parse("t.yml", text, used, &cfg, big, sizeof(big)), -1);
+    assert_int_equal(count_lines(big), 101);
+    assert_non_null(strstr(big, "\nt.yml: ... and 50 more errors"));
+    assert_int_equal(config_parse("t.yml", text, used, &cfg, small, sizeof(small)), -1);
+    assert_int_equal(count_lines(small), 2);
+    assert_non_null(strstr(small, "\nt.yml: ... and 149 more errors"));
+}
+
 /* A small err buffer is filled with whole lines and never overflows. */
 static void test_error_buffer_small(void **state)
 {
@@ -402,6 +424,7 @@ int main(void)
         cmocka_unit_test_teardown(test_syntax_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_every_error_reported, teardown_secrets),
         cmocka_unit_test_teardown(test_error_buffer_small, teardown_secrets),
+        cmocka_unit_test_teardown(test_many_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_env_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_no_secret_in_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_alias_bomb, teardown_secrets),
