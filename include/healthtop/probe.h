@@ -21,6 +21,7 @@
 struct probe_result {
     bool ok;            /* every check passed on at least the expected replicas */
     bool slow;          /* correct, but slower than max_latency */
+    bool starting;      /* docker: not ok only because a healthcheck is still starting */
     int up;             /* targets (replicas) that answered correctly */
     int found;          /* targets probed or replicas found (celery, docker) */
     int listening;      /* celery: workers PUBLISH reached; -1 otherwise */
