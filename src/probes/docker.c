@@ -36,6 +36,7 @@
 #include <string.h>
 #include "curl_uv.h"
 #include "docker_map.h"
+#include "targets.h"
 #include "healthtop/buf.h"
 #include <jansson.h>
 
@@ -218,13 +219,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return size * nmemb;
 }
 
-static void strerror_lower(int err, char *dst, size_t n)
-{
-    ht_strlcpy(dst, strerror(err), n);
-    if (dst[0])
-        dst[0] = (char)tolower((unsigned char)dst[0]);
-}
-
 /* Turns a failed transfer into the round's error. */
 static void req_error(struct docker_req *q, CURLcode rc)
 {
@@ -244,9 +238,9 @@ static void req_error(struct docker_req *q, CURLcode rc)
     }
     curl_easy_getinfo(q->x.easy, CURLINFO_OS_ERRNO, &oserr);
     if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
-        strerror_lower((int)oserr, why, sizeof(why));
+        target_errtext(why, sizeof(why), strerror((int)oserr));
     else
-        ht_strlcpy(why, q->err[0] ? q->err : curl_easy_strerror(rc), sizeof(why));
+        target_errtext(why, sizeof(why), q->err[0] ? q->err : curl_easy_strerror(rc));
     ht_snprintf(r->error, sizeof(r->error), "cannot reach %s: %s", r->socket, why);
 }
 
