@@ -241,21 +241,24 @@ static void test_replay_starting(void **state)
     child_stop(f.pid);
 }
 
+/* The containers of the Podman recordings, and of the real engine below
+ * (made the same way). */
+static const struct want podman_want[] = {
+    {"web", 1, true, 1, 1, "running"},
+    {"ok", 1, true, 1, 1, "running (healthy)"},
+    {"sick", 1, false, 0, 1, "unhealthy: db down"},
+    {"job", 1, false, 0, 1, "exited (3)"},
+    {"new", 1, false, 0, 1, "created"},
+    {"heavy", 0, false, 0, 0, "no containers"},
+};
+
 static void test_replay_podman(void **state)
 {
     struct fixture f;
-    const struct want w[] = {
-        {"web", 1, true, 1, 1, "running"},
-        {"ok", 1, true, 1, 1, "running (healthy)"},
-        {"sick", 1, false, 0, 1, "unhealthy: db down"},
-        {"job", 1, false, 0, 1, "exited (3)"},
-        {"new", 1, false, 0, 1, "created"},
-        {"heavy", 0, false, 0, 0, "no containers"},
-    };
 
     (void)state;
     fixture_start(&f, "podman");
-    check_batch(f.sock, "e2i", w, HT_ARRAY_LEN(w));
+    check_batch(f.sock, "e2i", podman_want, HT_ARRAY_LEN(podman_want));
     /* Podman has no health suffix: every running one is inspected. */
     assert_int_equal(fixture_requests(&f, "GET "), 4);
     assert_int_equal(fixture_requests(&f, ""), 4);
@@ -490,15 +493,7 @@ static void test_podman_engine(void **state)
         print_message("podman system service did not come up (see %s)\n", log);
         skip();
     }
-    const struct want w[] = {
-        {"web", 1, true, 1, 1, "running"},
-        {"ok", 1, true, 1, 1, "running (healthy)"},
-        {"sick", 1, false, 0, 1, "unhealthy: db down"},
-        {"job", 1, false, 0, 1, "exited (3)"},
-        {"new", 1, false, 0, 1, "created"},
-        {"heavy", 0, false, 0, 0, "no containers"},
-    };
-    check_batch(sock, podman_project, w, HT_ARRAY_LEN(w));
+    check_batch(sock, podman_project, podman_want, HT_ARRAY_LEN(podman_want));
     child_stop(pid);
 }
 
