@@ -344,8 +344,10 @@ static void on_brpop(redisAsyncContext *ac, void *reply, void *priv)
 
 static int command(struct celery_conn *c, redisCallbackFn *fn, int argc, const char **argv)
 {
-    size_t lens[4];
+    size_t lens[8];
 
+    if (argc > 8)
+        return -1;
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
     if (c->ac == NULL || redisAsyncCommandArgv(c->ac, fn, c->r, argc, argv, lens) != REDIS_OK)
@@ -491,7 +493,13 @@ static void on_timer(uv_timer_t *t)
 static void round_cleanup(struct celery_round *r)
 {
     const char *srem[] = {"SREM", BINDINGS, r->member};
-    const char *del[] = {"DEL", r->queue};
+    /* kombu's priority lists too (Q SEP 3/6/9), as its own client does. */
+    char q3[sizeof(r->queue) + 4], q6[sizeof(q3)], q9[sizeof(q3)];
+    const char *del[] = {"DEL", r->queue, q3, q6, q9};
+
+    ht_snprintf(q3, sizeof(q3), "%s" PIDBOX_SEP "3", r->queue);
+    ht_snprintf(q6, sizeof(q6), "%s" PIDBOX_SEP "6", r->queue);
+    ht_snprintf(q9, sizeof(q9), "%s" PIDBOX_SEP "9", r->queue);
 
     if (r->cleaning)
         return;
@@ -500,7 +508,7 @@ static void round_cleanup(struct celery_round *r)
         (void)uv_cancel((uv_req_t *)&r->gai);
     conn_free(&r->pop);
     if (r->cmd.ac != NULL && r->cmd.connected && command(&r->cmd, on_plain, 3, srem) == 0 &&
-        command(&r->cmd, on_plain, 2, del) == 0)
+        command(&r->cmd, on_plain, 5, del) == 0)
         redisAsyncDisconnect(r->cmd.ac);
     else
         conn_free(&r->cmd); /* not connected: nothing was sent */

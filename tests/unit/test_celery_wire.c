@@ -208,6 +208,36 @@ static void test_reply_pong(void **state)
     free(r);
 }
 
+/* Recorded from a real Celery 5.2.6 worker (redis MONITOR of its LPUSH). */
+static const char real_reply[] =
+    "{\"body\": \"eyJ3b3JrZXJfbGlnaHQxQHZtIjogeyJvayI6ICJwb25nIn19\", \"content-encoding\": "
+    "\"utf-8\", \"content-type\": \"application/json\", \"headers\": {\"ticket\": "
+    "\"6fd91391-5c1e-4e34-abc7-fa983396d0fd\", \"clock\": 3}, \"properties\": {\"delivery_mode\": "
+    "1, \"delivery_info\": {\"exchange\": \"reply.celery.pidbox\", \"routing_key\": "
+    "\"7af89560-df41-385c-b358-bc2e29b29ad4\"}, \"priority\": 0, \"body_encoding\": \"base64\", "
+    "\"delivery_tag\": \"12379cc0-41b5-4491-bfe4-f1db1858813c\"}}";
+
+static void test_reply_real_worker(void **state)
+{
+    char name[CELERY_NAME_MAX];
+
+    (void)state;
+    assert_int_equal(celery_reply_decode(real_reply, strlen(real_reply),
+                                         "6fd91391-5c1e-4e34-abc7-fa983396d0fd", name,
+                                         sizeof(name)),
+                     CELERY_REPLY_PONG);
+    assert_string_equal(name, "worker_light1@vm");
+    assert_int_equal(
+        celery_reply_decode(real_reply, strlen(real_reply), TICKET, name, sizeof(name)),
+        CELERY_REPLY_WRONG_TICKET);
+    /* Truncated anywhere: never a pong, never a crash. */
+    for (size_t n = 0; n < strlen(real_reply); n++)
+        assert_int_not_equal(celery_reply_decode(real_reply, n,
+                                                 "6fd91391-5c1e-4e34-abc7-fa983396d0fd", name,
+                                                 sizeof(name)),
+                             CELERY_REPLY_PONG);
+}
+
 static void test_reply_ignored(void **state)
 {
     char name[CELERY_NAME_MAX];
@@ -275,8 +305,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envelope_fields), cmocka_unit_test(test_envelope_bytes),
         cmocka_unit_test(test_base64),          cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_reply_pong),      cmocka_unit_test(test_reply_ignored),
-        cmocka_unit_test(test_reply_limits),
+        cmocka_unit_test(test_reply_pong),      cmocka_unit_test(test_reply_real_worker),
+        cmocka_unit_test(test_reply_ignored),   cmocka_unit_test(test_reply_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
