@@ -27,6 +27,16 @@
  *              the binding and DEL the reply list on cmd, then a graceful
  *              disconnect; pop is freed at once. CLEANUP_MS bounds it.
  *
+ * Result of a member (the health module maps it): up = found = distinct
+ * workers matching the glob that answered pong, listening = PUBLISH's
+ * count, detail = their names. ok = up >= replicas and up > 0, so
+ * replicas 0 with none answering is "not ok, up 0": skipped. Message:
+ * "2 workers answering"; "listening 3, answering 2" when PUBLISH reached
+ * more workers than answered by the end (counts of the whole broker
+ * against this glob's answers); "no workers answering"; or the broker's
+ * error ("connection refused", "NOAUTH ...", "timeout after 1.0s" when
+ * PUBLISH itself did not answer in time).
+ *
  * Who owns what: the env lists rounds that can still be joined; a round
  * that ended is off the list but lives on until its name lookup has
  * called back and both hiredis contexts are gone (hiredis frees a context
