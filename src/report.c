@@ -53,7 +53,7 @@ void report_detail(const struct service *svc, char *buf, size_t n)
     const struct probe_result *r = &svc->last;
     enum health_state st = svc->health.state;
     int expected = svc->cfg->replicas;
-    char lat[24], reps[48] = "";
+    char lat[24] = "", reps[48] = "", paren[80] = "";
 
     if (!svc->has_result) {
         ht_strlcpy(buf, "(no result yet)", n);
@@ -63,15 +63,18 @@ void report_detail(const struct service *svc, char *buf, size_t n)
         ht_strlcpy(buf, "(scaled to 0)", n);
         return;
     }
-    latency_format(r->latency_us, true, lat, sizeof(lat));
+    if (r->latency_us >= 0)
+        latency_format(r->latency_us, true, lat, sizeof(lat));
     if (expected > 1 || r->found > 1 || svc->cfg->kind == PROBE_CELERY ||
         svc->cfg->kind == PROBE_DOCKER)
-        ht_snprintf(reps, sizeof(reps), "%d/%d %s, ", r->up, expected,
+        ht_snprintf(reps, sizeof(reps), "%d/%d %s", r->up, expected,
                     expected == 1 ? "replica" : "replicas");
-    if (st == HEALTH_HEALTHY)
-        ht_snprintf(buf, n, "(%s%s)", reps, lat);
+    if (reps[0] || lat[0])
+        ht_snprintf(paren, sizeof(paren), "(%s%s%s)", reps, reps[0] && lat[0] ? ", " : "", lat);
+    if (st == HEALTH_HEALTHY || r->message[0] == '\0')
+        ht_strlcpy(buf, paren, n);
     else
-        ht_snprintf(buf, n, "(%s%s) %s", reps, lat, r->message);
+        ht_snprintf(buf, n, "%s%s%s", r->message, paren[0] ? " " : "", paren);
 }
 
 static void rule(FILE *out)
@@ -85,9 +88,9 @@ static void print_service(FILE *out, const struct service *svc, const struct rep
     char detail[PROBE_MSG_MAX + 96];
 
     report_detail(svc, detail, sizeof(detail));
-    fprintf(out, "%s%s%s %s - %s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
+    fprintf(out, "%s%s%s %s - %s%s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
             report_reset(st), svc->cfg->label, report_color(st, s), health_state_shout(s),
-            report_reset(st), detail);
+            report_reset(st), s == HEALTH_HEALTHY || s == HEALTH_SKIPPED ? "" : ":", detail);
 }
 
 /* Groups are printed in the order they first appear in the config, each

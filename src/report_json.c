@@ -67,7 +67,7 @@ json_t *report_json(const struct scheduler *s)
 int report_json_print(FILE *out, const struct scheduler *s)
 {
     json_t *doc = report_json(s);
-    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(doc);
     fputc('\n', out);
     return rc == 0 ? 0 : -1;

@@ -151,4 +151,13 @@ long config_find(const struct ht_config *cfg, const char *name);
 int redis_target_parse(const char *url, struct redis_target *t, const char **why) HT_WUR;
 void redis_target_free(struct redis_target *t);
 
+/* The config file to use when none is given: ./healthtop.yml, else
+ * $XDG_CONFIG_HOME/healthtop/config.yml (XDG_CONFIG_HOME defaults to
+ * ~/.config). Writes the path to out; returns 0 if found, else -1. */
+int config_find_default(char *out, size_t n) HT_WUR;
+/* Refuses (-1, message in err) a file that its group or others may write,
+ * or that belongs to someone other than the user or root: such a file
+ * could make the dashboard run any program. Returns 0 when it is safe. */
+int config_check_perms(const char *path, char *err, size_t n) HT_WUR;
+
 #endif

@@ -1,0 +1,268 @@
+/* The exec probe against real commands: exit codes, output, timeouts that
+ * kill the whole process group, chatty children, children that outlive
+ * their parent, missing commands; no zombie and no fd left behind. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "support/probe_run.c"
+
+#define SH(script)                                                                                 \
+    (const char *[])                                                                               \
+    {                                                                                              \
+        "/bin/sh", "-c", script, NULL                                                              \
+    }
+
+static struct svc_config exec_svc(const char **argv, int64_t timeout_ms)
+{
+    struct svc_config s;
+    size_t argc = 0;
+
+    test_svc_init(&s, "exec", PROBE_EXEC, timeout_ms);
+    while (argv[argc] != NULL)
+        argc++;
+    s.u.exec.argv = (char **)argv;
+    s.u.exec.argc = argc;
+    return s;
+}
+
+static struct probe_run run_exec(const char **argv, int64_t timeout_ms)
+{
+    struct svc_config s = exec_svc(argv, timeout_ms);
+    return probe_run_one(&s);
+}
+
+/* Children of this process (zombies included), from /proc. */
+static int count_children(void)
+{
+    char path[64], buf[4096];
+    FILE *f;
+    int n = 0;
+    size_t len;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+        n++;
+    return n;
+}
+
+static void assert_no_children(void)
+{
+    assert_int_equal(count_children(), 0);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+/* Gone, or a zombie waiting for init: either way no longer running. */
+static bool process_dead(pid_t pid)
+{
+    char path[64], buf[256];
+    struct timespec nap = {0, 20 * 1000 * 1000};
+
+    for (int i = 0; i < 100; i++) {
+        FILE *f;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        f = fopen(path, "r");
+        if (f == NULL)
+            return true;
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *close = strrchr(buf, ')');
+        if (close != NULL && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X'))
+            return true;
+        nanosleep(&nap, NULL);
+    }
+    return false;
+}
+
+static void test_true_false(void **state)
+{
+    (void)state;
+    struct probe_run r = run_exec((const char *[]){"true", NULL}, 5000);
+    assert_int_equal(r.start_rc, 0);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.p.result.ok);
+    assert_int_equal(r.p.result.up, 1);
+    assert_int_equal(r.p.result.found, 1);
+    assert_string_equal(r.p.result.message, "exit 0");
+    assert_true(r.p.result.latency_us > 0);
+
+    r = run_exec((const char *[]){"false", NULL}, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_int_equal(r.p.result.up, 0);
+    assert_string_equal(r.p.result.message, "exit 1");
+
+    r = run_exec(SH("kill -TERM $$"), 5000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "killed by signal 15");
+    assert_no_children();
+}
+
+static void test_output(void **state)
+{
+    (void)state;
+    struct probe_run r = run_exec((const char *[]){"echo", "ready", NULL}, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "ready");
+    assert_non_null(strstr(r.p.result.detail, "exit 0\nready"));
+
+    /* The first non-empty line, trimmed, control characters blanked. */
+    r = run_exec(SH("printf '\\n   \\n  up\\tand running  \\nsecond\\n'"), 5000);
+    assert_true(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "up and running");
+
+    /* stderr goes to the same place; a failure shows its own words. */
+    r = run_exec(SH("echo 'no response' >&2; exit 2"), 5000);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "no response");
+    assert_non_null(strstr(r.p.result.detail, "exit 2"));
+
+    /* A long line is cut at 120 bytes. */
+    r = run_exec(SH("printf '%0300d\\n' 7"), 5000);
+    assert_true(r.p.result.ok);
+    assert_int_equal(strlen(r.p.result.message), 120);
+    assert_no_children();
+}
+
+static void test_hang_timeout_kills_group(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ht-exec-XXXXXX", script[256];
+    int fd = mkstemp(path);
+    int sh_pid = 0, sleep_pid = 0;
+    FILE *f;
+
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(script, sizeof(script), "sleep 30 & echo $$ $! > %s; wait", path);
+    int64_t t0 = ht_now_ms();
+    struct probe_run r = run_exec(SH(script), 1000);
+    int64_t total = ht_now_ms() - t0;
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "timeout after 1.0s");
+    assert_in_range(r.done_ms, 900, 3000);
+    assert_true(total < 3500);
+
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%d %d", &sh_pid, &sleep_pid), 2);
+    fclose(f);
+    unlink(path);
+    assert_true(process_dead(sh_pid));
+    assert_true(process_dead(sleep_pid));
+    assert_no_children();
+}
+
+static void test_megabytes(void **state)
+{
+    (void)state;
+    int64_t t0 = ht_now_ms();
+    struct probe_run r = run_exec(SH("yes | head -c 5000000"), 10000);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "y");
+    assert_non_null(strstr(r.p.result.detail, "cut at 4 KiB"));
+    assert_true(strlen(r.p.result.detail) < PROBE_DETAIL_MAX);
+    assert_true(ht_now_ms() - t0 < 5000);
+    assert_no_children();
+}
+
+/* The child exits at once but leaves a grandchild holding the output
+ * pipe: the probe must end promptly and kill the grandchild. */
+static void test_orphan_child(void **state)
+{
+    (void)state;
+    struct probe_run r = run_exec(SH("sleep 30 & echo $!"), 5000);
+    assert_int_equal(r.calls, 1);
+    assert_true(r.p.result.ok);
+    assert_true(r.done_ms < 1500);
+    int pid = atoi(r.p.result.message);
+    assert_true(pid > 0);
+    assert_true(process_dead(pid));
+    assert_no_children();
+}
+
+static void test_missing_command(void **state)
+{
+    (void)state;
+    int fds = test_count_fds();
+    struct probe_run r = run_exec((const char *[]){"healthtop-no-such-command", "x", NULL}, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "command not found: healthtop-no-such-command");
+
+    r = run_exec((const char *[]){"/tmp", NULL}, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "cannot run /tmp: permission denied");
+    assert_int_equal(test_count_fds(), fds);
+    assert_no_children();
+}
+
+/* Many at once, one cancelled: exactly one callback each, no fd left. */
+static void test_batch_and_cancel(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct svc_config svcs[N];
+    const struct svc_config *ptrs[N];
+    struct probe_run runs[N];
+    int fds = test_count_fds();
+
+    for (int i = 0; i < N; i++) {
+        static const char *ok_argv[] = {"/bin/sh", "-c", "echo fine", NULL};
+        static const char *hang_argv[] = {"/bin/sh", "-c", "sleep 30", NULL};
+        svcs[i] = exec_svc(i % 4 == 3 ? hang_argv : ok_argv, 10000);
+        ptrs[i] = &svcs[i];
+    }
+    int64_t total = probe_run_batch(runs, ptrs, N, 1500);
+    assert_true(total >= 0 && total < 4000);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(runs[i].start_rc, 0);
+        assert_int_equal(runs[i].calls, 1);
+        if (i % 4 == 3) {
+            assert_false(runs[i].p.result.ok);
+            assert_string_equal(runs[i].p.result.message, "cancelled");
+        } else {
+            assert_true(runs[i].p.result.ok);
+            assert_string_equal(runs[i].p.result.message, "fine");
+        }
+    }
+    assert_int_equal(test_count_fds(), fds);
+    assert_no_children();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_true_false),
+        cmocka_unit_test(test_output),
+        cmocka_unit_test(test_hang_timeout_kills_group),
+        cmocka_unit_test(test_megabytes),
+        cmocka_unit_test(test_orphan_child),
+        cmocka_unit_test(test_missing_command),
+        cmocka_unit_test(test_batch_and_cancel),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, probe_run_warmup, NULL);
+}

@@ -1,0 +1,12 @@
+/* Loopback ports for integration tests. Include ports.c directly in the
+ * test file (it is safe to include from several support files). */
+#ifndef HT_TEST_PORTS_H
+#define HT_TEST_PORTS_H
+
+/* A loopback TCP port that was free a moment ago. */
+int test_free_port(void);
+/* A socket listening on 127.0.0.1 (AF_INET) or ::1 (AF_INET6) on a free
+ * port, that nobody accepts from; -1 when that family is unavailable. */
+int test_listen(int family, int backlog, int *port);
+
+#endif
