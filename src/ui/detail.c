@@ -87,7 +87,9 @@ static void add_state(struct ui *u, struct dlines *d, const struct service *svc)
     }
     latency_format(svc->last.latency_us, u->ascii, lat, sizeof(lat));
     latency_format(svc->last.connect_us, u->ascii, con, sizeof(con));
-    if (svc->last.connect_us >= 0)
+    if (svc->last.latency_us < 0)
+        add(d, "Last", -1, ROLE_NORMAL, "%s", svc->last.message);
+    else if (svc->last.connect_us >= 0)
         add(d, "Last", -1, ROLE_NORMAL, "%s in %s (connect %s)", svc->last.message, lat, con);
     else
         add(d, "Last", -1, ROLE_NORMAL, "%s in %s", svc->last.message, lat);

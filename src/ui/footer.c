@@ -62,8 +62,8 @@ void footer_draw(struct ui *u)
 
     ht_snprintf(arrows, sizeof(arrows), "%s%s", g->arrow_up, g->arrow_down);
     const struct hint grid_hints[] = {
-        {"q", "quit"},      {arrows, "move"}, {g->enter, "detail"}, {"/", "filter"}, {"s", "sort"},
-        {"space", "pause"}, {"r", "probe"},   {"R", "all"},         {"T", "theme"},  {"?", "help"},
+        {"q", "quit"}, {"?", "help"},      {arrows, "move"}, {g->enter, "detail"}, {"/", "filter"},
+        {"s", "sort"}, {"space", "pause"}, {"r", "probe"},   {"R", "all"},         {"T", "theme"},
     };
     const struct hint detail_hints[] = {
         {"Esc", "back"}, {arrows, "scroll"}, {"r", "probe"}, {"q", "quit"}, {"?", "help"},

@@ -31,7 +31,7 @@ const char *layout_column_title(enum column c)
     return (unsigned)c < COL_COUNT ? specs[c].title : "";
 }
 
-static int grow(int *w, int upto, int *spare)
+static void grow(int *w, int upto, int *spare)
 {
     int add = upto - *w;
 
@@ -41,15 +41,26 @@ static int grow(int *w, int upto, int *spare)
         *w += add;
         *spare -= add;
     }
-    return add;
 }
+
+/* What is left after the minimums goes, step by step, to the flexible
+ * columns that show: each step widens one column up to a width (0: the
+ * label's longest text). */
+static const struct {
+    enum column col;
+    int upto;
+} grow_steps[] = {
+    {COL_LABEL, 20}, {COL_SPARK, 20},   {COL_MESSAGE, 40}, {COL_LABEL, 0},
+    {COL_SPARK, 30}, {COL_MESSAGE, 60}, {COL_SPARK, 60},   {COL_MESSAGE, 1 << 20},
+};
 
 /* Every column starts at its minimum width with one space between
  * columns; while that does not fit, columns hide in hide_order. The
- * columns that show then grow, in this order, with what is left: the
- * label up to its longest text (at most 32), the sparkline up to 30, the
- * message up to 60, the sparkline up to 60, and the message takes the
- * rest. The label is cut with an ellipsis only below its longest text. */
+ * columns that show then grow by grow_steps: the label to 20 (or its
+ * longest text if shorter), the sparkline to 20, the message to 40, the
+ * label to its longest text (at most 32), the sparkline to 30, the message
+ * to 60, the sparkline to 60, and the message takes the rest. The label is
+ * cut with an ellipsis only below its longest text. */
 void layout_columns(int cols, int label_pref, struct layout *out)
 {
     int w[COL_COUNT], used = 0, spare, x = 0;
@@ -71,15 +82,14 @@ void layout_columns(int cols, int label_pref, struct layout *out)
         used -= w[c] + 1;
     }
     spare = cols > used ? cols - used : 0;
-    grow(&w[COL_LABEL], label_pref, &spare);
-    if (out->col[COL_SPARK].shown)
-        grow(&w[COL_SPARK], 30, &spare);
-    if (out->col[COL_MESSAGE].shown)
-        grow(&w[COL_MESSAGE], 60, &spare);
-    if (out->col[COL_SPARK].shown)
-        grow(&w[COL_SPARK], specs[COL_SPARK].max, &spare);
-    if (out->col[COL_MESSAGE].shown)
-        grow(&w[COL_MESSAGE], w[COL_MESSAGE] + spare, &spare);
+    for (size_t i = 0; i < HT_ARRAY_LEN(grow_steps); i++) {
+        enum column c = grow_steps[i].col;
+        int upto = grow_steps[i].upto;
+        if (c == COL_LABEL && (upto == 0 || upto > label_pref))
+            upto = label_pref;
+        if (out->col[c].shown)
+            grow(&w[c], upto, &spare);
+    }
     for (int c = 0; c < COL_COUNT; c++) {
         if (!out->col[c].shown)
             continue;

@@ -66,8 +66,8 @@ static void test_layout_widths(void **state)
 
     (void)state;
     layout_columns(200, 12, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 12);        /* no wider than the longest label */
-    assert_int_equal(l.col[COL_SPARK].w, 60);        /* grown to its maximum */
+    assert_int_equal(l.col[COL_LABEL].w, 12); /* no wider than the longest label */
+    assert_int_equal(l.col[COL_SPARK].w, 60); /* grown to its maximum */
     assert_int_equal(l.col[COL_MESSAGE].x + l.col[COL_MESSAGE].w, 200); /* takes the rest */
     layout_columns(200, 100, &l);
     assert_int_equal(l.col[COL_LABEL].w, 32); /* capped: longer labels get an ellipsis */
