@@ -36,7 +36,9 @@ void ui_free(struct ui *u)
 {
     ui_delwins(u);
     free(u->list);
+    free(u->grank);
     u->list = NULL;
+    u->grank = NULL;
     u->nlist = 0;
 }
 
