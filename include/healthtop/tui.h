@@ -16,8 +16,9 @@ struct tui_opts {
 /* Runs the dashboard on the scheduler's loop until the user quits; restores
  * the terminal on every exit path. Starts the scheduler itself
  * (sched_start(s, false)) once the terminal is set up, and on quit calls
- * sched_close and runs the loop until every handle is closed: the caller
- * then only frees (sched_free, uv_loop_close).
+ * sched_close and runs the loop until every handle is closed. Every return
+ * leaves the scheduler closed that way, so the caller then only frees
+ * (sched_free, uv_loop_close).
  *
  * Returns the process exit code: 0 on q or Ctrl-C, 128 + signal on
  * SIGTERM or SIGHUP, 1 when the terminal cannot be set up, 2 (with a

@@ -267,6 +267,9 @@ int tui_run(struct scheduler *s, const struct tui_opts *opts)
         fprintf(stderr, "healthtop: the live dashboard needs a terminal, and stdout is not one.\n"
                         "  Use --once for a one-shot report, or --wait to block until every\n"
                         "  service is healthy.\n");
+        /* Every return leaves the scheduler closed, so the caller only frees. */
+        sched_close(s, on_sched_closed);
+        uv_run(s->loop, UV_RUN_DEFAULT);
         return 2;
     }
     setlocale(LC_ALL, "");

@@ -334,7 +334,7 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(3, 5), ROLE_SELECTED); /* api is selected */
     assert_int_equal(cell_role(0, 1), ROLE_TITLE);
     assert_non_null(strstr(text, "API gateway"));
-    assert_non_null(strstr(text, "auth-service-with-a\xe2\x80\xa6"));
+    assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
     free(text);
     screen_close(&u);
     model_free(&m);
