@@ -107,12 +107,12 @@ services:
     group: Memory Systems
     tcp: 127.0.0.1:$REFUSED
   heavy:
-    group: Workers
+    group: Background Jobs
     tcp: 127.0.0.1:$REFUSED
     replicas: 0
   check:
-    group: Workers
-    exec: [sh, -c, "echo all good"]
+    group: Background Jobs
+    exec: [sh, -c, "echo ready"]
 YML
 chmod 600 "$T_DIR/stack.yml"
 
@@ -144,7 +144,7 @@ wait_screen "two targets, one refused: degraded 1/2" "^. pair +tcp +degraded +1/
 wait_screen "refused port: unhealthy 0/1" "^. cache +tcp +unhealthy +0/1 .*refused"
 wait_screen "real redis: healthy" "^. Redis \(Working.* +redis +healthy +1/1 +.*PONG"
 wait_screen "replicas: 0 and nothing answers: skipped" "^. heavy +tcp +skipped"
-wait_screen "exec: healthy" "^. check +exec +healthy +1/1 .*all good"
+wait_screen "exec: healthy" "^. check +exec +healthy +1/1 .*ready"
 if [ $HTTP_BUILT = 1 ]; then
 	wait_screen "http service healthy" "^. api +http +healthy +1/1 .*HTTP 200"
 else
