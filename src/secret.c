@@ -32,7 +32,8 @@ void secret_scrub(char *s, size_t cap)
             /* The mask is never longer than a secret (secrets are >= 3
              * bytes), so the string only shrinks and cap is respected. */
             memmove(at + mlen, at + slen, tail + 1);
-            memcpy(at, SECRET_MASK, mlen);
+            /* The memmove above already moved the terminator. */
+            memcpy(at, SECRET_MASK, mlen); // NOLINT(bugprone-not-null-terminated-result)
             at = s + pos + mlen;
         }
     }
