@@ -34,42 +34,74 @@ static bool has_down_dep(const struct scheduler *s, size_t v)
     return false;
 }
 
-/* Depth-first from idx through dependencies that are down; a down
- * dependency with no down dependency of its own is a root cause. The
- * visited marks keep each service to one visit, cycles included. */
+/* Pushes the dependencies of v that are down and not yet seen. */
+static void push_down_deps(const struct scheduler *s, size_t v, size_t *stack, size_t *top,
+                           bool *seen)
+{
+    const struct svc_config *c = s->svcs[v].cfg;
+
+    /* In reverse, so that the first named dependency is met first. */
+    for (size_t i = c->ndeps; i-- > 0;) {
+        size_t d = dep_at(s, c, i);
+        if (d == NO_PARENT || seen[d] || !deps_is_down(s->svcs[d].health.state))
+            continue;
+        seen[d] = true;
+        stack[(*top)++] = d;
+    }
+}
+
+/* True when an unhealthy service lies below v, through services that are
+ * down (a starting service on the way passes the trouble on). */
+static bool reaches_unhealthy(const struct scheduler *s, size_t v, size_t *stack, bool *seen)
+{
+    size_t top = 0;
+    bool found = false;
+
+    memset(seen, 0, s->nsvcs * sizeof(*seen));
+    seen[v] = true;
+    push_down_deps(s, v, stack, &top, seen);
+    while (top > 0 && !found) {
+        size_t w = stack[--top];
+        found = s->svcs[w].health.state == HEALTH_UNHEALTHY;
+        push_down_deps(s, w, stack, &top, seen);
+    }
+    return found;
+}
+
+/* Depth-first from idx through dependencies that are down. An unhealthy
+ * one with nothing unhealthy below it is a root cause; a starting one
+ * with nothing below is only starting, not a cause. The visited marks
+ * keep each service to one visit, cycles included. */
 size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, size_t max)
 {
     size_t nroots = 0, top = 0;
-    size_t *stack;
-    bool *seen;
+    size_t *stack, *scratch;
+    bool *seen, *scratch_seen;
 
     if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state) || !has_down_dep(s, idx))
         return 0;
     stack = xmalloc(s->nsvcs * sizeof(*stack));
+    scratch = xmalloc(s->nsvcs * sizeof(*scratch));
     seen = xcalloc(s->nsvcs, sizeof(*seen));
+    scratch_seen = xcalloc(s->nsvcs, sizeof(*scratch_seen));
     seen[idx] = true;
-    stack[top++] = idx;
+    push_down_deps(s, idx, stack, &top, seen);
     while (top > 0) {
         size_t v = stack[--top];
-        const struct svc_config *c = s->svcs[v].cfg;
 
-        if (v != idx && !has_down_dep(s, v)) {
+        if (s->svcs[v].health.state == HEALTH_UNHEALTHY &&
+            !reaches_unhealthy(s, v, scratch, scratch_seen)) {
             if (nroots < max)
                 roots[nroots] = v;
             nroots++;
             continue;
         }
-        /* Pushed in reverse so that the first named dependency is met first. */
-        for (size_t i = c->ndeps; i-- > 0;) {
-            size_t d = dep_at(s, c, i);
-            if (d == NO_PARENT || seen[d] || !deps_is_down(s->svcs[d].health.state))
-                continue;
-            seen[d] = true;
-            stack[top++] = d;
-        }
+        push_down_deps(s, v, stack, &top, seen);
     }
     free(stack);
+    free(scratch);
     free(seen);
+    free(scratch_seen);
     return nroots;
 }
 
@@ -115,7 +147,7 @@ bool deps_is_root(const struct scheduler *s, size_t idx)
 {
     bool *is_root, r;
 
-    if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state) || has_down_dep(s, idx))
+    if (idx >= s->nsvcs || s->svcs[idx].health.state != HEALTH_UNHEALTHY)
         return false;
     is_root = xcalloc(s->nsvcs, sizeof(*is_root));
     mark_roots(s, is_root);

@@ -3,10 +3,12 @@
  *
  * Words used here:
  *   down        unhealthy or starting: not serving, whatever the reason;
- *   blocked     down, with a dependency (depends_on, followed only through
- *               services that are down themselves) that is down;
- *   root cause  a down service reached that way which is not blocked
- *               itself: the deepest failure on the chain;
+ *   blocked     down, with an unhealthy service below it (depends_on,
+ *               followed only through services that are down: a starting
+ *               one on the way passes the trouble on);
+ *   root cause  an unhealthy service reached that way with nothing
+ *               unhealthy below it: the deepest failure on the chain (a
+ *               service merely starting is never a root cause);
  *   race        a service first seen healthy before a dependency it names
  *               was (the seed's P3.1 problem: condition: service_started).
  *

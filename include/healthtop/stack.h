@@ -48,6 +48,8 @@ int stack_listen(struct stack *st, uv_loop_t *loop, char *err, size_t n) HT_WUR;
  * stopped, revives it (it boots again). Returns 1 when it is now stopped,
  * 0 when running again, -1 for an unknown name. */
 int stack_toggle(struct stack *st, const char *name);
+/* stack_toggle for callbacks (tui_opts.demo_toggle): ud is the stack. */
+int stack_toggle_cb(void *ud, const char *name);
 /* True while the named service is not stopped. */
 bool stack_running(const struct stack *st, const char *name);
 /* Closes every handle; the loop then drains on its own. */

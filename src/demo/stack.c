@@ -343,6 +343,11 @@ int stack_toggle(struct stack *st, const char *name)
     return -1;
 }
 
+int stack_toggle_cb(void *ud, const char *name)
+{
+    return stack_toggle(ud, name);
+}
+
 bool stack_running(const struct stack *st, const char *name)
 {
     for (size_t i = 0; i < NSIMS; i++)

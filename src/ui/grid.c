@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "healthtop/deps.h"
 
 static const char *const sort_names[SORT_COUNT] = {
     [SORT_CONFIG] = "config",
@@ -307,7 +308,9 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     put_col(u, l, y, COL_UPTIME, buf, base);
     duration_format(u->now_ms - h->since_ms, buf, sizeof(buf));
     put_col(u, l, y, COL_SINCE, h->results > 0 ? buf : "-", base);
-    if (svc->has_result)
+    if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0)
+        put_col(u, l, y, COL_MESSAGE, buf, base == ROLE_SELECTED ? base : ROLE_DIM);
+    else if (svc->has_result)
         put_col(u, l, y, COL_MESSAGE, svc->last.message, base);
     else
         put_col(u, l, y, COL_MESSAGE, u->s->paused ? "paused" : "waiting for the first result",

@@ -58,7 +58,7 @@ void header_draw(struct ui *u)
     const char *title = s->cfg && s->cfg->title ? s->cfg->title : "healthtop";
     int counts[HEALTH_STATE_COUNT] = {0};
     enum health_state overall = sched_overall(s);
-    char right[64], up[32], clock[16], buf[64];
+    char right[64], up[32], clock[16], buf[64], note[256];
     int x = 0, cols = u->cols, rw;
     bool compact;
 
@@ -83,6 +83,9 @@ void header_draw(struct ui *u)
     for (char *p = buf; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     x += ui_put(u, u->header, 0, x, cols - x, buf, ui_state_role(overall)) + 2;
+    timeline_header_note(u, note, sizeof(note)); /* root causes first */
+    if (note[0] != '\0' && x < cols)
+        x += ui_put(u, u->header, 0, x, cols - x, note, ROLE_UNHEALTHY) + 2;
     compact = counts_width(u, counts, false) > cols - x;
     if (x < cols)
         put_counts(u, x, cols - x, counts, compact);

@@ -116,12 +116,6 @@ static void k_quit(struct ui *u, int key)
     u->act.quit(u);
 }
 
-static void k_reserved(struct ui *u, int key)
-{
-    (void)u;
-    (void)key;
-}
-
 /* Wheel scrolls, a click selects, a click on the selection opens it. */
 static void k_mouse(struct ui *u, int key)
 {
@@ -163,8 +157,10 @@ static const struct ui_key keys[] = {
     {{'?'}, "?", "this help", k_help},
     {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit},
     {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse},
-    /* Reserved for views to come: t the timeline, K the demo. */
-    {{'t', 'K'}, "t K", NULL, k_reserved},
+    {{'t'}, "t", "start-up timeline", timeline_key},
+    {{'K'}, "K", "demo: stop/revive", demo_key},
+    {{'.', '[', ']'}, ". [ ]", "replay: step, seek", replay_key},
+    {{'+', '-'}, "+ -", "replay: speed", replay_key},
 };
 
 const struct ui_key *ui_keys(size_t *n)

@@ -127,6 +127,8 @@ void ui_draw(struct ui *u)
     header_draw(u);
     if (u->detail)
         detail_draw(u);
+    else if (u->timeline)
+        timeline_view_draw(u);
     else
         grid_draw(u);
     footer_draw(u);

@@ -83,6 +83,15 @@ int sparkline_cells(const struct history *h, int width, struct spark_cell *cells
 enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
 
 struct ui;
+struct replay;
+
+/* What the modes beside live probing add (timeline.c's keys use them):
+ * --demo's K, and --replay's recording. Zero when absent. */
+struct ui_ext {
+    int (*demo_toggle)(void *ud, const char *name); /* stack_toggle */
+    void *demo_ud;
+    struct replay *replay;
+};
 
 /* What keys may ask of the scheduler; tui.c points these at sched_*,
  * headless tests at counters. A view never starts a probe otherwise. */
@@ -124,7 +133,9 @@ struct ui {
 
     bool detail; /* the detail pane is open */
     int detail_scroll;
-    bool help; /* the help overlay is open */
+    bool help;     /* the help overlay is open */
+    bool timeline; /* the start-up timeline replaces the grid (t) */
+    struct ui_ext ext;
 
     int64_t now_ms, wall_ms; /* the time the screen shows; set before drawing */
     char notice[200];        /* a passing message in the footer */
@@ -193,6 +204,16 @@ void detail_draw(struct ui *u);
 int detail_lines(struct ui *u);
 
 void help_draw(struct ui *u);
+
+/* ---- timeline.c: the start-up timeline, demo and replay keys ---------- */
+
+void timeline_view_draw(struct ui *u);
+void timeline_key(struct ui *u, int key); /* t */
+void demo_key(struct ui *u, int key);     /* K */
+void replay_key(struct ui *u, int key);   /* . [ ] + - */
+/* For the header: the root causes ("root cause: redis, 3 services
+ * blocked") and, in a replay, where it stands; "" when neither. */
+void timeline_header_note(const struct ui *u, char *buf, size_t n);
 
 /* ---- keys.c: the key table --------------------------------------------- */
 

@@ -78,6 +78,43 @@ static void test_healthy_middle_cuts_chain(void **state)
     model_free(&m);
 }
 
+/* Starting services pass trouble on but are never the cause of it. */
+static void test_starting_is_not_a_cause(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"db", "cache", "web", "cron"};
+    static const char *const deps[] = {"", "db", "cache", "cache"};
+    struct model m;
+    size_t roots[4];
+    char buf[96];
+
+    model_init(&m, 4, names, deps);
+    /* A cold start: everything starting, nothing to blame. */
+    for (size_t i = 0; i < 4; i++)
+        m.sched.svcs[i].health.state = HEALTH_STARTING;
+    assert_int_equal(deps_blocked_by(&m.sched, 2, roots, 4), 0);
+    assert_int_equal(deps_summary(&m.sched, buf, sizeof(buf)), 0);
+    /* db fails: web and cron, two levels up through a starting cache,
+     * are blocked by db; so is cache. */
+    model_state(&m, "db", HEALTH_UNHEALTHY);
+    assert_int_equal(deps_blocked_by(&m.sched, 2, roots, 4), 1);
+    assert_int_equal(roots[0], 0);
+    assert_int_equal(deps_summary(&m.sched, buf, sizeof(buf)), 3);
+    assert_string_equal(buf, "root cause: db, 3 services blocked");
+    /* cache fails too, above db: still blocked by db, the deepest. */
+    model_state(&m, "cache", HEALTH_UNHEALTHY);
+    assert_int_equal(deps_blocked_by(&m.sched, 3, roots, 4), 1);
+    assert_int_equal(roots[0], 0);
+    assert_false(deps_is_root(&m.sched, 1));
+    /* db only starting again: cache is now the root cause. */
+    model_state(&m, "db", HEALTH_STARTING);
+    assert_int_equal(deps_blocked_by(&m.sched, 2, roots, 4), 1);
+    assert_int_equal(roots[0], 1);
+    assert_true(deps_is_root(&m.sched, 1));
+    assert_false(deps_is_root(&m.sched, 0));
+    model_free(&m);
+}
+
 static void test_two_roots(void **state)
 {
     (void)state;
@@ -215,9 +252,13 @@ static void test_order_cycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blocked_by_root), cmocka_unit_test(test_healthy_middle_cuts_chain),
-        cmocka_unit_test(test_two_roots),       cmocka_unit_test(test_races),
-        cmocka_unit_test(test_order_seed_tree), cmocka_unit_test(test_order_cycle),
+        cmocka_unit_test(test_blocked_by_root),
+        cmocka_unit_test(test_healthy_middle_cuts_chain),
+        cmocka_unit_test(test_starting_is_not_a_cause),
+        cmocka_unit_test(test_two_roots),
+        cmocka_unit_test(test_races),
+        cmocka_unit_test(test_order_seed_tree),
+        cmocka_unit_test(test_order_cycle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
