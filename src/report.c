@@ -22,7 +22,7 @@ const char *report_mark(enum health_state s, bool ascii)
     static const char *const utf8[HEALTH_STATE_COUNT] = {
         [HEALTH_UNKNOWN] = "?",
         [HEALTH_STARTING] = "\xe2\x97\x8c",  /* ◌ */
-        [HEALTH_HEALTHY] = "\xe2\x9c\x94",   /* ✔ */
+        [HEALTH_HEALTHY] = "\xe2\x97\x8f",   /* ● */
         [HEALTH_DEGRADED] = "\xe2\x96\xb2",  /* ▲ */
         [HEALTH_UNHEALTHY] = "\xe2\x9c\x97", /* ✗ */
         [HEALTH_SKIPPED] = "\xe2\x97\x8b",   /* ○ */
