@@ -12,7 +12,6 @@
 #include "healthtop/replay.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
-#include "healthtop/scheduler.h"
 #include "healthtop/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
@@ -48,6 +47,10 @@ static const char usage_text[] =
     "                           accept a config file that others can write\n"
     "  -h, --help               this text\n"
     "  -V, --version            the version\n"
+    "\n"
+    "Dashboard keys besides those under ?: t the start-up timeline; K stops\n"
+    "or revives the selected service (--demo); . step, [ ] seek 10 s, + - speed\n"
+    "(--replay).\n"
     "\n"
     "Exit status: 0 all healthy (skipped allowed), 1 something unhealthy,\n"
     "degraded or not healthy by the --wait deadline, 2 usage or config error.\n";
@@ -227,42 +230,6 @@ static int load_config(const struct args *a, struct ht_config *cfg)
     return 0;
 }
 
-/* The live dashboard, on a loop of its own, with what runs beside the
- * scheduler (ro's hooks); with rp, the recording's model instead of
- * probes. */
-static int tui_main(const struct args *a, const struct ht_config *cfg, const struct run_opts *ro,
-                    struct stack *demo, struct replay *rp)
-{
-    struct tui_opts to = {.theme = a->theme, .ascii = a->ascii};
-    struct scheduler sched, *s = rp ? &rp->sched : &sched;
-    uv_loop_t loop;
-    int rc;
-
-    if (uv_loop_init(&loop) != 0)
-        return 1;
-    if (rp) {
-        rp->sched.loop = &loop;
-        to.replay = rp;
-        to.replay_speed = a->replay_speed;
-    } else if (sched_init(&sched, &loop, cfg) != 0) {
-        fputs("healthtop: cannot set up the probes\n", stderr);
-        uv_loop_close(&loop);
-        return 1;
-    }
-    to.hooks = ro ? ro->hooks : NULL;
-    to.nhooks = ro ? ro->nhooks : 0;
-    if (demo) {
-        to.demo_toggle = stack_toggle_cb;
-        to.demo_ud = demo;
-    }
-    rc = tui_run(s, &to);
-    if (!rp)
-        sched_free(&sched);
-    if (uv_loop_close(&loop) != 0)
-        fputs("healthtop: internal error: handles left open at exit\n", stderr);
-    return rc;
-}
-
 /* --replay: the recording instead of a config and probes. */
 static int replay_main(const struct args *a)
 {
@@ -278,7 +245,8 @@ static int replay_main(const struct args *a)
     if (a->mode == MODE_ONCE) {
         rc = replay_report(&r, stdout, a->json, a->ascii);
     } else {
-        rc = tui_main(a, NULL, NULL, NULL, &r);
+        struct tui_opts to = {.theme = a->theme, .ascii = a->ascii, .mouse = true};
+        rc = replay_run_tui(&r, &to, a->replay_speed);
         if (r.stopped[0])
             fprintf(stderr, "healthtop: the recording stops early, at %s\n", r.stopped);
     }
@@ -336,9 +304,17 @@ int main(int argc, char **argv)
     case MODE_WAIT:
         rc = run_wait(cfgp, &ro);
         break;
-    default:
-        rc = tui_main(&a, cfgp, &ro, demo, NULL);
+    default: {
+        struct tui_opts to = {.theme = a.theme, .ascii = a.ascii, .mouse = true};
+        to.hooks = ro.hooks;
+        to.nhooks = ro.nhooks;
+        if (demo) {
+            to.demo_toggle = stack_toggle_cb;
+            to.demo_ud = demo;
+        }
+        rc = run_tui(cfgp, &to);
         break;
+    }
     }
     if (rec && record_close(rec) != 0 && rc == 0)
         rc = 1;

@@ -9,6 +9,7 @@
 #include "healthtop/record.h"
 #include "healthtop/report.h"
 #include "healthtop/timeline.h"
+#include "healthtop/tui.h"
 #include "healthtop/util.h"
 
 #define TICK_MS   50
@@ -435,6 +436,23 @@ void replay_stop(struct replay *r)
         r->timer_closing = true;
         uv_close((uv_handle_t *)&r->timer, NULL);
     }
+}
+
+int replay_run_tui(struct replay *r, struct tui_opts *o, double speed)
+{
+    uv_loop_t loop;
+    int rc;
+
+    if (uv_loop_init(&loop) != 0)
+        return 2;
+    r->sched.loop = &loop;
+    o->replay = r;
+    o->replay_speed = speed;
+    rc = tui_run(&r->sched, o);
+    r->sched.loop = NULL;
+    if (uv_loop_close(&loop) != 0)
+        fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

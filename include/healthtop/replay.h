@@ -82,6 +82,11 @@ void replay_set_speed(struct replay *r, double speed);
 /* Closes the timer (the loop then drains). */
 void replay_stop(struct replay *r);
 
+struct tui_opts;
+/* The dashboard on the recording, on a loop of its own, played at speed
+ * (o->replay and o->replay_speed are set here). Returns tui_run's code. */
+int replay_run_tui(struct replay *r, struct tui_opts *o, double speed);
+
 /* Non-interactive: replays everything at once, printing each state change
  * as --wait does ("T+10.2s redis healthy"), then the start-up timeline and
  * the report; with json, the --json document alone. Returns the report's

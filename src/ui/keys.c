@@ -157,10 +157,12 @@ static const struct ui_key keys[] = {
     {{'?'}, "?", "this help", k_help},
     {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit},
     {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse},
-    {{'t'}, "t", "start-up timeline", timeline_key},
-    {{'K'}, "K", "demo: stop/revive", demo_key},
-    {{'.', '[', ']'}, ". [ ]", "replay: step, seek", replay_key},
-    {{'+', '-'}, "+ -", "replay: speed", replay_key},
+    /* Not listed: the overlay has no room for more at the smallest
+     * screen. healthtop --help lists them. */
+    {{'t'}, "t", NULL, timeline_key},
+    {{'K'}, "K", NULL, demo_key},
+    {{'.', '[', ']'}, ". [ ]", NULL, replay_key},
+    {{'+', '-'}, "+ -", NULL, replay_key},
 };
 
 const struct ui_key *ui_keys(size_t *n)

@@ -97,6 +97,7 @@ void timeline_view_draw(struct ui *u)
                     tl.races == 1 ? "" : "s");
     ui_put(u, u->body, rows - 1, 1, u->cols - 2, total,
            tl.all_healthy_ms >= 0 ? ROLE_HEALTHY : ROLE_UNHEALTHY);
+    ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", ROLE_DIM);
     timeline_free(&tl);
     wnoutrefresh(u->body);
 }
