@@ -22,18 +22,6 @@ static size_t dep_at(const struct scheduler *s, const struct svc_config *c, size
     return c->dep_idx[i];
 }
 
-static bool has_down_dep(const struct scheduler *s, size_t v)
-{
-    const struct svc_config *c = s->svcs[v].cfg;
-
-    for (size_t i = 0; i < c->ndeps; i++) {
-        size_t d = dep_at(s, c, i);
-        if (d != NO_PARENT && d != v && deps_is_down(s->svcs[d].health.state))
-            return true;
-    }
-    return false;
-}
-
 /* Pushes the dependencies of v that are down and not yet seen. */
 static void push_down_deps(const struct scheduler *s, size_t v, size_t *stack, size_t *top,
                            bool *seen)
@@ -50,47 +38,69 @@ static void push_down_deps(const struct scheduler *s, size_t v, size_t *stack, s
     }
 }
 
-/* True when an unhealthy service lies below v, through services that are
- * down (a starting service on the way passes the trouble on). */
-static bool reaches_unhealthy(const struct scheduler *s, size_t v, size_t *stack, bool *seen)
-{
-    size_t top = 0;
-    bool found = false;
+enum { BELOW_UNSEEN, BELOW_WALKING, BELOW_NO, BELOW_YES };
 
-    memset(seen, 0, s->nsvcs * sizeof(*seen));
-    seen[v] = true;
-    push_down_deps(s, v, stack, &top, seen);
-    while (top > 0 && !found) {
-        size_t w = stack[--top];
-        found = s->svcs[w].health.state == HEALTH_UNHEALTHY;
-        push_down_deps(s, w, stack, &top, seen);
+/* Whether an unhealthy service lies below v through services that are
+ * down (a starting one on the way passes the trouble on), memoised in
+ * below[] so that a whole model costs one pass. A service met again while
+ * its own walk is open (a cycle) counts as nothing below. */
+static bool unhealthy_below(const struct scheduler *s, size_t v, unsigned char *below)
+{
+    const struct svc_config *c = s->svcs[v].cfg;
+    bool yes = false;
+
+    if (below[v] != BELOW_UNSEEN)
+        return below[v] == BELOW_YES;
+    below[v] = BELOW_WALKING;
+    for (size_t i = 0; i < c->ndeps; i++) {
+        size_t d = dep_at(s, c, i);
+        if (d == NO_PARENT || !deps_is_down(s->svcs[d].health.state))
+            continue;
+        if (s->svcs[d].health.state == HEALTH_UNHEALTHY || unhealthy_below(s, d, below))
+            yes = true;
     }
-    return found;
+    below[v] = yes ? BELOW_YES : BELOW_NO;
+    return yes;
 }
 
-/* Depth-first from idx through dependencies that are down. An unhealthy
- * one with nothing unhealthy below it is a root cause; a starting one
- * with nothing below is only starting, not a cause. The visited marks
- * keep each service to one visit, cycles included. */
+static unsigned char *below_all(const struct scheduler *s)
+{
+    unsigned char *below = xcalloc(s->nsvcs ? s->nsvcs : 1, 1);
+
+    for (size_t i = 0; i < s->nsvcs; i++)
+        (void)unhealthy_below(s, i, below);
+    return below;
+}
+
+static bool blocked(const struct scheduler *s, size_t v, unsigned char *below)
+{
+    return deps_is_down(s->svcs[v].health.state) && unhealthy_below(s, v, below);
+}
+
+/* Depth-first from idx through dependencies that are down: an unhealthy
+ * one with nothing unhealthy below it is a root cause; a starting one is
+ * only starting, never a cause. */
 size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, size_t max)
 {
-    size_t nroots = 0, top = 0;
-    size_t *stack, *scratch;
-    bool *seen, *scratch_seen;
+    size_t nroots = 0, top = 0, *stack;
+    unsigned char *below;
+    bool *seen;
 
-    if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state) || !has_down_dep(s, idx))
+    if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state))
         return 0;
+    below = below_all(s);
+    if (!blocked(s, idx, below)) {
+        free(below);
+        return 0;
+    }
     stack = xmalloc(s->nsvcs * sizeof(*stack));
-    scratch = xmalloc(s->nsvcs * sizeof(*scratch));
     seen = xcalloc(s->nsvcs, sizeof(*seen));
-    scratch_seen = xcalloc(s->nsvcs, sizeof(*scratch_seen));
     seen[idx] = true;
     push_down_deps(s, idx, stack, &top, seen);
     while (top > 0) {
         size_t v = stack[--top];
 
-        if (s->svcs[v].health.state == HEALTH_UNHEALTHY &&
-            !reaches_unhealthy(s, v, scratch, scratch_seen)) {
+        if (s->svcs[v].health.state == HEALTH_UNHEALTHY && below[v] != BELOW_YES) {
             if (nroots < max)
                 roots[nroots] = v;
             nroots++;
@@ -99,9 +109,8 @@ size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, siz
         push_down_deps(s, v, stack, &top, seen);
     }
     free(stack);
-    free(scratch);
     free(seen);
-    free(scratch_seen);
+    free(below);
     return nroots;
 }
 
@@ -125,22 +134,28 @@ size_t deps_blocked_text(const struct scheduler *s, size_t idx, char *buf, size_
 }
 
 /* Marks in is_root every root cause of some blocked service and returns
- * how many services are blocked. */
+ * how many services are blocked, in one pass: a root cause is unhealthy,
+ * has nothing unhealthy below it, and some down service depends on it
+ * directly (that one is blocked, and names it). */
 static int mark_roots(const struct scheduler *s, bool *is_root)
 {
-    size_t *roots = xmalloc((s->nsvcs ? s->nsvcs : 1) * sizeof(*roots));
-    int blocked = 0;
+    unsigned char *below = below_all(s);
+    int nblocked = 0;
 
     for (size_t i = 0; i < s->nsvcs; i++) {
-        size_t n = deps_blocked_by(s, i, roots, s->nsvcs);
-        if (n == 0)
+        const struct svc_config *c = s->svcs[i].cfg;
+        if (!deps_is_down(s->svcs[i].health.state))
             continue;
-        blocked++;
-        for (size_t j = 0; j < n && j < s->nsvcs; j++)
-            is_root[roots[j]] = true;
+        nblocked += below[i] == BELOW_YES;
+        for (size_t j = 0; j < c->ndeps; j++) {
+            size_t d = dep_at(s, c, j);
+            if (d != NO_PARENT && d != i && s->svcs[d].health.state == HEALTH_UNHEALTHY &&
+                below[d] != BELOW_YES)
+                is_root[d] = true;
+        }
     }
-    free(roots);
-    return blocked;
+    free(below);
+    return nblocked;
 }
 
 bool deps_is_root(const struct scheduler *s, size_t idx)
@@ -167,6 +182,12 @@ int deps_summary(const struct scheduler *s, char *buf, size_t n)
     if (blocked > 0 && n > 0) {
         for (size_t i = 0; i < s->nsvcs; i++)
             nroots += is_root[i];
+        if (nroots == 0) { /* only a cycle of failures: nobody to name */
+            snprintf(buf, n, "%d service%s blocked in a dependency cycle", blocked,
+                     blocked == 1 ? "" : "s");
+            free(is_root);
+            return blocked;
+        }
         len = ht_strlcpy(buf, nroots > 1 ? "root causes: " : "root cause: ", n);
         for (size_t i = 0, k = 0; i < s->nsvcs && len < n; i++)
             if (is_root[i])

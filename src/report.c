@@ -94,7 +94,7 @@ static void print_service(FILE *out, const struct service *svc, const struct rep
     report_detail(svc, detail, sizeof(detail));
     /* "UNHEALTHY: blocked by redis; HTTP 503 (4ms)": the root cause first. */
     if (deps_blocked_text(svc->sched, svc->idx, blocked, sizeof(blocked)) > 0)
-        ht_snprintf(sep, sizeof(sep), ": %s;", blocked);
+        ht_snprintf(sep, sizeof(sep), ": %s%s", blocked, detail[0] ? ";" : "");
     else if (s != HEALTH_HEALTHY && s != HEALTH_SKIPPED)
         ht_strlcpy(sep, ":", sizeof(sep));
     fprintf(out, "%s%s%s %s - %s%s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),

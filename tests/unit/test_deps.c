@@ -245,7 +245,40 @@ static void test_order_cycle(void **state)
     model_state(&m, "a", HEALTH_UNHEALTHY);
     model_state(&m, "b", HEALTH_UNHEALTHY);
     size_t roots[4];
+    char buf[96];
     assert_int_equal(deps_blocked_by(&m.sched, 0, roots, 4), 0);
+    assert_int_equal(deps_summary(&m.sched, buf, sizeof(buf)), 2);
+    assert_string_equal(buf, "2 services blocked in a dependency cycle");
+    model_free(&m);
+}
+
+/* A long chain, all down: one pass, not one walk per service. */
+static void test_long_chain(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static char names[N][8], deps[N][8];
+    static const char *np[N], *dp[N];
+    struct model m;
+    size_t roots[2];
+    char buf[96];
+    int64_t start;
+
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "s%d", i);
+        snprintf(deps[i], sizeof(deps[i]), i ? "s%d" : "", i - 1);
+        np[i] = names[i];
+        dp[i] = deps[i];
+    }
+    model_init(&m, N, np, dp);
+    for (int i = 0; i < N; i++)
+        m.sched.svcs[i].health.state = HEALTH_UNHEALTHY;
+    start = ht_now_ms();
+    assert_int_equal(deps_summary(&m.sched, buf, sizeof(buf)), N - 1);
+    assert_string_equal(buf, "root cause: s0, 2999 services blocked");
+    assert_int_equal(deps_blocked_by(&m.sched, N - 1, roots, 2), 1);
+    assert_int_equal(roots[0], 0);
+    assert_true(ht_now_ms() - start < 2000);
     model_free(&m);
 }
 
@@ -259,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_races),
         cmocka_unit_test(test_order_seed_tree),
         cmocka_unit_test(test_order_cycle),
+        cmocka_unit_test(test_long_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
