@@ -5,6 +5,7 @@
 # --record of the run replays (--replay --once) to the same sequence of
 # state changes.
 . "$(dirname "$0")/../lib.sh"
+export LC_ALL=C.UTF-8
 
 # --demo --wait: 120 s of cold start at speed 20 is 6 s; allow plenty.
 start=$(t_ms)
@@ -20,7 +21,8 @@ t_contains "worker_heavy skipped" "$T_DIR/wait.txt" "worker_heavy skipped"
 t_contains "redis waits to load" "$T_DIR/wait.txt" "LOADING Redis is loading the dataset in memory"
 # The timeline: its title, the tree, the offsets in order, the total.
 t_contains "timeline title" "$T_DIR/wait.txt" "Start-up timeline (T+0 = healthtop start)"
-t_contains "timeline tree" "$T_DIR/wait.txt" "└─> falkordb"
+t_contains "timeline tree" "$T_DIR/wait.txt" "├─> falkordb"
+t_contains "timeline last child" "$T_DIR/wait.txt" "└─> api"
 t_contains "timeline nested" "$T_DIR/wait.txt" "│   └─> scheduler"
 t_contains "timeline skipped row" "$T_DIR/wait.txt" "| scaled to 0"
 t_contains "timeline total" "$T_DIR/wait.txt" "all healthy at T+"

@@ -62,7 +62,7 @@ grep -E "Worker Heavy" "$SCREEN" | grep -q skipped && t_ok "worker_heavy row ski
 keys t
 wait_screen "timeline view" "Start-up timeline" 5
 wait_screen "timeline total" "all healthy at T\+[0-9.]+s \(1 skipped\)" 5
-grep -q "└─> falkordb" "$SCREEN" && t_ok "timeline tree drawn" || t_fail "timeline tree drawn"
+grep -q "├─> falkordb" "$SCREEN" && t_ok "timeline tree drawn" || t_fail "timeline tree drawn"
 grep -qE "scheduler +T\+[0-9.]+s" "$SCREEN" && t_ok "scheduler's T+ shown" || t_fail "scheduler's T+ shown"
 keys t
 wait_screen "back to the grid" "SERVICE" 5
