@@ -74,7 +74,9 @@ void timeline_view_draw(struct ui *u)
     char end[32], total[128];
 
     werase(u->body);
-    timeline_build(&tl, u->s, u->now_ms, u->ascii);
+    /* A replay's "now" is where the replay stands, not the wall clock. */
+    timeline_build(&tl, u->s, u->ext.replay ? u->s->t0_ms + u->ext.replay->pos_ms : u->now_ms,
+                   u->ascii);
     name_w = tl.name_width + 2 < u->cols / 3 ? tl.name_width + 2 : u->cols / 3;
     bar_w = u->cols - name_w - 1 - 10 - 1 - FLAG_COLS;
     if (bar_w < 10)
