@@ -62,8 +62,10 @@ static void row_fill(struct timeline *tl, const struct scheduler *s, struct time
     }
     if (r->skipped)
         tl->skipped++;
-    else if (r->healthy_ms < 0)
+    else if (r->healthy_ms < 0) {
         tl->never++;
+        tl->failing += r->state == HEALTH_UNHEALTHY;
+    }
 }
 
 void timeline_build(struct timeline *tl, const struct scheduler *s, int64_t now_ms, bool ascii)
@@ -134,8 +136,11 @@ void timeline_total(const struct timeline *tl, char *buf, size_t n)
     if (tl->all_healthy_ms >= 0) {
         timeline_offset(tl->all_healthy_ms, t, sizeof(t));
         ht_snprintf(buf, n, "all healthy at %s%s", t, sk);
-    } else {
+    } else if (tl->failing > 0 || tl->never == 0) {
         ht_snprintf(buf, n, "not all healthy: %zu service%s never healthy%s", tl->never,
+                    tl->never == 1 ? "" : "s", sk);
+    } else {
+        ht_snprintf(buf, n, "starting: %zu service%s not healthy yet%s", tl->never,
                     tl->never == 1 ? "" : "s", sk);
     }
 }

@@ -34,6 +34,7 @@ struct timeline {
     int64_t all_healthy_ms; /* last first-healthy offset when every service
                              * not skipped has been healthy; -1 otherwise */
     size_t never;           /* services not skipped and never healthy */
+    size_t failing;         /* of those, unhealthy now (the rest still start) */
     size_t skipped;
     size_t races;
     int name_width; /* widest prefix + name, in columns */
@@ -49,8 +50,9 @@ void timeline_free(struct timeline *tl);
 int timeline_col(const struct timeline *tl, int64_t t_ms, int width);
 /* "T+10.1s"; "-" for -1. */
 void timeline_offset(int64_t t_ms, char *buf, size_t n);
-/* The closing line: "all healthy at T+92.4s (1 skipped)" or
- * "not all healthy: 2 services never healthy". */
+/* The closing line: "all healthy at T+92.4s (1 skipped)", "not all
+ * healthy: 2 services never healthy" when one of them is unhealthy, or
+ * "starting: 2 services not healthy yet" while they are only starting. */
 void timeline_total(const struct timeline *tl, char *buf, size_t n);
 
 /* The whole text timeline, width columns wide (at least 40 are used). */

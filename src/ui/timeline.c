@@ -60,7 +60,8 @@ static void draw_row(struct ui *u, int y, const struct timeline *tl, const struc
         ht_strlcpy(flag, "scaled to 0", sizeof(flag));
         flag_role = ROLE_DIM;
     } else if (r->healthy_ms < 0) {
-        ht_strlcpy(flag, "never healthy", sizeof(flag));
+        ht_strlcpy(flag, r->state == HEALTH_UNHEALTHY ? "never healthy" : "not healthy yet",
+                   sizeof(flag));
     }
     ui_put(u, u->body, y, x, u->cols - x, flag, flag_role);
 }

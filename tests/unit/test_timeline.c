@@ -147,6 +147,16 @@ static void test_text_never_and_race(void **state)
     assert_non_null(strstr(text, "not all healthy: 1 service never healthy (1 skipped)\n"));
     free(text);
 
+    /* Only starting, not failing: not blamed as never healthy. */
+    struct timeline t2;
+    char total[96];
+    model_state(&m, "frontend", HEALTH_STARTING);
+    timeline_build(&t2, &m.sched, 150000, true);
+    timeline_total(&t2, total, sizeof(total));
+    assert_string_equal(total, "starting: 1 service not healthy yet (1 skipped)");
+    timeline_free(&t2);
+    model_state(&m, "frontend", HEALTH_UNHEALTHY);
+
     /* The same in UTF-8 marks, and a narrow width still gives a bar. */
     text = render(&m, 150000, 20, false);
     assert_non_null(strstr(text, "\xe2\x9a\xa0 race: before api"));
@@ -166,7 +176,7 @@ static void test_empty_and_unseen(void **state)
     model_init(&m, 1, names, deps);
     text = render(&m, 0, 80, true);
     assert_non_null(strstr(text, "a "));
-    assert_non_null(strstr(text, "not all healthy: 1 service never healthy\n"));
+    assert_non_null(strstr(text, "starting: 1 service not healthy yet\n"));
     free(text);
     model_free(&m);
     model_init(&m, 0, names, deps);
