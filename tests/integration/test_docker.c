@@ -333,6 +333,26 @@ static void test_socket_missing_and_vanishing(void **state)
     child_stop(f.pid);
 }
 
+/* Answers the probe cannot use: too big, an error status. */
+static void test_bad_answers(void **state)
+{
+    struct fixture f;
+    struct probe_run r;
+
+    (void)state;
+    fixture_start(&f, "big");
+    r = probe_sock(f.sock, 3000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "engine answer over 4194304 bytes");
+    child_stop(f.pid);
+    fixture_start(&f, "old");
+    r = probe_sock(f.sock, 3000);
+    assert_string_equal(r.p.result.message, "engine answered HTTP 400: client version 1.41 is "
+                                            "too new. Maximum supported API version is 1.40");
+    child_stop(f.pid);
+}
+
 static void test_hang_timeout_cancel(void **state)
 {
     struct fixture f;
@@ -531,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_replay_podman),
         cmocka_unit_test(test_fixture_refuses_post),
         cmocka_unit_test(test_socket_missing_and_vanishing),
+        cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_hang_timeout_cancel),
         cmocka_unit_test(test_permission_denied),
         cmocka_unit_test(test_podman_engine),
