@@ -323,6 +323,25 @@ static void test_socket_missing_and_vanishing(void **state)
     snprintf(want, sizeof(want), "cannot reach %s: no such file or directory", f.sock);
     assert_string_equal(r.p.result.message, want);
 
+    /* The engine dies while a request is in flight: an error at once,
+     * not a wait for the timeout. */
+    fixture_start(&f, "hang");
+    pid_t killer = fork();
+    assert_true(killer >= 0);
+    if (killer == 0) {
+        usleep(300 * 1000);
+        kill(-f.pid, SIGKILL);
+        _exit(0);
+    }
+    r = probe_sock(f.sock, 5000);
+    waitpid(killer, NULL, 0);
+    child_stop(f.pid);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    snprintf(want, sizeof(want), "cannot reach %s: ", f.sock);
+    assert_memory_equal(r.p.result.message, want, strlen(want));
+    assert_true(r.done_ms >= 250 && r.done_ms < 2500);
+
     /* An engine that hangs up on every request. */
     fixture_start(&f, "close");
     r = probe_sock(f.sock, 1000);
