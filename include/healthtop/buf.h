@@ -7,7 +7,7 @@
 #include "healthtop/util.h"
 
 struct buf {
-    char *data;   /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
     size_t limit; /* appends past this fail with -1 and set over */

@@ -32,7 +32,7 @@ struct kv {
 
 /* A Redis endpoint parsed from redis://[user[:password]@]host[:port][/db]. */
 struct redis_target {
-    char *url;      /* as written after ${VAR} expansion; may hold a secret */
+    char *url; /* as written after ${VAR} expansion; may hold a secret */
     char *host;
     int port;       /* default 6379 */
     int db;         /* default 0 */
@@ -45,8 +45,8 @@ struct http_config {
     size_t nurls;
     int *status; /* accepted codes; none = any 2xx */
     size_t nstatus;
-    char *body;         /* substring the body must contain, or NULL */
-    struct kv *json;    /* dotted path -> expected scalar, as text */
+    char *body;      /* substring the body must contain, or NULL */
+    struct kv *json; /* dotted path -> expected scalar, as text */
     size_t njson;
     struct kv *headers; /* values are secrets */
     size_t nheaders;
@@ -54,7 +54,7 @@ struct http_config {
     size_t max_body;        /* default 64 KiB */
     bool insecure;          /* skip TLS verification */
     bool follow_redirects;
-    bool fresh_connect;     /* new connection for every probe */
+    bool fresh_connect; /* new connection for every probe */
 };
 
 struct tcp_config {
@@ -100,7 +100,7 @@ struct svc_config {
     int64_t timeout_ms;
     int64_t start_period_ms;
     int retries;
-    int replicas;    /* expected; defaults to the number of targets */
+    int replicas; /* expected; defaults to the number of targets */
     char **depends_on;
     size_t ndeps;
     size_t *dep_idx; /* indexes into ht_config.svcs, same order */
@@ -108,8 +108,8 @@ struct svc_config {
 };
 
 struct ht_config {
-    char *path;  /* the file it came from */
-    char *title; /* default "healthtop" */
+    char *path;              /* the file it came from */
+    char *title;             /* default "healthtop" */
     struct svc_config *svcs; /* in file order */
     size_t nsvcs;
     int64_t history_ms; /* how much history to keep; default 1h */
@@ -117,12 +117,12 @@ struct ht_config {
 };
 
 /* Defaults, also used when a key is absent. */
-#define CONFIG_DEFAULT_INTERVAL_MS 2000
-#define CONFIG_DEFAULT_TIMEOUT_MS  1000
-#define CONFIG_DEFAULT_RETRIES     3
-#define CONFIG_DEFAULT_HISTORY_MS  (3600 * 1000)
+#define CONFIG_DEFAULT_INTERVAL_MS  2000
+#define CONFIG_DEFAULT_TIMEOUT_MS   1000
+#define CONFIG_DEFAULT_RETRIES      3
+#define CONFIG_DEFAULT_HISTORY_MS   (3600 * 1000)
 #define CONFIG_DEFAULT_MAX_INFLIGHT 512
-#define CONFIG_DEFAULT_MAX_BODY    (64 * 1024)
+#define CONFIG_DEFAULT_MAX_BODY     (64 * 1024)
 
 /* Reads and checks path. On error returns -1 and writes to err one line
  * per problem, each "file:line:column: message" (with a "did you mean"
@@ -132,6 +132,12 @@ int config_load(const char *path, struct ht_config *cfg, char *err, size_t errle
 int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
                  size_t errlen) HT_WUR;
 void config_free(struct ht_config *cfg);
+
+/* Finds the config when -c is not given: ./healthtop.yml, else
+ * $XDG_CONFIG_HOME/healthtop/config.yml. Returns 0 with the path in out. */
+int config_find_default(char *out, size_t n);
+/* Refuses (-1, message in err) a file that others can write, like ssh. */
+int config_check_perms(const char *path, char *err, size_t n);
 
 /* Number of targets (replicas probed) a service has: URLs, addresses... */
 size_t config_targets(const struct svc_config *s);
@@ -144,5 +150,14 @@ long config_find(const struct ht_config *cfg, const char *name);
  * *why set. Also used for celery brokers. */
 int redis_target_parse(const char *url, struct redis_target *t, const char **why) HT_WUR;
 void redis_target_free(struct redis_target *t);
+
+/* The config file to use when none is given: ./healthtop.yml, else
+ * $XDG_CONFIG_HOME/healthtop/config.yml (XDG_CONFIG_HOME defaults to
+ * ~/.config). Writes the path to out; returns 0 if found, else -1. */
+int config_find_default(char *out, size_t n) HT_WUR;
+/* Refuses (-1, message in err) a file that its group or others may write,
+ * or that belongs to someone other than the user or root: such a file
+ * could make the dashboard run any program. Returns 0 when it is safe. */
+int config_check_perms(const char *path, char *err, size_t n) HT_WUR;
 
 #endif

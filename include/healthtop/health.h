@@ -36,19 +36,24 @@ enum health_state health_verdict(const struct svc_config *svc, const struct prob
 
 struct health {
     enum health_state state;
-    int failures;          /* consecutive failed results */
-    int up, expected;      /* replicas from the last result */
-    int64_t started_ms;    /* when monitoring began: start_period base */
-    int64_t since_ms;      /* when the current state began */
-    int64_t first_seen_ms; /* first result of any kind; -1 before */
+    int failures;             /* consecutive failed results */
+    int up, expected;         /* replicas from the last result */
+    int64_t started_ms;       /* when monitoring began: start_period base */
+    int64_t since_ms;         /* when the current state began */
+    int64_t first_seen_ms;    /* first result of any kind; -1 before */
     int64_t first_healthy_ms; /* first healthy or degraded; -1 before */
-    uint64_t results;      /* results applied */
+    uint64_t results;         /* results applied */
 };
 
 void health_init(struct health *h, int64_t now_ms);
 /* Applies one result at now_ms. Returns true when the state changed. */
 bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
                   int64_t now_ms);
+
+/* Sets the state directly (once mode, where one failed result is final).
+ * Returns true when the state changed. */
+bool health_set(struct health *h, enum health_state s, const struct probe_result *r,
+                int64_t now_ms);
 
 /* "healthy", "unhealthy", ... */
 const char *health_state_name(enum health_state s);

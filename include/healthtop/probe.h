@@ -21,7 +21,8 @@
 struct probe_result {
     bool ok;            /* every check passed on at least the expected replicas */
     bool slow;          /* correct, but slower than max_latency */
-    bool starting;      /* docker: not ok only because a healthcheck is still starting */
+    bool starting;      /* the target says it is still starting (docker
+                         * "health: starting"): not a failure yet */
     int up;             /* targets (replicas) that answered correctly */
     int found;          /* targets probed or replicas found (celery, docker) */
     int listening;      /* celery: workers PUBLISH reached; -1 otherwise */

@@ -24,13 +24,13 @@ struct service {
     struct scheduler *sched;
     struct health health;
     struct history history;
-    struct probe probe;        /* the probe in flight, if any */
-    struct probe_result last;  /* the last finished result */
+    struct probe probe;       /* the probe in flight, if any */
+    struct probe_result last; /* the last finished result */
     bool has_result;
-    uv_timer_t timer;          /* next probe */
-    bool queued;               /* waiting for an in-flight slot */
+    uv_timer_t timer; /* next probe */
+    bool queued;      /* waiting for an in-flight slot */
     struct service *next_queued;
-    uint64_t probes;           /* probes finished */
+    uint64_t probes; /* probes finished */
 };
 
 /* Called after every result; changed says the state changed, from old. */
@@ -49,9 +49,9 @@ struct scheduler {
     int max_inflight;
     struct service *queue_head, *queue_tail;
     bool paused;
-    bool once;      /* probe each service once, no rescheduling, no retries */
+    bool once; /* probe each service once, no rescheduling, no retries */
     bool closing;
-    int64_t t0_ms;  /* monotonic start: T+0 */
+    int64_t t0_ms; /* monotonic start: T+0 */
     int64_t t0_wall_ms;
     size_t done_once; /* services with a result (once mode) */
     struct {
@@ -74,7 +74,10 @@ void sched_probe_all(struct scheduler *s);
 /* Paused: no new probes start; those in flight finish. */
 void sched_pause(struct scheduler *s, bool paused);
 /* Cancels what is in flight, stops the timers and closes the probe
- * environment; cb runs when all the scheduler's handles are closed. */
+ * environment; cb runs when all the scheduler's handles are closed. Call
+ * it from a handle callback of your own (a key, a timer, a signal), never
+ * from inside an observer: observers run inside the probe kinds'
+ * callbacks, where their libraries cannot be torn down. */
 void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s));
 /* Frees memory once closed. */
 void sched_free(struct scheduler *s);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define HT_WUR       __attribute__((warn_unused_result))
+#define HT_WUR          __attribute__((warn_unused_result))
 #define HT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define HT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -82,6 +82,18 @@ struct probe_run probe_run_one(const struct svc_config *svc)
     return r;
 }
 
+int probe_run_warmup(void **state)
+{
+    static char *addrs[] = {(char *)"localhost:1"};
+    struct svc_config s;
+
+    (void)state;
+    test_svc_init(&s, "warmup", PROBE_TCP, 1000);
+    s.u.tcp.addrs = addrs;
+    s.u.tcp.naddrs = 1;
+    return probe_run_one(&s).calls == 1 ? 0 : -1;
+}
+
 int test_count_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");

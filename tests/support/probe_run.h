@@ -26,6 +26,11 @@ int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *
 /* One probe; returns its run by value. */
 struct probe_run probe_run_one(const struct svc_config *svc);
 
+/* Runs a throw-away tcp probe, so that libuv's and the resolver's
+ * once-per-process descriptors (libuv's signal lock pipe) are open before
+ * a test counts fds. For cmocka_run_group_tests' setup. */
+int probe_run_warmup(void **state);
+
 /* Entries in /proc/self/fd. */
 int test_count_fds(void);
 

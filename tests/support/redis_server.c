@@ -1,5 +1,6 @@
 /* Starting and stopping a real redis-server for tests: see redis_server.h. */
 #include "redis_server.h"
+#include "ports.c"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,28 +47,12 @@ static void redis_server_track(pid_t pid, pid_t gone)
         }
 }
 
-int test_free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
-/* Ready when it answers anything at all (NOAUTH counts). */
-static bool redis_server_answers(const struct redis_server *s)
+/* Ready when it answers anything at all (NOAUTH counts), on 127.0.0.1
+ * or, when --bind ::1 was given, on ::1. */
+static bool redis_server_answers_on(const char *host, int port)
 {
     struct timeval tv = {0, 200000};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
     bool ok = false;
 
     if (c != NULL && c->err == 0) {
@@ -79,6 +64,11 @@ static bool redis_server_answers(const struct redis_server *s)
     if (c)
         redisFree(c);
     return ok;
+}
+
+static bool redis_server_answers(const struct redis_server *s)
+{
+    return redis_server_answers_on("127.0.0.1", s->port) || redis_server_answers_on("::1", s->port);
 }
 
 static void redis_server_exec(const struct redis_server *s, const char *const *extra)

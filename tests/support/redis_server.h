@@ -9,6 +9,7 @@
 #define HT_TEST_REDIS_SERVER_H
 
 #include <sys/types.h>
+#include "ports.h"
 
 struct redis_server {
     pid_t pid; /* 0 when not running */
@@ -16,9 +17,6 @@ struct redis_server {
     char dir[64];      /* its working directory (a mkdtemp under /tmp) */
     char password[64]; /* --requirepass value, or "" */
 };
-
-/* A loopback TCP port that was free a moment ago. */
-int test_free_port(void);
 
 /* Starts redis-server on port (0 = a free one), with --requirepass when
  * password is not NULL, plus extra arguments (NULL-terminated list, or

@@ -1,0 +1,46 @@
+/* One-shot reports of the scheduler's model: the text report of --once
+ * and --wait (in the spirit of the stack's health_check.sh), and the JSON
+ * document of --json. */
+#ifndef HEALTHTOP_REPORT_H
+#define HEALTHTOP_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "healthtop/scheduler.h"
+
+struct report_style {
+    bool color; /* ANSI colour: only on a terminal, never with NO_COLOR set */
+    bool ascii; /* ASCII marks: the locale is not UTF-8, or --ascii */
+};
+
+/* Colour when out is a terminal and NO_COLOR is unset or empty; ASCII
+ * when the locale is not UTF-8 (call setlocale first). */
+void report_style_detect(struct report_style *st, FILE *out, bool force_ascii);
+
+/* The status mark of a state: "✔", "✖", ... or "[ OK ]", "[FAIL]", ... */
+const char *report_mark(enum health_state s, bool ascii);
+/* ANSI colour sequence for a state ("" without colour), and the reset. */
+const char *report_color(const struct report_style *st, enum health_state s);
+const char *report_reset(const struct report_style *st);
+
+/* The detail after a service's state word: replicas, latency, message.
+ * "(2/2 replicas, 12ms)", "connection refused", "(scaled to 0)". */
+void report_detail(const struct service *svc, char *buf, size_t n);
+
+/* The whole text report: title, timestamp, sections by group, summary,
+ * SYSTEM STATUS line. */
+void report_text(FILE *out, const struct scheduler *s, const struct report_style *st);
+
+/* One service as a JSON object (new reference); used by --json and the
+ * recorder. Offsets are relative to the scheduler's T+0. */
+json_t *report_service_json(const struct scheduler *s, const struct service *svc);
+/* The --json document (new reference). */
+json_t *report_json(const struct scheduler *s);
+/* Prints the --json document followed by a newline; returns 0 or -1. */
+int report_json_print(FILE *out, const struct scheduler *s);
+
+/* Exit code for the model: 0 when everything is healthy or skipped, else 1. */
+int report_exit_code(const struct scheduler *s);
+
+#endif

@@ -1,0 +1,639 @@
+/* The configuration: a YAML file of services turned into struct
+ * ht_config. The loader never stops at the first problem: it walks the
+ * whole file, records every error with its position (yaml_doc.c), and
+ * only then fails, so that one run shows everything to fix.
+ *
+ * The probe part of each service is parsed in config_probe.c; reading
+ * files and checking their permissions is in config_file.c. */
+#include "healthtop/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "healthtop/config_probe.h"
+#include "healthtop/secret.h"
+#include "healthtop/yaml_doc.h"
+
+static const char *const kind_names[PROBE_KIND_COUNT] = {
+    [PROBE_HTTP] = "http", [PROBE_TCP] = "tcp",       [PROBE_REDIS] = "redis",
+    [PROBE_EXEC] = "exec", [PROBE_CELERY] = "celery", [PROBE_DOCKER] = "docker",
+};
+
+const char *probe_kind_name(enum probe_kind k)
+{
+    return (unsigned)k < PROBE_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+static int kind_from_name(const char *name)
+{
+    for (int k = 0; k < PROBE_KIND_COUNT; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+/* The settings `defaults:` gives every service, each overridable. */
+struct timing {
+    int64_t interval_ms, timeout_ms, start_period_ms;
+    int retries;
+};
+
+/* What the walk needs to remember about a service until all are known. */
+struct svc_tmp {
+    yaml_node_t *key;        /* the service's name */
+    yaml_node_t **dep_nodes; /* where each depends_on entry is written */
+};
+
+struct parse {
+    struct ydoc d;
+    struct ht_config *cfg;
+    struct timing defaults;
+    struct svc_tmp *tmp; /* one per service key */
+    size_t ntmp;
+};
+
+static bool is_extension(const char *key)
+{
+    /* Compose's convention: x-* keys hold anchors for the rest to use. */
+    return strncmp(key, "x-", 2) == 0;
+}
+
+/* Returns true when p is one of the timing keys (then parsed into t). */
+static bool timing_key(struct ydoc *d, const struct ypair *p, struct timing *t)
+{
+    int64_t v;
+
+    if (strcmp(p->name, "interval") == 0)
+        (void)ydoc_duration(d, p->value, "interval", 100, &t->interval_ms);
+    else if (strcmp(p->name, "timeout") == 0)
+        (void)ydoc_duration(d, p->value, "timeout", 1, &t->timeout_ms);
+    else if (strcmp(p->name, "start_period") == 0)
+        (void)ydoc_duration(d, p->value, "start_period", 0, &t->start_period_ms);
+    else if (strcmp(p->name, "retries") == 0) {
+        if (ydoc_int(d, p->value, "retries", 1, 1000, &v) == 0)
+            t->retries = (int)v;
+    } else
+        return false;
+    return true;
+}
+
+static void parse_defaults(struct parse *P, yaml_node_t *n)
+{
+    static const char *const keys[] = {"interval", "timeout", "retries", "start_period"};
+    struct ypair *pairs;
+    size_t np;
+
+    if (n == NULL || ydoc_is_null(n))
+        return;
+    if (ydoc_pairs(&P->d, n, &pairs, &np) != 0) {
+        if (!ydoc_is_map(n))
+            ydoc_error(&P->d, n, "defaults must be a mapping, not %s", ydoc_type_name(n));
+        return;
+    }
+    for (size_t i = 0; i < np; i++)
+        if (!timing_key(&P->d, &pairs[i], &P->defaults))
+            ydoc_unknown_key(&P->d, &pairs[i], "defaults", keys, HT_ARRAY_LEN(keys));
+    free(pairs);
+}
+
+/* ------------------------------------------------------------------ */
+/* depends_on                                                           */
+
+static void dep_push(struct svc_config *s, struct svc_tmp *t, char *name, yaml_node_t *at)
+{
+    s->depends_on = xrealloc(s->depends_on, (s->ndeps + 1) * sizeof(*s->depends_on));
+    t->dep_nodes = xrealloc(t->dep_nodes, (s->ndeps + 1) * sizeof(*t->dep_nodes));
+    s->depends_on[s->ndeps] = name;
+    t->dep_nodes[s->ndeps] = at;
+    s->ndeps++;
+}
+
+/* The compose form's per-dependency options: checked, but healthtop
+ * draws the same edge whatever the condition. */
+static void dep_options(struct ydoc *d, const struct ypair *dep)
+{
+    static const char *const keys[] = {"condition", "required", "restart"};
+    static const char *const conds[] = {"service_started", "service_healthy",
+                                        "service_completed_successfully"};
+    struct ypair *pairs;
+    size_t np;
+    bool b;
+
+    if (ydoc_is_null(dep->value))
+        return;
+    if (ydoc_pairs(d, dep->value, &pairs, &np) != 0) {
+        if (!ydoc_is_map(dep->value))
+            ydoc_error(d, dep->value,
+                       "depends_on: '%s' takes a mapping like {condition: service_healthy}, "
+                       "not %s",
+                       dep->name, ydoc_type_name(dep->value));
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        const struct ypair *o = &pairs[i];
+        if (strcmp(o->name, "condition") == 0) {
+            char *c = ydoc_str(d, o->value, "condition");
+            const char *near = c ? ydoc_nearest(c, conds, HT_ARRAY_LEN(conds)) : NULL;
+            if (c != NULL && (near == NULL || strcmp(near, c) != 0))
+                ydoc_error(d, o->value, "unknown condition '%s'%s%s%s", c,
+                           near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            free(c);
+        } else if (strcmp(o->name, "required") == 0 || strcmp(o->name, "restart") == 0) {
+            (void)ydoc_bool(d, o->value, o->name, &b);
+        } else {
+            ydoc_unknown_key(d, o, "a depends_on entry", keys, HT_ARRAY_LEN(keys));
+        }
+    }
+    free(pairs);
+}
+
+static void parse_deps(struct ydoc *d, yaml_node_t *n, struct svc_config *s, struct svc_tmp *t)
+{
+    struct ypair *pairs;
+    size_t np;
+
+    if (ydoc_is_null(n))
+        return;
+    if (ydoc_is_seq(n)) {
+        for (size_t i = 0; i < ydoc_nitems(n); i++) {
+            yaml_node_t *item = ydoc_item(d, n, i);
+            char *name = item ? ydoc_str(d, item, "a depends_on entry") : NULL;
+            if (name != NULL)
+                dep_push(s, t, name, item);
+        }
+        return;
+    }
+    if (ydoc_pairs(d, n, &pairs, &np) != 0) {
+        if (!ydoc_is_map(n))
+            ydoc_error(d, n,
+                       "depends_on must be a list of service names or a mapping "
+                       "(compose form), not %s",
+                       ydoc_type_name(n));
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        dep_options(d, &pairs[i]);
+        dep_push(s, t, xstrdup(pairs[i].name), pairs[i].key);
+    }
+    free(pairs);
+}
+
+/* ------------------------------------------------------------------ */
+/* Services                                                             */
+
+static const char *const service_keys[] = {
+    "label",        "group", "depends_on", "replicas", "interval", "timeout", "retries",
+    "start_period", "http",  "tcp",        "redis",    "exec",     "celery",  "docker"};
+
+static void parse_replicas(struct ydoc *d, yaml_node_t *n, struct svc_config *s)
+{
+    size_t targets = config_targets(s);
+    bool per_target = s->kind != PROBE_CELERY && s->kind != PROBE_DOCKER;
+    int64_t v;
+
+    s->replicas = per_target ? (int)targets : 1;
+    if (n == NULL || ydoc_int(d, n, "replicas", 0, 10000, &v) != 0)
+        return;
+    if (per_target && (size_t)v > targets && targets > 0)
+        ydoc_error(d, n,
+                   "replicas: %d but service '%s' has %zu target%s; a %s probe needs one "
+                   "target per replica",
+                   (int)v, s->name, targets, targets == 1 ? "" : "s", probe_kind_name(s->kind));
+    s->replicas = (int)v;
+}
+
+/* Walks the keys of one service. The probe and replicas are parsed after
+ * the loop, because replicas depends on the probe's number of targets. */
+static void service_keys_walk(struct parse *P, struct svc_config *s, struct svc_tmp *t,
+                              const struct ypair *pairs, size_t np, struct timing *tm,
+                              const struct ypair **probe, yaml_node_t **replicas)
+{
+    struct ydoc *d = &P->d;
+
+    for (size_t i = 0; i < np; i++) {
+        const struct ypair *p = &pairs[i];
+        if (is_extension(p->name) || timing_key(d, p, tm))
+            continue;
+        if (strcmp(p->name, "label") == 0)
+            s->label = ydoc_str(d, p->value, "label");
+        else if (strcmp(p->name, "group") == 0)
+            s->group = ydoc_str(d, p->value, "group");
+        else if (strcmp(p->name, "depends_on") == 0)
+            parse_deps(d, p->value, s, t);
+        else if (strcmp(p->name, "replicas") == 0)
+            *replicas = p->value;
+        else if (kind_from_name(p->name) >= 0 && *probe != NULL)
+            ydoc_error(d, p->key,
+                       "service '%s' has two probes ('%s' and '%s'): use one per service", s->name,
+                       (*probe)->name, p->name);
+        else if (kind_from_name(p->name) >= 0)
+            *probe = p;
+        else
+            ydoc_unknown_key(d, p, "a service", service_keys, HT_ARRAY_LEN(service_keys));
+    }
+}
+
+static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp *t,
+                          const struct ypair *sp)
+{
+    struct ydoc *d = &P->d;
+    struct timing tm = P->defaults;
+    const struct ypair *probe = NULL;
+    yaml_node_t *replicas = NULL;
+    struct ypair *pairs = NULL;
+    size_t np = 0;
+
+    s->name = xstrdup(sp->name);
+    s->line = (unsigned)sp->key->start_mark.line + 1;
+    t->key = sp->key;
+    if (sp->name[strspn(sp->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_.-")] != '\0')
+        ydoc_error(d, sp->key, "bad service name '%s': use letters, digits, '_', '.' and '-'",
+                   sp->name);
+    if (ydoc_pairs(d, sp->value, &pairs, &np) != 0) {
+        if (!ydoc_is_map(sp->value))
+            ydoc_error(d, ydoc_is_null(sp->value) ? sp->key : sp->value,
+                       "service '%s' must be a mapping with a probe (http, tcp, redis, exec, "
+                       "celery or docker), not %s",
+                       s->name, ydoc_type_name(sp->value));
+    } else {
+        service_keys_walk(P, s, t, pairs, np, &tm, &probe, &replicas);
+        if (probe == NULL && !d->over_budget)
+            ydoc_error(d, sp->key,
+                       "service '%s' has no probe: give it one of http, tcp, redis, exec, "
+                       "celery or docker",
+                       s->name);
+        if (probe != NULL) {
+            s->kind = (enum probe_kind)kind_from_name(probe->name);
+            config_probe_parse(d, s->kind, probe, s);
+        }
+        parse_replicas(d, replicas, s);
+    }
+    free(pairs);
+    s->interval_ms = tm.interval_ms;
+    s->timeout_ms = tm.timeout_ms;
+    s->start_period_ms = tm.start_period_ms;
+    s->retries = tm.retries;
+    if (s->label == NULL)
+        s->label = xstrdup(s->name);
+    if (s->group == NULL)
+        s->group = xstrdup("Services");
+}
+
+/* ------------------------------------------------------------------ */
+/* Dependencies between services                                        */
+
+struct name_ix {
+    const char *name;
+    size_t idx;
+};
+
+static int name_ix_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct name_ix *)a)->name, ((const struct name_ix *)b)->name);
+}
+
+/* config_find by binary search in by_name (the services sorted by name),
+ * so that thousands of dependencies stay cheap. */
+static long find_sorted(const struct name_ix *by_name, size_t n, const char *name)
+{
+    struct name_ix key = {name, 0};
+    const struct name_ix *hit = n ? bsearch(&key, by_name, n, sizeof(*by_name), name_ix_cmp) : NULL;
+
+    return hit ? (long)hit->idx : -1;
+}
+
+static void resolve_deps(struct parse *P, const char **names)
+{
+    struct ht_config *cfg = P->cfg;
+    /* seen[k] == i + 1 when service i already listed service k. */
+    size_t *seen = xcalloc(cfg->nsvcs, sizeof(*seen));
+    struct name_ix *by_name = xcalloc(cfg->nsvcs, sizeof(*by_name));
+
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        by_name[i] = (struct name_ix){names[i], i};
+    if (cfg->nsvcs > 1)
+        qsort(by_name, cfg->nsvcs, sizeof(*by_name), name_ix_cmp);
+
+    for (size_t i = 0; i < cfg->nsvcs; i++) {
+        struct svc_config *s = &cfg->svcs[i];
+        s->dep_idx = xcalloc(s->ndeps, sizeof(*s->dep_idx));
+        for (size_t j = 0; j < s->ndeps; j++) {
+            const char *dep = s->depends_on[j];
+            long k = find_sorted(by_name, cfg->nsvcs, dep);
+            yaml_node_t *at = P->tmp[i].dep_nodes[j];
+            s->dep_idx[j] = SIZE_MAX;
+            if (k < 0) {
+                const char *near =
+                    P->d.nerrs < YDOC_ERRORS_MAX ? ydoc_nearest(dep, names, cfg->nsvcs) : NULL;
+                ydoc_error(&P->d, at, "depends_on: no service named '%s'%s%s%s", dep,
+                           near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            } else if ((size_t)k == i) {
+                ydoc_error(&P->d, at, "service '%s' depends on itself", dep);
+            } else if (seen[k] == i + 1) {
+                ydoc_error(&P->d, at, "depends_on: '%s' is listed twice", dep);
+            } else {
+                s->dep_idx[j] = (size_t)k;
+                seen[k] = i + 1;
+            }
+        }
+    }
+    free(seen);
+    free(by_name);
+}
+
+/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]:
+ * "a -> b -> c -> a", long cycles shortened in the middle. */
+static void report_cycle(struct parse *P, const size_t *stack, size_t sp, size_t v, yaml_node_t *at)
+{
+    char path[512] = "";
+    size_t used = 0, from = sp, len;
+
+    while (from > 0 && stack[from - 1] != v)
+        from--;
+    from = from > 0 ? from - 1 : 0;
+    len = sp - from;
+    for (size_t i = from; i < sp; i++) {
+        if (len > 8 && i == from + 4) {
+            ht_snprintf(path + used, sizeof(path) - used, "... (%zu more) -> ", len - 7);
+            i = sp - 3;
+        }
+        used += strlen(path + used);
+        ht_snprintf(path + used, sizeof(path) - used, "%s -> ", P->cfg->svcs[stack[i]].name);
+        used += strlen(path + used);
+    }
+    ht_snprintf(path + used, sizeof(path) - used, "%s", P->cfg->svcs[v].name);
+    ydoc_error(&P->d, at, "dependency cycle: %s", path);
+}
+
+/* Depth-first search without recursion (a generated config may chain
+ * thousands of services): grey nodes are on the stack, and an edge to a
+ * grey node closes a cycle. */
+static void find_cycles(struct parse *P)
+{
+    size_t n = P->cfg->nsvcs;
+    unsigned char *colour = xcalloc(n, 1);
+    size_t *stack = xcalloc(n, sizeof(*stack)), *edge = xcalloc(n, sizeof(*edge));
+
+    for (size_t root = 0; root < n; root++) {
+        size_t sp = 0;
+        if (colour[root] != 0)
+            continue;
+        colour[root] = 1;
+        stack[sp] = root;
+        edge[sp++] = 0;
+        while (sp > 0) {
+            const struct svc_config *s = &P->cfg->svcs[stack[sp - 1]];
+            size_t j, v;
+            if (edge[sp - 1] == s->ndeps) {
+                colour[stack[--sp]] = 2;
+                continue;
+            }
+            j = edge[sp - 1]++;
+            v = s->dep_idx[j];
+            if (v == SIZE_MAX || colour[v] == 2)
+                continue;
+            if (colour[v] == 1) {
+                if (P->d.nerrs < YDOC_ERRORS_MAX)
+                    report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
+                continue;
+            }
+            colour[v] = 1;
+            stack[sp] = v;
+            edge[sp++] = 0;
+        }
+    }
+    free(colour);
+    free(stack);
+    free(edge);
+}
+
+/* ------------------------------------------------------------------ */
+/* The document                                                         */
+
+static void parse_services(struct parse *P, const struct ypair *sp)
+{
+    struct ht_config *cfg = P->cfg;
+    struct ypair *pairs;
+    const char **names;
+    size_t np;
+
+    if (sp == NULL) {
+        ydoc_error_at(&P->d, 1, 1, "no services: add a services: mapping");
+        return;
+    }
+    if (ydoc_pairs(&P->d, sp->value, &pairs, &np) != 0) {
+        if (!ydoc_is_map(sp->value))
+            ydoc_error(&P->d, ydoc_is_null(sp->value) ? sp->key : sp->value,
+                       "services must be a mapping of service names, not %s",
+                       ydoc_type_name(sp->value));
+        return;
+    }
+    if (np == 0)
+        ydoc_error(&P->d, sp->value, "services is empty: add at least one service");
+    cfg->svcs = xcalloc(np, sizeof(*cfg->svcs));
+    P->tmp = xcalloc(np, sizeof(*P->tmp));
+    P->ntmp = np;
+    for (size_t i = 0; i < np && !P->d.over_budget; i++) {
+        parse_service(P, &cfg->svcs[i], &P->tmp[i], &pairs[i]);
+        cfg->nsvcs++;
+    }
+    free(pairs);
+    names = xcalloc(cfg->nsvcs, sizeof(*names));
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        names[i] = cfg->svcs[i].name;
+    resolve_deps(P, names);
+    find_cycles(P);
+    free(names);
+}
+
+static const char *const top_keys[] = {"title", "history", "max_inflight", "defaults", "services"};
+
+static void parse_root(struct parse *P)
+{
+    struct ht_config *cfg = P->cfg;
+    yaml_node_t *root = ydoc_root(&P->d), *defaults = NULL;
+    const struct ypair *services = NULL;
+    struct ypair *pairs;
+    size_t np;
+    int64_t v;
+
+    if (root == NULL || ydoc_is_null(root)) {
+        ydoc_error_at(&P->d, 1, 1, "the config is empty: it needs at least a services: mapping");
+        return;
+    }
+    if (ydoc_pairs(&P->d, root, &pairs, &np) != 0) {
+        if (!ydoc_is_map(root))
+            ydoc_error(&P->d, root, "the config must be a mapping (title:, services:, ...), not %s",
+                       ydoc_type_name(root));
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        const struct ypair *p = &pairs[i];
+        if (is_extension(p->name))
+            continue;
+        if (strcmp(p->name, "title") == 0) {
+            free(cfg->title);
+            cfg->title = ydoc_str(&P->d, p->value, "title");
+        } else if (strcmp(p->name, "history") == 0)
+            (void)ydoc_duration(&P->d, p->value, "history", 1000, &cfg->history_ms);
+        else if (strcmp(p->name, "max_inflight") == 0) {
+            if (ydoc_int(&P->d, p->value, "max_inflight", 1, 65536, &v) == 0)
+                cfg->max_inflight = (int)v;
+        } else if (strcmp(p->name, "defaults") == 0)
+            defaults = p->value;
+        else if (strcmp(p->name, "services") == 0)
+            services = p;
+        else
+            ydoc_unknown_key(&P->d, p, "the config", top_keys, HT_ARRAY_LEN(top_keys));
+    }
+    /* defaults: may come after services: in the file, but applies to them. */
+    parse_defaults(P, defaults);
+    parse_services(P, services);
+    free(pairs);
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
+                 size_t errlen)
+{
+    struct parse P = {.cfg = cfg,
+                      .defaults = {CONFIG_DEFAULT_INTERVAL_MS, CONFIG_DEFAULT_TIMEOUT_MS, 0,
+                                   CONFIG_DEFAULT_RETRIES}};
+    int rc = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->path = xstrdup(name);
+    cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
+    cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
+    if (ydoc_load(&P.d, name, text, len) == 0)
+        parse_root(&P);
+    if (cfg->title == NULL)
+        cfg->title = xstrdup("healthtop");
+    if (P.d.nerrs > 0 || P.d.dropped > 0) {
+        ydoc_errors_format(&P.d, err, errlen);
+        config_free(cfg);
+        rc = -1;
+    } else if (errlen > 0) {
+        err[0] = '\0';
+    }
+    for (size_t i = 0; i < P.ntmp; i++)
+        free(P.tmp[i].dep_nodes);
+    free(P.tmp);
+    ydoc_free(&P.d);
+    return rc;
+}
+
+void config_free(struct ht_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsvcs; i++) {
+        struct svc_config *s = &cfg->svcs[i];
+        free(s->name);
+        free(s->label);
+        free(s->group);
+        config_probe_free(s);
+        for (size_t j = 0; j < s->ndeps; j++)
+            free(s->depends_on[j]);
+        free(s->depends_on);
+        free(s->dep_idx);
+    }
+    free(cfg->svcs);
+    free(cfg->path);
+    free(cfg->title);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------ */
+/* Questions about a parsed config                                      */
+
+size_t config_targets(const struct svc_config *s)
+{
+    switch (s->kind) {
+    case PROBE_HTTP:
+        return s->u.http.nurls;
+    case PROBE_TCP:
+        return s->u.tcp.naddrs;
+    case PROBE_REDIS:
+        return s->u.redis.ntargets;
+    default:
+        return 1;
+    }
+}
+
+long config_find(const struct ht_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        if (strcmp(cfg->svcs[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Prints what a service probes to f; URLs with credentials masked. */
+static void describe_to(const struct svc_config *s, FILE *f)
+{
+    const struct docker_config *dk = &s->u.docker;
+    const char *url = NULL, *verb = "";
+    size_t targets = config_targets(s);
+    char *shown;
+
+    switch (s->kind) {
+    case PROBE_HTTP:
+        url = s->u.http.nurls ? s->u.http.urls[0] : "";
+        verb = "GET";
+        break;
+    case PROBE_TCP:
+        fprintf(f, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
+        break;
+    case PROBE_REDIS:
+        url = s->u.redis.ntargets ? s->u.redis.targets[0].url : "";
+        verb = "redis PING";
+        break;
+    case PROBE_EXEC:
+        fputs("exec", f);
+        for (size_t i = 0; i < s->u.exec.argc; i++)
+            fprintf(f, " %s", s->u.exec.argv[i]);
+        break;
+    case PROBE_CELERY:
+        url = s->u.celery.broker.url ? s->u.celery.broker.url : "";
+        verb = "celery ping";
+        break;
+    case PROBE_DOCKER:
+        fprintf(f, "docker%s%s%s%s", dk->service ? " service " : "", dk->service ? dk->service : "",
+                dk->project ? " project " : "", dk->project ? dk->project : "");
+        break;
+    case PROBE_KIND_COUNT:
+        break;
+    }
+    if (url != NULL) {
+        shown = config_redact_url(url);
+        fprintf(f, "%s %s", verb, shown);
+        free(shown);
+    }
+    if (s->kind == PROBE_CELERY)
+        fprintf(f, " workers %s", s->u.celery.workers ? s->u.celery.workers : "*");
+    else if (targets > 1)
+        fprintf(f, " (+%zu more)", targets - 1);
+}
+
+/* Written in full, scrubbed, and only then cut to n: cutting first could
+ * leave the start of a secret showing. */
+void config_describe(const struct svc_config *s, char *out, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    f = open_memstream(&text, &len);
+    if (f == NULL)
+        return;
+    describe_to(s, f);
+    if (fclose(f) != 0 || text == NULL) {
+        free(text);
+        return;
+    }
+    secret_scrub(text, len + 1);
+    ht_strlcpy(out, text, n);
+    free(text);
+}

@@ -1,0 +1,106 @@
+/* The health state machine: Docker's healthcheck semantics, per service. */
+#include "healthtop/health.h"
+
+static const char *const names[HEALTH_STATE_COUNT] = {
+    [HEALTH_UNKNOWN] = "unknown",   [HEALTH_STARTING] = "starting",   [HEALTH_HEALTHY] = "healthy",
+    [HEALTH_DEGRADED] = "degraded", [HEALTH_UNHEALTHY] = "unhealthy", [HEALTH_SKIPPED] = "skipped",
+};
+
+static const char *const shouts[HEALTH_STATE_COUNT] = {
+    [HEALTH_UNKNOWN] = "UNKNOWN",     [HEALTH_STARTING] = "STARTING",
+    [HEALTH_HEALTHY] = "HEALTHY",     [HEALTH_DEGRADED] = "DEGRADED",
+    [HEALTH_UNHEALTHY] = "UNHEALTHY", [HEALTH_SKIPPED] = "NOT RUNNING",
+};
+
+const char *health_state_name(enum health_state s)
+{
+    return (unsigned)s < HEALTH_STATE_COUNT ? names[s] : "?";
+}
+
+const char *health_state_shout(enum health_state s)
+{
+    return (unsigned)s < HEALTH_STATE_COUNT ? shouts[s] : "?";
+}
+
+int health_severity(enum health_state s)
+{
+    static const int sev[HEALTH_STATE_COUNT] = {
+        [HEALTH_UNHEALTHY] = 5, [HEALTH_DEGRADED] = 4, [HEALTH_STARTING] = 3,
+        [HEALTH_UNKNOWN] = 2,   [HEALTH_HEALTHY] = 1,  [HEALTH_SKIPPED] = 0,
+    };
+    return (unsigned)s < HEALTH_STATE_COUNT ? sev[s] : 0;
+}
+
+bool health_is_up(enum health_state s)
+{
+    return s == HEALTH_HEALTHY || s == HEALTH_DEGRADED || s == HEALTH_SKIPPED;
+}
+
+/* One result judged on its own. Replicas decide first: a service scaled
+ * to zero with nothing answering is skipped, none up is a failure, some
+ * but fewer than expected is degraded. Only then does latency matter. */
+enum health_state health_verdict(const struct svc_config *svc, const struct probe_result *r)
+{
+    int expected = svc->replicas;
+
+    if (expected == 0 && r->up <= 0)
+        return HEALTH_SKIPPED;
+    if (r->up <= 0)
+        return r->starting ? HEALTH_STARTING : HEALTH_UNHEALTHY;
+    if (r->up < expected)
+        return HEALTH_DEGRADED;
+    return r->slow ? HEALTH_DEGRADED : HEALTH_HEALTHY;
+}
+
+void health_init(struct health *h, int64_t now_ms)
+{
+    h->state = HEALTH_UNKNOWN;
+    h->failures = 0;
+    h->up = 0;
+    h->expected = 0;
+    h->started_ms = now_ms;
+    h->since_ms = now_ms;
+    h->first_seen_ms = -1;
+    h->first_healthy_ms = -1;
+    h->results = 0;
+}
+
+bool health_set(struct health *h, enum health_state s, const struct probe_result *r, int64_t now_ms)
+{
+    bool changed = s != h->state;
+
+    h->results++;
+    h->up = r->up;
+    if (h->first_seen_ms < 0)
+        h->first_seen_ms = now_ms;
+    if (h->first_healthy_ms < 0 && (s == HEALTH_HEALTHY || s == HEALTH_DEGRADED))
+        h->first_healthy_ms = now_ms;
+    if (changed) {
+        h->state = s;
+        h->since_ms = now_ms;
+    }
+    return changed;
+}
+
+/* Failures inside start_period do not count, as in Docker; after it, a
+ * service that was never up stays "starting" until it passes once or
+ * fails `retries` times in a row, and a service that was up keeps its
+ * state through fewer than `retries` failures. */
+bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
+                  int64_t now_ms)
+{
+    enum health_state v = health_verdict(svc, r);
+    enum health_state next = v;
+
+    h->expected = svc->replicas;
+    if (v == HEALTH_UNHEALTHY) {
+        bool counted = now_ms - h->started_ms >= svc->start_period_ms;
+        if (counted && ++h->failures >= svc->retries)
+            next = HEALTH_UNHEALTHY;
+        else
+            next = h->state == HEALTH_UNKNOWN ? HEALTH_STARTING : h->state;
+    } else {
+        h->failures = 0;
+    }
+    return health_set(h, next, r, now_ms);
+}

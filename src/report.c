@@ -1,0 +1,154 @@
+/* The text report of --once and --wait. */
+#include "healthtop/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "healthtop/util.h"
+
+void report_style_detect(struct report_style *st, FILE *out, bool force_ascii)
+{
+    const char *nc = getenv("NO_COLOR");
+    st->color = isatty(fileno(out)) && (nc == NULL || nc[0] == '\0');
+    st->ascii = force_ascii || !ht_locale_utf8();
+}
+
+/* The same Unicode marks as the dashboard (src/ui/glyphs.c), so a state
+ * looks the same everywhere; the ASCII ones are wider here because a
+ * report line has room for a word. */
+const char *report_mark(enum health_state s, bool ascii)
+{
+    static const char *const utf8[HEALTH_STATE_COUNT] = {
+        [HEALTH_UNKNOWN] = "?",
+        [HEALTH_STARTING] = "\xe2\x97\x8c",  /* ◌ */
+        [HEALTH_HEALTHY] = "\xe2\x97\x8f",   /* ● */
+        [HEALTH_DEGRADED] = "\xe2\x96\xb2",  /* ▲ */
+        [HEALTH_UNHEALTHY] = "\xe2\x9c\x97", /* ✗ */
+        [HEALTH_SKIPPED] = "\xe2\x97\x8b",   /* ○ */
+    };
+    static const char *const plain[HEALTH_STATE_COUNT] = {
+        [HEALTH_UNKNOWN] = "[ ?? ]",  [HEALTH_STARTING] = "[....]",  [HEALTH_HEALTHY] = "[ OK ]",
+        [HEALTH_DEGRADED] = "[WARN]", [HEALTH_UNHEALTHY] = "[FAIL]", [HEALTH_SKIPPED] = "[SKIP]",
+    };
+    if ((unsigned)s >= HEALTH_STATE_COUNT)
+        s = HEALTH_UNKNOWN;
+    return ascii ? plain[s] : utf8[s];
+}
+
+const char *report_color(const struct report_style *st, enum health_state s)
+{
+    static const char *const colors[HEALTH_STATE_COUNT] = {
+        [HEALTH_UNKNOWN] = "\033[2m",      [HEALTH_STARTING] = "\033[36m",
+        [HEALTH_HEALTHY] = "\033[32m",     [HEALTH_DEGRADED] = "\033[33m",
+        [HEALTH_UNHEALTHY] = "\033[1;31m", [HEALTH_SKIPPED] = "\033[33m",
+    };
+    return st->color && (unsigned)s < HEALTH_STATE_COUNT ? colors[s] : "";
+}
+
+const char *report_reset(const struct report_style *st)
+{
+    return st->color ? "\033[0m" : "";
+}
+
+void report_detail(const struct service *svc, char *buf, size_t n)
+{
+    const struct probe_result *r = &svc->last;
+    enum health_state st = svc->health.state;
+    int expected = svc->cfg->replicas;
+    char lat[24] = "", reps[48] = "", paren[80] = "";
+
+    if (!svc->has_result) {
+        ht_strlcpy(buf, "(no result yet)", n);
+        return;
+    }
+    if (st == HEALTH_SKIPPED) {
+        ht_strlcpy(buf, "(scaled to 0)", n);
+        return;
+    }
+    if (r->latency_us >= 0)
+        latency_format(r->latency_us, true, lat, sizeof(lat));
+    if (expected > 1 || r->found > 1 || svc->cfg->kind == PROBE_CELERY ||
+        svc->cfg->kind == PROBE_DOCKER)
+        ht_snprintf(reps, sizeof(reps), "%d/%d %s", r->up, expected,
+                    expected == 1 ? "replica" : "replicas");
+    if (reps[0] || lat[0])
+        ht_snprintf(paren, sizeof(paren), "(%s%s%s)", reps, reps[0] && lat[0] ? ", " : "", lat);
+    if (st == HEALTH_HEALTHY || r->message[0] == '\0')
+        ht_strlcpy(buf, paren, n);
+    else
+        ht_snprintf(buf, n, "%s%s%s", r->message, paren[0] ? " " : "", paren);
+}
+
+static void rule(FILE *out)
+{
+    fputs("==========================================\n", out);
+}
+
+static void print_service(FILE *out, const struct service *svc, const struct report_style *st)
+{
+    enum health_state s = svc->health.state;
+    char detail[PROBE_MSG_MAX + 96];
+
+    report_detail(svc, detail, sizeof(detail));
+    fprintf(out, "%s%s%s %s - %s%s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
+            report_reset(st), svc->cfg->label, report_color(st, s), health_state_shout(s),
+            report_reset(st), s == HEALTH_HEALTHY || s == HEALTH_SKIPPED ? "" : ":", detail);
+}
+
+/* Groups are printed in the order they first appear in the config, each
+ * with its services in config order. */
+static void print_groups(FILE *out, const struct scheduler *s, const struct report_style *st)
+{
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const char *group = s->svcs[i].cfg->group;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(s->svcs[j].cfg->group, group) == 0;
+        if (seen)
+            continue;
+        fprintf(out, "\n--- %s ---\n", group);
+        for (size_t j = i; j < s->nsvcs; j++)
+            if (strcmp(s->svcs[j].cfg->group, group) == 0)
+                print_service(out, &s->svcs[j], st);
+    }
+}
+
+void report_text(FILE *out, const struct scheduler *s, const struct report_style *st)
+{
+    int c[HEALTH_STATE_COUNT];
+    enum health_state overall = sched_overall(s);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+    rule(out);
+    fprintf(out, "%s - Health Check\n", s->cfg->title);
+    rule(out);
+    fprintf(out, "Timestamp: %s\n", stamp);
+    print_groups(out, s, st);
+
+    sched_counts(s, c);
+    fputc('\n', out);
+    rule(out);
+    fputs("Summary\n", out);
+    rule(out);
+    fprintf(out, "Total Services: %zu\n", s->nsvcs);
+    fprintf(out, "Healthy: %d\n", c[HEALTH_HEALTHY]);
+    fprintf(out, "Degraded: %d\n", c[HEALTH_DEGRADED]);
+    fprintf(out, "Unhealthy: %d\n", c[HEALTH_UNHEALTHY]);
+    if (c[HEALTH_STARTING] + c[HEALTH_UNKNOWN])
+        fprintf(out, "Starting: %d\n", c[HEALTH_STARTING] + c[HEALTH_UNKNOWN]);
+    fprintf(out, "Skipped (scaled to 0): %d\n", c[HEALTH_SKIPPED]);
+    fprintf(out, "\n%s%s SYSTEM STATUS: %s%s\n", report_color(st, overall),
+            report_mark(overall, st->ascii),
+            overall == HEALTH_SKIPPED ? "HEALTHY" : health_state_shout(overall), report_reset(st));
+}
+
+int report_exit_code(const struct scheduler *s)
+{
+    enum health_state o = sched_overall(s);
+    return o == HEALTH_HEALTHY || o == HEALTH_SKIPPED ? 0 : 1;
+}

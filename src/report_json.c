@@ -1,0 +1,74 @@
+/* The --json document, and the per-service object the recorder reuses. */
+#include "healthtop/report.h"
+
+#include <time.h>
+
+static json_t *offset_or_null(const struct scheduler *s, int64_t t_ms)
+{
+    return t_ms < 0 ? json_null() : json_real((double)(t_ms - s->t0_ms) / 1000.0);
+}
+
+json_t *report_service_json(const struct scheduler *s, const struct service *svc)
+{
+    const struct svc_config *c = svc->cfg;
+    const struct probe_result *r = &svc->last;
+    json_t *o = json_object(), *deps = json_array();
+
+    for (size_t i = 0; i < c->ndeps; i++)
+        json_array_append_new(deps, json_string(c->depends_on[i]));
+    json_object_set_new(o, "name", json_string(c->name));
+    json_object_set_new(o, "label", json_string(c->label));
+    json_object_set_new(o, "group", json_string(c->group));
+    json_object_set_new(o, "kind", json_string(probe_kind_name(c->kind)));
+    json_object_set_new(o, "status", json_string(health_state_name(svc->health.state)));
+    json_object_set_new(
+        o, "replicas",
+        json_pack("{s:i, s:i}", "up", svc->has_result ? r->up : 0, "expected", c->replicas));
+    json_object_set_new(o, "latency_ms",
+                        svc->has_result && r->latency_us >= 0
+                            ? json_real((double)r->latency_us / 1000.0)
+                            : json_null());
+    json_object_set_new(o, "message", json_string(svc->has_result ? r->message : ""));
+    if (svc->has_result && r->listening >= 0)
+        json_object_set_new(o, "listening", json_integer(r->listening));
+    json_object_set_new(o, "depends_on", deps);
+    json_object_set_new(o, "first_seen", offset_or_null(s, svc->health.first_seen_ms));
+    json_object_set_new(o, "first_healthy", offset_or_null(s, svc->health.first_healthy_ms));
+    return o;
+}
+
+json_t *report_json(const struct scheduler *s)
+{
+    int c[HEALTH_STATE_COUNT];
+    json_t *doc = json_object(), *svcs = json_array();
+    char stamp[40];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (size_t i = 0; i < s->nsvcs; i++)
+        json_array_append_new(svcs, report_service_json(s, &s->svcs[i]));
+    sched_counts(s, c);
+    json_object_set_new(doc, "title", json_string(s->cfg->title));
+    json_object_set_new(doc, "timestamp", json_string(stamp));
+    json_object_set_new(
+        doc, "status",
+        json_string(report_exit_code(s) == 0 ? "healthy" : health_state_name(sched_overall(s))));
+    json_object_set_new(doc, "services", svcs);
+    json_t *sum = json_object();
+    json_object_set_new(sum, "total", json_integer((json_int_t)s->nsvcs));
+    for (int st = 0; st < HEALTH_STATE_COUNT; st++)
+        json_object_set_new(sum, health_state_name(st), json_integer(c[st]));
+    json_object_set_new(doc, "summary", sum);
+    return doc;
+}
+
+int report_json_print(FILE *out, const struct scheduler *s)
+{
+    json_t *doc = report_json(s);
+    int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(doc);
+    fputc('\n', out);
+    return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,230 @@
+/* --once and --wait: the scheduler on a loop of its own, printed at the end. */
+#include "healthtop/run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+#include "healthtop/report.h"
+#include "healthtop/scheduler.h"
+#include "healthtop/tui.h"
+
+struct run {
+    uv_loop_t loop;
+    struct scheduler sched;
+    const struct run_opts *opts;
+    uv_timer_t deadline; /* --wait deadline, or the --once safety net */
+    uv_signal_t sigint, sigterm;
+    bool finished;
+    bool interrupted;
+    bool timed_out;
+    int64_t all_healthy_ms; /* T+ when --wait saw everything up; -1 before */
+    FILE *events;           /* where --wait prints state changes */
+};
+
+static void run_close(uv_timer_t *t)
+{
+    struct run *r = t->data;
+    uv_close((uv_handle_t *)&r->deadline, NULL);
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+    sched_close(&r->sched, NULL);
+}
+
+/* Results arrive from deep inside a probe kind's callbacks (curl's,
+ * hiredis'), where tearing the probes down is not safe: the close runs
+ * from a fresh timer callback instead. */
+static void run_finish(struct run *r)
+{
+    if (r->finished)
+        return;
+    r->finished = true;
+    uv_timer_start(&r->deadline, run_close, 0, 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct run *r = h->data;
+    (void)signum;
+    r->interrupted = true;
+    run_finish(r);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    struct run *r = t->data;
+    r->timed_out = true;
+    run_finish(r);
+}
+
+static bool all_up(const struct scheduler *s)
+{
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        enum health_state st = s->svcs[i].health.state;
+        if (st != HEALTH_HEALTHY && st != HEALTH_SKIPPED)
+            return false;
+    }
+    return true;
+}
+
+static void on_once_result(struct scheduler *s, struct service *svc, bool changed,
+                           enum health_state old, void *ud)
+{
+    (void)svc, (void)changed, (void)old;
+    if (s->done_once == s->nsvcs)
+        run_finish(ud);
+}
+
+static void print_offset(FILE *f, const struct scheduler *s, int64_t t_ms)
+{
+    fprintf(f, "T+%.1fs", (double)(t_ms - s->t0_ms) / 1000.0);
+}
+
+static void on_wait_result(struct scheduler *s, struct service *svc, bool changed,
+                           enum health_state old, void *ud)
+{
+    struct run *r = ud;
+    enum health_state st = svc->health.state;
+
+    (void)old;
+    if (changed) {
+        print_offset(r->events, s, svc->health.since_ms);
+        fprintf(r->events, " %s %s", svc->cfg->name, health_state_name(st));
+        if (st != HEALTH_HEALTHY && svc->last.message[0])
+            fprintf(r->events, ": %s", svc->last.message);
+        fputc('\n', r->events);
+        fflush(r->events);
+    }
+    if (all_up(s)) {
+        r->all_healthy_ms = ht_now_ms();
+        run_finish(r);
+    }
+}
+
+static int run_setup(struct run *r, const struct ht_config *cfg, const struct run_opts *o)
+{
+    memset(r, 0, sizeof(*r));
+    r->opts = o;
+    r->all_healthy_ms = -1;
+    r->events = o->json ? stderr : stdout;
+    if (uv_loop_init(&r->loop) != 0)
+        return -1;
+    if (sched_init(&r->sched, &r->loop, cfg) != 0) {
+        fprintf(stderr, "healthtop: cannot set up the probes\n");
+        uv_loop_close(&r->loop);
+        return -1;
+    }
+    uv_timer_init(&r->loop, &r->deadline);
+    r->deadline.data = r;
+    uv_signal_init(&r->loop, &r->sigint);
+    uv_signal_init(&r->loop, &r->sigterm);
+    r->sigint.data = r->sigterm.data = r;
+    uv_signal_start(&r->sigint, on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    return 0;
+}
+
+static int run_teardown(struct run *r)
+{
+    int rc = uv_loop_close(&r->loop);
+    sched_free(&r->sched);
+    if (rc != 0)
+        fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
+    return r->interrupted ? 130 : 0;
+}
+
+/* --once: every probe starts at the same moment and enforces its own
+ * timeout, so the run lasts as long as the slowest timeout (times the
+ * number of in-flight batches when max_inflight is below the number of
+ * services). A safety timer a second past that ends the run even if a
+ * probe kind failed to. */
+int run_once(const struct ht_config *cfg, const struct run_opts *o)
+{
+    struct run r;
+    struct report_style st;
+    int64_t longest = 0;
+    size_t batches;
+
+    if (run_setup(&r, cfg, o) != 0)
+        return 2;
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        if (cfg->svcs[i].timeout_ms > longest)
+            longest = cfg->svcs[i].timeout_ms;
+    batches = (cfg->nsvcs + (size_t)r.sched.max_inflight - 1) / (size_t)r.sched.max_inflight;
+    uv_timer_start(&r.deadline, on_deadline, (uint64_t)(longest * (int64_t)batches + 1000), 0);
+    sched_observe(&r.sched, on_once_result, &r);
+    sched_start(&r.sched, true);
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+
+    if (!r.interrupted) {
+        if (o->json) {
+            report_json_print(stdout, &r.sched);
+        } else {
+            report_style_detect(&st, stdout, o->ascii);
+            report_text(stdout, &r.sched, &st);
+        }
+    }
+    int code = report_exit_code(&r.sched);
+    return run_teardown(&r) ? 130 : code;
+}
+
+static void print_not_healthy(FILE *f, const struct scheduler *s)
+{
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const struct service *svc = &s->svcs[i];
+        enum health_state st = svc->health.state;
+        if (st == HEALTH_HEALTHY || st == HEALTH_SKIPPED)
+            continue;
+        fprintf(f, "  %-20s %-10s %s\n", svc->cfg->name, health_state_name(st),
+                svc->has_result ? svc->last.message : "no result yet");
+    }
+}
+
+/* --wait: the start-up validation. State changes are printed as they
+ * happen; the run ends when every service is healthy or skipped (0), or
+ * at the deadline (1, with what is not healthy and why). */
+int run_wait(const struct ht_config *cfg, const struct run_opts *o)
+{
+    struct run r;
+    char d[32];
+
+    if (run_setup(&r, cfg, o) != 0)
+        return 2;
+    uv_timer_start(&r.deadline, on_deadline, (uint64_t)o->wait_timeout_ms, 0);
+    sched_observe(&r.sched, on_wait_result, &r);
+    sched_start(&r.sched, false);
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+
+    bool ok = r.all_healthy_ms >= 0;
+    if (ok) {
+        print_offset(r.events, &r.sched, r.all_healthy_ms);
+        fprintf(r.events, " all %zu services healthy\n", r.sched.nsvcs);
+    } else if (!r.interrupted) {
+        duration_format(o->wait_timeout_ms, d, sizeof(d));
+        fprintf(r.events, "not healthy after %s:\n", d);
+        print_not_healthy(r.events, &r.sched);
+    }
+    if (o->json && !r.interrupted)
+        report_json_print(stdout, &r.sched);
+    return run_teardown(&r) ? 130 : ok ? 0 : 1;
+}
+
+int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
+{
+    uv_loop_t loop;
+    struct scheduler sched;
+    int rc;
+
+    if (uv_loop_init(&loop) != 0)
+        return 2;
+    if (sched_init(&sched, &loop, cfg) != 0) {
+        fprintf(stderr, "healthtop: cannot set up the probes\n");
+        uv_loop_close(&loop);
+        return 2;
+    }
+    rc = tui_run(&sched, o);
+    sched_free(&sched);
+    if (uv_loop_close(&loop) != 0)
+        fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
+    return rc;
+}

@@ -1,0 +1,246 @@
+/* The scheduler: timers, in-flight limits, and the path of every result
+ * through health and history to the observers. */
+#include "healthtop/scheduler.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "healthtop/util.h"
+
+static void sched_dispatch(struct service *svc, bool manual);
+
+/* xorshift: jitter needs spread, not quality, and must not touch rand(). */
+static uint32_t jitter_state = 2463534242u;
+
+static uint64_t jitter_ms(int64_t interval_ms)
+{
+    uint32_t x = jitter_state;
+    int64_t span = interval_ms / 10;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    jitter_state = x;
+    if (span > 1000)
+        span = 1000;
+    return span > 0 ? x % (uint64_t)span : 0;
+}
+
+int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg)
+{
+    memset(s, 0, sizeof(*s));
+    s->loop = loop;
+    s->cfg = cfg;
+    s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : CONFIG_DEFAULT_MAX_INFLIGHT;
+    s->t0_ms = ht_now_ms();
+    s->t0_wall_ms = ht_wall_ms();
+    jitter_state ^= (uint32_t)uv_hrtime() | 1u;
+    if (probe_env_init(&s->env, loop) != 0)
+        return -1;
+    s->nsvcs = cfg->nsvcs;
+    s->svcs = xcalloc(cfg->nsvcs, sizeof(*s->svcs));
+    for (size_t i = 0; i < cfg->nsvcs; i++) {
+        struct service *svc = &s->svcs[i];
+        svc->cfg = &cfg->svcs[i];
+        svc->idx = i;
+        svc->sched = s;
+        health_init(&svc->health, s->t0_ms);
+        history_init(&svc->history, cfg->history_ms, svc->cfg->interval_ms);
+        uv_timer_init(loop, &svc->timer);
+        svc->timer.data = svc;
+    }
+    return 0;
+}
+
+void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud)
+{
+    if (s->nobservers < SCHED_MAX_OBSERVERS) {
+        s->observers[s->nobservers].cb = cb;
+        s->observers[s->nobservers].ud = ud;
+        s->nobservers++;
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    sched_dispatch(t->data, false);
+}
+
+static void schedule_next(struct service *svc, uint64_t delay_ms)
+{
+    uv_timer_start(&svc->timer, on_timer, delay_ms, 0);
+}
+
+/* Every result, whether the probe finished on the loop or failed at
+ * once, comes through here exactly once. */
+static void sched_finish(struct service *svc)
+{
+    struct scheduler *s = svc->sched;
+    const struct probe_result *r = &svc->probe.result;
+    int64_t now = ht_now_ms(), wall = ht_wall_ms();
+    enum health_state old = svc->health.state;
+    bool changed;
+
+    s->inflight--;
+    svc->last = *r;
+    svc->has_result = true;
+    svc->probes++;
+    if (s->closing)
+        return;
+
+    if (s->once)
+        changed = health_set(&svc->health, health_verdict(svc->cfg, r), r, now);
+    else
+        changed = health_apply(&svc->health, svc->cfg, r, now);
+    history_push(&svc->history, svc->health.state, health_is_up(health_verdict(svc->cfg, r)),
+                 r->latency_us, r->message, now, wall);
+    if (changed)
+        history_transition(&svc->history, old, svc->health.state, r->message, now, wall);
+
+    if (s->once)
+        s->done_once++;
+    else if (!s->paused)
+        schedule_next(svc, (uint64_t)svc->cfg->interval_ms + jitter_ms(svc->cfg->interval_ms));
+
+    for (int i = 0; i < s->nobservers; i++)
+        s->observers[i].cb(s, svc, changed, old, s->observers[i].ud);
+
+    /* A slot freed: start the longest-waiting probe. */
+    while (s->queue_head && s->inflight < s->max_inflight && !s->closing) {
+        struct service *next = s->queue_head;
+        s->queue_head = next->next_queued;
+        if (s->queue_head == NULL)
+            s->queue_tail = NULL;
+        next->queued = false;
+        next->next_queued = NULL;
+        sched_dispatch(next, true);
+    }
+}
+
+static void on_probe_done(struct probe *p)
+{
+    sched_finish(p->data);
+}
+
+static void sched_dispatch(struct service *svc, bool manual)
+{
+    struct scheduler *s = svc->sched;
+
+    if (s->closing || svc->probe.inflight || svc->queued || (s->paused && !manual))
+        return;
+    if (s->inflight >= s->max_inflight) {
+        svc->queued = true;
+        if (s->queue_tail)
+            s->queue_tail->next_queued = svc;
+        else
+            s->queue_head = svc;
+        s->queue_tail = svc;
+        return;
+    }
+    s->inflight++;
+    svc->probe.data = svc;
+    if (probe_start(&svc->probe, &s->env, svc->cfg, on_probe_done) != 0)
+        sched_finish(svc);
+}
+
+void sched_start(struct scheduler *s, bool once)
+{
+    s->once = once;
+    s->t0_ms = ht_now_ms();
+    s->t0_wall_ms = ht_wall_ms();
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct service *svc = &s->svcs[i];
+        health_init(&svc->health, s->t0_ms);
+        if (once)
+            sched_dispatch(svc, false);
+        else
+            schedule_next(svc,
+                          jitter_ms(svc->cfg->interval_ms < 1000 ? svc->cfg->interval_ms : 1000));
+    }
+}
+
+void sched_probe_now(struct scheduler *s, struct service *svc)
+{
+    if (s->closing || svc->probe.inflight || svc->queued)
+        return;
+    uv_timer_stop(&svc->timer);
+    sched_dispatch(svc, true);
+}
+
+void sched_probe_all(struct scheduler *s)
+{
+    for (size_t i = 0; i < s->nsvcs; i++)
+        sched_probe_now(s, &s->svcs[i]);
+}
+
+void sched_pause(struct scheduler *s, bool paused)
+{
+    if (s->paused == paused || s->closing)
+        return;
+    s->paused = paused;
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct service *svc = &s->svcs[i];
+        if (paused)
+            uv_timer_stop(&svc->timer);
+        else if (!svc->probe.inflight && !svc->queued)
+            schedule_next(svc, jitter_ms(svc->cfg->interval_ms));
+    }
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct service *svc = h->data;
+    struct scheduler *s = svc->sched;
+
+    if (--s->open_handles == 0 && s->close_cb)
+        s->close_cb(s);
+}
+
+void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s))
+{
+    if (s->closing)
+        return;
+    s->closing = true;
+    s->close_cb = cb;
+    s->queue_head = s->queue_tail = NULL;
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        struct service *svc = &s->svcs[i];
+        svc->queued = false;
+        probe_cancel(&svc->probe);
+    }
+    probe_env_close(&s->env);
+    s->open_handles = (int)s->nsvcs;
+    for (size_t i = 0; i < s->nsvcs; i++)
+        uv_close((uv_handle_t *)&s->svcs[i].timer, on_timer_closed);
+    if (s->nsvcs == 0 && cb)
+        cb(s);
+}
+
+void sched_free(struct scheduler *s)
+{
+    for (size_t i = 0; i < s->nsvcs; i++)
+        history_free(&s->svcs[i].history);
+    free(s->svcs);
+    s->svcs = NULL;
+    s->nsvcs = 0;
+}
+
+void sched_counts(const struct scheduler *s, int *counts)
+{
+    memset(counts, 0, sizeof(int) * HEALTH_STATE_COUNT);
+    for (size_t i = 0; i < s->nsvcs; i++)
+        counts[s->svcs[i].health.state]++;
+}
+
+enum health_state sched_overall(const struct scheduler *s)
+{
+    int c[HEALTH_STATE_COUNT];
+
+    sched_counts(s, c);
+    if (c[HEALTH_UNHEALTHY])
+        return HEALTH_UNHEALTHY;
+    if (c[HEALTH_DEGRADED])
+        return HEALTH_DEGRADED;
+    if (c[HEALTH_STARTING] || c[HEALTH_UNKNOWN])
+        return HEALTH_STARTING;
+    return s->nsvcs && c[HEALTH_SKIPPED] == (int)s->nsvcs ? HEALTH_SKIPPED : HEALTH_HEALTHY;
+}

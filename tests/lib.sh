@@ -1,0 +1,98 @@
+# Shared helpers for the shell tests (sourced). Every process a test
+# starts is killed on exit, whatever happens; all traffic stays on
+# 127.0.0.1; ports are chosen free by the servers themselves.
+set -u
+
+: "${HEALTHTOP:?HEALTHTOP must name the binary (ctest sets it)}"
+: "${HT_FIXTURE_DIR:=$(dirname "$HEALTHTOP")/tests}"
+: "${HT_SOURCE_DIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+PY=/usr/bin/python3
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/healthtop-test.XXXXXX")
+T_PIDS=""
+T_FAILS=0
+T_PASSES=0
+export NO_COLOR=1
+
+t_cleanup() {
+	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $T_PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T_DIR"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+t_bg() { # run a command in the background, remember it
+	"$@" &
+	T_PIDS="$T_PIDS $!"
+	T_LAST_PID=$!
+}
+
+t_wait_file() { # file [seconds]: wait until it exists and is not empty
+	n=0
+	while [ ! -s "$1" ]; do
+		n=$((n + 1))
+		[ "$n" -gt $((${2:-10} * 20)) ] && { echo "timed out waiting for $1" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# Starts tests/fixtures/fixture_http on a free port; sets FIX_PORT.
+t_fixture_http() {
+	pf=$T_DIR/http.$$.$RANDOM.port
+	t_bg "$HT_FIXTURE_DIR/fixture_http" --port 0 --port-file "$pf" "$@"
+	t_wait_file "$pf" 10 || return 1
+	FIX_PID=$T_LAST_PID
+	FIX_PORT=$(cat "$pf")
+}
+
+# Starts a real redis-server on a free port; sets REDIS_PORT. Extra
+# arguments go to redis-server (e.g. --requirepass x).
+t_redis() {
+	REDIS_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	t_bg redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$T_DIR" "$@" >"$T_DIR/redis.$REDIS_PORT.log" 2>&1
+	REDIS_PID=$T_LAST_PID
+	n=0
+	until redis-cli -p "$REDIS_PORT" ${REDIS_AUTH:+-a "$REDIS_AUTH"} --no-auth-warning ping 2>/dev/null |
+		grep -q PONG; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { echo "redis-server did not start" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# A port nothing listens on (bound, then released).
+t_refused_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+t_ok() { T_PASSES=$((T_PASSES + 1)); echo "ok - $*"; }
+t_fail() { T_FAILS=$((T_FAILS + 1)); echo "FAIL - $*"; }
+
+t_check() { # description, command...: passes when the command succeeds
+	d=$1
+	shift
+	if "$@"; then t_ok "$d"; else t_fail "$d"; fi
+}
+
+t_contains() { # description, file, fixed string
+	if grep -qF -- "$3" "$2"; then t_ok "$1"; else
+		t_fail "$1: '$3' not in $2:"
+		sed 's/^/    | /' "$2"
+	fi
+}
+
+t_lacks() { # description, file, fixed string
+	if grep -qF -- "$3" "$2"; then
+		t_fail "$1: '$3' found in $2:"
+		sed 's/^/    | /' "$2"
+	else t_ok "$1"; fi
+}
+
+t_done() {
+	echo "$T_PASSES passed, $T_FAILS failed"
+	[ "$T_FAILS" -eq 0 ]
+}
+
+# Milliseconds on a monotonic-enough clock, for "took about 1 s" checks.
+t_ms() { date +%s%3N; }

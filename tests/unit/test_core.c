@@ -1,0 +1,143 @@
+/* Shared helpers: durations, the bounded buffer, the ring, secrets, history. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "healthtop/buf.h"
+#include "healthtop/history.h"
+#include "healthtop/ring.h"
+#include "healthtop/secret.h"
+#include "healthtop/util.h"
+
+static void test_duration_parse(void **state)
+{
+    (void)state;
+    const char *why;
+    int64_t ms;
+
+    assert_int_equal(duration_parse("250ms", &ms, &why), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(duration_parse("2s", &ms, &why), 0);
+    assert_int_equal(ms, 2000);
+    assert_int_equal(duration_parse("1.5s", &ms, &why), 0);
+    assert_int_equal(ms, 1500);
+    assert_int_equal(duration_parse("1m", &ms, &why), 0);
+    assert_int_equal(ms, 60000);
+    assert_int_equal(duration_parse("1h", &ms, &why), 0);
+    assert_int_equal(ms, 3600000);
+    assert_int_equal(duration_parse("3", &ms, &why), 0);
+    assert_int_equal(ms, 3000);
+    assert_int_equal(duration_parse("2 s", &ms, &why), -1);
+    assert_non_null(why);
+    assert_int_equal(duration_parse("2sec", &ms, &why), -1);
+    assert_int_equal(duration_parse("-1s", &ms, &why), -1);
+    assert_int_equal(duration_parse("", &ms, &why), -1);
+    assert_int_equal(duration_parse("nan", &ms, &why), -1);
+    assert_int_equal(duration_parse("1e30s", &ms, &why), -1);
+}
+
+static void test_duration_format(void **state)
+{
+    (void)state;
+    char b[32];
+    duration_format(250, b, sizeof(b));
+    assert_string_equal(b, "250ms");
+    duration_format(1000, b, sizeof(b));
+    assert_string_equal(b, "1.0s");
+    duration_format(245000, b, sizeof(b));
+    assert_string_equal(b, "4m05s");
+    duration_format(2 * 3600000 + 13 * 60000, b, sizeof(b));
+    assert_string_equal(b, "2h13m");
+    latency_format(840, true, b, sizeof(b));
+    assert_string_equal(b, "840us");
+    latency_format(12400, true, b, sizeof(b));
+    assert_string_equal(b, "12ms");
+    latency_format(-1, true, b, sizeof(b));
+    assert_string_equal(b, "-");
+}
+
+static void test_buf_limit(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 10);
+    assert_int_equal(buf_append(&b, "hello", 5), 0);
+    assert_int_equal(buf_append(&b, " world!", 7), -1);
+    assert_true(b.over);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.data, "hello worl");
+    buf_reset(&b);
+    assert_int_equal(buf_printf(&b, "%d", 42), 0);
+    assert_string_equal(b.data, "42");
+    buf_free(&b);
+}
+
+static void test_ring(void **state)
+{
+    (void)state;
+    struct ring r;
+    ring_init(&r, sizeof(int), 3);
+    assert_null(ring_last(&r));
+    for (int i = 1; i <= 5; i++)
+        *(int *)ring_push(&r) = i;
+    assert_int_equal(r.len, 3);
+    assert_int_equal(*(int *)ring_at(&r, 0), 3);
+    assert_int_equal(*(int *)ring_at(&r, 2), 5);
+    assert_int_equal(*(int *)ring_last(&r), 5);
+    assert_null(ring_at(&r, 3));
+    ring_free(&r);
+}
+
+static void test_secrets(void **state)
+{
+    (void)state;
+    char s[128] = "AUTH hunter22 failed for hunter22";
+    char u[128];
+
+    secret_add("hunter22");
+    secret_add("ab"); /* too short to register */
+    secret_scrub(s, sizeof(s));
+    assert_string_equal(s, "AUTH *** failed for ***");
+    secret_redact_url("redis://user:pw@host:6379/0", u, sizeof(u));
+    assert_string_equal(u, "redis://***@host:6379/0");
+    secret_redact_url("http://host/a@b", u, sizeof(u));
+    assert_string_equal(u, "http://host/a@b");
+    secret_clear();
+}
+
+static void test_history(void **state)
+{
+    (void)state;
+    struct history h;
+    history_init(&h, 10000, 1000); /* 10 samples -> floor of 16 */
+    assert_int_equal(h.samples.cap, 16);
+    assert_true(history_uptime(&h) < 0);
+    for (int i = 0; i < 20; i++)
+        history_push(&h, i < 10 ? HEALTH_UNHEALTHY : HEALTH_HEALTHY, i >= 10,
+                     i == 19 ? -1 : i * 1000, "msg", i, i);
+    assert_int_equal(history_len(&h), 16);
+    /* 16 kept: 6 unhealthy (4..9) then 10 healthy */
+    assert_int_equal(history_state_at(&h, 0), HEALTH_UNHEALTHY);
+    assert_int_equal(history_latency_at(&h, 0), 4000);
+    assert_int_equal(history_latency_at(&h, 15), -1);
+    assert_true(history_uptime(&h) > 62.4 && history_uptime(&h) < 62.6);
+    history_push(&h, HEALTH_HEALTHY, true, INT64_MAX, NULL, 21, 21);
+    assert_int_equal(history_latency_at(&h, 15), HISTORY_LATENCY_MAX - 1);
+    assert_int_equal(h.recent.len, HISTORY_RECENT);
+    history_transition(&h, HEALTH_UNHEALTHY, HEALTH_HEALTHY, "PONG", 5, 5);
+    assert_int_equal(((struct history_transition *)ring_last(&h.transitions))->to, HEALTH_HEALTHY);
+    history_free(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duration_parse), cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_buf_limit),      cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_secrets),        cmocka_unit_test(test_history),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
