@@ -465,8 +465,18 @@ static void podman_cleanup(void)
         return;
     sh("podman ps -aq --filter label=com.docker.compose.project=%s | xargs -r podman rm -f -t 0",
        podman_project);
-    sh("podman rmi -f %s", PODMAN_IMAGE);
+    /* Without -f: another run's containers may still use the image. */
+    sh("podman rmi %s", PODMAN_IMAGE);
     podman_project[0] = '\0';
+}
+
+/* Containers of earlier runs that died before their clean-up (a crash
+ * skips atexit): every test container carries healthtop.test=PID. */
+static void podman_reap_orphans(void)
+{
+    sh("podman ps -a --filter label=healthtop.test --format '{{.ID}} {{index .Labels "
+       "\"healthtop.test\"}}' | while read id pid; do kill -0 \"$pid\" 2>/dev/null || "
+       "podman rm -f -t 0 \"$id\"; done");
 }
 
 /* Makes an image from busybox and the containers; 0, or -1 with why. */
@@ -474,7 +484,7 @@ static int podman_setup(void)
 {
     const char *img = PODMAN_IMAGE;
     const char *P = podman_project;
-    char conf[128], L[160];
+    char conf[128], L[200];
 
     if (sh("(command -v podman && command -v runc && test -x /bin/busybox)") != 0) {
         snprintf(podman_why, sizeof(podman_why), "podman, runc or busybox-static missing");
@@ -486,10 +496,13 @@ static int podman_setup(void)
                "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n");
     fclose(f);
     setenv("CONTAINERS_CONF", conf, 1);
+    podman_reap_orphans();
     snprintf(podman_project, sizeof(podman_project), "httest%d", (int)getpid());
     atexit(podman_cleanup);
     snprintf(L, sizeof(L),
-             "--label com.docker.compose.project=%s --label com.docker.compose.service", P);
+             "--label healthtop.test=%d --label com.docker.compose.project=%s "
+             "--label com.docker.compose.service",
+             (int)getpid(), P);
     if (sh("mkdir -p %s/rootfs/bin && cp /bin/busybox %s/rootfs/bin/ && "
            "for c in sh sleep true; do ln -sf busybox %s/rootfs/bin/$c; done && "
            "tar -C %s/rootfs -cf %s/rootfs.tar . && podman import %s/rootfs.tar %s",
