@@ -243,17 +243,19 @@ static void target_evaluate(struct http_target *t, CURLcode code)
     if (t->over || code == CURLE_FILESIZE_EXCEEDED)
         code = CURLE_WRITE_ERROR;
     t->pass = false;
-    if (code != CURLE_OK)
+    if (code != CURLE_OK) {
         error_message(t, code);
-    else if (!http_check_status(h, status))
-        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
-    else if (http_check_body(h, t->body.data ? t->body.data : "", t->body.len, t->msg,
-                             sizeof(t->msg)) != 0)
-        ;
-    else {
-        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
-        t->pass = true;
+        return;
     }
+    if (!http_check_status(h, status)) {
+        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+        return;
+    }
+    if (http_check_body(h, t->body.data ? t->body.data : "", t->body.len, t->msg, sizeof(t->msg)) !=
+        0)
+        return;
+    ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+    t->pass = true;
 }
 
 static int set_options(struct http_target *t, const char *url, int64_t timeout_ms)

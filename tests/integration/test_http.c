@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -149,6 +150,20 @@ static struct probe_result *probe_path(struct svc *s, struct run *r, const char 
 
 /* ---- set-up -------------------------------------------------------------- */
 
+static pid_t spawn(char *const argv[])
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+        pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
 static int start_fixture(void)
 {
     char bin[1024], pf[] = "/tmp/ht_test_http_XXXXXX";
@@ -162,7 +177,8 @@ static int start_fixture(void)
     unlink(pf);
     ht_snprintf(bin, sizeof(bin), "%s/fixture_http", dir);
     char *argv[] = {bin, "--port-file", pf, NULL};
-    if (posix_spawn(&fixture_pid, bin, NULL, NULL, argv, environ) != 0)
+    fixture_pid = spawn(argv);
+    if (fixture_pid < 0)
         return -1;
     for (int i = 0; i < 500 && !(f = fopen(pf, "r")); i++)
         usleep(10000);
@@ -532,6 +548,64 @@ static void test_headers(void **state)
     assert_non_null(strstr(r.p.result.detail, SECRET_MASK));
 }
 
+/* ---- TLS, against openssl s_server with a self-signed certificate ------------ */
+
+static bool port_open(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+    close(fd);
+    return ok;
+}
+
+static void test_tls(void **state)
+{
+    char dir[] = "/tmp/ht_tls_XXXXXX", key[64], crt[64], acc[32];
+    int port = free_port(), status;
+    pid_t pid;
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    if (access("/usr/bin/openssl", X_OK) != 0)
+        skip();
+    assert_non_null(mkdtemp(dir));
+    ht_snprintf(key, sizeof(key), "%s/key.pem", dir);
+    ht_snprintf(crt, sizeof(crt), "%s/cert.pem", dir);
+    ht_snprintf(acc, sizeof(acc), "127.0.0.1:%d", port);
+    char *req[] = {"/usr/bin/openssl", "req",   "-x509",         "-newkey", "rsa:2048",
+                   "-nodes",           "-subj", "/CN=localhost", "-days",   "1",
+                   "-keyout",          key,     "-out",          crt,       NULL};
+    pid = spawn(req);
+    assert_true(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+    char *srv_argv[] = {
+        "/usr/bin/openssl", "s_server", "-www", "-accept", acc, "-cert", crt, "-key", key,
+        "-quiet",           NULL};
+    pid = spawn(srv_argv);
+    for (int i = 0; i < 300 && !port_open(port); i++)
+        usleep(10000);
+
+    svc_init(&s, port, NULL);
+    ht_snprintf(s.url_text[0], sizeof(s.url_text[0]), "https://127.0.0.1:%d/", port);
+    s.urls[0] = s.url_text[0];
+    s.c.u.http.nurls = 1;
+    s.c.timeout_ms = 5000;
+    probe_path(&s, &r, NULL, false, "TLS: certificate verify failed (self-signed)");
+    s.c.u.http.insecure = true;
+    probe_path(&s, &r, NULL, true, "HTTP 200");
+    assert_non_null(strstr(r.p.result.detail, "insecure"));
+
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(key);
+    unlink(crt);
+    rmdir(dir);
+}
+
 /* ---- clean-up --------------------------------------------------------------- */
 
 static int count_fds(void)
@@ -598,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_env_close_no_leak),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
