@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
 #include "healthtop/secret.h"
@@ -649,6 +650,20 @@ static void env_finish(struct http_env *env)
     uv_close((uv_handle_t *)&env->timer, env_on_timer_closed);
 }
 
+/* Curl's default cache holds 4 connections per transfer in flight, so it
+ * shrinks between rounds and a thousand targets probed in waves lose
+ * their kept-alive connections. Keep up to half the fds we may open. */
+static long max_connects(void)
+{
+    struct rlimit rl;
+    rlim_t n = 1024;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = rl.rlim_cur;
+    n /= 2;
+    return n < 64 ? 64 : n > 8192 ? 8192 : (long)n;
+}
+
 static int env_init(struct probe_env *penv)
 {
     struct http_env *env;
@@ -667,6 +682,7 @@ static int env_init(struct probe_env *penv)
     curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
     curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
+    curl_multi_setopt(env->multi, CURLMOPT_MAXCONNECTS, max_connects());
     uv_timer_init(env->loop, &env->timer);
     env->timer.data = env;
     penv->http = env;

@@ -176,7 +176,7 @@ static int start_fixture(void)
     close(fd);
     unlink(pf);
     ht_snprintf(bin, sizeof(bin), "%s/fixture_http", dir);
-    char *argv[] = {bin, "--port-file", pf, NULL};
+    char *argv[] = {bin, "--port-file", pf, "--die-with-parent", "1", NULL};
     fixture_pid = spawn(argv);
     if (fixture_pid < 0)
         return -1;
@@ -486,6 +486,35 @@ static void test_reuse(void **state)
     assert_int_equal(srv.accepted - before, 4);
 }
 
+static void on_srv2_closed(struct httpd *s)
+{
+    *(bool *)s->ud = true;
+}
+
+/* A server restarted between probes leaves a dead connection in curl's
+ * cache: the next probe must notice and connect afresh, not fail. */
+static void test_server_restart(void **state)
+{
+    struct httpd s2;
+    struct svc s;
+    struct run r;
+    bool closed = false;
+    int port;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        httpd_init(&s2, &loop, srv_handle, &closed);
+        assert_int_equal(httpd_listen(&s2, "127.0.0.1", round ? port : 0), 0);
+        port = s2.port;
+        svc_init(&s, port, "/ok");
+        probe_path(&s, &r, NULL, true, "HTTP 200");
+        closed = false;
+        httpd_close(&s2, on_srv2_closed);
+        while (!closed)
+            run_once(&loop);
+    }
+}
+
 static void test_concurrent(void **state)
 {
     enum { N = 100 };
@@ -669,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_server_restart),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_headers),
