@@ -556,6 +556,15 @@ static void test_cancel(void **state)
     probe_cancel(&r.p);
     assert_int_equal(r.calls, 2);
     assert_false(r.p.result.ok);
+
+    /* While curl's resolver thread looks the name up. */
+    ht_snprintf(s.url_text[0], sizeof(s.url_text[0]), "http://localhost:%d/hang", fixture_port);
+    assert_int_equal(probe_start(&r.p, &env, &s.c, on_done), 0);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    usleep(2000);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    probe_cancel(&r.p);
+    assert_int_equal(r.calls, 3);
 }
 
 static void test_headers(void **state)
