@@ -164,31 +164,32 @@ static pid_t spawn(char *const argv[])
     return pid;
 }
 
-static int start_fixture(void)
+/* Runs fixture_http with the given extra flags ("--ports", "3", ...);
+ * reads the nports ports it listens on from its port file. */
+static pid_t fixture_run(char *const extra[], size_t nextra, int *ports, int nports)
 {
     char bin[1024], pf[] = "/tmp/ht_test_http_XXXXXX";
     const char *dir = getenv("HT_FIXTURE_DIR");
-    int fd = mkstemp(pf);
-    FILE *f;
+    char *argv[16] = {bin, "--port-file", pf, "--die-with-parent", "1"};
+    int fd = mkstemp(pf), got = 0;
+    FILE *f = NULL;
+    pid_t pid;
 
-    if (!dir || fd < 0)
+    if (!dir || fd < 0 || nextra > 10)
         return -1;
     close(fd);
     unlink(pf);
     ht_snprintf(bin, sizeof(bin), "%s/fixture_http", dir);
-    char *argv[] = {bin, "--port-file", pf, "--die-with-parent", "1", NULL};
-    fixture_pid = spawn(argv);
-    if (fixture_pid < 0)
-        return -1;
-    for (int i = 0; i < 500 && !(f = fopen(pf, "r")); i++)
+    memcpy(argv + 5, extra, nextra * sizeof(*extra));
+    pid = spawn(argv);
+    for (int i = 0; pid > 0 && i < 500 && !(f = fopen(pf, "r")); i++)
         usleep(10000);
-    if (!f)
-        return -1;
-    if (fscanf(f, "%d", &fixture_port) != 1)
-        fixture_port = 0;
-    fclose(f);
+    while (f && got < nports && fscanf(f, "%d", &ports[got]) == 1)
+        got++;
+    if (f)
+        fclose(f);
     unlink(pf);
-    return fixture_port > 0 ? 0 : -1;
+    return got == nports ? pid : -1;
 }
 
 static void srv_handle(struct httpd *s, struct httpd_req *req, void *ud)
@@ -206,7 +207,8 @@ static int setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
-    if (start_fixture() != 0)
+    fixture_pid = fixture_run(NULL, 0, &fixture_port, 1);
+    if (fixture_pid < 0)
         return -1;
     uv_loop_init(&loop);
     httpd_init(&srv, &loop, srv_handle, NULL);
@@ -515,6 +517,48 @@ static void test_server_restart(void **state)
     }
 }
 
+/* A service going down and up: /control/down, then SIGUSR1 flips it. */
+static void test_fixture_toggle(void **state)
+{
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    probe_path(&s, &r, "/toggle", true, "HTTP 200");
+    probe_path(&s, &r, "/control/down", true, "HTTP 200");
+    probe_path(&s, &r, "/toggle", false, "HTTP 503");
+    kill(fixture_pid, SIGUSR1); /* asynchronous: wait for it to land */
+    svc_init(&s, fixture_port, "/toggle");
+    for (int i = 0; i < 100 && !run1(&s, &r)->ok; i++)
+        usleep(10000);
+    assert_string_equal(r.p.result.message, "HTTP 200");
+}
+
+/* One fixture serving three ports, each answer delayed: three replicas. */
+static void test_fixture_ports(void **state)
+{
+    char *extra[] = {"--ports", "3", "--delay-ms", "100"};
+    int ports[3];
+    pid_t pid = fixture_run(extra, 4, ports, 3);
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    assert_true(pid > 0);
+    svc_init(&s, ports[0], "/ok");
+    for (int i = 1; i < 3; i++) {
+        ht_snprintf(s.url_text[i], sizeof(s.url_text[i]), "http://127.0.0.1:%d/ok", ports[i]);
+        s.urls[i] = s.url_text[i];
+    }
+    s.c.u.http.nurls = 3;
+    s.c.replicas = 3;
+    probe_path(&s, &r, NULL, true, "HTTP 200, 3/3 replicas");
+    assert_true(r.p.result.latency_us >= 100000);
+    assert_true(r.took_us < 1000000); /* concurrently, not 3 x 100 ms in a row */
+    kill(pid, SIGTERM);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 static void test_concurrent(void **state)
 {
     enum { N = 100 };
@@ -708,6 +752,8 @@ int main(void)
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_server_restart),
+        cmocka_unit_test(test_fixture_toggle),
+        cmocka_unit_test(test_fixture_ports),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_headers),
