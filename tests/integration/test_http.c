@@ -180,7 +180,8 @@ static pid_t fixture_run(char *const extra[], size_t nextra, int *ports, int npo
     close(fd);
     unlink(pf);
     ht_snprintf(bin, sizeof(bin), "%s/fixture_http", dir);
-    memcpy(argv + 5, extra, nextra * sizeof(*extra));
+    if (nextra > 0)
+        memcpy(argv + 5, extra, nextra * sizeof(*extra));
     pid = spawn(argv);
     for (int i = 0; pid > 0 && i < 500 && !(f = fopen(pf, "r")); i++)
         usleep(10000);
