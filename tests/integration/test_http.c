@@ -93,13 +93,14 @@ static void on_tick(uv_timer_t *t)
 
 /* Runs l once, without blocking for ever: UV_RUN_ONCE runs due timers
  * before it polls, so a probe completing in one of them would leave it
- * waiting on the listening server with nothing else to wake it. */
+ * waiting on the listening server with nothing else to wake it. The
+ * tick repeats: fired in that first phase, it is still due after it. */
 static void run_once(uv_loop_t *l)
 {
     uv_timer_t tick;
 
     uv_timer_init(l, &tick);
-    uv_timer_start(&tick, on_tick, 10, 0);
+    uv_timer_start(&tick, on_tick, 10, 10);
     uv_run(l, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(l, UV_RUN_NOWAIT);
