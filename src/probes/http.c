@@ -336,20 +336,19 @@ static void result_detail(struct http_probe *hp, size_t i)
                 h->insecure ? "\ninsecure: TLS certificate not verified" : "");
 }
 
-static void result_message(struct http_probe *hp, int first_fail, int up)
+static void result_message(struct http_probe *hp, int first_fail)
 {
     struct probe *p = hp->p;
     struct probe_result *r = &p->result;
     const struct http_config *h = cfg_of(hp);
     char lat[32], max[32];
 
-    if (hp->n == 1)
+    /* Replica counts travel in up/found and every view shows them; the
+     * message names the first failing replica, as the other kinds do. */
+    if (hp->n == 1 || first_fail < 0)
         probe_msg(p, "%s", hp->t[0].msg);
-    else if (first_fail < 0)
-        probe_msg(p, "%s, %d/%zu replicas", hp->t[0].msg, up, hp->n);
     else
-        probe_msg(p, "replica %d: %s (%d/%zu up)", first_fail + 1, hp->t[first_fail].msg, up,
-                  hp->n);
+        probe_msg(p, "replica %d: %s", first_fail + 1, hp->t[first_fail].msg);
     if (r->slow) {
         latency_format(r->latency_us, true, lat, sizeof(lat));
         duration_format(h->max_latency_ms, max, sizeof(max));
@@ -381,7 +380,7 @@ static void hp_finish(struct http_probe *hp)
     r->found = (int)hp->n;
     r->ok = (size_t)up == hp->n || (up > 0 && up >= p->svc->replicas);
     r->slow = r->ok && h->max_latency_ms > 0 && r->latency_us > h->max_latency_ms * 1000;
-    result_message(hp, first_fail, up);
+    result_message(hp, first_fail);
     result_detail(hp, first_fail < 0 ? 0 : (size_t)first_fail);
     hp_free(hp);
     probe_done(p);
