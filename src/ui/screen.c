@@ -93,6 +93,9 @@ void ui_resize(struct ui *u)
         u->footer = newwin(1, u->cols, u->rows - 1, 0);
         if (u->header == NULL || u->body == NULL || u->footer == NULL)
             ht_fatal("cannot create the dashboard's windows (%dx%d)", u->cols, u->rows);
+        leaveok(u->header, TRUE);
+        leaveok(u->body, TRUE);
+        leaveok(u->footer, TRUE);
     }
     u->dirty = true;
 }

@@ -229,8 +229,11 @@ t_check "q leaves the alternate screen" [ "$(tm display -p -t main '#{alternate_
 t_check "q shows the cursor again" [ "$(tm display -p -t main '#{cursor_flag}')" = 1 ]
 
 # Ctrl-C quits like q; SIGTERM restores the terminal and says so in the
-# exit code. This session runs with --ascii.
-run_dashboard sig --ascii
+# exit code. This session runs with --ascii and a broken theme, which is
+# reported with its file:line while the default theme is used.
+printf 'healthy = green\nunhealthy = purple\n' >"$T_DIR/broken.theme"
+run_dashboard sig --ascii --theme "$T_DIR/broken.theme"
+wait_screen "malformed theme: file:line in the footer" "broken.theme:2: bad colour 'purple'" 10 sig
 wait_screen "--ascii: ASCII marks" "^\+ web +tcp +healthy" 10 sig
 tm send-keys -t sig C-c
 t_wait_file "$T_DIR/sig.rc" 10

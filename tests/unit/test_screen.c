@@ -529,6 +529,42 @@ static void test_keys(void **state)
     model_free(&m);
 }
 
+static void push_mouse(int y, mmask_t bstate)
+{
+    MEVENT ev = {.id = 0, .x = 10, .y = y, .z = 0, .bstate = bstate};
+    assert_int_equal(ungetmouse(&ev), OK);
+}
+
+/* Wheel moves by three; a click selects, a click on the selection opens
+ * the detail pane. */
+static void test_mouse(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 80, 24, false);
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    ui_draw(&u);
+    push_mouse(5, BUTTON5_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 3); /* api -> web -> auth -> Redis */
+    push_mouse(5, BUTTON4_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 0);
+    ui_draw(&u);
+    push_mouse(5, BUTTON1_PRESSED); /* screen row 5: auth */
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 2);
+    assert_false(u.detail);
+    push_mouse(5, BUTTON1_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_true(u.detail);
+    screen_close(&u);
+    model_free(&m);
+}
+
 static void test_theme_cycle(void **state)
 {
     struct model m;
@@ -558,7 +594,7 @@ int main(void)
         cmocka_unit_test(test_grid_scrolls),         cmocka_unit_test(test_detail_pane),
         cmocka_unit_test(test_help_overlay),         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes), cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_theme_cycle),
+        cmocka_unit_test(test_theme_cycle),          cmocka_unit_test(test_mouse),
     };
 
     setenv("TZ", "UTC", 1);
