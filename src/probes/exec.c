@@ -59,6 +59,15 @@ static void kill_group(struct exec_probe *ep)
         (void)kill(ep->pid, SIGKILL);
 }
 
+/* The output goes to the screen: no escape sequences, no carriage
+ * returns; line breaks stay. */
+static void blank_controls(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+            *s = ' ';
+}
+
 static void exec_outcome(struct target *t)
 {
     struct exec_probe *ep = t->state;
@@ -74,6 +83,7 @@ static void exec_outcome(struct target *t)
         ht_strlcpy(line, status, sizeof(line));
     ht_snprintf(t->detail, sizeof(t->detail), "%s%s\n%s", status,
                 ep->output.over ? " (output cut at 4 KiB)" : "", out);
+    blank_controls(t->detail);
     if (ok)
         target_pass(t, "%s", line);
     else
