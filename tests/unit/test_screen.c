@@ -235,8 +235,8 @@ static char *screen_text(void)
     return out;
 }
 
-/* Role of the cell at y,x, from its colour pair. */
-static int cell_role(int y, int x)
+/* Colour pair of the cell at y,x. */
+static int cell_pair(int y, int x)
 {
     cchar_t c;
     wchar_t wch[CCHARW_MAX + 1];
@@ -245,7 +245,18 @@ static int cell_role(int y, int x)
 
     mvwin_wch(curscr, y, x, &c);
     getcchar(&c, wch, &attrs, &pair, NULL);
-    return pair - 1;
+    return pair;
+}
+
+/* Role of the cell at y,x, and over what base it is drawn. */
+static int cell_role(int y, int x)
+{
+    return (cell_pair(y, x) - 1) % THEME_ROLE_COUNT;
+}
+
+static int cell_base(int y, int x)
+{
+    return (cell_pair(y, x) - 1) / THEME_ROLE_COUNT;
 }
 
 static const char *source_dir(void)
@@ -331,8 +342,12 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(4, 0), ROLE_DEGRADED);
     assert_int_equal(cell_role(5, 0), ROLE_UNHEALTHY);
     assert_int_equal(cell_role(2, 0), ROLE_GROUP);
-    assert_int_equal(cell_role(3, 5), ROLE_SELECTED); /* api is selected */
+    assert_int_equal(cell_role(3, 5), ROLE_SELECTED);    /* api is selected */
+    assert_int_equal(cell_base(3, 0), UI_BASE_SELECTED); /* its mark keeps the bar */
+    assert_int_equal(cell_base(4, 0), UI_BASE_NORMAL);
     assert_int_equal(cell_role(0, 1), ROLE_TITLE);
+    assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
+    assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
     assert_non_null(strstr(text, "API gateway"));
     assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
     free(text);
