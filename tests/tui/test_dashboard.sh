@@ -55,7 +55,13 @@ fits_in() { # columns file: no line wider (in characters)
 
 keys() { tm send-keys -t main "$@"; }
 
-# An HTTP server: the project's fixture when built, else Python's.
+# An HTTP server: the project's fixture when built, else Python's (which
+# answers 200 on / only). HTTP_PATH is a path that answers 200.
+if [ -x "$HT_FIXTURE_DIR/fixture_http" ]; then
+	HTTP_PATH=/ok
+else
+	HTTP_PATH=/
+fi
 start_http() { # port
 	if [ -x "$HT_FIXTURE_DIR/fixture_http" ]; then
 		t_bg "$HT_FIXTURE_DIR/fixture_http" --port "$1"
@@ -89,7 +95,7 @@ defaults:
 services:
   api:
     group: HTTP Services
-    http: http://127.0.0.1:$HTTP_PORT/
+    http: http://127.0.0.1:$HTTP_PORT$HTTP_PATH
   web:
     group: HTTP Services
     tcp: 127.0.0.1:$HTTP_PORT
@@ -146,7 +152,10 @@ wait_screen "real redis: healthy" "^. Redis \(Working.* +redis +healthy +1/1 +.*
 wait_screen "replicas: 0 and nothing answers: skipped" "^. heavy +tcp +skipped"
 wait_screen "exec: healthy" "^. check +exec +healthy +1/1 .*ready"
 if [ $HTTP_BUILT = 1 ]; then
-	wait_screen "http service healthy" "^. api +http +healthy +1/1 .*HTTP 200"
+	wait_screen "http service healthy" "^. api +http +healthy +1/1"
+	keys Enter
+	wait_screen "detail pane: the HTTP status line" "Detail +HTTP/1"
+	keys Escape
 else
 	echo "skip - http probe not built in this tree"
 fi
