@@ -580,6 +580,32 @@ static void test_mouse(void **state)
     model_free(&m);
 }
 
+/* No services at all: a screen that says so, and keys that do nothing. */
+static void test_empty(void **state)
+{
+    struct model m;
+    struct ui u;
+    char *text;
+    const int keys[] = {'j', 'k', 'G', 'g', '\n', 'r', 'n', '/', 'x', 27, KEY_NPAGE};
+
+    (void)state;
+    model_init(&m, small, 0, 1);
+    screen_open(&u, &m, 80, 24, false);
+    for (size_t i = 0; i < HT_ARRAY_LEN(keys); i++) {
+        ui_key(&u, keys[i]);
+        ui_draw(&u);
+    }
+    assert_int_equal(u.sel, -1);
+    assert_false(u.detail);
+    assert_int_equal(calls_probe_now, 0);
+    text = screen_text();
+    assert_non_null(strstr(text, "no services"));
+    assert_non_null(strstr(text, "0/0"));
+    free(text);
+    screen_close(&u);
+    model_free(&m);
+}
+
 static void test_theme_cycle(void **state)
 {
     struct model m;
@@ -605,11 +631,17 @@ static void test_theme_cycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grid_widths),          cmocka_unit_test(test_grid_colours),
-        cmocka_unit_test(test_grid_scrolls),         cmocka_unit_test(test_detail_pane),
-        cmocka_unit_test(test_help_overlay),         cmocka_unit_test(test_too_small),
-        cmocka_unit_test(test_resize_between_sizes), cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_theme_cycle),          cmocka_unit_test(test_mouse),
+        cmocka_unit_test(test_grid_widths),
+        cmocka_unit_test(test_grid_colours),
+        cmocka_unit_test(test_grid_scrolls),
+        cmocka_unit_test(test_detail_pane),
+        cmocka_unit_test(test_help_overlay),
+        cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_resize_between_sizes),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_theme_cycle),
+        cmocka_unit_test(test_mouse),
+        cmocka_unit_test(test_empty),
     };
 
     setenv("TZ", "UTC", 1);
