@@ -148,6 +148,7 @@ static void model_free(struct model *m)
 /* ---- the terminal ------------------------------------------------------ */
 
 static FILE *term_out, *term_in;
+static const char *term_name = "xterm-256color";
 static SCREEN *scr;
 static int calls_probe_now, calls_probe_all, calls_pause, calls_quit;
 static struct service *probed;
@@ -182,7 +183,7 @@ static void screen_open(struct ui *u, struct model *m, int cols, int rows, bool 
     term_out = fopen("/dev/null", "w");
     term_in = fopen("/dev/null", "r");
     assert_non_null(term_out);
-    scr = newterm("xterm-256color", term_out, term_in);
+    scr = newterm(term_name, term_out, term_in);
     assert_non_null(scr);
     start_color();
     use_default_colors();
@@ -580,6 +581,31 @@ static void test_mouse(void **state)
     model_free(&m);
 }
 
+/* 8 colours and 64 pairs: too few for the header and selection variants,
+ * so every role keeps its own pair, and every colour maps below 8. */
+static void test_eight_colours(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    term_name = "xterm";
+    screen_open(&u, &m, 80, 24, false);
+    term_name = "xterm-256color";
+    assert_int_equal(COLORS, 8);
+    ui_draw(&u);
+    assert_int_equal(cell_pair(3, 0), ROLE_HEALTHY + 1);
+    assert_int_equal(cell_pair(3, 5), ROLE_SELECTED + 1);
+    for (int p = 1; p <= THEME_ROLE_COUNT; p++) {
+        short fg, bg;
+        pair_content((short)p, &fg, &bg);
+        assert_true(fg < 8 && bg < 8);
+    }
+    screen_close(&u);
+    model_free(&m);
+}
+
 /* No services at all: a screen that says so, and keys that do nothing. */
 static void test_empty(void **state)
 {
@@ -642,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_theme_cycle),
         cmocka_unit_test(test_mouse),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_eight_colours),
     };
 
     setenv("TZ", "UTC", 1);
