@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
 #include "healthtop/secret.h"
@@ -243,17 +244,19 @@ static void target_evaluate(struct http_target *t, CURLcode code)
     if (t->over || code == CURLE_FILESIZE_EXCEEDED)
         code = CURLE_WRITE_ERROR;
     t->pass = false;
-    if (code != CURLE_OK)
+    if (code != CURLE_OK) {
         error_message(t, code);
-    else if (!http_check_status(h, status))
-        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
-    else if (http_check_body(h, t->body.data ? t->body.data : "", t->body.len, t->msg,
-                             sizeof(t->msg)) != 0)
-        ;
-    else {
-        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
-        t->pass = true;
+        return;
     }
+    if (!http_check_status(h, status)) {
+        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+        return;
+    }
+    if (http_check_body(h, t->body.data ? t->body.data : "", t->body.len, t->msg, sizeof(t->msg)) !=
+        0)
+        return;
+    ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+    t->pass = true;
 }
 
 static int set_options(struct http_target *t, const char *url, int64_t timeout_ms)
@@ -333,20 +336,19 @@ static void result_detail(struct http_probe *hp, size_t i)
                 h->insecure ? "\ninsecure: TLS certificate not verified" : "");
 }
 
-static void result_message(struct http_probe *hp, int first_fail, int up)
+static void result_message(struct http_probe *hp, int first_fail)
 {
     struct probe *p = hp->p;
     struct probe_result *r = &p->result;
     const struct http_config *h = cfg_of(hp);
     char lat[32], max[32];
 
-    if (hp->n == 1)
+    /* Replica counts travel in up/found and every view shows them; the
+     * message names the first failing replica, as the other kinds do. */
+    if (hp->n == 1 || first_fail < 0)
         probe_msg(p, "%s", hp->t[0].msg);
-    else if (first_fail < 0)
-        probe_msg(p, "%s, %d/%zu replicas", hp->t[0].msg, up, hp->n);
     else
-        probe_msg(p, "replica %d: %s (%d/%zu up)", first_fail + 1, hp->t[first_fail].msg, up,
-                  hp->n);
+        probe_msg(p, "replica %d: %s", first_fail + 1, hp->t[first_fail].msg);
     if (r->slow) {
         latency_format(r->latency_us, true, lat, sizeof(lat));
         duration_format(h->max_latency_ms, max, sizeof(max));
@@ -378,7 +380,7 @@ static void hp_finish(struct http_probe *hp)
     r->found = (int)hp->n;
     r->ok = (size_t)up == hp->n || (up > 0 && up >= p->svc->replicas);
     r->slow = r->ok && h->max_latency_ms > 0 && r->latency_us > h->max_latency_ms * 1000;
-    result_message(hp, first_fail, up);
+    result_message(hp, first_fail);
     result_detail(hp, first_fail < 0 ? 0 : (size_t)first_fail);
     hp_free(hp);
     probe_done(p);
@@ -647,6 +649,20 @@ static void env_finish(struct http_env *env)
     uv_close((uv_handle_t *)&env->timer, env_on_timer_closed);
 }
 
+/* Curl's default cache holds 4 connections per transfer in flight, so it
+ * shrinks between rounds and a thousand targets probed in waves lose
+ * their kept-alive connections. Keep up to half the fds we may open. */
+static long max_connects(void)
+{
+    struct rlimit rl;
+    rlim_t n = 1024;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = rl.rlim_cur;
+    n /= 2;
+    return n < 64 ? 64 : n > 8192 ? 8192 : (long)n;
+}
+
 static int env_init(struct probe_env *penv)
 {
     struct http_env *env;
@@ -665,6 +681,7 @@ static int env_init(struct probe_env *penv)
     curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
     curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
+    curl_multi_setopt(env->multi, CURLMOPT_MAXCONNECTS, max_connects());
     uv_timer_init(env->loop, &env->timer);
     env->timer.data = env;
     penv->http = env;

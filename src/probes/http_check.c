@@ -175,18 +175,20 @@ void http_escape(const char *s, size_t len, char *out, size_t n)
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
         char esc[5];
-        size_t el;
+        size_t el = 2;
 
         if (ch == '\n')
-            memcpy(esc, "\\n", el = 2);
+            memcpy(esc, "\\n", 2);
         else if (ch == '\t')
-            memcpy(esc, "\\t", el = 2);
+            memcpy(esc, "\\t", 2);
         else if (ch == '\r')
-            memcpy(esc, "\\r", el = 2);
+            memcpy(esc, "\\r", 2);
         else if (ch < 0x20 || ch >= 0x7f)
             el = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", ch);
-        else
-            esc[0] = (char)ch, el = 1;
+        else {
+            esc[0] = (char)ch;
+            el = 1;
+        }
         if (o + el + 1 > n)
             break;
         memcpy(out + o, esc, el);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -92,13 +93,14 @@ static void on_tick(uv_timer_t *t)
 
 /* Runs l once, without blocking for ever: UV_RUN_ONCE runs due timers
  * before it polls, so a probe completing in one of them would leave it
- * waiting on the listening server with nothing else to wake it. */
+ * waiting on the listening server with nothing else to wake it. The
+ * tick repeats: fired in that first phase, it is still due after it. */
 static void run_once(uv_loop_t *l)
 {
     uv_timer_t tick;
 
     uv_timer_init(l, &tick);
-    uv_timer_start(&tick, on_tick, 10, 0);
+    uv_timer_start(&tick, on_tick, 10, 10);
     uv_run(l, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(l, UV_RUN_NOWAIT);
@@ -149,30 +151,47 @@ static struct probe_result *probe_path(struct svc *s, struct run *r, const char 
 
 /* ---- set-up -------------------------------------------------------------- */
 
-static int start_fixture(void)
+static pid_t spawn(char *const argv[])
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+        pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+/* Runs fixture_http with the given extra flags ("--ports", "3", ...);
+ * reads the nports ports it listens on from its port file. */
+static pid_t fixture_run(char *const extra[], size_t nextra, int *ports, int nports)
 {
     char bin[1024], pf[] = "/tmp/ht_test_http_XXXXXX";
     const char *dir = getenv("HT_FIXTURE_DIR");
-    int fd = mkstemp(pf);
-    FILE *f;
+    char *argv[16] = {bin, "--port-file", pf, "--die-with-parent", "1"};
+    int fd = mkstemp(pf), got = 0;
+    FILE *f = NULL;
+    pid_t pid;
 
-    if (!dir || fd < 0)
+    if (!dir || fd < 0 || nextra > 10)
         return -1;
     close(fd);
     unlink(pf);
     ht_snprintf(bin, sizeof(bin), "%s/fixture_http", dir);
-    char *argv[] = {bin, "--port-file", pf, NULL};
-    if (posix_spawn(&fixture_pid, bin, NULL, NULL, argv, environ) != 0)
-        return -1;
-    for (int i = 0; i < 500 && !(f = fopen(pf, "r")); i++)
+    if (nextra > 0)
+        memcpy(argv + 5, extra, nextra * sizeof(*extra));
+    pid = spawn(argv);
+    for (int i = 0; pid > 0 && i < 500 && !(f = fopen(pf, "r")); i++)
         usleep(10000);
-    if (!f)
-        return -1;
-    if (fscanf(f, "%d", &fixture_port) != 1)
-        fixture_port = 0;
-    fclose(f);
+    while (f && got < nports && fscanf(f, "%d", &ports[got]) == 1)
+        got++;
+    if (f)
+        fclose(f);
     unlink(pf);
-    return fixture_port > 0 ? 0 : -1;
+    return got == nports ? pid : -1;
 }
 
 static void srv_handle(struct httpd *s, struct httpd_req *req, void *ud)
@@ -190,7 +209,8 @@ static int setup(void **state)
 {
     (void)state;
     signal(SIGPIPE, SIG_IGN);
-    if (start_fixture() != 0)
+    fixture_pid = fixture_run(NULL, 0, &fixture_port, 1);
+    if (fixture_pid < 0)
         return -1;
     uv_loop_init(&loop);
     httpd_init(&srv, &loop, srv_handle, NULL);
@@ -434,17 +454,17 @@ static void test_replicas(void **state)
     svc_add_url(&s, "/status/503");
     svc_add_url(&s, "/slow?ms=50");
     s.c.replicas = 3;
-    res = probe_path(&s, &r, NULL, false, "replica 2: HTTP 503 (2/3 up)");
+    res = probe_path(&s, &r, NULL, false, "replica 2: HTTP 503");
     assert_int_equal(res->up, 2);
     assert_int_equal(res->found, 3);
     assert_true(res->latency_us >= 50000);
     assert_non_null(strstr(res->detail, "replica 2: GET "));
     s.c.replicas = 2;
-    probe_path(&s, &r, NULL, true, "replica 2: HTTP 503 (2/3 up)");
+    probe_path(&s, &r, NULL, true, "replica 2: HTTP 503");
     svc_init(&s, fixture_port, "/ok");
     svc_add_url(&s, "/json");
     s.c.replicas = 2;
-    probe_path(&s, &r, NULL, true, "HTTP 200, 2/2 replicas");
+    probe_path(&s, &r, NULL, true, "HTTP 200");
 }
 
 static void test_reuse(void **state)
@@ -468,6 +488,77 @@ static void test_reuse(void **state)
     for (int i = 0; i < 3; i++)
         assert_true(run1(&s, &r)->ok);
     assert_int_equal(srv.accepted - before, 4);
+}
+
+static void on_srv2_closed(struct httpd *s)
+{
+    *(bool *)s->ud = true;
+}
+
+/* A server restarted between probes leaves a dead connection in curl's
+ * cache: the next probe must notice and connect afresh, not fail. */
+static void test_server_restart(void **state)
+{
+    struct httpd s2;
+    struct svc s;
+    struct run r;
+    bool closed = false;
+    int port;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        httpd_init(&s2, &loop, srv_handle, &closed);
+        assert_int_equal(httpd_listen(&s2, "127.0.0.1", round ? port : 0), 0);
+        port = s2.port;
+        svc_init(&s, port, "/ok");
+        probe_path(&s, &r, NULL, true, "HTTP 200");
+        closed = false;
+        httpd_close(&s2, on_srv2_closed);
+        while (!closed)
+            run_once(&loop);
+    }
+}
+
+/* A service going down and up: /control/down, then SIGUSR1 flips it. */
+static void test_fixture_toggle(void **state)
+{
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    probe_path(&s, &r, "/toggle", true, "HTTP 200");
+    probe_path(&s, &r, "/control/down", true, "HTTP 200");
+    probe_path(&s, &r, "/toggle", false, "HTTP 503");
+    kill(fixture_pid, SIGUSR1); /* asynchronous: wait for it to land */
+    svc_init(&s, fixture_port, "/toggle");
+    for (int i = 0; i < 100 && !run1(&s, &r)->ok; i++)
+        usleep(10000);
+    assert_string_equal(r.p.result.message, "HTTP 200");
+}
+
+/* One fixture serving three ports, each answer delayed: three replicas. */
+static void test_fixture_ports(void **state)
+{
+    char *extra[] = {"--ports", "3", "--delay-ms", "100"};
+    int ports[3];
+    pid_t pid = fixture_run(extra, 4, ports, 3);
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    assert_true(pid > 0);
+    svc_init(&s, ports[0], "/ok");
+    for (int i = 1; i < 3; i++) {
+        ht_snprintf(s.url_text[i], sizeof(s.url_text[i]), "http://127.0.0.1:%d/ok", ports[i]);
+        s.urls[i] = s.url_text[i];
+    }
+    s.c.u.http.nurls = 3;
+    s.c.replicas = 3;
+    probe_path(&s, &r, NULL, true, "HTTP 200");
+    assert_true(r.p.result.latency_us >= 100000);
+    assert_true(r.took_us < 1000000); /* concurrently, not 3 x 100 ms in a row */
+    kill(pid, SIGTERM);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
 static void test_concurrent(void **state)
@@ -511,6 +602,15 @@ static void test_cancel(void **state)
     probe_cancel(&r.p);
     assert_int_equal(r.calls, 2);
     assert_false(r.p.result.ok);
+
+    /* While curl's resolver thread looks the name up. */
+    ht_snprintf(s.url_text[0], sizeof(s.url_text[0]), "http://localhost:%d/hang", fixture_port);
+    assert_int_equal(probe_start(&r.p, &env, &s.c, on_done), 0);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    usleep(2000);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    probe_cancel(&r.p);
+    assert_int_equal(r.calls, 3);
 }
 
 static void test_headers(void **state)
@@ -530,6 +630,64 @@ static void test_headers(void **state)
     probe_path(&s, &r, NULL, true, "HTTP 200");
     assert_null(strstr(r.p.result.detail, "s3cr3t-token-value"));
     assert_non_null(strstr(r.p.result.detail, SECRET_MASK));
+}
+
+/* ---- TLS, against openssl s_server with a self-signed certificate ------------ */
+
+static bool port_open(int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+    close(fd);
+    return ok;
+}
+
+static void test_tls(void **state)
+{
+    char dir[] = "/tmp/ht_tls_XXXXXX", key[64], crt[64], acc[32];
+    int port = free_port(), status;
+    pid_t pid;
+    struct svc s;
+    struct run r;
+
+    (void)state;
+    if (access("/usr/bin/openssl", X_OK) != 0)
+        skip();
+    assert_non_null(mkdtemp(dir));
+    ht_snprintf(key, sizeof(key), "%s/key.pem", dir);
+    ht_snprintf(crt, sizeof(crt), "%s/cert.pem", dir);
+    ht_snprintf(acc, sizeof(acc), "127.0.0.1:%d", port);
+    char *req[] = {"/usr/bin/openssl", "req",   "-x509",         "-newkey", "rsa:2048",
+                   "-nodes",           "-subj", "/CN=localhost", "-days",   "1",
+                   "-keyout",          key,     "-out",          crt,       NULL};
+    pid = spawn(req);
+    assert_true(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+    char *srv_argv[] = {
+        "/usr/bin/openssl", "s_server", "-www", "-accept", acc, "-cert", crt, "-key", key,
+        "-quiet",           NULL};
+    pid = spawn(srv_argv);
+    for (int i = 0; i < 300 && !port_open(port); i++)
+        usleep(10000);
+
+    svc_init(&s, port, NULL);
+    ht_snprintf(s.url_text[0], sizeof(s.url_text[0]), "https://127.0.0.1:%d/", port);
+    s.urls[0] = s.url_text[0];
+    s.c.u.http.nurls = 1;
+    s.c.timeout_ms = 5000;
+    probe_path(&s, &r, NULL, false, "TLS: certificate verify failed (self-signed)");
+    s.c.u.http.insecure = true;
+    probe_path(&s, &r, NULL, true, "HTTP 200");
+    assert_non_null(strstr(r.p.result.detail, "insecure"));
+
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(key);
+    unlink(crt);
+    rmdir(dir);
 }
 
 /* ---- clean-up --------------------------------------------------------------- */
@@ -595,9 +753,13 @@ int main(void)
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_server_restart),
+        cmocka_unit_test(test_fixture_toggle),
+        cmocka_unit_test(test_fixture_ports),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_env_close_no_leak),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
