@@ -26,7 +26,7 @@ static void draw_bar(struct ui *u, int y, int x, int width, const struct timelin
     int from = r->seen_ms < 0 || r->skipped ? width : timeline_col(tl, r->seen_ms, width);
     int to = r->healthy_ms >= 0 ? timeline_col(tl, r->healthy_ms, width) : width;
 
-    wattrset(u->body, u->attr[role]);
+    wattrset(u->body, ui_attr(u, role));
     for (int c = from; c < width && c <= to; c++)
         mvwaddstr(u->body, y, x + c, c == to ? mark : r->healthy_ms >= 0 ? wait : open);
 }
