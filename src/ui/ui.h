@@ -205,7 +205,7 @@ void help_draw(struct ui *u);
 
 struct ui_key {
     int keys[4];      /* 0-terminated */
-    const char *name; /* as shown in the help: "j ↓" */
+    const char *name; /* as shown in the help: "j Down" */
     const char *help; /* NULL: not listed (reserved keys) */
     void (*fn)(struct ui *u, int key);
 };
