@@ -226,7 +226,7 @@ void timeline_header_note(const struct ui *u, char *buf, size_t n);
 
 struct ui_key {
     int keys[4];      /* 0-terminated */
-    const char *name; /* as shown in the help: "j ↓" */
+    const char *name; /* as shown in the help: "j Down" */
     const char *help; /* NULL: not listed (reserved keys) */
     void (*fn)(struct ui *u, int key);
 };

@@ -105,6 +105,9 @@ services:
   flaky:
     group: HTTP Services
     tcp: 127.0.0.1:$FLAKY_PORT
+  down:
+    group: HTTP Services
+    tcp: 127.0.0.1:$REFUSED
   redis:
     label: Redis (Working Memory)
     group: Memory Systems
@@ -154,7 +157,7 @@ wait_screen "exec: healthy" "^. check +exec +healthy +1/1 .*ready"
 if [ $HTTP_BUILT = 1 ]; then
 	wait_screen "http service healthy" "^. api +http +healthy +1/1"
 	keys Enter
-	wait_screen "detail pane: the HTTP status line" "Detail +HTTP/1"
+	wait_screen "detail pane: the HTTP status line" "HTTP/1\.[01] 200"
 	keys Escape
 else
 	echo "skip - http probe not built in this tree"
@@ -164,7 +167,7 @@ wait_screen "footer key hints" "q quit .*\? help"
 
 # Moving and the detail pane.
 keys j
-wait_screen "j moves the selection" "sort:config +2/8"
+wait_screen "j moves the selection" "sort:config +2/9"
 keys Enter
 wait_screen "Enter opens the detail pane" "─ web .*"
 wait_screen "detail pane: probe description" "Probe +tcp 127.0.0.1:$HTTP_PORT"
@@ -180,7 +183,7 @@ wait_screen "filter keeps the match" "^. Redis"
 keys Enter
 wait_screen "Enter keeps the filter" "/red +sort:config +1/1"
 keys Escape
-wait_screen "Esc clears the filter" "sort:config +[0-9]/8"
+wait_screen "Esc clears the filter" "sort:config +[0-9]/9"
 
 # Sort by severity: the unhealthy come first in their group.
 keys s
