@@ -46,24 +46,6 @@ void record_scrub_json(json_t *j)
     }
 }
 
-/* A JSON string of s even when s is not valid UTF-8 (a probe's message
- * may quote any bytes a server sent): such bytes become '?'. */
-static json_t *text_json(const char *s)
-{
-    json_t *j = json_string(s);
-    char *copy;
-
-    if (j != NULL)
-        return j;
-    copy = xstrdup(s);
-    for (char *p = copy; *p; p++)
-        if ((unsigned char)*p >= 0x80)
-            *p = '?';
-    j = json_string(copy);
-    free(copy);
-    return j;
-}
-
 /* Scrubs, writes one line, flushes; the first failure is said once. */
 static void write_line(struct recorder *rec, json_t *j)
 {
@@ -118,7 +100,7 @@ void record_result(struct scheduler *s, struct service *svc, bool changed, enum 
     json_object_set_new(o, "replicas",
                         json_pack("{s:i, s:i, s:i}", "up", r->up, "expected", svc->cfg->replicas,
                                   "found", r->found));
-    json_object_set_new(o, "message", text_json(r->message));
+    json_object_set_new(o, "message", report_json_text(r->message));
     if (changed)
         json_object_set_new(o, "from", json_string(health_state_name(old)));
     write_line(rec, o);

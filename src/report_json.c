@@ -1,6 +1,7 @@
 /* The --json document, and the per-service object the recorder reuses. */
 #include "healthtop/report.h"
 
+#include <stdlib.h>
 #include <time.h>
 #include "healthtop/deps.h"
 
@@ -18,6 +19,24 @@ static json_t *blocked_by_json(const struct scheduler *s, const struct service *
     for (size_t i = 0; i < n && i < HT_ARRAY_LEN(roots); i++)
         json_array_append_new(a, json_string(s->svcs[roots[i]].cfg->name));
     return a;
+}
+
+/* A probe's message may quote any bytes a server sent, and jansson
+ * refuses a string that is not UTF-8: such bytes become '?'. */
+json_t *report_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy;
+
+    if (j != NULL)
+        return j;
+    copy = xstrdup(s);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
 }
 
 json_t *report_service_json(const struct scheduler *s, const struct service *svc)
@@ -40,7 +59,7 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
                         svc->has_result && r->latency_us >= 0
                             ? json_real((double)r->latency_us / 1000.0)
                             : json_null());
-    json_object_set_new(o, "message", json_string(svc->has_result ? r->message : ""));
+    json_object_set_new(o, "message", report_json_text(svc->has_result ? r->message : ""));
     if (svc->has_result && r->listening >= 0)
         json_object_set_new(o, "listening", json_integer(r->listening));
     json_object_set_new(o, "depends_on", deps);
