@@ -48,7 +48,7 @@ static const char usage_text[] =
     "  -h, --help               this text\n"
     "  -V, --version            the version\n"
     "\n"
-    "Dashboard keys besides those under ?: t the start-up timeline; K stops\n"
+    "In the dashboard, ? lists every key: t shows the start-up timeline; K stops\n"
     "or revives the selected service (--demo); . step, [ ] seek 10 s, + - speed\n"
     "(--replay).\n"
     "\n"

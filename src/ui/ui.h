@@ -224,12 +224,25 @@ void timeline_header_note(const struct ui *u, char *buf, size_t n);
 
 /* ---- keys.c: the key table --------------------------------------------- */
 
+/* Which runs a key applies to, so that the help lists only keys that do
+ * something now. */
+enum ui_key_mode {
+    KEYS_ALWAYS,
+    KEYS_PROBING, /* live probing: not in a replay */
+    KEYS_DEMO,    /* --demo only */
+    KEYS_REPLAY,  /* --replay only */
+};
+
 struct ui_key {
     int keys[4];      /* 0-terminated */
     const char *name; /* as shown in the help: "j Down" */
     const char *help; /* NULL: not listed (reserved keys) */
     void (*fn)(struct ui *u, int key);
+    enum ui_key_mode mode;
 };
+
+/* Whether k applies to this run (and so is listed in the help). */
+bool ui_key_applies(const struct ui *u, const struct ui_key *k);
 
 /* Handles one key (a getch() value). */
 void ui_key(struct ui *u, int key);
