@@ -78,28 +78,20 @@ event_ms() { # service state: the launch-relative ms of its first such change af
 			if (ms >= after) { print int(ms); exit }
 		}' "$T_DIR/wait.events"
 }
+check_within() { # what event-ms since-ms bound-ms
+	if [ -z "$2" ]; then
+		t_fail "$1: no such event"
+		sed 's/^/    | /' "$T_DIR/wait.events"
+		return
+	fi
+	local took=$((launch + $2 - $3))
+	t_check "$1 after ${took}ms (<= $4ms)" [ "$took" -le "$4" ]
+}
 check_timing() { # service
-	local down up detect_bound recover_bound
-	down=$(event_ms "$1" unhealthy $((fault_ms - launch - 500)))
-	up=$(event_ms "$1" healthy $((fault_ms - launch)))
-	detect_bound=$((RETRIES * (INTERVAL_MS + TIMEOUT_MS) + MARGIN_MS))
-	recover_bound=$((INTERVAL_MS + TIMEOUT_MS + MARGIN_MS))
-	if [ -z "$down" ]; then
-		t_fail "$1: no unhealthy event after the fault"
-		sed 's/^/    | /' "$T_DIR/wait.events"
-		return
-	fi
-	down=$((launch + down - fault_ms))
-	t_check "$1 detected ${down}ms after the fault (<= ${detect_bound}ms)" \
-		[ "$down" -le "$detect_bound" ]
-	if [ -z "$up" ]; then
-		t_fail "$1: no healthy event after recovery"
-		sed 's/^/    | /' "$T_DIR/wait.events"
-		return
-	fi
-	up=$((launch + up - recover_ms))
-	t_check "$1 recovered ${up}ms after the fault ended (<= ${recover_bound}ms)" \
-		[ "$up" -le "$recover_bound" ]
+	check_within "$1 detected" "$(event_ms "$1" unhealthy $((fault_ms - launch - 500)))" \
+		"$fault_ms" $((RETRIES * (INTERVAL_MS + TIMEOUT_MS) + MARGIN_MS))
+	check_within "$1 recovered" "$(event_ms "$1" healthy $((fault_ms - launch)))" \
+		"$recover_ms" $((INTERVAL_MS + TIMEOUT_MS + MARGIN_MS))
 }
 check_timing redis_flap
 [ -n "$HAVE_HTTP" ] && check_timing http_flap
