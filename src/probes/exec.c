@@ -10,9 +10,12 @@
  * The probe ends when the child has exited AND its output pipe is closed.
  * A grandchild that outlives the child may hold the pipe open forever: once
  * the child has exited the pipe gets a short grace, then the group is
- * killed and the pipe closed. libuv reaps the child (exit callback), so no
- * zombie is left; killed grandchildren are reaped by init, their parent's
- * parent now. Nothing from the output is ever given to a shell. */
+ * killed and the pipe closed. A grandchild that let go of the pipe
+ * (`daemon >/dev/null &`) would outlive every probe, one more per
+ * interval: when the probe ends, whatever is left in the group is killed
+ * too. libuv reaps the child (exit callback), so no zombie is left; killed
+ * grandchildren are reaped by init, their parent's parent now. Nothing
+ * from the output is ever given to a shell. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +105,10 @@ static void exec_maybe_end(struct target *t)
         return;
     uv_timer_stop(&ep->grace);
     close_handle((uv_handle_t *)&ep->grace, &ep->grace_open);
+    /* Leftovers of the probe's process group; once only, so that a
+     * group id freed and reused later is never hit. */
+    kill_group(ep);
+    ep->pid = 0;
     if (!t->ended)
         exec_outcome(t);
 }
