@@ -8,10 +8,11 @@
 # whole run.
 
 # Markers in the orphan-forking exec probes' command lines, so that the
-# test can count (and at the end kill, by pid) what they left behind.
-ORPHAN_HELD="sleep 30.4217"
-ORPHAN_DETACHED="sleep 30.4218"
-HANG_CMD="sleep 31.5"
+# test can count (and at the end kill, by pid) what they left behind;
+# unique per test process, since tests may run side by side.
+ORPHAN_HELD="sleep 30.${$}1"
+ORPHAN_DETACHED="sleep 30.${$}2"
+HANG_CMD="sleep 31.${$}3"
 
 faults_cleanup() {
 	# The orphans' parent is gone; they are ours all the same.
@@ -36,11 +37,74 @@ faults_wait_redis() { # port [password]
 	done
 }
 
+# The transient faults, all at once: Redis killed, the HTTP /toggle
+# down, the Celery worker killed, the Docker socket gone.
+faults_inject() {
+	kill -KILL "$REDIS_FLAP_PID"
+	wait "$REDIS_FLAP_PID" 2>/dev/null
+	kill -KILL "$CELERY_PID"
+	wait "$CELERY_PID" 2>/dev/null
+	faults_docker_vanish
+	[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/down" >/dev/null
+}
+# ... and their end; sets *_BACK_MS to when each answers again.
+faults_recover() {
+	[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/up" >/dev/null
+	HTTP_BACK_MS=$(t_ms)
+	faults_celery_start
+	faults_docker_start || return 1
+	DOCKER_BACK_MS=$(t_ms)
+	faults_redis_flap_restart || return 1
+	REDIS_BACK_MS=$(t_ms)
+	faults_celery_ready 2 || return 1
+	CELERY_BACK_MS=$(t_ms)
+}
+
 faults_redis_flap_restart() {
 	t_bg redis-server --port "$REDIS_FLAP_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 		--dir "$T_DIR" >>"$T_DIR/redis.flap.log" 2>&1
 	REDIS_FLAP_PID=$T_LAST_PID
 	faults_wait_redis "$REDIS_FLAP_PORT"
+}
+
+# A real Celery worker (tests/integration/celery_app.py, threads pool) on
+# db 2 of the password-protected Redis. Start-up takes seconds: the
+# worker logs "ready." at INFO once it listens to control messages.
+faults_celery_start() {
+	HT_CELERY_BROKER=redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/2 \
+		PYTHONPATH=$HT_SOURCE_DIR/tests/integration PYTHONDONTWRITEBYTECODE=1 \
+		t_bg $PY -m celery -A celery_app worker -n ht_fault1@%h -P threads -c 1 -Q faults \
+		--without-gossip --without-mingle --without-heartbeat -l INFO -f "$T_DIR/celery.log" \
+		>/dev/null 2>&1 </dev/null
+	CELERY_PID=$T_LAST_PID
+}
+faults_celery_ready() { # n: wait until the worker logged "ready." n times
+	local n=0
+	until [ "$(cat "$T_DIR/celery.log" 2>/dev/null | grep -c ' ready\.')" -ge "$1" ]; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && { echo "celery worker not ready" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# The recorded Docker engine (tests/fixtures/fixture_docker.py) on a unix
+# socket; "vanishing" is the engine killed and its socket file removed.
+faults_docker_start() {
+	DOCKER_SOCK=$T_DIR/docker.sock
+	t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$DOCKER_SOCK" \
+		"$HT_SOURCE_DIR/tests/data/docker" docker "$T_DIR/docker.log"
+	DOCKER_PID=$T_LAST_PID
+	local n=0
+	until curl -s --unix-socket "$DOCKER_SOCK" -o /dev/null http://localhost/v1.41/_ping 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { echo "docker fixture did not start" >&2; return 1; }
+		sleep 0.05
+	done
+}
+faults_docker_vanish() {
+	kill "$DOCKER_PID"
+	wait "$DOCKER_PID" 2>/dev/null
+	rm -f "$DOCKER_SOCK"
 }
 
 # A self-signed certificate for 127.0.0.1, served by openssl s_server -www
@@ -77,6 +141,9 @@ faults_start_servers() {
 	t_wait_file "$T_DIR/resp.port" 10 || return 1
 	RESP_PORT=$(cat "$T_DIR/resp.port")
 	REFUSED=$(t_refused_port)
+	faults_docker_start || return 1
+	faults_celery_start
+	faults_celery_ready 1 || return 1
 }
 
 faults_config() { # file interval_ms timeout_ms retries
@@ -93,10 +160,15 @@ services:
   redis_down: {redis: "redis://127.0.0.1:$REFUSED"}
   redis_badpw: {redis: "redis://:wrong-pw@127.0.0.1:$REDIS_OK_PORT"}
   redis_loading: {redis: "redis://127.0.0.1:$RESP_PORT"}
-  exec_hang: {exec: [sleep, "31.5"]}
+  exec_hang: {exec: [sleep, "${HANG_CMD#sleep }"]}
   exec_mega: {exec: [sh, -c, "echo MEGA-OUTPUT; head -c 8000000 /dev/zero; exit 3"]}
   exec_held: {exec: [sh, -c, "$ORPHAN_HELD & echo held"]}
   exec_detached: {exec: [sh, -c, "$ORPHAN_DETACHED >/dev/null 2>&1 & echo detached"]}
+  celery_flap:
+    celery: {broker: "redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/2", workers: "ht_fault*"}
+    replicas: 1
+  docker_flap: {docker: {project: e2i, service: web, socket: "$DOCKER_SOCK"}, replicas: 2}
+  docker_sick: {docker: {project: e2i, service: sick, socket: "$DOCKER_SOCK"}}
 YML
 	[ -n "$HAVE_HTTP" ] && cat >>"$1" <<YML
   ctl_http: {http: "$HTTP_B/ok"}
@@ -134,6 +206,9 @@ exec_hang unhealthy ^timeout after 1\.0s
 exec_mega unhealthy ^MEGA-OUTPUT$
 exec_held healthy ^held$
 exec_detached healthy ^detached$
+celery_flap healthy ^1 worker answering
+docker_flap healthy ^2 running \(healthy\)
+docker_sick unhealthy ^unhealthy: database is down
 EOF
 	[ -n "$HAVE_HTTP" ] && cat <<'EOF'
 ctl_http healthy ^HTTP 200

@@ -7,9 +7,10 @@
 # count of --json); memory bounded; no fd, child or orphan process left.
 #
 # Real servers throughout (fixture_http, redis-server, openssl s_server,
-# real commands), except Redis answering -LOADING: a real redis-server
-# says that only while it loads a large dataset at start-up, for an
-# unpredictable moment, so tests/fixtures/fixture_resp.py stands in.
+# real commands, a real Celery worker, the recorded Docker engine of
+# tests/fixtures/fixture_docker.py), except Redis answering -LOADING: a
+# real redis-server says that only while it loads a large dataset at
+# start-up, for an unpredictable moment, so fixture_resp.py stands in.
 # Margins are generous: the machine is shared.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/faults_setup.sh"
@@ -17,7 +18,7 @@
 INTERVAL_MS=500
 TIMEOUT_MS=1000
 RETRIES=2
-RUN_S=16       # the --wait deadline: the length of the run
+RUN_S=20       # the --wait deadline: the length of the run
 FAULT_AT=4     # s after start: redis_flap killed, http_flap down
 RECOVER_AT=9   # s after start: both back
 MARGIN_MS=2500 # on top of every bound below
@@ -51,13 +52,9 @@ at() { # seconds after launch: sleep until then, sampling on the way
 
 at "$FAULT_AT"
 fault_ms=$(t_ms)
-kill -KILL "$REDIS_FLAP_PID"
-wait "$REDIS_FLAP_PID" 2>/dev/null
-[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/down" >/dev/null
+faults_inject
 at "$RECOVER_AT"
-faults_redis_flap_restart || exit 1
-[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/up" >/dev/null
-recover_ms=$(t_ms)
+faults_recover || exit 1
 while kill -0 "$hpid" 2>/dev/null; do
 	sample "$hpid"
 	sleep 0.25
@@ -87,14 +84,19 @@ check_within() { # what event-ms since-ms bound-ms
 	local took=$((launch + $2 - $3))
 	t_check "$1 after ${took}ms (<= $4ms)" [ "$took" -le "$4" ]
 }
-check_timing() { # service
+check_timing() { # service back-ms [probe-timeout-ms]
+	local to=${3:-$TIMEOUT_MS}
 	check_within "$1 detected" "$(event_ms "$1" unhealthy $((fault_ms - launch - 500)))" \
-		"$fault_ms" $((RETRIES * (INTERVAL_MS + TIMEOUT_MS) + MARGIN_MS))
+		"$fault_ms" $((RETRIES * (INTERVAL_MS + to) + MARGIN_MS))
 	check_within "$1 recovered" "$(event_ms "$1" healthy $((fault_ms - launch)))" \
-		"$recover_ms" $((INTERVAL_MS + TIMEOUT_MS + MARGIN_MS))
+		"$2" $((INTERVAL_MS + to + MARGIN_MS))
 }
-check_timing redis_flap
-[ -n "$HAVE_HTTP" ] && check_timing http_flap
+echo "# fault at T+$(((fault_ms - launch) / 100))00ms; the flapping services' events:"
+grep -E '^T\+[0-9.]+s [a-z]+_flap ' "$T_DIR/wait.events" | sed 's/^/#   /'
+check_timing redis_flap "$REDIS_BACK_MS"
+check_timing docker_flap "$DOCKER_BACK_MS"
+check_timing celery_flap "$CELERY_BACK_MS"
+[ -n "$HAVE_HTTP" ] && check_timing http_flap "$HTTP_BACK_MS"
 
 # Cadence: each healthy service is probed every interval (+ up to 10 %
 # jitter) whatever the others do; the slow ones keep their own pace.
@@ -166,5 +168,9 @@ t_check "--once text report exits 1" [ $? -eq 1 ]
 t_contains "--once text shows the LOADING reply" "$T_DIR/once.txt" "redis_loading - UNHEALTHY: LOADING"
 t_lacks "--once text holds no raw control bytes from the garbage" "$T_DIR/once.txt" $'\x01'
 faults_check_orphans "after --once"
+
+# The Docker probe only ever reads.
+t_check "the Docker engine saw only GET requests ($(wc -l <"$T_DIR/docker.log") in all)" \
+	bash -c '! grep -qv "^GET " "$1"' _ "$T_DIR/docker.log"
 
 t_done
