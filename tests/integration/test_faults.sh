@@ -138,19 +138,24 @@ print("rss_max_kb", max(r[2] for r in rows))
 print("rss_late_kb", max(r[2] for r in late))
 print("kids_max", max(r[3] for r in rows))
 print("kids_late", min(r[3] for r in late))
-print("zombies_max", max(r[4] for r in rows))
+# A child is a zombie for an instant between its exit and the loop's
+# SIGCHLD handling; one that stays for three samples (0.75 s) is a leak.
+print("zombies_kept", max(min(r[4] for r in rows[i:i + 3]) for i in range(len(rows) - 2)))
 PY
 eval "$(sed 's/ /=/' "$T_DIR/resources.txt")"
 echo "# resources: $(tr '\n' ' ' <"$T_DIR/resources.txt")"
 t_check "no fd leak (least open fds: ${fd_early} early, ${fd_late} late)" \
 	[ "$fd_late" -le $((fd_early + 2)) ]
+# ASan keeps freed memory in quarantine (up to 256 MiB): more slack there.
+slack=16384
+grep -q __asan_init "$HEALTHTOP" && slack=65536
 t_check "memory flat (RSS ${rss_early_kb} KiB early, ${rss_late_kb} KiB late)" \
-	[ "$rss_late_kb" -le $((rss_early_kb + 16384)) ]
+	[ "$rss_late_kb" -le $((rss_early_kb + slack)) ]
 t_check "memory bounded despite 100 MB bodies and MB of output (max RSS ${rss_max_kb} KiB)" \
-	[ "$rss_max_kb" -le $((rss_early_kb + 65536)) ]
+	[ "$rss_max_kb" -le $((rss_early_kb + slack + 49152)) ]
 t_check "children only while probes run (at most ${kids_max}, ${kids_late} at the end)" \
 	[ "$kids_max" -le 8 -a "$kids_late" -le 4 ]
-t_check "no zombie children (${zombies_max})" [ "$zombies_max" -eq 0 ]
+t_check "no zombie children left unreaped (${zombies_kept})" [ "$zombies_kept" -eq 0 ]
 faults_check_orphans "after --wait"
 
 # ---- --once: every fault at the same moment ------------------------------
