@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -178,9 +179,10 @@ static void cloexec_all(void)
     if (d == NULL)
         return;
     while ((e = readdir(d)) != NULL) {
-        int fd = atoi(e->d_name);
-        if (fd > 2 && fd != dirfd(d))
-            (void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && fd > 2 && fd <= INT_MAX && fd != dirfd(d))
+            (void)fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
     }
     closedir(d);
 }
