@@ -75,6 +75,33 @@ if [ -n "$HAVE_HTTP" ]; then
 	t_contains "the credentials with '@' were used" "$T_DIR/out.once" "http_cred_at - HEALTHY"
 fi
 
+# The live dashboard: the grid, and the detail pane of every service
+# (probe description, recent results, the output of the command), read
+# back from tmux.
+if command -v tmux >/dev/null; then
+	TM=ht-secrets-$$
+	tm() { tmux -f /dev/null -L "$TM" "$@"; }
+	trap 'tm kill-server 2>/dev/null; t_cleanup' EXIT
+	tm new-session -d -s main -x 200 -y 50 \
+		"env LC_ALL=C.UTF-8 TERM=screen-256color $HEALTHTOP -c $T_DIR/secrets.yml; sleep 60"
+	sleep 3
+	tm capture-pane -p -t main >"$T_DIR/out.tui-grid"
+	for name in $(awk '/^  [a-z_]+:/ {sub(":", "", $1); print $1}' "$T_DIR/secrets.yml"); do
+		tm send-keys -t main / $(echo "$name" | sed 's/./& /g') Enter
+		sleep 0.3
+		tm send-keys -t main Enter
+		sleep 0.5
+		tm capture-pane -p -t main >"$T_DIR/out.tui-$name"
+		tm send-keys -t main Escape
+		sleep 0.2
+		tm send-keys -t main Escape
+		sleep 0.2
+	done
+	t_contains "the detail pane was read (exec_echo)" "$T_DIR/out.tui-exec_echo" "─ exec_echo"
+	t_contains "the detail pane shows the masked output" "$T_DIR/out.tui-exec_echo" "token is ***"
+	tm send-keys -t main q
+fi
+
 # Config errors quoting secret values, one file per error.
 cfg_error() { # name yaml-service-line
 	printf 'services:\n  bad: %s\n' "$2" >"$T_DIR/err.$1.yml"
