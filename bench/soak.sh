@@ -95,6 +95,7 @@ chmod 600 "$D/soak.yml"
 # ---- the drivers: each service on its own random schedule ------------------
 
 flaps=$D/flaps.log
+: >"$flaps"
 drive() { # name up-command down-command
 	local up=1
 	while :; do
