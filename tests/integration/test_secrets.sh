@@ -66,6 +66,17 @@ t_check "--wait ran" [ $? -eq 1 ]
 	2>"$T_DIR/out.wait-events"
 t_check "--wait --json ran" [ $? -eq 1 ]
 
+# --record writes every result to a file, and --replay reads it back.
+if "$HEALTHTOP" --help | grep -q -- --record; then
+	"$HEALTHTOP" --wait --timeout 2s --record "$T_DIR/out.record" -c "$T_DIR/secrets.yml" \
+		>"$T_DIR/out.record-wait" 2>&1
+	t_check "--wait --record wrote a recording" [ -s "$T_DIR/out.record" ]
+	"$HEALTHTOP" --replay "$T_DIR/out.record" --once >"$T_DIR/out.replay" 2>&1
+	t_contains "the replay shows the recorded results" "$T_DIR/out.replay" "exec_echo"
+else
+	echo "skip - --record is not built in this tree"
+fi
+
 # The probes really saw the secrets (else the greps below prove nothing).
 t_contains "the redis password worked" "$T_DIR/out.once" "redis_pw - HEALTHY"
 t_contains "the redis URL password worked" "$T_DIR/out.once" "redis_url - HEALTHY"
