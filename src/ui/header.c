@@ -63,6 +63,7 @@ void header_draw(struct ui *u)
     bool compact;
 
     werase(u->header);
+    u->base = UI_BASE_HEADER;
     ui_fill(u, u->header, 0, 0, cols, ROLE_HEADER);
     sched_counts(s, counts);
 
@@ -86,5 +87,6 @@ void header_draw(struct ui *u)
     compact = counts_width(u, counts, false) > cols - x;
     if (x < cols)
         put_counts(u, x, cols - x, counts, compact);
+    u->base = UI_BASE_NORMAL;
     wnoutrefresh(u->header);
 }

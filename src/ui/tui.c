@@ -128,6 +128,9 @@ static void on_resize(struct tui *t)
         ws.ws_col == 0)
         return;
     resizeterm(ws.ws_row, ws.ws_col);
+    /* stdscr is never drawn in normal mode; left touched, the next
+     * wgetch(stdscr) would paint it, blank, over the windows. */
+    untouchwin(stdscr);
     ui_resize(&t->ui);
     clearok(curscr, TRUE);
     paint(t);

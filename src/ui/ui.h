@@ -80,6 +80,10 @@ int sparkline_cells(const struct history *h, int width, struct spark_cell *cells
 
 /* ---- the view state ---------------------------------------------------- */
 
+/* What a role is drawn over: plain screen, the header bar, the selected
+ * row. */
+enum ui_base { UI_BASE_NORMAL, UI_BASE_HEADER, UI_BASE_SELECTED, UI_BASE_COUNT };
+
 enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
 
 struct ui;
@@ -105,7 +109,8 @@ struct ui {
     const struct glyphs *g;
     bool ascii;
     bool color; /* colour pairs in use */
-    attr_t attr[THEME_ROLE_COUNT];
+    attr_t attr[UI_BASE_COUNT][THEME_ROLE_COUNT];
+    enum ui_base base; /* what is being drawn over, for ui_attr() */
     struct theme theme;
     int rows, cols; /* screen size */
     WINDOW *header, *body, *footer;
@@ -138,6 +143,8 @@ void ui_init(struct ui *u, struct scheduler *s, bool ascii);
 void ui_free(struct ui *u);
 /* Turns a theme into attributes (and colour pairs when u->color). */
 void ui_apply_theme(struct ui *u, const struct theme *t);
+/* The attributes of role r over the current base (u->base). */
+attr_t ui_attr(const struct ui *u, enum theme_role r);
 /* (Re)creates the windows for the current LINES x COLS. */
 void ui_resize(struct ui *u);
 /* Draws every view and updates the terminal with one doupdate(). */
@@ -198,7 +205,7 @@ void help_draw(struct ui *u);
 
 struct ui_key {
     int keys[4];      /* 0-terminated */
-    const char *name; /* as shown in the help: "j ↓" */
+    const char *name; /* as shown in the help: "j Down" */
     const char *help; /* NULL: not listed (reserved keys) */
     void (*fn)(struct ui *u, int key);
 };
