@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the http probe's branch is merged this target builds as a no-op
- * (the header does not exist yet); the guard goes when it lands. */
-#if __has_include("probes/http_check.h")
 #include "probes/http_check.h"
 
 #define MAX_FIELD 256
@@ -162,11 +159,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free((void *)body);
     return 0;
 }
-#else
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    (void)data, (void)size;
-    return 0;
-}
-#endif
