@@ -19,6 +19,10 @@ void help_draw(struct ui *u)
     h = rows + 4;
     if (h > u->rows - 2)
         h = u->rows - 2;
+    /* The dashboard never draws below UI_MIN_ROWS; without room for one
+     * line of keys the column count below would divide by zero. */
+    if (h <= 4)
+        return;
     ncols = (rows + (h - 4) - 1) / (h - 4);
     rows = (int)(shown + (size_t)ncols - 1) / ncols;
     colw = (w - 2) / ncols;
