@@ -81,11 +81,14 @@ static void sched_finish(struct service *svc)
     bool changed;
 
     s->inflight--;
+    /* A probe cancelled by sched_close says "cancelled": that is not news
+     * about the service, and the final report must keep the last real
+     * result (a --wait ending at its deadline showed "cancelled"). */
+    if (s->closing)
+        return;
     svc->last = *r;
     svc->has_result = true;
     svc->probes++;
-    if (s->closing)
-        return;
 
     if (s->once)
         changed = health_set(&svc->health, health_verdict(svc->cfg, r), r, now);
