@@ -160,14 +160,12 @@ static void print_bar(FILE *out, const struct timeline *tl, const struct timelin
 
     fputs(report_color(st, r->skipped ? HEALTH_SKIPPED : r->state), out);
     for (int c = 0; c < width; c++) {
-        if (c < from || (r->skipped && r->healthy_ms < 0))
+        if (c < from || c > to || (r->skipped && r->healthy_ms < 0))
             fputc(' ', out);
         else if (c < to)
             fputs(r->healthy_ms >= 0 ? wait : open, out);
-        else if (c == to)
-            fputs(mark, out);
         else
-            fputc(' ', out);
+            fputs(mark, out);
     }
     fputs(report_reset(st), out);
 }
