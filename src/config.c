@@ -612,6 +612,10 @@ static void describe_to(const struct svc_config *s, FILE *f)
         fprintf(f, " workers %s", s->u.celery.workers ? s->u.celery.workers : "*");
     else if (targets > 1)
         fprintf(f, " (+%zu more)", targets - 1);
+    /* Said wherever the probe is described: a check that accepts any
+     * certificate must not look like one that verifies. */
+    if (s->kind == PROBE_HTTP && s->u.http.insecure)
+        fputs(" (insecure: TLS not verified)", f);
 }
 
 /* Written in full, scrubbed, and only then cut to n: cutting first could

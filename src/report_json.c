@@ -51,6 +51,8 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
     json_object_set_new(o, "label", json_string(c->label));
     json_object_set_new(o, "group", json_string(c->group));
     json_object_set_new(o, "kind", json_string(probe_kind_name(c->kind)));
+    if (c->kind == PROBE_HTTP && c->u.http.insecure)
+        json_object_set_new(o, "insecure", json_true()); /* TLS not verified */
     json_object_set_new(o, "status", json_string(health_state_name(svc->health.state)));
     json_object_set_new(
         o, "replicas",

@@ -177,6 +177,17 @@ t_contains "--once text shows the LOADING reply" "$T_DIR/once.txt" "redis_loadin
 t_lacks "--once text holds no raw control bytes from the garbage" "$T_DIR/once.txt" $'\x01'
 faults_check_orphans "after --once"
 
+# TLS: verified by default (tls_strict fails above), and a probe told not
+# to verify says so.
+if [ -n "$HAVE_HTTP" ]; then
+	t_check "--json marks the insecure probe, and only it" $PY - "$T_DIR/once.json" <<'PY'
+import json, sys
+d = {s["name"]: s for s in json.load(open(sys.argv[1]))["services"]}
+assert d["tls_insecure"].get("insecure") is True, d["tls_insecure"]
+assert [n for n, s in d.items() if s.get("insecure")] == ["tls_insecure"]
+PY
+fi
+
 # The Docker probe only ever reads.
 t_check "the Docker engine saw only GET requests ($(wc -l <"$T_DIR/docker.log") in all)" \
 	bash -c '! grep -qv "^GET " "$1"' _ "$T_DIR/docker.log"

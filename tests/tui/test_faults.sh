@@ -60,6 +60,18 @@ while read -r name status _; do
 done <"$T_DIR/expected.txt"
 [ -n "$HAVE_HTTP" ] && wait_screen "TLS failure says why on screen" "^. tls_strict .*certificate" 2
 
+# A probe that does not verify TLS says so in its detail pane.
+if [ -n "$HAVE_HTTP" ]; then
+	tm send-keys -t main / t l s _ i n s e c u r e Enter
+	wait_screen "filter to the insecure TLS probe" "/tls_insecure +sort" 5
+	tm send-keys -t main Enter
+	wait_screen "its detail pane says TLS is not verified" "insecure: TLS not verified" 5
+	tm send-keys -t main Escape
+	sleep 0.2
+	tm send-keys -t main Escape
+	wait_screen "back to the grid" "SERVICE +KIND +STATE" 5
+fi
+
 sample() { # -> "fds rss_kb"
 	echo "$(ls /proc/"$hpid"/fd 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/"$hpid"/status)"
 }

@@ -257,6 +257,8 @@ static void test_describe(void **state)
              "GET https://***@h/x");
     describe("services: {a: {http: ['http://h:1/', 'http://h:2/', 'http://h:3/']}}\n",
              "GET http://h:1/ (+2 more)");
+    describe("services: {a: {http: {url: 'https://h/', insecure: true}}}\n",
+             "GET https://h/ (insecure: TLS not verified)");
     describe("services: {a: {tcp: '127.0.0.1:5000'}}\n", "tcp 127.0.0.1:5000");
     describe("services: {a: {tcp: '${HT_TEST_SECRET_HOST}:5000'}}\n", "tcp ***:5000");
     describe("services: {a: {redis: 'redis://:s3cret-pw@h:6379/0'}}\n",
