@@ -86,8 +86,11 @@ static void map_one(json_t *o, struct docker_ctr *c)
     if (!copy_str(o, "State", c->state, sizeof(c->state)) || c->state[0] == '\0')
         state_from_status(status, c->state, sizeof(c->state));
     c->exit_code = status_code(status);
+    /* Unix seconds; past the year 3000 it is garbage, and * 1000 (to
+     * milliseconds) would overflow: unknown (found by fuzz_docker_map). */
     if (json_is_integer(json_object_get(o, "Created")) &&
-        json_integer_value(json_object_get(o, "Created")) > 0)
+        json_integer_value(json_object_get(o, "Created")) > 0 &&
+        json_integer_value(json_object_get(o, "Created")) < 32503680000LL)
         c->created = (int64_t)json_integer_value(json_object_get(o, "Created"));
     c->health = status_health(status);
     if (c->health == DOCKER_HEALTH_UNKNOWN && strcmp(c->state, "running") != 0)
