@@ -1,0 +1,121 @@
+/* A small HTTP/1.1 server on libuv, embeddable in any loop: it serves the
+ * --demo stack inside the healthtop process, the test fixtures, and the
+ * benchmarks' thousands of delayed targets.
+ *
+ * One struct httpd is one listening socket. Each request is handed to the
+ * handler, which must answer it before returning, with httpd_reply() (the
+ * answer itself may be delayed, dripped, streamed, or misbehave on
+ * purpose: see enum httpd_mode). Keep-alive is the HTTP/1.1 default;
+ * requests are read into a bounded buffer (431 and close when a request
+ * head does not fit); request bodies are read and discarded.
+ *
+ * The process must ignore SIGPIPE: a client that leaves mid-response
+ * would otherwise kill it. */
+#ifndef HEALTHTOP_HTTPD_H
+#define HEALTHTOP_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+#include "healthtop/util.h"
+
+#define HTTPD_MAX_HEAD    8192          /* request line + headers */
+#define HTTPD_MAX_BODY    (1024 * 1024) /* request bodies over this: 413 */
+#define HTTPD_MAX_HEADERS 32
+
+struct httpd;
+struct httpd_conn;
+
+struct httpd_header {
+    const char *name; /* as sent; compare with strcasecmp */
+    const char *value;
+};
+
+/* A parsed request. The strings live in the connection's buffer and are
+ * valid only during the handler call. */
+struct httpd_req {
+    struct httpd_conn *conn; /* NULL when parsed by httpd_parse() alone */
+    const char *method;
+    const char *path;  /* the target without its query: "/slow" */
+    const char *query; /* after '?', or "" */
+    int minor;         /* HTTP/1.minor */
+    bool keep_alive;   /* the connection stays open after the answer */
+    bool head;         /* method HEAD: headers only */
+    uint64_t content_length;
+    struct httpd_header headers[HTTPD_MAX_HEADERS];
+    size_t nheaders;
+};
+
+enum httpd_mode {
+    HTTPD_NORMAL,          /* status, headers, body */
+    HTTPD_HANG,            /* never answer; the connection stays until the client leaves */
+    HTTPD_DRIP,            /* announce body_len, then send it drip_bps bytes a second */
+    HTTPD_RESET,           /* send the head and half the body, then reset (RST) */
+    HTTPD_CLOSE,           /* close without a word */
+    HTTPD_GARBAGE,         /* answer bytes that are not HTTP, then close */
+    HTTPD_STREAM,          /* stream_bytes of filler without Content-Length, then close */
+    HTTPD_CHUNKED_FOREVER, /* an endless chunked body */
+};
+
+struct httpd_resp {
+    int status;               /* default 200 */
+    const char *content_type; /* default "text/plain" */
+    const char *headers;      /* extra lines, each ending "\r\n", or NULL */
+    const char *body;         /* copied; NULL = empty */
+    size_t body_len;          /* (size_t)-1 = strlen(body) */
+    enum httpd_mode mode;
+    uint64_t delay_ms;     /* wait this long before answering (any mode) */
+    uint64_t stream_bytes; /* HTTPD_STREAM */
+    unsigned drip_bps;     /* HTTPD_DRIP; default 10 */
+};
+
+typedef void (*httpd_handler)(struct httpd *srv, struct httpd_req *req, void *ud);
+typedef void (*httpd_close_cb)(struct httpd *srv);
+
+struct httpd {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    httpd_handler handler;
+    void *ud;
+    int port;                 /* after httpd_listen */
+    struct httpd_conn *conns; /* open connections, a doubly linked list */
+    size_t nconns;
+    uint64_t accepted; /* connections accepted so far */
+    uint64_t requests; /* requests handled so far */
+    bool listening;
+    bool closing;
+    bool listener_closed;
+    httpd_close_cb close_cb;
+    char rbuf[16 * 1024]; /* read scratch, shared by the connections */
+};
+
+/* Sets srv up; nothing is open until httpd_listen. */
+void httpd_init(struct httpd *srv, uv_loop_t *loop, httpd_handler handler, void *ud);
+/* Listens on host ("127.0.0.1", "::1", "0.0.0.0") and port (0 = a free
+ * one). Returns 0 or a negative libuv error code. */
+int httpd_listen(struct httpd *srv, const char *host, int port) HT_WUR;
+int httpd_port(const struct httpd *srv);
+/* Stops listening and closes every connection; cb (may be NULL) runs
+ * once everything is closed. */
+void httpd_close(struct httpd *srv, httpd_close_cb cb);
+
+/* Answers req (exactly once, from inside the handler). */
+void httpd_reply(struct httpd_req *req, const struct httpd_resp *resp);
+/* Shorthand: a text answer with this status. */
+void httpd_reply_text(struct httpd_req *req, int status, const char *text);
+
+/* The value of header name (case-insensitive), or NULL. */
+const char *httpd_header(const struct httpd_req *req, const char *name);
+/* Copies the percent-decoded value of query parameter key to out. Returns
+ * false when the parameter is absent. */
+bool httpd_query(const struct httpd_req *req, const char *key, char *out, size_t n);
+
+/* Parses a request head in data[0..len) in place (NULs are written into
+ * it). Returns the length of the head including the blank line, 0 when
+ * the head is not complete yet, or -1 when it is malformed. */
+long httpd_parse(char *data, size_t len, struct httpd_req *req) HT_WUR;
+/* "OK", "Not Found", ... ("Unknown" for codes it does not know). */
+const char *httpd_reason(int status);
+
+#endif
