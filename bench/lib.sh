@@ -242,3 +242,18 @@ CONF
 
 # b_wrk_requests FILE: the request count in wrk's output.
 b_wrk_requests() { awk '/requests in/ {print $1}' "$1"; }
+
+# b_redis: a private redis-server on a free loopback port; sets
+# REDIS_PORT and REDIS_PID.
+b_redis() {
+	REDIS_PORT=$(b_free_port)
+	b_bg redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$B_TMP" >"$B_TMP/redis.log" 2>&1
+	REDIS_PID=$B_LAST_PID
+	local n=0
+	until redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { b_log "redis-server did not start"; return 1; }
+		sleep 0.05
+	done
+}

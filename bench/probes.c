@@ -9,7 +9,7 @@
  * the config, setting up curl and the first connections, which a
  * dashboard pays once. Prints one line:
  *
- *   probes wall_us user_us sys_us failed maxrss_kb
+ *   probes wall_us user_us sys_us failed maxrss_kb median_latency_us
  *
  * -t ends the run after SECONDS whatever the count (exit 1). */
 #include <signal.h>
@@ -22,12 +22,14 @@
 #include "healthtop/config.h"
 #include "healthtop/scheduler.h"
 #include "healthtop/secret.h"
+#include "healthtop/util.h"
 
 struct bench {
     uv_loop_t loop;
     struct scheduler sched;
     uv_timer_t stop;
     uint64_t results, warmup, count, failed;
+    int64_t *lat; /* latency of each measured result, -1 when none */
     int64_t t0_us, t1_us;
     struct rusage ru0, ru1;
     bool finished, complete;
@@ -66,8 +68,10 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
     if (b->results == b->warmup) {
         getrusage(RUSAGE_SELF, &b->ru0);
         b->t0_us = (int64_t)(uv_hrtime() / 1000);
-    } else if (b->results > b->warmup && !svc->last.ok) {
-        b->failed++;
+    } else if (b->results > b->warmup) {
+        b->lat[b->results - b->warmup - 1] = svc->last.latency_us;
+        if (!svc->last.ok)
+            b->failed++;
     }
     if (b->results == b->warmup + b->count) {
         getrusage(RUSAGE_SELF, &b->ru1);
@@ -80,6 +84,18 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
 static void on_deadline(uv_timer_t *t)
 {
     finish(t->data);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t median_latency(struct bench *b)
+{
+    qsort(b->lat, b->count, sizeof(*b->lat), cmp_i64);
+    return b->lat[b->count / 2];
 }
 
 static int usage(void)
@@ -119,6 +135,7 @@ int main(int argc, char **argv)
         fputs(err, stderr);
         return 2;
     }
+    b.lat = xcalloc(b.count, sizeof(*b.lat));
     if (b.warmup == 0)
         b.warmup = cfg.nsvcs; /* every service once: connections are open */
     if (uv_loop_init(&b.loop) != 0 || sched_init(&b.sched, &b.loop, &cfg) != 0) {
@@ -144,12 +161,14 @@ int main(int argc, char **argv)
     if (!b.complete) {
         fprintf(stderr, "bench_probes: only %llu of %llu results in %lds\n",
                 (unsigned long long)b.results, (unsigned long long)(b.warmup + b.count), seconds);
+        free(b.lat);
         return 1;
     }
-    printf("%llu %lld %lld %lld %llu %ld\n", (unsigned long long)b.count,
+    printf("%llu %lld %lld %lld %llu %ld %lld\n", (unsigned long long)b.count,
            (long long)(b.t1_us - b.t0_us),
            (long long)(tv_us(b.ru1.ru_utime) - tv_us(b.ru0.ru_utime)),
            (long long)(tv_us(b.ru1.ru_stime) - tv_us(b.ru0.ru_stime)), (unsigned long long)b.failed,
-           b.ru1.ru_maxrss);
+           b.ru1.ru_maxrss, (long long)median_latency(&b));
+    free(b.lat);
     return 0;
 }
