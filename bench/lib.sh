@@ -48,7 +48,9 @@ if [ -z "$B_OUT" ]; then
 fi
 mkdir -p "$B_OUT"
 
+B_TMUX=""
 b_cleanup() {
+	for s in $B_TMUX; do tmux -L "$s" kill-server 2>/dev/null; done
 	for p in $B_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $B_PIDS; do wait "$p" 2>/dev/null; done
 	rm -rf "$B_TMP"
@@ -138,7 +140,7 @@ b_median() { # column number, file: median of that column
 }
 
 b_pid_cpu_us() { # pid: user+sys CPU of the process (all threads) and its reaped children
-	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12+$13+$14+$15)*1000000/hz}' "/proc/$1/stat"
+	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%d\n", ($12+$13+$14+$15)*1000000/hz}' "/proc/$1/stat"
 }
 
 b_pid_rss_kb() { # pid: resident set now and at its peak
@@ -257,3 +259,23 @@ b_redis() {
 		sleep 0.05
 	done
 }
+
+# b_tmux NAME COLS ROWS command...: a detached tmux server of its own (-L)
+# running command in one pane of COLSxROWS, every byte the pane receives
+# appended to $B_TMP/NAME.tty (pipe-pane); sets PANE_PID.
+b_tmux() {
+	local name=$1 cols=$2 rows=$3 sock=bench-$$-$1
+	shift 3
+	B_TMUX="$B_TMUX $sock"
+	: >"$B_TMP/$name.tty"
+	tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x "$cols" -y "$rows" \
+		"$(printf '%q ' "$@")" || return 1
+	tmux -L "$sock" set-option -g remain-on-exit on >/dev/null
+	tmux -L "$sock" pipe-pane -t "$name" -o "cat >>'$B_TMP/$name.tty'"
+	PANE_PID=$(tmux -L "$sock" list-panes -t "$name" -F '#{pane_pid}')
+}
+b_tmux_cmd() { local name=$1; shift; tmux -L "bench-$$-$name" "$@"; }
+b_tmux_alive() { # name: the pane's program still runs
+	[ "$(b_tmux_cmd "$1" list-panes -t "$1" -F '#{pane_dead}' 2>/dev/null)" = 0 ]
+}
+b_size() { stat -c %s "$1"; }
