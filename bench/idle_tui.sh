@@ -114,6 +114,7 @@ else
 fi
 chmod +x "$B_TMP/health_check.sh"
 
+b_dashboard "$B_TMP/e2i.yml" || { b_done; exit 0; }
 contenders=healthtop
 b_have watch watch && contenders="$contenders watch"
 

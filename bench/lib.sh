@@ -279,3 +279,13 @@ b_tmux_alive() { # name: the pane's program still runs
 	[ "$(b_tmux_cmd "$1" list-panes -t "$1" -F '#{pane_dead}' 2>/dev/null)" = 0 ]
 }
 b_size() { stat -c %s "$1"; }
+
+# b_dashboard CONFIG: true when this healthtop has its dashboard (it is
+# built in a later step than --once); else says the scenario is skipped.
+b_dashboard() {
+	if "$HEALTHTOP" --allow-insecure-config -c "$1" </dev/null 2>&1 | grep -q "not built yet"; then
+		b_log "skip: this healthtop has no dashboard yet"
+		B_SKIPS=$((B_SKIPS + 1))
+		return 1
+	fi
+}
