@@ -266,8 +266,8 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
         if (probe != NULL) {
             s->kind = (enum probe_kind)kind_from_name(probe->name);
             config_probe_parse(d, s->kind, probe, s);
-            parse_replicas(d, replicas, s);
         }
+        parse_replicas(d, replicas, s);
     }
     free(pairs);
     s->interval_ms = tm.interval_ms;
@@ -283,46 +283,84 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
 /* ------------------------------------------------------------------ */
 /* Dependencies between services                                        */
 
+struct name_ix {
+    const char *name;
+    size_t idx;
+};
+
+static int name_ix_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct name_ix *)a)->name, ((const struct name_ix *)b)->name);
+}
+
+/* config_find by binary search in by_name (the services sorted by name),
+ * so that thousands of dependencies stay cheap. */
+static long find_sorted(const struct name_ix *by_name, size_t n, const char *name)
+{
+    struct name_ix key = {name, 0};
+    const struct name_ix *hit = n ? bsearch(&key, by_name, n, sizeof(*by_name), name_ix_cmp) : NULL;
+
+    return hit ? (long)hit->idx : -1;
+}
+
 static void resolve_deps(struct parse *P, const char **names)
 {
     struct ht_config *cfg = P->cfg;
+    /* seen[k] == i + 1 when service i already listed service k. */
+    size_t *seen = xcalloc(cfg->nsvcs, sizeof(*seen));
+    struct name_ix *by_name = xcalloc(cfg->nsvcs, sizeof(*by_name));
+
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        by_name[i] = (struct name_ix){names[i], i};
+    if (cfg->nsvcs > 1)
+        qsort(by_name, cfg->nsvcs, sizeof(*by_name), name_ix_cmp);
 
     for (size_t i = 0; i < cfg->nsvcs; i++) {
         struct svc_config *s = &cfg->svcs[i];
         s->dep_idx = xcalloc(s->ndeps, sizeof(*s->dep_idx));
         for (size_t j = 0; j < s->ndeps; j++) {
             const char *dep = s->depends_on[j];
-            long k = config_find(cfg, dep);
-            const char *near = ydoc_nearest(dep, names, cfg->nsvcs);
+            long k = find_sorted(by_name, cfg->nsvcs, dep);
             yaml_node_t *at = P->tmp[i].dep_nodes[j];
             s->dep_idx[j] = SIZE_MAX;
-            if (k < 0 && near != NULL)
-                ydoc_error(&P->d, at, "depends_on: no service named '%s' (did you mean '%s'?)", dep,
-                           near);
-            else if (k < 0)
-                ydoc_error(&P->d, at, "depends_on: no service named '%s'", dep);
-            else if ((size_t)k == i)
+            if (k < 0) {
+                const char *near =
+                    P->d.nerrs < YDOC_ERRORS_MAX ? ydoc_nearest(dep, names, cfg->nsvcs) : NULL;
+                ydoc_error(&P->d, at, "depends_on: no service named '%s'%s%s%s", dep,
+                           near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            } else if ((size_t)k == i) {
                 ydoc_error(&P->d, at, "service '%s' depends on itself", dep);
-            else
+            } else if (seen[k] == i + 1) {
+                ydoc_error(&P->d, at, "depends_on: '%s' is listed twice", dep);
+            } else {
                 s->dep_idx[j] = (size_t)k;
-            for (size_t m = 0; m < j && k >= 0; m++)
-                if (strcmp(s->depends_on[m], dep) == 0)
-                    ydoc_error(&P->d, at, "depends_on: '%s' is listed twice", dep);
+                seen[k] = i + 1;
+            }
         }
     }
+    free(seen);
+    free(by_name);
 }
 
-/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]. */
+/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]:
+ * "a -> b -> c -> a", long cycles shortened in the middle. */
 static void report_cycle(struct parse *P, const size_t *stack, size_t sp, size_t v, yaml_node_t *at)
 {
     char path[512] = "";
-    size_t used = 0, from = sp;
+    size_t used = 0, from = sp, len;
 
     while (from > 0 && stack[from - 1] != v)
         from--;
-    for (size_t i = from - 1; i < sp && used + 1 < sizeof(path); i++) {
+    from = from > 0 ? from - 1 : 0;
+    len = sp - from;
+    for (size_t i = from; i < sp; i++) {
+        if (len > 8 && i == from + 4) {
+            ht_snprintf(path + used, sizeof(path) - used, "... (%zu more) -> ", len - 7);
+            i = sp - 3;
+        }
+        used += strlen(path + used);
         ht_snprintf(path + used, sizeof(path) - used, "%s -> ", P->cfg->svcs[stack[i]].name);
-        used = strlen(path);
+        used += strlen(path + used);
     }
     ht_snprintf(path + used, sizeof(path) - used, "%s", P->cfg->svcs[v].name);
     ydoc_error(&P->d, at, "dependency cycle: %s", path);
@@ -356,7 +394,8 @@ static void find_cycles(struct parse *P)
             if (v == SIZE_MAX || colour[v] == 2)
                 continue;
             if (colour[v] == 1) {
-                report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
+                if (P->d.nerrs < YDOC_ERRORS_MAX)
+                    report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
                 continue;
             }
             colour[v] = 1;
@@ -528,66 +567,73 @@ long config_find(const struct ht_config *cfg, const char *name)
     return -1;
 }
 
-/* Appends " (+N more)" when a service has several targets. */
-static void describe_more(char *buf, size_t n, size_t targets)
+/* Prints what a service probes to f; URLs with credentials masked. */
+static void describe_to(const struct svc_config *s, FILE *f)
 {
-    size_t len = strlen(buf);
-
-    if (targets > 1)
-        ht_snprintf(buf + len, n - len, " (+%zu more)", targets - 1);
-}
-
-static void describe_exec(const struct exec_config *e, char *buf, size_t n)
-{
-    size_t used;
-
-    ht_strlcpy(buf, "exec", n);
-    for (size_t i = 0; i < e->argc; i++) {
-        used = strlen(buf);
-        if (used + 1 >= n)
-            break;
-        ht_snprintf(buf + used, n - used, " %s", e->argv[i]);
-    }
-}
-
-void config_describe(const struct svc_config *s, char *buf, size_t n)
-{
-    char url[512];
     const struct docker_config *dk = &s->u.docker;
+    const char *url = NULL, *verb = "";
+    size_t targets = config_targets(s);
+    char *shown;
 
-    if (n == 0)
-        return;
-    buf[0] = '\0';
     switch (s->kind) {
     case PROBE_HTTP:
-        secret_redact_url(s->u.http.nurls ? s->u.http.urls[0] : "", url, sizeof(url));
-        ht_snprintf(buf, n, "GET %s", url);
-        describe_more(buf, n, s->u.http.nurls);
+        url = s->u.http.nurls ? s->u.http.urls[0] : "";
+        verb = "GET";
         break;
     case PROBE_TCP:
-        ht_snprintf(buf, n, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
-        describe_more(buf, n, s->u.tcp.naddrs);
+        fprintf(f, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
         break;
     case PROBE_REDIS:
-        secret_redact_url(s->u.redis.ntargets ? s->u.redis.targets[0].url : "", url, sizeof(url));
-        ht_snprintf(buf, n, "redis PING %s", url);
-        describe_more(buf, n, s->u.redis.ntargets);
+        url = s->u.redis.ntargets ? s->u.redis.targets[0].url : "";
+        verb = "redis PING";
         break;
     case PROBE_EXEC:
-        describe_exec(&s->u.exec, buf, n);
+        fputs("exec", f);
+        for (size_t i = 0; i < s->u.exec.argc; i++)
+            fprintf(f, " %s", s->u.exec.argv[i]);
         break;
     case PROBE_CELERY:
-        secret_redact_url(s->u.celery.broker.url ? s->u.celery.broker.url : "", url, sizeof(url));
-        ht_snprintf(buf, n, "celery ping %s workers %s", url,
-                    s->u.celery.workers ? s->u.celery.workers : "*");
+        url = s->u.celery.broker.url ? s->u.celery.broker.url : "";
+        verb = "celery ping";
         break;
     case PROBE_DOCKER:
-        ht_snprintf(buf, n, "docker %s%s%s%s%s", dk->service ? "service " : "",
-                    dk->service ? dk->service : "", dk->service && dk->project ? " " : "",
-                    dk->project ? "project " : "", dk->project ? dk->project : "");
+        fprintf(f, "docker%s%s%s%s", dk->service ? " service " : "", dk->service ? dk->service : "",
+                dk->project ? " project " : "", dk->project ? dk->project : "");
         break;
     case PROBE_KIND_COUNT:
         break;
     }
-    secret_scrub(buf, n);
+    if (url != NULL) {
+        shown = config_redact_url(url);
+        fprintf(f, "%s %s", verb, shown);
+        free(shown);
+    }
+    if (s->kind == PROBE_CELERY)
+        fprintf(f, " workers %s", s->u.celery.workers ? s->u.celery.workers : "*");
+    else if (targets > 1)
+        fprintf(f, " (+%zu more)", targets - 1);
+}
+
+/* Written in full, scrubbed, and only then cut to n: cutting first could
+ * leave the start of a secret showing. */
+void config_describe(const struct svc_config *s, char *out, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    f = open_memstream(&text, &len);
+    if (f == NULL)
+        return;
+    describe_to(s, f);
+    if (fclose(f) != 0 || text == NULL) {
+        free(text);
+        return;
+    }
+    secret_scrub(text, len + 1);
+    ht_strlcpy(out, text, n);
+    free(text);
 }

@@ -154,50 +154,61 @@ static void register_url_password(const char *url)
     }
 }
 
-static int check_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
+char *config_redact_url(const char *url)
 {
-    char shown[512], host[256], *hp;
-    const char *auth, *why;
-    size_t alen;
-    int port, rc = 0;
+    size_t n = strlen(url) + sizeof(SECRET_MASK) + 2;
+    char *out = xmalloc(n);
+
+    secret_redact_url(url, out, n);
+    return out;
+}
+
+/* Why url is no good http(s) URL, or NULL when it is. */
+static const char *http_url_problem(const char *url)
+{
+    const char *auth, *why = NULL;
+    char host[256], *hp, *at;
+    int port;
     CURLU *h;
     CURLUcode uc;
 
-    register_url_password(url);
-    secret_redact_url(url, shown, sizeof(shown));
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
-        ydoc_error(d, n, "bad %s '%s': the scheme must be http:// or https://", what, shown);
-        return -1;
-    }
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return "the scheme must be http:// or https://";
     for (const char *c = url; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f) {
-            ydoc_error(d, n, "bad %s '%s': spaces and control characters must be %%-encoded", what,
-                       shown);
-            return -1;
-        }
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return "spaces and control characters must be %-encoded";
     auth = strstr(url, "://") + 3;
-    alen = strcspn(auth, "/?#");
-    hp = xstrndup(auth, alen);
-    if (strrchr(hp, '@') != NULL)
-        memmove(hp, strrchr(hp, '@') + 1, strlen(strrchr(hp, '@') + 1) + 1);
-    if (config_hostport(hp, true, host, sizeof(host), &port, &why) != 0) {
-        ydoc_error(d, n, "bad %s '%s': %s", what, shown, why);
-        rc = -1;
-    }
+    hp = xstrndup(auth, strcspn(auth, "/?#"));
+    at = strrchr(hp, '@');
+    if (config_hostport(at ? at + 1 : hp, true, host, sizeof(host), &port, &why) == 0)
+        why = NULL;
     free(hp);
-    if (rc != 0)
-        return rc;
+    if (why != NULL)
+        return why;
     /* What is accepted here must also be what libcurl accepts. */
     h = curl_url();
-    if (h == NULL)
-        return 0;
-    uc = curl_url_set(h, CURLUPART_URL, url, 0);
-    if (uc != CURLUE_OK) {
-        ydoc_error(d, n, "bad %s '%s': %s", what, shown, curl_url_strerror(uc));
-        rc = -1;
+    if (h != NULL) {
+        uc = curl_url_set(h, CURLUPART_URL, url, 0);
+        if (uc != CURLUE_OK)
+            why = curl_url_strerror(uc);
+        curl_url_cleanup(h);
     }
-    curl_url_cleanup(h);
-    return rc;
+    return why;
+}
+
+static int check_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
+{
+    const char *why;
+    char *shown;
+
+    register_url_password(url);
+    why = http_url_problem(url);
+    if (why == NULL)
+        return 0;
+    shown = config_redact_url(url);
+    ydoc_error(d, n, "bad %s '%s': %s", what, shown, why);
+    free(shown);
+    return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,14 +446,15 @@ static void parse_exec(struct ydoc *d, const struct ypair *p, struct exec_config
 /* Parses one URL into t, with an error at n when it is bad. */
 static int redis_url(struct ydoc *d, yaml_node_t *n, const char *url, struct redis_target *t)
 {
-    char shown[512];
     const char *why;
+    char *shown;
 
     register_url_password(url);
     if (redis_target_parse(url, t, &why) == 0)
         return 0;
-    secret_redact_url(url, shown, sizeof(shown));
+    shown = config_redact_url(url);
     ydoc_error(d, n, "bad Redis URL '%s': %s", shown, why);
+    free(shown);
     return -1;
 }
 
@@ -575,10 +587,12 @@ static void docker_default_socket(struct ydoc *d, const struct ypair *p, struct 
     } else if (strncmp(dh, "unix://", 7) == 0 && dh[7] == '/') {
         c->socket = xstrdup(dh + 7);
     } else {
+        char *shown = config_redact_url(dh);
         ydoc_error(d, p->key,
                    "DOCKER_HOST=%s is not supported: only unix:// sockets are (set socket: "
                    "or unset DOCKER_HOST)",
-                   dh);
+                   shown);
+        free(shown);
     }
 }
 

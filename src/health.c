@@ -93,9 +93,7 @@ bool health_apply(struct health *h, const struct svc_config *svc, const struct p
     enum health_state next = v;
 
     h->expected = svc->replicas;
-    if (v == HEALTH_STARTING) {
-        h->failures = 0;
-    } else if (v == HEALTH_UNHEALTHY) {
+    if (v == HEALTH_UNHEALTHY) {
         bool counted = now_ms - h->started_ms >= svc->start_period_ms;
         if (counted && ++h->failures >= svc->retries)
             next = HEALTH_UNHEALTHY;

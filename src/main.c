@@ -10,6 +10,7 @@
 #include "healthtop/config.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
+#include "healthtop/tui.h"
 #include "healthtop/util.h"
 
 static const char usage_text[] =
@@ -177,10 +178,11 @@ int main(int argc, char **argv)
     case MODE_WAIT:
         rc = run_wait(&cfg, &ro);
         break;
-    default:
-        fputs("healthtop: the live dashboard is not built yet; use --once or --wait\n", stderr);
-        rc = 2;
+    default: {
+        struct tui_opts to = {.theme = a.theme, .ascii = a.ascii, .mouse = true};
+        rc = run_tui(&cfg, &to);
         break;
+    }
     }
     config_free(&cfg);
     secret_clear();

@@ -7,6 +7,7 @@
 #include <uv.h>
 #include "healthtop/report.h"
 #include "healthtop/scheduler.h"
+#include "healthtop/tui.h"
 
 struct run {
     uv_loop_t loop;
@@ -206,4 +207,24 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
     if (o->json && !r.interrupted)
         report_json_print(stdout, &r.sched);
     return run_teardown(&r) ? 130 : ok ? 0 : 1;
+}
+
+int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
+{
+    uv_loop_t loop;
+    struct scheduler sched;
+    int rc;
+
+    if (uv_loop_init(&loop) != 0)
+        return 2;
+    if (sched_init(&sched, &loop, cfg) != 0) {
+        fprintf(stderr, "healthtop: cannot set up the probes\n");
+        uv_loop_close(&loop);
+        return 2;
+    }
+    rc = tui_run(&sched, o);
+    sched_free(&sched);
+    if (uv_loop_close(&loop) != 0)
+        fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
+    return rc;
 }

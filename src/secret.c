@@ -32,21 +32,28 @@ void secret_scrub(char *s, size_t cap)
             /* The mask is never longer than a secret (secrets are >= 3
              * bytes), so the string only shrinks and cap is respected. */
             memmove(at + mlen, at + slen, tail + 1);
-            memcpy(at, SECRET_MASK, mlen);
+            /* The memmove above already moved the terminator. */
+            memcpy(at, SECRET_MASK, mlen); // NOLINT(bugprone-not-null-terminated-result)
             at = s + pos + mlen;
         }
     }
     (void)cap;
 }
 
+/* Everything in the authority up to its LAST '@' is credentials: that is
+ * how the config reads user:password (a password may hold a raw '@'), so
+ * masking only up to the first '@' would show the rest of the password. */
 void secret_redact_url(const char *url, char *out, size_t n)
 {
     const char *scheme = strstr(url, "://");
     const char *host = scheme ? scheme + 3 : url;
-    const char *at = strchr(host, '@');
-    const char *slash = strchr(host, '/');
+    const char *end = host + strcspn(host, "/?#");
+    const char *at = NULL;
 
-    if (at == NULL || (slash != NULL && slash < at)) {
+    for (const char *c = host; c < end; c++)
+        if (*c == '@')
+            at = c;
+    if (at == NULL) {
         ht_strlcpy(out, url, n);
         secret_scrub(out, n);
         return;

@@ -13,23 +13,43 @@
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
-static void verror_at(struct ydoc *d, unsigned line, unsigned col, const char *fmt, va_list ap)
-{
-    char msg[512];
+/* Longest message kept. Messages are scrubbed of secrets before they are
+ * cut, so that a cut can never leave part of a secret showing. */
+#define YDOC_MSG_MAX 1024
 
-    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-        ht_strlcpy(msg, "(unprintable error)", sizeof(msg));
+static HT_PRINTF(4, 0) void verror_at(struct ydoc *d, unsigned line, unsigned col, const char *fmt,
+                                      va_list ap)
+{
+    va_list copy;
+    char *msg;
+    int len;
+
+    va_copy(copy, ap);
+    len = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (len < 0) {
+        msg = xstrdup("(unprintable error)");
+    } else {
+        msg = xmalloc((size_t)len + 1);
+        (void)vsnprintf(msg, (size_t)len + 1, fmt, ap);
+        secret_scrub(msg, (size_t)len + 1);
+        if (strlen(msg) > YDOC_MSG_MAX)
+            memcpy(msg + YDOC_MSG_MAX - 3, "...", 4);
+    }
     /* The same node reached twice through an alias gives the same error:
      * say it once. */
     for (size_t i = 0; i < d->nerrs; i++)
-        if (d->errs[i].line == line && d->errs[i].col == col && strcmp(d->errs[i].msg, msg) == 0)
+        if (d->errs[i].line == line && d->errs[i].col == col && strcmp(d->errs[i].msg, msg) == 0) {
+            free(msg);
             return;
+        }
     if (d->nerrs >= YDOC_ERRORS_MAX) {
         d->dropped++;
+        free(msg);
         return;
     }
     d->errs = xrealloc(d->errs, (d->nerrs + 1) * sizeof(*d->errs));
-    d->errs[d->nerrs] = (struct ydoc_err){line, col, (unsigned)d->nerrs, xstrdup(msg)};
+    d->errs[d->nerrs] = (struct ydoc_err){line, col, (unsigned)d->nerrs, msg};
     d->nerrs++;
 }
 
@@ -65,20 +85,20 @@ static int err_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-/* Appends one scrubbed line to out; false when it did not fit. */
-static bool append_line(char *out, size_t n, size_t *used, const char *line)
+/* Appends one line to out, scrubbed again (a secret may have been
+ * registered after the error was recorded); a line that does not fit is
+ * left out whole rather than cut. Returns false when it did not fit. */
+static bool append_line(char *out, size_t n, size_t *used, char *line)
 {
-    char buf[768];
     size_t len;
 
-    ht_strlcpy(buf, line, sizeof(buf));
-    secret_scrub(buf, sizeof(buf));
-    len = strlen(buf);
+    secret_scrub(line, strlen(line) + 1);
+    len = strlen(line);
     if (*used + len + (*used > 0) + 1 > n)
         return false;
     if (*used > 0)
         out[(*used)++] = '\n';
-    memcpy(out + *used, buf, len + 1);
+    memcpy(out + *used, line, len + 1);
     *used += len;
     return true;
 }
@@ -87,17 +107,22 @@ void ydoc_errors_format(const struct ydoc *d, char *out, size_t n)
 {
     const struct ydoc_err **sorted;
     size_t used = 0, shown = 0;
-    char line[768];
+    /* Sized for the longest line, so that nothing is cut before the
+     * final scrub in append_line. */
+    size_t cap = strlen(d->name) + YDOC_MSG_MAX + 64;
+    char *line = xmalloc(cap);
 
-    if (n == 0)
+    if (n == 0) {
+        free(line);
         return;
+    }
     out[0] = '\0';
     sorted = xmalloc((d->nerrs + 1) * sizeof(*sorted));
     for (size_t i = 0; i < d->nerrs; i++)
         sorted[i] = &d->errs[i];
     qsort(sorted, d->nerrs, sizeof(*sorted), err_cmp);
     for (size_t i = 0; i < d->nerrs; i++) {
-        ht_snprintf(line, sizeof(line), "%s:%u:%u: %s", d->name, sorted[i]->line, sorted[i]->col,
+        ht_snprintf(line, cap, "%s:%u:%u: %s", d->name, sorted[i]->line, sorted[i]->col,
                     sorted[i]->msg);
         if (!append_line(out, n, &used, line))
             break;
@@ -105,10 +130,11 @@ void ydoc_errors_format(const struct ydoc *d, char *out, size_t n)
     }
     free(sorted);
     if (shown < d->nerrs + d->dropped) {
-        ht_snprintf(line, sizeof(line), "%s: ... and %zu more errors", d->name,
+        ht_snprintf(line, cap, "%s: ... and %zu more errors", d->name,
                     d->nerrs + d->dropped - shown);
         (void)append_line(out, n, &used, line);
     }
+    free(line);
 }
 
 bool ydoc_charge(struct ydoc *d, size_t units)

@@ -21,4 +21,9 @@ void config_probe_free(struct svc_config *s);
 int config_hostport(const char *s, bool port_opt, char *host, size_t hn, int *port,
                     const char **why) HT_WUR;
 
+/* url with its user:password@ part masked (secret_redact_url), in a
+ * buffer of its own size: a fixed one could cut a secret in two, and
+ * secret_scrub would then miss the half left. The caller frees it. */
+char *config_redact_url(const char *url);
+
 #endif

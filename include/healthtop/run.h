@@ -18,4 +18,8 @@ struct run_opts {
 int run_once(const struct ht_config *cfg, const struct run_opts *o);
 int run_wait(const struct ht_config *cfg, const struct run_opts *o);
 
+struct tui_opts;
+/* The live dashboard on a loop of its own; returns tui_run's exit code. */
+int run_tui(const struct ht_config *cfg, const struct tui_opts *o);
+
 #endif

@@ -1,15 +1,479 @@
-/* PLACEHOLDER while the docker probe is written in its own branch. */
+/* The docker probe: containers of a compose service, through the Docker
+ * Engine API (or Podman's compatible one) over a unix socket, GET only.
+ *
+ * Rounds. A stack has many docker services on one engine, and they are
+ * all due at about the same time. So probes do not talk to the engine
+ * one by one: a probe joins a round of its socket, and one round makes
+ * one listing for all of its members:
+ *
+ *   gather     the first probe opens the round and arms a short timer
+ *              (GATHER_MS); every probe of the same socket that starts
+ *              meanwhile joins. The round's deadline is its first
+ *              member's start + timeout; a probe joins only a round that
+ *              ends no later than its own deadline, so every probe keeps
+ *              its timeout.
+ *   listing    GET /containers/json?all=1 filtered by the labels every
+ *              member asks for (their intersection: members of one
+ *              project share the project label). A probe may still join
+ *              while the listing is in flight when it asks for at least
+ *              those labels.
+ *   inspect    for running containers whose Status carries no health
+ *              (Podman never adds it, Docker not without a healthcheck),
+ *              or is unhealthy (for the health log), one GET
+ *              /containers/{id}/json each, for containers some member
+ *              wants.
+ *   finish     each member filters the containers by its own labels and
+ *              maps them to its result (docker_map.h), then completes.
+ *
+ * A round is freed when it finishes or when its last member is
+ * cancelled. Its members are completed one at a time, taken off the list
+ * before their callback runs, so a callback may cancel or start probes. */
 #include "healthtop/probe.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "curl_uv.h"
+#include "docker_map.h"
+#include "targets.h"
+#include "healthtop/buf.h"
+#include <jansson.h>
+
+#define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
+#define DOCKER_API            "http://localhost/v1.41"
+#define GATHER_MS             2
+#define LIST_MAX              (4u << 20) /* bytes of a container listing */
+#define INSPECT_MAX           (1u << 20)
+#define LABEL_SERVICE         "com.docker.compose.service"
+#define LABEL_PROJECT         "com.docker.compose.project"
+
+struct docker_env {
+    uv_loop_t *loop;
+    struct curl_uv *cu;
+    struct docker_round *rounds;
+};
+
+/* One GET: the listing, or the inspect of ctrs[ctr]. */
+struct docker_req {
+    struct curl_uv_xfer x;
+    struct docker_round *r;
+    size_t ctr; /* SIZE_MAX for the listing */
+    struct buf body;
+    char err[CURL_ERROR_SIZE];
+};
+
+enum round_phase { ROUND_GATHER, ROUND_LISTING, ROUND_INSPECT, ROUND_FINISH };
+
+struct docker_round {
+    struct docker_env *env;
+    struct docker_round *next;
+    char *socket;
+    enum round_phase phase;
+    int64_t deadline_ms;
+    int64_t timeout_ms; /* for "timeout after 1.0s" */
+    uv_timer_t gather;
+    struct probe **probes;
+    size_t nprobes, cap;
+    char filter[2][160]; /* "label=value" the listing asks for */
+    size_t nfilter;
+    struct docker_req **reqs;
+    size_t nreqs, pending;
+    struct docker_ctr *ctrs;
+    size_t nctrs;
+    char error[PROBE_MSG_MAX]; /* the round failed: every member's message */
+};
+
+static const char *probe_socket(const struct probe *p)
+{
+    const char *s = p->svc->u.docker.socket;
+    return s && s[0] ? s : DOCKER_DEFAULT_SOCKET;
+}
+
+/* The labels p asks for, "key=value", into out[2]; returns how many. */
+static size_t probe_labels(const struct probe *p, char out[2][160])
+{
+    const struct docker_config *dc = &p->svc->u.docker;
+    size_t n = 0;
+
+    if (dc->project)
+        ht_snprintf(out[n++], 160, "%s=%s", LABEL_PROJECT, dc->project);
+    if (dc->service)
+        ht_snprintf(out[n++], 160, "%s=%s", LABEL_SERVICE, dc->service);
+    return n;
+}
+
+static bool has_label(char set[2][160], size_t n, const char *l)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(set[i], l) == 0)
+            return true;
+    return false;
+}
+
+/* True when the round's listing will hold every container p wants. */
+static bool filter_covers(struct docker_round *r, const struct probe *p)
+{
+    char mine[2][160];
+    size_t n = probe_labels(p, mine);
+
+    for (size_t i = 0; i < r->nfilter; i++)
+        if (!has_label(mine, n, r->filter[i]))
+            return false;
+    return true;
+}
+
+/* The labels common to every member. */
+static void filter_compute(struct docker_round *r)
+{
+    r->nfilter = probe_labels(r->probes[0], r->filter);
+    for (size_t i = 1; i < r->nprobes; i++) {
+        char mine[2][160];
+        size_t n = probe_labels(r->probes[i], mine), k = 0;
+        for (size_t j = 0; j < r->nfilter; j++)
+            if (has_label(mine, n, r->filter[j]))
+                memmove(r->filter[k++], r->filter[j], 160);
+        r->nfilter = k;
+    }
+}
+
+static void req_free(struct docker_req *q)
+{
+    if (q == NULL)
+        return;
+    curl_uv_remove(q->r->env->cu, &q->x);
+    curl_easy_cleanup(q->x.easy);
+    buf_free(&q->body);
+    free(q);
+}
+
+static void on_gather_closed(uv_handle_t *h)
+{
+    struct docker_round *r = h->data;
+    free(r->socket);
+    free(r->probes);
+    free(r->ctrs);
+    free(r);
+}
+
+/* Unlinks r from its env and frees it (the timer closes asynchronously). */
+static void round_free(struct docker_round *r)
+{
+    for (struct docker_round **pp = &r->env->rounds; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    for (size_t i = 0; i < r->nreqs; i++)
+        req_free(r->reqs[i]);
+    free(r->reqs);
+    r->reqs = NULL;
+    r->nreqs = 0;
+    uv_timer_stop(&r->gather);
+    uv_close((uv_handle_t *)&r->gather, on_gather_closed);
+}
+
+static void round_add(struct docker_round *r, struct probe *p)
+{
+    if (r->nprobes == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->probes = xrealloc(r->probes, r->cap * sizeof(*r->probes));
+    }
+    r->probes[r->nprobes++] = p;
+    p->priv = r;
+}
+
+static bool round_remove(struct docker_round *r, struct probe *p)
+{
+    for (size_t i = 0; i < r->nprobes; i++)
+        if (r->probes[i] == p) {
+            memmove(&r->probes[i], &r->probes[i + 1], (r->nprobes - i - 1) * sizeof(*r->probes));
+            r->nprobes--;
+            return true;
+        }
+    return false;
+}
+
+static void round_finish(struct docker_round *r)
+{
+    r->phase = ROUND_FINISH;
+    while (r->nprobes > 0) {
+        struct probe *p = r->probes[0];
+        round_remove(r, p);
+        if (r->error[0]) {
+            probe_msg(p, "%s", r->error);
+        } else {
+            docker_map_result(r->ctrs, r->nctrs, &p->svc->u.docker, p->svc->replicas, &p->result);
+        }
+        p->result.latency_us = probe_elapsed_us(p);
+        probe_done(p);
+    }
+    round_free(r);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct docker_req *q = userp;
+    if (buf_append(&q->body, data, size * nmemb) != 0)
+        return 0;
+    return size * nmemb;
+}
+
+/* Turns a failed transfer into the round's error. */
+static void req_error(struct docker_req *q, CURLcode rc)
+{
+    struct docker_round *r = q->r;
+    long oserr = 0;
+    char why[128];
+
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+        char d[32];
+        duration_format(r->timeout_ms, d, sizeof(d));
+        ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
+        return;
+    }
+    if (rc == CURLE_WRITE_ERROR && q->body.over) {
+        ht_snprintf(r->error, sizeof(r->error), "engine answer over %zu bytes", q->body.limit);
+        return;
+    }
+    curl_easy_getinfo(q->x.easy, CURLINFO_OS_ERRNO, &oserr);
+    if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
+        target_errtext(why, sizeof(why), strerror((int)oserr));
+    else
+        target_errtext(why, sizeof(why), q->err[0] ? q->err : curl_easy_strerror(rc));
+    ht_snprintf(r->error, sizeof(r->error), "cannot reach %s: %s", r->socket, why);
+}
+
+static struct docker_req *req_start(struct docker_round *r, const char *path, size_t ctr,
+                                    size_t limit, curl_uv_done_cb done)
+{
+    struct docker_req *q = xcalloc(1, sizeof(*q));
+    char url[1024];
+    int64_t left = r->deadline_ms - ht_now_ms();
+
+    q->r = r;
+    q->ctr = ctr;
+    q->x.done = done;
+    q->x.data = q;
+    buf_init(&q->body, limit);
+    q->x.easy = curl_easy_init();
+    if (q->x.easy == NULL) {
+        free(q);
+        return NULL;
+    }
+    ht_snprintf(url, sizeof(url), "%s%s", DOCKER_API, path);
+    curl_easy_setopt(q->x.easy, CURLOPT_URL, url);
+    curl_easy_setopt(q->x.easy, CURLOPT_UNIX_SOCKET_PATH, r->socket);
+    curl_easy_setopt(q->x.easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(q->x.easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(q->x.easy, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
+    curl_easy_setopt(q->x.easy, CURLOPT_USERAGENT, "healthtop/" HT_VERSION);
+    curl_easy_setopt(q->x.easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(q->x.easy, CURLOPT_WRITEDATA, q);
+    curl_easy_setopt(q->x.easy, CURLOPT_ERRORBUFFER, q->err);
+    r->reqs = xrealloc(r->reqs, (r->nreqs + 1) * sizeof(*r->reqs));
+    r->reqs[r->nreqs++] = q;
+    if (curl_uv_add(r->env->cu, &q->x) != 0)
+        return NULL; /* freed with the round */
+    r->pending++;
+    return q;
+}
+
+/* True when the answer is a 200; else sets the round's error. */
+static bool req_ok(struct docker_req *q, CURLcode rc)
+{
+    long code = 0;
+
+    if (rc != CURLE_OK) {
+        req_error(q, rc);
+        return false;
+    }
+    curl_easy_getinfo(q->x.easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200)
+        return true;
+    struct docker_ctr *none = NULL;
+    size_t n = 0;
+    char why[PROBE_MSG_MAX] = "";
+    /* An error body is {"message": "..."}: the list parser reports it. */
+    if (docker_map_list(q->body.data ? q->body.data : "", q->body.len, &none, &n, why,
+                        sizeof(why)) == 0)
+        why[0] = '\0';
+    free(none);
+    ht_snprintf(q->r->error, sizeof(q->r->error), "engine answered HTTP %ld%s%s", code,
+                why[0] ? ", " : "", why);
+    return false;
+}
+
+static void on_inspect(struct curl_uv_xfer *x, CURLcode rc)
+{
+    struct docker_req *q = x->data;
+    struct docker_round *r = q->r;
+    long code = 0;
+
+    r->pending--;
+    curl_easy_getinfo(q->x.easy, CURLINFO_RESPONSE_CODE, &code);
+    /* A container that vanished meanwhile keeps what the listing said. */
+    if (rc == CURLE_OK && code == 200 && q->body.data)
+        docker_map_inspect(q->body.data, q->body.len, &r->ctrs[q->ctr]);
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+        req_error(q, rc);
+    if (r->pending == 0)
+        round_finish(r);
+}
+
+static bool wanted(struct docker_round *r, const struct docker_ctr *c)
+{
+    for (size_t i = 0; i < r->nprobes; i++)
+        if (docker_ctr_matches(c, &r->probes[i]->svc->u.docker))
+            return true;
+    return false;
+}
+
+static void inspect_start(struct docker_round *r)
+{
+    char path[256];
+
+    r->phase = ROUND_INSPECT;
+    for (size_t i = 0; i < r->nctrs; i++) {
+        if (!docker_ctr_needs_inspect(&r->ctrs[i]) || !wanted(r, &r->ctrs[i]))
+            continue;
+        char *id = curl_easy_escape(NULL, r->ctrs[i].id, 0);
+        ht_snprintf(path, sizeof(path), "/containers/%s/json", id ? id : "");
+        curl_free(id);
+        if (req_start(r, path, i, INSPECT_MAX, on_inspect) == NULL) {
+            ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
+            break;
+        }
+    }
+}
+
+static void on_list(struct curl_uv_xfer *x, CURLcode rc)
+{
+    struct docker_req *q = x->data;
+    struct docker_round *r = q->r;
+
+    r->pending--;
+    if (req_ok(q, rc) && docker_map_list(q->body.data ? q->body.data : "", q->body.len, &r->ctrs,
+                                         &r->nctrs, r->error, sizeof(r->error)) == 0)
+        inspect_start(r);
+    if (r->pending == 0)
+        round_finish(r);
+}
+
+/* The listing's path: all=1 and the url-encoded label filter. */
+static void list_path(struct docker_round *r, char *path, size_t n)
+{
+    json_t *labels = json_array();
+
+    for (size_t i = 0; i < r->nfilter; i++)
+        json_array_append_new(labels, json_string(r->filter[i]));
+    json_t *root = json_pack("{s:o}", "label", labels);
+    char *json = r->nfilter ? json_dumps(root, JSON_COMPACT) : NULL;
+    char *enc = json ? curl_easy_escape(NULL, json, 0) : NULL;
+    if (enc)
+        ht_snprintf(path, n, "/containers/json?all=1&filters=%s", enc);
+    else
+        ht_strlcpy(path, "/containers/json?all=1", n);
+    curl_free(enc);
+    free(json);
+    json_decref(root);
+}
+
+static void on_gather(uv_timer_t *t)
+{
+    struct docker_round *r = t->data;
+    char path[1024];
+
+    r->phase = ROUND_LISTING;
+    filter_compute(r);
+    list_path(r, path, sizeof(path));
+    if (req_start(r, path, SIZE_MAX, LIST_MAX, on_list) == NULL) {
+        ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
+        round_finish(r);
+    }
+}
+
+static struct docker_round *round_find(struct docker_env *env, struct probe *p, int64_t deadline)
+{
+    for (struct docker_round *r = env->rounds; r; r = r->next) {
+        if (strcmp(r->socket, probe_socket(p)) != 0 || r->deadline_ms > deadline)
+            continue;
+        if (r->phase == ROUND_GATHER || (r->phase == ROUND_LISTING && filter_covers(r, p)))
+            return r;
+    }
+    return NULL;
+}
 
 static int start(struct probe *p)
 {
-    probe_msg(p, "docker probe not built yet");
-    return -1;
+    struct docker_env *env = p->env->docker;
+    int64_t deadline = ht_now_ms() + p->svc->timeout_ms;
+    struct docker_round *r = round_find(env, p, deadline);
+
+    if (r == NULL) {
+        r = xcalloc(1, sizeof(*r));
+        r->env = env;
+        r->socket = xstrdup(probe_socket(p));
+        r->deadline_ms = deadline;
+        r->timeout_ms = p->svc->timeout_ms;
+        uv_timer_init(env->loop, &r->gather);
+        r->gather.data = r;
+        uv_timer_start(&r->gather, on_gather, GATHER_MS, 0);
+        r->next = env->rounds;
+        env->rounds = r;
+    }
+    round_add(r, p);
+    return 0;
 }
 
 static void cancel(struct probe *p)
 {
-    (void)p;
+    struct docker_round *r = p->priv;
+
+    if (r == NULL || !round_remove(r, p))
+        return;
+    probe_msg(p, "cancelled");
+    p->result.latency_us = probe_elapsed_us(p);
+    if (r->nprobes == 0 && r->phase != ROUND_FINISH)
+        round_free(r);
+    probe_done(p);
 }
 
-const struct probe_ops probe_docker_ops = {.kind = PROBE_DOCKER, .start = start, .cancel = cancel};
+static int env_init(struct probe_env *penv)
+{
+    struct docker_env *env = xcalloc(1, sizeof(*env));
+
+    env->loop = penv->loop;
+    env->cu = curl_uv_new(penv->loop);
+    if (env->cu == NULL) {
+        free(env);
+        return -1;
+    }
+    penv->docker = env;
+    return 0;
+}
+
+/* Probes have all been cancelled by now; rounds left are dropped. */
+static void env_close(struct probe_env *penv)
+{
+    struct docker_env *env = penv->docker;
+
+    if (env == NULL)
+        return;
+    while (env->rounds) {
+        struct docker_round *r = env->rounds;
+        r->nprobes = 0;
+        round_free(r);
+    }
+    curl_uv_close(env->cu);
+    free(env);
+    penv->docker = NULL;
+}
+
+const struct probe_ops probe_docker_ops = {
+    .kind = PROBE_DOCKER,
+    .env_init = env_init,
+    .env_close = env_close,
+    .start = start,
+    .cancel = cancel,
+};

@@ -13,7 +13,10 @@
  * killed and the pipe closed. libuv reaps the child (exit callback), so no
  * zombie is left; killed grandchildren are reaped by init, their parent's
  * parent now. Nothing from the output is ever given to a shell. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +62,15 @@ static void kill_group(struct exec_probe *ep)
         (void)kill(ep->pid, SIGKILL);
 }
 
+/* The output goes to the screen: no escape sequences, no carriage
+ * returns; line breaks stay. */
+static void blank_controls(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+            *s = ' ';
+}
+
 static void exec_outcome(struct target *t)
 {
     struct exec_probe *ep = t->state;
@@ -74,6 +86,7 @@ static void exec_outcome(struct target *t)
         ht_strlcpy(line, status, sizeof(line));
     ht_snprintf(t->detail, sizeof(t->detail), "%s%s\n%s", status,
                 ep->output.over ? " (output cut at 4 KiB)" : "", out);
+    blank_controls(t->detail);
     if (ok)
         target_pass(t, "%s", line);
     else
@@ -145,6 +158,26 @@ static void on_child_exit(uv_process_t *proc, int64_t status, int sig)
     exec_maybe_end(t);
 }
 
+/* uv_spawn closes nothing in the child, and libraries open descriptors
+ * without close-on-exec (curl's multi handle keeps a wake-up socketpair,
+ * hiredis its sockets): a health-check command would inherit them all.
+ * Marking every descriptor above stderr close-on-exec just before the
+ * spawn is cheap (exec probes are rare) and covers what any library does. */
+static void cloexec_all(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+        if (fd > 2 && fd != dirfd(d))
+            (void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+    }
+    closedir(d);
+}
+
 static int exec_spawn(struct target *t, int out_fd)
 {
     struct exec_probe *ep = t->state;
@@ -167,6 +200,7 @@ static int exec_spawn(struct target *t, int out_fd)
     ep->proc.data = t;
     ep->proc_open = true;
     target_hold(t);
+    cloexec_all();
     return uv_spawn(t->loop, &ep->proc, &opts);
 }
 

@@ -1,6 +1,9 @@
 /* The redis probe: connect, AUTH and SELECT when configured, PING, expect
  * PONG, disconnect. One hiredis async context per target per probe, on
- * the loop through the project's own adapter (redis_uv.h).
+ * the loop through the project's own adapter (redis_uv.h). hiredis 0.14
+ * has no timeouts: the target set's timer (targets.h) covers resolve,
+ * connect and replies of all targets, which start together, and frees
+ * what is still open when it fires.
  *
  * Ownership of a context: hiredis frees it by itself when the connect
  * fails and when the connection breaks; we free it on a timeout, an error

@@ -2,6 +2,7 @@
  * project has its own. */
 #include "redis_uv.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -91,8 +92,15 @@ static void cleanup(void *data)
 int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop)
 {
     struct redis_uv *e;
+    int flags;
 
     if (ac->ev.data != NULL || ac->c.fd < 0)
+        return -1;
+    /* hiredis 0.14 opens its socket without SOCK_CLOEXEC: every child we
+     * spawn (exec probes) would inherit the connection and keep it open.
+     * The loop's thread is the only one that forks, so no race here. */
+    flags = fcntl(ac->c.fd, F_GETFD);
+    if (flags < 0 || fcntl(ac->c.fd, F_SETFD, flags | FD_CLOEXEC) != 0)
         return -1;
     e = calloc(1, sizeof(*e));
     if (e == NULL)

@@ -26,7 +26,9 @@
 #include <hiredis/async.h>
 #include <uv.h>
 
-/* Sets ac->ev.addRead/delRead/addWrite/delWrite/cleanup and ac->ev.data.
+/* Sets ac->ev.addRead/delRead/addWrite/delWrite/cleanup and ac->ev.data,
+ * and marks the socket close-on-exec (hiredis 0.14 does not), so that
+ * spawned children never inherit it.
  * Returns 0, or -1 when ac already has an event library attached or the
  * poll handle cannot be set up (ac is left untouched: free it). */
 int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop);

@@ -247,21 +247,34 @@ void target_release(struct target *t)
     set_maybe_free(t->set);
 }
 
+/* One address is probed per target: the first IPv4 one when there is
+ * one, as hiredis and redis-cli do. "localhost" often lists ::1 first,
+ * while services (and Docker's published ports) listen on 127.0.0.1. */
+static const struct addrinfo *pick_address(const struct addrinfo *res)
+{
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET)
+            return ai;
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET6)
+            return ai;
+    return NULL;
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     struct target *t = req->data;
+    const struct addrinfo *ai = status == 0 ? pick_address(res) : NULL;
     char ip[INET6_ADDRSTRLEN] = "";
 
     t->resolving = false;
-    if (status == 0 && res != NULL) {
-        if (res->ai_family == AF_INET6)
-            uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
-        else
-            uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
-    }
+    if (ai != NULL && ai->ai_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)ai->ai_addr, ip, sizeof(ip));
+    else if (ai != NULL)
+        uv_ip4_name((const struct sockaddr_in *)ai->ai_addr, ip, sizeof(ip));
     if (!t->ended) {
         if (ip[0] != '\0')
-            t->resolved(t, res->ai_addr, ip);
+            t->resolved(t, ai->ai_addr, ip);
         else
             target_fail(t, "cannot resolve %s", t->host);
     }
@@ -273,6 +286,11 @@ void target_resolve(struct target *t, const char *host, int port,
                     void (*cb)(struct target *t, const struct sockaddr *sa, const char *ip))
 {
     struct addrinfo hints;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } addr;
     char service[16];
     int rc;
 
@@ -282,13 +300,25 @@ void target_resolve(struct target *t, const char *host, int port,
     hints.ai_flags = AI_NUMERICSERV;
     ht_snprintf(service, sizeof(service), "%d", port);
     ht_strlcpy(t->host, host, sizeof(t->host));
+    /* "[::1]" as written in a URL: the resolver wants "::1". */
+    size_t hl = strlen(t->host);
+    if (hl > 2 && t->host[0] == '[' && t->host[hl - 1] == ']') {
+        memmove(t->host, t->host + 1, hl - 2);
+        t->host[hl - 2] = '\0';
+    }
+    /* A numeric address needs no lookup: keep it out of the thread pool,
+     * where slow DNS lookups could otherwise hold it up. */
+    if (uv_ip4_addr(t->host, port, &addr.v4) == 0 || uv_ip6_addr(t->host, port, &addr.v6) == 0) {
+        cb(t, &addr.sa, t->host);
+        return;
+    }
     t->resolved = cb;
     target_hold(t);
     t->resolving = true;
-    rc = uv_getaddrinfo(t->loop, &t->gai, on_resolved, host, service, &hints);
+    rc = uv_getaddrinfo(t->loop, &t->gai, on_resolved, t->host, service, &hints);
     if (rc != 0) {
         t->resolving = false;
-        target_fail(t, "cannot resolve %s: %s", host, uv_strerror(rc));
+        target_fail(t, "cannot resolve %s: %s", t->host, uv_strerror(rc));
         target_release(t);
     }
 }
@@ -313,7 +343,7 @@ int target_split_hostport(const char *s, char *host, size_t hostlen, int *port)
             return -1;
         hl = (size_t)(colon - s);
     }
-    if (hl == 0 || hl >= hostlen)
+    if (hl == 0 || hl >= hostlen || !isdigit((unsigned char)colon[1]))
         return -1;
     v = strtol(colon + 1, &end, 10);
     if (end == colon + 1 || *end != '\0' || v < 1 || v > 65535)
@@ -322,6 +352,12 @@ int target_split_hostport(const char *s, char *host, size_t hostlen, int *port)
     host[hl] = '\0';
     *port = (int)v;
     return 0;
+}
+
+/* Spaces and control characters: trimmed from the ends of a line. */
+static bool blankish(char c)
+{
+    return (unsigned char)c <= 0x20 || c == 0x7f;
 }
 
 bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t max)
@@ -339,9 +375,9 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
         size_t k = 0;
 
         p = eol ? eol + 1 : end;
-        while (a < b && isspace((unsigned char)*a))
+        while (a < b && blankish(*a))
             a++;
-        while (b > a && isspace((unsigned char)b[-1]))
+        while (b > a && blankish(b[-1]))
             b--;
         if (a == b)
             continue;
@@ -351,7 +387,7 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
                 b--; /* do not cut a UTF-8 sequence */
         }
         for (; a < b; a++)
-            dst[k++] = ((unsigned char)*a < 0x20 || *a == 0x7f) ? ' ' : *a;
+            dst[k++] = blankish(*a) ? ' ' : *a;
         dst[k] = '\0';
         return true;
     }

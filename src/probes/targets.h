@@ -77,7 +77,8 @@ void target_release(struct target *t);
 
 /* Resolves host asynchronously, holding t meanwhile; on success calls
  * cb(t, address, numeric address text) unless t has ended, on failure
- * ends t with "cannot resolve HOST". port goes into the address. */
+ * ends t with "cannot resolve HOST". port goes into the address. A numeric
+ * address ("127.0.0.1", "::1", "[::1]") calls cb at once, from inside. */
 void target_resolve(struct target *t, const char *host, int port,
                     void (*cb)(struct target *t, const struct sockaddr *sa, const char *ip));
 

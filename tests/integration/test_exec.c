@@ -136,6 +136,14 @@ static void test_output(void **state)
     assert_string_equal(r.p.result.message, "no response");
     assert_non_null(strstr(r.p.result.detail, "exit 2"));
 
+    /* Escape sequences never reach the screen, in the message or detail. */
+    r = run_exec(SH("printf '\\033[2Jcleared\\r\\nnext\\n'"), 5000);
+    assert_true(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "[2Jcleared");
+    assert_null(strchr(r.p.result.detail, '\033'));
+    assert_null(strchr(r.p.result.detail, '\r'));
+    assert_non_null(strstr(r.p.result.detail, "next"));
+
     /* A long line is cut at 120 bytes. */
     r = run_exec(SH("printf '%0300d\\n' 7"), 5000);
     assert_true(r.p.result.ok);

@@ -4,6 +4,7 @@
  * RESP server in a thread answering -LOADING (a real Redis says that only
  * while it loads a large dataset, for a time we cannot control). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -11,12 +12,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "healthtop/secret.h"
+#include "probes/redis_uv.h"
 #include "support/probe_run.c"
 #include "support/redis_server.c"
 
@@ -174,7 +178,86 @@ static void test_hanging(void **state)
     assert_msg(&r, false, "timeout after 1.0s");
     assert_in_range(r.done_ms, 900, 3000);
     close(fd);
+
+    /* A listener whose backlog is full drops the SYN: the connect itself
+     * hangs, and the context is freed before it ever connected. */
+    int fillers[4];
+    fd = test_listen(AF_INET, 0, &port);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 4; i++)
+        fillers[i] = test_fill_backlog(port);
+    r = run1((struct target_spec){"127.0.0.1", port, 0, NULL, PASSWORD}, 1000);
+    assert_msg(&r, false, "timeout after 1.0s");
+    assert_in_range(r.done_ms, 900, 3000);
+    assert_int_equal(r.p.result.connect_us, -1);
+    for (int i = 0; i < 4; i++)
+        close(fillers[i]);
+    close(fd);
     assert_int_equal(test_count_fds(), fds);
+}
+
+struct adapter_seen {
+    int connects;
+    int status;
+    int replies;
+    char errstr[128];
+};
+
+static void adapter_on_connect(const redisAsyncContext *ac, int status)
+{
+    struct adapter_seen *seen = ac->data;
+    seen->connects++;
+    seen->status = status;
+    snprintf(seen->errstr, sizeof(seen->errstr), "%s", ac->c.errstr);
+}
+
+static void adapter_on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct adapter_seen *seen = priv;
+    const redisReply *r = reply;
+
+    seen->replies++;
+    if (r != NULL && r->type == REDIS_REPLY_STATUS)
+        snprintf(seen->errstr, sizeof(seen->errstr), "%s", r->str);
+    if (r != NULL)
+        redisAsyncDisconnect(ac);
+}
+
+/* redis_uv_attach on its own, as the celery probe uses it: a refused
+ * connect reaches the connect callback (Debian's adapter never calls it),
+ * a PING is answered, and the loop closes with nothing left in it. */
+static void test_adapter(void **state)
+{
+    (void)state;
+    int ports[2] = {test_free_port(), plain.port};
+
+    for (int i = 0; i < 2; i++) {
+        struct adapter_seen seen;
+        uv_loop_t loop;
+        redisAsyncContext *ac;
+
+        memset(&seen, 0, sizeof(seen));
+        assert_int_equal(uv_loop_init(&loop), 0);
+        ac = redisAsyncConnect("127.0.0.1", ports[i]);
+        assert_non_null(ac);
+        assert_int_equal(ac->err, 0);
+        ac->data = &seen;
+        assert_int_equal(redis_uv_attach(ac, &loop), 0);
+        assert_int_equal(redis_uv_attach(ac, &loop), -1); /* only once */
+        redisAsyncSetConnectCallback(ac, adapter_on_connect);
+        assert_int_equal(redisAsyncCommand(ac, adapter_on_reply, &seen, "PING"), REDIS_OK);
+        assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+        assert_int_equal(uv_loop_close(&loop), 0);
+        assert_int_equal(seen.connects, 1);
+        assert_int_equal(seen.replies, 1);
+        if (i == 0) {
+            assert_int_equal(seen.status, REDIS_ERR);
+            assert_string_equal(seen.errstr, "Connection refused");
+        } else {
+            assert_int_equal(seen.status, REDIS_OK);
+            assert_string_equal(seen.errstr, "PONG");
+        }
+    }
 }
 
 static void test_replicas(void **state)
@@ -327,6 +410,75 @@ static void test_killed_and_restarted(void **state)
     assert_msg(&r, true, "PONG");
 }
 
+/* A command spawned while a Redis connection is open must not inherit
+ * its socket (hiredis opens it without close-on-exec). */
+static void test_no_socket_inherited(void **state)
+{
+    (void)state;
+    int port, fd = test_listen(AF_INET, 16, &port);
+    struct redis_svc rs;
+    struct svc_config ex;
+    static const char *argv[] = {"/bin/sh", "-c", "ls -l /proc/$$/fd | grep -c socket", NULL};
+    struct probe_run runs[2];
+
+    assert_true(fd >= 0);
+    redis_svc_init(&rs, &(struct target_spec){"127.0.0.1", port, 0, NULL, NULL}, 1, 1000);
+    test_svc_init(&ex, "exec", PROBE_EXEC, 5000);
+    ex.u.exec.argv = (char **)argv;
+    ex.u.exec.argc = 3;
+    const struct svc_config *svcs[2] = {&rs.svc, &ex};
+    assert_true(probe_run_batch(runs, svcs, 2, 0) >= 0);
+    close(fd);
+    assert_int_equal(runs[0].calls, 1);
+    assert_string_equal(runs[0].p.result.message, "timeout after 1.0s");
+    assert_int_equal(runs[1].calls, 1);
+    assert_string_equal(runs[1].p.result.message, "0");
+}
+
+/* An IPv6 literal, bare or bracketed as in a URL. */
+static void test_ipv6(void **state)
+{
+    (void)state;
+    struct redis_server s;
+    int port, fd = test_listen(AF_INET6, 1, &port);
+    static const char *const bind6[] = {"--bind", "::1", NULL};
+
+    if (fd < 0)
+        skip(); /* no IPv6 loopback here */
+    close(fd);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(redis_server_start(&s, port, NULL, bind6), 0);
+    struct probe_run r = run1((struct target_spec){"::1", s.port, 0, NULL, NULL}, 2000);
+    struct probe_run r2 = run1((struct target_spec){"[::1]", s.port, 0, NULL, NULL}, 2000);
+    redis_server_stop(&s);
+    assert_msg(&r, true, "PONG");
+    assert_msg(&r2, true, "PONG");
+}
+
+/* Clients connected to a server, seen from one more connection (which
+ * counts itself: 1 means nobody else). Polls until it drops to 1. */
+static int clients_left(int port)
+{
+    struct timeval tv = {1, 0};
+    struct timespec nap = {0, 20 * 1000 * 1000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    int n = -1;
+
+    for (int i = 0; c != NULL && c->err == 0 && i < 100 && n != 1; i++) {
+        redisReply *r = redisCommand(c, "INFO clients");
+        const char *v =
+            r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "connected_clients:") : NULL;
+        n = v ? atoi(v + strlen("connected_clients:")) : -1;
+        if (r)
+            freeReplyObject(r);
+        if (n != 1)
+            nanosleep(&nap, NULL);
+    }
+    if (c)
+        redisFree(c);
+    return n;
+}
+
 /* Many probes at once, of every outcome, some cancelled: one callback
  * each, and no descriptor left once the loop is done. */
 static void test_batch_and_cancel(void **state)
@@ -361,6 +513,8 @@ static void test_batch_and_cancel(void **state)
     }
     close(hang);
     assert_int_equal(test_count_fds(), fds);
+    /* Every probe closed its connection: the servers see nobody. */
+    assert_int_equal(clients_left(plain.port), 1);
 }
 
 int main(void)
@@ -371,9 +525,12 @@ int main(void)
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_refused_and_unresolvable),
         cmocka_unit_test(test_hanging),
+        cmocka_unit_test(test_adapter),
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_loading_and_closed),
         cmocka_unit_test(test_killed_and_restarted),
+        cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_no_socket_inherited),
         cmocka_unit_test(test_batch_and_cancel),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -104,20 +104,12 @@ static void test_timeout(void **state)
 {
     (void)state;
     char addr[64];
-    int port, fillers[4], nfill = 0, fds = test_count_fds();
+    int port, fillers[4], nfill = 4, fds = test_count_fds();
     int fd = test_listen(AF_INET, 0, &port);
-    struct sockaddr_in a;
 
     assert_true(fd >= 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
-    for (int i = 0; i < 4; i++) {
-        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        (void)connect(fillers[i], (struct sockaddr *)&a, sizeof(a));
-        nfill++;
-    }
+    for (int i = 0; i < nfill; i++)
+        fillers[i] = test_fill_backlog(port);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
     struct probe_run r = run_tcp(addr, 1000);
     assert_int_equal(r.calls, 1);
@@ -171,6 +163,43 @@ static void test_replicas(void **state)
     assert_int_equal(test_count_fds(), fds);
 }
 
+static void busy_work(uv_work_t *w)
+{
+    (void)w;
+    usleep(1500 * 1000);
+}
+
+static void busy_done(uv_work_t *w, int status)
+{
+    (void)w;
+    (void)status;
+}
+
+/* libuv's thread pool (shared by every loop, 4 threads) busy with slow
+ * work, as with hanging DNS lookups: a numeric address never waits for
+ * it. */
+static void test_numeric_skips_thread_pool(void **state)
+{
+    (void)state;
+    char addr[64];
+    uv_loop_t other;
+    uv_work_t work[8];
+    int port, fd = test_listen(AF_INET, 16, &port);
+
+    assert_true(fd >= 0);
+    assert_int_equal(uv_loop_init(&other), 0);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(uv_queue_work(&other, &work[i], busy_work, busy_done), 0);
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+    struct probe_run r = run_tcp(addr, 1000);
+    assert_int_equal(r.calls, 1);
+    assert_string_equal(r.p.result.message, "connected");
+    assert_true(r.done_ms < 500);
+    uv_run(&other, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&other), 0);
+    close(fd);
+}
+
 static void test_batch(void **state)
 {
     (void)state;
@@ -207,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_replicas),
+        cmocka_unit_test(test_numeric_skips_thread_pool),
         cmocka_unit_test(test_batch),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -12,7 +12,7 @@ int test_free_port(void)
 {
     struct sockaddr_in a;
     socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
 
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
@@ -30,7 +30,7 @@ int test_listen(int family, int backlog, int *port)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    int fd = socket(family, SOCK_STREAM, 0);
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     memset(&ss, 0, sizeof(ss));
     if (family == AF_INET6) {
@@ -54,4 +54,17 @@ int test_listen(int family, int backlog, int *port)
                                      : ((struct sockaddr_in *)&ss)->sin_port);
     return fd;
 }
+int test_fill_backlog(int port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    (void)connect(fd, (struct sockaddr *)&a, sizeof(a));
+    return fd;
+}
+
 #endif

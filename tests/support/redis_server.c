@@ -47,11 +47,12 @@ static void redis_server_track(pid_t pid, pid_t gone)
         }
 }
 
-/* Ready when it answers anything at all (NOAUTH counts). */
-static bool redis_server_answers(const struct redis_server *s)
+/* Ready when it answers anything at all (NOAUTH counts), on 127.0.0.1
+ * or, when --bind ::1 was given, on ::1. */
+static bool redis_server_answers_on(const char *host, int port)
 {
     struct timeval tv = {0, 200000};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
     bool ok = false;
 
     if (c != NULL && c->err == 0) {
@@ -63,6 +64,11 @@ static bool redis_server_answers(const struct redis_server *s)
     if (c)
         redisFree(c);
     return ok;
+}
+
+static bool redis_server_answers(const struct redis_server *s)
+{
+    return redis_server_answers_on("127.0.0.1", s->port) || redis_server_answers_on("::1", s->port);
 }
 
 static void redis_server_exec(const struct redis_server *s, const char *const *extra)

@@ -312,6 +312,37 @@ static void test_anchors_and_merges(void **state)
     config_free(&cfg);
 }
 
+/* Compose's other habit: the first service is the anchor, the next ones
+ * merge it and override what differs (the probe included). */
+static void test_service_as_anchor(void **state)
+{
+    struct ht_config cfg;
+    const struct svc_config *s;
+
+    (void)state;
+    parse_ok("services:\n"
+             "  redis: {redis: 'redis://h'}\n"
+             "  worker_light: &worker\n"
+             "    group: Celery Workers\n"
+             "    celery: {broker: 'redis://h/0', workers: 'worker_light*'}\n"
+             "    depends_on: [redis]\n"
+             "    replicas: 2\n"
+             "  worker_medium:\n"
+             "    <<: *worker\n"
+             "    celery: {broker: 'redis://h/0', workers: 'worker_medium*'}\n"
+             "    replicas: 1\n",
+             &cfg);
+    s = &cfg.svcs[2];
+    assert_string_equal(s->name, "worker_medium");
+    assert_string_equal(s->label, "worker_medium");
+    assert_string_equal(s->group, "Celery Workers");
+    assert_string_equal(s->u.celery.workers, "worker_medium*");
+    assert_int_equal(s->replicas, 1);
+    assert_int_equal(s->ndeps, 1);
+    assert_int_equal(s->dep_idx[0], 0);
+    config_free(&cfg);
+}
+
 /* Merges of merges: the result of a nested merge is merged again. */
 static void test_nested_merge(void **state)
 {
@@ -417,6 +448,7 @@ int main(void)
         cmocka_unit_test_teardown(test_lists_and_replicas, teardown_secrets),
         cmocka_unit_test_teardown(test_mapping_forms_ok, teardown_secrets),
         cmocka_unit_test_teardown(test_anchors_and_merges, teardown_secrets),
+        cmocka_unit_test_teardown(test_service_as_anchor, teardown_secrets),
         cmocka_unit_test_teardown(test_nested_merge, teardown_secrets),
         cmocka_unit_test_teardown(test_env_expansion, teardown_secrets),
         cmocka_unit_test_teardown(test_compose_depends_on, teardown_secrets),

@@ -150,6 +150,26 @@ static void test_bad_urls_and_addresses(void **state)
     parse_fails_with(SVC "    exec: ['', x]\n", "exec: the program name is empty");
 }
 
+/* DOCKER_HOST is used when it names a unix socket, refused otherwise,
+ * and irrelevant when the config gives socket: itself. */
+static void test_docker_host(void **state)
+{
+    struct ht_config cfg;
+
+    (void)state;
+    setenv("DOCKER_HOST", "tcp://10.0.0.5:2375", 1);
+    parse_fails_with(SVC "    docker: scheduler\n",
+                     "t.yml:3:5: DOCKER_HOST=tcp://10.0.0.5:2375 is not supported: only unix:// "
+                     "sockets are (set socket: or unset DOCKER_HOST)");
+    parse_ok(SVC "    docker: {service: s, socket: /run/podman/podman.sock}\n", &cfg);
+    assert_string_equal(cfg.svcs[0].u.docker.socket, "/run/podman/podman.sock");
+    config_free(&cfg);
+    setenv("DOCKER_HOST", "unix://relative.sock", 1);
+    parse_fails_with(SVC "    docker: scheduler\n",
+                     "DOCKER_HOST=unix://relative.sock is not supported");
+    unsetenv("DOCKER_HOST");
+}
+
 static void test_probe_count(void **state)
 {
     (void)state;
@@ -196,6 +216,20 @@ static void test_depends_on(void **state)
                      "  a: {tcp: 'h:1', depends_on: {b: {condition: service_healthy}}}\n"
                      "  b: {tcp: 'h:1', depends_on: {a: null}}\n",
                      "dependency cycle: a -> b -> a");
+    /* A long cycle is shortened in the middle. */
+    parse_fails_with("services:\n"
+                     "  s0: {tcp: 'h:1', depends_on: [s1]}\n"
+                     "  s1: {tcp: 'h:1', depends_on: [s2]}\n"
+                     "  s2: {tcp: 'h:1', depends_on: [s3]}\n"
+                     "  s3: {tcp: 'h:1', depends_on: [s4]}\n"
+                     "  s4: {tcp: 'h:1', depends_on: [s5]}\n"
+                     "  s5: {tcp: 'h:1', depends_on: [s6]}\n"
+                     "  s6: {tcp: 'h:1', depends_on: [s7]}\n"
+                     "  s7: {tcp: 'h:1', depends_on: [s8]}\n"
+                     "  s8: {tcp: 'h:1', depends_on: [s9]}\n"
+                     "  s9: {tcp: 'h:1', depends_on: [s0]}\n",
+                     "t.yml:11:33: dependency cycle: s0 -> s1 -> s2 -> s3 -> ... (3 more) -> s7 -> "
+                     "s8 -> s9 -> s0");
 }
 
 static void test_syntax_errors(void **state)
@@ -241,6 +275,28 @@ static void test_every_error_reported(void **state)
                         "t.yml:7:18: depends_on: no service named 'zz'\n"
                         "t.yml:8:1: unknown key 'bogus' in the config (valid keys: title, "
                         "history, max_inflight, defaults, services)");
+}
+
+/* Past 100 errors the rest are counted; a full buffer ends with the
+ * count of what it could not show. */
+static void test_many_errors(void **state)
+{
+    char text[8192];
+    size_t used = 0;
+    struct ht_config cfg;
+    static char big[32768];
+    char small[200];
+
+    (void)state;
+    used += (size_t)snprintf(text, sizeof(text), "services: {a: {tcp: 'h:1'}}\n");
+    for (int i = 0; i < 150; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used, "k%d: 1\n", i);
+    assert_int_equal(config_parse("t.yml", text, used, &cfg, big, sizeof(big)), -1);
+    assert_int_equal(count_lines(big), 101);
+    assert_non_null(strstr(big, "\nt.yml: ... and 50 more errors"));
+    assert_int_equal(config_parse("t.yml", text, used, &cfg, small, sizeof(small)), -1);
+    assert_int_equal(count_lines(small), 2);
+    assert_non_null(strstr(small, "\nt.yml: ... and 149 more errors"));
 }
 
 /* A small err buffer is filled with whole lines and never overflows. */
@@ -307,6 +363,16 @@ static void test_no_secret_in_errors(void **state)
     assert_non_null(strstr(test_err, "bad size '***' for max_body"));
     assert_non_null(strstr(test_err, "bad address '***'"));
     unsetenv("HT_TOKEN");
+
+    /* A value recorded in an error before it became a secret (the header
+     * comes later in the file) is still scrubbed. */
+    assert_int_equal(
+        parse_text("services:\n"
+                   "  d: {tcp: 'late-secret-value'}\n"
+                   "  a: {http: {url: 'http://h/', headers: {X: 'late-secret-value'}}}\n",
+                   &cfg),
+        -1);
+    assert_string_equal(test_err, "t.yml:2:12: bad address '***': missing port: write host:port");
 }
 
 /* Alias bombs: merges of merges of ... stop at the work bound, fast. */
@@ -351,12 +417,14 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_types, teardown_secrets),
         cmocka_unit_test_teardown(test_bad_values, teardown_secrets),
         cmocka_unit_test_teardown(test_bad_urls_and_addresses, teardown_secrets),
+        cmocka_unit_test_teardown(test_docker_host, teardown_secrets),
         cmocka_unit_test_teardown(test_probe_count, teardown_secrets),
         cmocka_unit_test_teardown(test_duplicates, teardown_secrets),
         cmocka_unit_test_teardown(test_depends_on, teardown_secrets),
         cmocka_unit_test_teardown(test_syntax_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_every_error_reported, teardown_secrets),
         cmocka_unit_test_teardown(test_error_buffer_small, teardown_secrets),
+        cmocka_unit_test_teardown(test_many_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_env_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_no_secret_in_errors, teardown_secrets),
         cmocka_unit_test_teardown(test_alias_bomb, teardown_secrets),

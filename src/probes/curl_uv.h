@@ -1,0 +1,41 @@
+/* libcurl's multi_socket interface driven by the libuv loop: one CURLM,
+ * one uv_timer_t for curl's timeouts, one uv_poll_t per socket curl asks
+ * to watch. Transfers are added with a completion callback that runs
+ * exactly once, from the loop, after curl is done with the easy handle.
+ *
+ * Written for the docker probe; kept free of anything docker-specific so
+ * that any curl-based probe (http) can use the same glue. */
+#ifndef HEALTHTOP_CURL_UV_H
+#define HEALTHTOP_CURL_UV_H
+
+#include <curl/curl.h>
+#include <uv.h>
+#include "healthtop/util.h"
+
+struct curl_uv;
+struct curl_uv_xfer;
+
+/* rc is the transfer's result; the easy handle has been removed from the
+ * multi handle, so the callback may clean it up or add it again. */
+typedef void (*curl_uv_done_cb)(struct curl_uv_xfer *x, CURLcode rc);
+
+/* One transfer, owned by the caller (embed it in your own struct). */
+struct curl_uv_xfer {
+    CURL *easy;
+    curl_uv_done_cb done;
+    void *data;  /* the caller's */
+    bool active; /* added and not yet done or removed */
+};
+
+/* Returns NULL when curl cannot make a multi handle. */
+struct curl_uv *curl_uv_new(uv_loop_t *loop);
+/* Starts x->easy (CURLOPT_PRIVATE is taken). Returns 0 or -1. */
+int curl_uv_add(struct curl_uv *cu, struct curl_uv_xfer *x) HT_WUR;
+/* Stops x without calling its callback; a no-op when not active. */
+void curl_uv_remove(struct curl_uv *cu, struct curl_uv_xfer *x);
+/* Cleans the multi handle up and closes the handles; the struct is freed
+ * from the last close callback, so run the loop until it has no handles.
+ * No transfer may be active. */
+void curl_uv_close(struct curl_uv *cu);
+
+#endif

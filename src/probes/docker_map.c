@@ -1,0 +1,312 @@
+/* Docker Engine API answers -> container states -> a probe result. */
+#include "docker_map.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABEL_SERVICE "com.docker.compose.service"
+#define LABEL_PROJECT "com.docker.compose.project"
+
+/* Copies a string member of o into dst, "" when absent or not a string. */
+static bool copy_str(json_t *o, const char *key, char *dst, size_t n)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    ht_strlcpy(dst, s ? s : "", n);
+    return s != NULL;
+}
+
+/* The number in "Exited (3) 2 hours ago" or "Restarting (1) 5 seconds
+ * ago", or -1. */
+static int status_code(const char *status)
+{
+    const char *open = strchr(status, '(');
+    char *end;
+
+    if (open == NULL || !isdigit((unsigned char)open[1]))
+        return -1;
+    long v = strtol(open + 1, &end, 10);
+    if (*end != ')' || v > 255)
+        return -1;
+    return (int)v;
+}
+
+/* Docker appends the health to Status; Podman never does. */
+static enum docker_health status_health(const char *status)
+{
+    size_t n = strlen(status);
+    static const struct {
+        const char *suffix;
+        enum docker_health h;
+    } map[] = {
+        {"(healthy)", DOCKER_HEALTH_HEALTHY},
+        {"(unhealthy)", DOCKER_HEALTH_UNHEALTHY},
+        {"(health: starting)", DOCKER_HEALTH_STARTING},
+    };
+
+    for (size_t i = 0; i < HT_ARRAY_LEN(map); i++) {
+        size_t k = strlen(map[i].suffix);
+        if (n >= k && strcmp(status + n - k, map[i].suffix) == 0)
+            return map[i].h;
+    }
+    return DOCKER_HEALTH_UNKNOWN;
+}
+
+/* Old engines may lack State: take it from the first word of Status. */
+static void state_from_status(const char *status, char *state, size_t n)
+{
+    static const char *const words[][2] = {
+        {"Up", "running"},       {"Exited", "exited"},
+        {"Created", "created"},  {"Restarting", "restarting"},
+        {"Removal", "removing"}, {"Dead", "dead"},
+    };
+    for (size_t i = 0; i < HT_ARRAY_LEN(words); i++)
+        if (strncmp(status, words[i][0], strlen(words[i][0])) == 0) {
+            ht_strlcpy(state, words[i][1], n);
+            return;
+        }
+    ht_strlcpy(state, "unknown", n);
+}
+
+static void map_one(json_t *o, struct docker_ctr *c)
+{
+    char status[128];
+    json_t *labels = json_object_get(o, "Labels");
+    json_t *names = json_object_get(o, "Names");
+    const char *name = json_string_value(json_array_get(names, 0));
+
+    memset(c, 0, sizeof(*c));
+    copy_str(o, "Id", c->id, sizeof(c->id));
+    ht_strlcpy(c->name, name ? name + (name[0] == '/') : c->id, sizeof(c->name));
+    c->has_service = copy_str(labels, LABEL_SERVICE, c->service, sizeof(c->service));
+    c->has_project = copy_str(labels, LABEL_PROJECT, c->project, sizeof(c->project));
+    copy_str(o, "Status", status, sizeof(status));
+    if (!copy_str(o, "State", c->state, sizeof(c->state)) || c->state[0] == '\0')
+        state_from_status(status, c->state, sizeof(c->state));
+    c->exit_code = status_code(status);
+    c->health = status_health(status);
+    if (c->health == DOCKER_HEALTH_UNKNOWN && strcmp(c->state, "running") != 0)
+        c->health = DOCKER_HEALTH_NONE;
+}
+
+int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *why,
+                    size_t whylen)
+{
+    json_error_t err;
+    json_t *root = json_loadb(json, len, 0, &err);
+
+    *out = NULL;
+    *n = 0;
+    if (root == NULL) {
+        ht_snprintf(why, whylen, "bad JSON from the engine: %s", err.text);
+        return -1;
+    }
+    if (!json_is_array(root)) {
+        json_t *msg = json_object_get(root, "message");
+        ht_snprintf(why, whylen, "engine: %s",
+                    json_is_string(msg) ? json_string_value(msg) : "not a container list");
+        json_decref(root);
+        return -1;
+    }
+    size_t cnt = json_array_size(root);
+    if (cnt > 0)
+        *out = xcalloc(cnt, sizeof(**out));
+    for (size_t i = 0; i < cnt; i++) {
+        json_t *o = json_array_get(root, i);
+        if (json_is_object(o))
+            map_one(o, &(*out)[(*n)++]);
+    }
+    json_decref(root);
+    return 0;
+}
+
+/* Health-log output on one line, trimmed: checks print newlines. */
+static void one_line(const char *s, char *dst, size_t n)
+{
+    size_t j = 0;
+    bool space = false;
+
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    for (; *s && j + 1 < n; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (isspace(ch) || ch < 0x20) {
+            space = true;
+            continue;
+        }
+        if (space && j > 0 && j + 2 < n)
+            dst[j++] = ' ';
+        space = false;
+        dst[j++] = (char)ch;
+    }
+    dst[j] = '\0';
+}
+
+int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c)
+{
+    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *state = json_object_get(root, "State");
+
+    if (!json_is_object(state)) {
+        json_decref(root);
+        return -1;
+    }
+    json_t *code = json_object_get(state, "ExitCode");
+    if (c->exit_code < 0 && json_is_integer(code) && strcmp(c->state, "running") != 0)
+        c->exit_code = (int)json_integer_value(code);
+
+    json_t *health = json_object_get(state, "Health");
+    const char *hs = json_string_value(json_object_get(health, "Status"));
+    if (hs == NULL || hs[0] == '\0' || strcmp(hs, "none") == 0)
+        c->health = DOCKER_HEALTH_NONE;
+    else if (strcmp(hs, "healthy") == 0)
+        c->health = DOCKER_HEALTH_HEALTHY;
+    else if (strcmp(hs, "starting") == 0)
+        c->health = DOCKER_HEALTH_STARTING;
+    else
+        c->health = DOCKER_HEALTH_UNHEALTHY;
+    json_t *streak = json_object_get(health, "FailingStreak");
+    if (json_is_integer(streak))
+        c->failing_streak = (int)json_integer_value(streak);
+    json_t *log = json_object_get(health, "Log");
+    size_t nlog = json_array_size(log);
+    const char *outp =
+        nlog ? json_string_value(json_object_get(json_array_get(log, nlog - 1), "Output")) : NULL;
+    one_line(outp ? outp : "", c->output, sizeof(c->output));
+    json_decref(root);
+    return 0;
+}
+
+bool docker_ctr_matches(const struct docker_ctr *c, const struct docker_config *dc)
+{
+    if (dc->service && (!c->has_service || strcmp(c->service, dc->service) != 0))
+        return false;
+    if (dc->project && (!c->has_project || strcmp(c->project, dc->project) != 0))
+        return false;
+    return true;
+}
+
+bool docker_ctr_needs_inspect(const struct docker_ctr *c)
+{
+    return strcmp(c->state, "running") == 0 &&
+           (c->health == DOCKER_HEALTH_UNKNOWN || c->health == DOCKER_HEALTH_UNHEALTHY);
+}
+
+static bool ctr_up(const struct docker_ctr *c)
+{
+    return strcmp(c->state, "running") == 0 &&
+           (c->health == DOCKER_HEALTH_NONE || c->health == DOCKER_HEALTH_HEALTHY ||
+            c->health == DOCKER_HEALTH_UNKNOWN);
+}
+
+/* How bad a container that is not up is: the worst one names the
+ * service's trouble in the message. */
+static int ctr_rank(const struct docker_ctr *c)
+{
+    static const char *const order[] = {"restarting", "dead",     "exited",
+                                        "paused",     "removing", "created"};
+    if (c->health == DOCKER_HEALTH_UNHEALTHY && strcmp(c->state, "running") == 0)
+        return 0;
+    for (size_t i = 0; i < HT_ARRAY_LEN(order); i++)
+        if (strcmp(c->state, order[i]) == 0)
+            return 1 + (int)i;
+    if (c->health == DOCKER_HEALTH_STARTING)
+        return 8;
+    return 7;
+}
+
+/* "running (healthy)", "health: starting", "unhealthy: db down",
+ * "exited (1)", "paused". */
+static void ctr_word(const struct docker_ctr *c, char *dst, size_t n)
+{
+    if (strcmp(c->state, "running") == 0) {
+        switch (c->health) {
+        case DOCKER_HEALTH_HEALTHY:
+            ht_strlcpy(dst, "running (healthy)", n);
+            return;
+        case DOCKER_HEALTH_STARTING:
+            ht_strlcpy(dst, "health: starting", n);
+            return;
+        case DOCKER_HEALTH_UNHEALTHY:
+            ht_snprintf(dst, n, "unhealthy%s%s", c->output[0] ? ": " : "", c->output);
+            return;
+        default:
+            ht_strlcpy(dst, "running", n);
+            return;
+        }
+    }
+    if ((strcmp(c->state, "exited") == 0 || strcmp(c->state, "restarting") == 0) &&
+        c->exit_code >= 0)
+        ht_snprintf(dst, n, "%s (%d)", c->state, c->exit_code);
+    else
+        ht_strlcpy(dst, c->state, n);
+}
+
+static void append(char *dst, size_t n, const char *sep, const char *s)
+{
+    size_t l = strlen(dst);
+    if (l + 1 >= n)
+        return;
+    ht_snprintf(dst + l, n - l, "%s%s", l ? sep : "", s);
+}
+
+static void result_message(const struct docker_ctr *worst, int up, int replicas, bool all_healthy,
+                           struct probe_result *r)
+{
+    char word[PROBE_MSG_MAX];
+
+    if (r->found == 0) {
+        ht_strlcpy(r->message, "no containers", sizeof(r->message));
+    } else if (r->ok) {
+        const char *h = all_healthy ? " (healthy)" : "";
+        if (up == 1)
+            ht_snprintf(r->message, sizeof(r->message), "running%s", h);
+        else
+            ht_snprintf(r->message, sizeof(r->message), "%d running%s", up, h);
+    } else if (worst != NULL) {
+        ctr_word(worst, word, sizeof(word));
+        if (up > 0)
+            ht_snprintf(r->message, sizeof(r->message), "%d running, %s", up, word);
+        else
+            ht_strlcpy(r->message, word, sizeof(r->message));
+        r->starting = worst->health == DOCKER_HEALTH_STARTING && ctr_rank(worst) == 8;
+    } else {
+        ht_snprintf(r->message, sizeof(r->message), "%d of %d running", up, replicas);
+    }
+}
+
+void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker_config *dc,
+                       int replicas, struct probe_result *r)
+{
+    const struct docker_ctr *worst = NULL;
+    bool all_healthy = true;
+    int up = 0, found = 0;
+    char word[PROBE_MSG_MAX], line[PROBE_MSG_MAX + 80];
+
+    r->detail[0] = '\0';
+    r->starting = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!docker_ctr_matches(&c[i], dc))
+            continue;
+        found++;
+        if (ctr_up(&c[i])) {
+            up++;
+            all_healthy = all_healthy && c[i].health == DOCKER_HEALTH_HEALTHY;
+        } else if (worst == NULL || ctr_rank(&c[i]) < ctr_rank(worst)) {
+            worst = &c[i];
+        }
+        ctr_word(&c[i], word, sizeof(word));
+        if (c[i].health == DOCKER_HEALTH_UNHEALTHY && c[i].failing_streak > 0)
+            ht_snprintf(line, sizeof(line), "%s: %s (failing streak %d)", c[i].name, word,
+                        c[i].failing_streak);
+        else
+            ht_snprintf(line, sizeof(line), "%s: %s", c[i].name, word);
+        append(r->detail, sizeof(r->detail), "; ", line);
+    }
+    r->found = found;
+    r->up = up;
+    r->ok = up > 0 && up >= replicas;
+    result_message(worst, up, replicas, all_healthy, r);
+}

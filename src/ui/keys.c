@@ -1,0 +1,268 @@
+/* Key dispatch: one table maps keys to handlers and to their help text,
+ * so adding a key is one line and the help overlay lists it by itself.
+ * Typing a filter, the help overlay and the detail pane take keys first;
+ * the table handles the rest. */
+#include "ui/ui.h"
+
+#include <string.h>
+
+#define KEY_ESC    27
+#define KEY_CTRL_C 3
+#define WHEEL_STEP 3
+
+static void k_down(struct ui *u, int key)
+{
+    (void)key;
+    grid_move(u, 1);
+}
+
+static void k_up(struct ui *u, int key)
+{
+    (void)key;
+    grid_move(u, -1);
+}
+
+static void k_page(struct ui *u, int key)
+{
+    grid_move(u, key == KEY_NPAGE ? grid_page(u) : -grid_page(u));
+}
+
+static void k_ends(struct ui *u, int key)
+{
+    grid_move_to(u, key == 'G' || key == KEY_END);
+}
+
+static void k_enter(struct ui *u, int key)
+{
+    (void)key;
+    if (ui_selected(u) != NULL) {
+        u->detail = true;
+        u->detail_scroll = 0;
+    }
+}
+
+static void k_esc(struct ui *u, int key)
+{
+    (void)key;
+    u->filter[0] = '\0';
+}
+
+static void k_filter(struct ui *u, int key)
+{
+    (void)key;
+    u->filtering = true;
+}
+
+static void k_next(struct ui *u, int key)
+{
+    (void)key;
+    if (!grid_next_match(u))
+        ui_notice(u, u->filter[0] ? "no other match" : "no filter: type / first");
+}
+
+static void k_sort(struct ui *u, int key)
+{
+    char msg[64];
+
+    (void)key;
+    u->sort = (enum ui_sort)((u->sort + 1) % SORT_COUNT);
+    ht_snprintf(msg, sizeof(msg), "sorted by %s", grid_sort_name(u->sort));
+    ui_notice(u, msg);
+}
+
+static void k_pause(struct ui *u, int key)
+{
+    (void)key;
+    u->act.pause(u, !u->s->paused);
+    ui_notice(u, u->s->paused ? "probing paused (space resumes)" : "probing resumed");
+}
+
+static void k_probe(struct ui *u, int key)
+{
+    struct service *svc = ui_selected(u);
+    char msg[160];
+
+    (void)key;
+    if (svc == NULL)
+        return;
+    u->act.probe_now(u, svc);
+    ht_snprintf(msg, sizeof(msg), "probing %s now",
+                svc->cfg->label ? svc->cfg->label : svc->cfg->name);
+    ui_notice(u, msg);
+}
+
+static void k_probe_all(struct ui *u, int key)
+{
+    (void)key;
+    u->act.probe_all(u);
+    ui_notice(u, "probing every service now");
+}
+
+static void k_theme(struct ui *u, int key)
+{
+    (void)key;
+    ui_cycle_theme(u);
+}
+
+static void k_help(struct ui *u, int key)
+{
+    (void)key;
+    u->help = true;
+}
+
+static void k_quit(struct ui *u, int key)
+{
+    (void)key;
+    u->act.quit(u);
+}
+
+static void k_reserved(struct ui *u, int key)
+{
+    (void)u;
+    (void)key;
+}
+
+/* Wheel scrolls, a click selects, a click on the selection opens it. */
+static void k_mouse(struct ui *u, int key)
+{
+    MEVENT ev;
+    struct service *svc;
+
+    (void)key;
+    if (getmouse(&ev) != OK)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED) {
+        grid_move(u, -WHEEL_STEP);
+    } else if (ev.bstate & BUTTON5_PRESSED) {
+        grid_move(u, WHEEL_STEP);
+    } else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+        if (u->detail || (svc = grid_service_at(u, ev.y - 1)) == NULL)
+            return;
+        if ((long)svc->idx == u->sel)
+            k_enter(u, '\n');
+        u->sel = (long)svc->idx;
+    }
+}
+
+static const struct ui_key keys[] = {
+    {{'j', KEY_DOWN}, "j Down", "move down", k_down},
+    {{'k', KEY_UP}, "k Up", "move up", k_up},
+    {{KEY_NPAGE}, "PgDn", "page down", k_page},
+    {{KEY_PPAGE}, "PgUp", "page up", k_page},
+    {{'g', KEY_HOME}, "g Home", "first service", k_ends},
+    {{'G', KEY_END}, "G End", "last service", k_ends},
+    {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter},
+    {{KEY_ESC}, "Esc", "back, clear filter", k_esc},
+    {{'/'}, "/", "filter by name", k_filter},
+    {{'n'}, "n", "next match", k_next},
+    {{'s'}, "s", "cycle sort", k_sort},
+    {{' '}, "space", "pause/resume", k_pause},
+    {{'r'}, "r", "probe selected", k_probe},
+    {{'R'}, "R", "probe all now", k_probe_all},
+    {{'T'}, "T", "cycle themes", k_theme},
+    {{'?'}, "?", "this help", k_help},
+    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit},
+    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse},
+    /* Reserved for views to come: t the timeline, K the demo. */
+    {{'t', 'K'}, "t K", NULL, k_reserved},
+};
+
+const struct ui_key *ui_keys(size_t *n)
+{
+    *n = HT_ARRAY_LEN(keys);
+    return keys;
+}
+
+static const struct ui_key *find_key(int key)
+{
+    for (size_t i = 0; i < HT_ARRAY_LEN(keys); i++)
+        for (size_t j = 0; j < HT_ARRAY_LEN(keys[i].keys) && keys[i].keys[j]; j++)
+            if (keys[i].keys[j] == key)
+                return &keys[i];
+    return NULL;
+}
+
+/* Typing the filter: the list narrows with every key. */
+static bool filter_key(struct ui *u, int key)
+{
+    size_t len = strlen(u->filter);
+
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        u->filtering = false;
+    } else if (key == KEY_ESC) {
+        u->filtering = false;
+        u->filter[0] = '\0';
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        while (len > 0 && ((unsigned char)u->filter[--len] & 0xc0) == 0x80)
+            ;
+        u->filter[len] = '\0';
+    } else if (key >= ' ' && key < 256 && key != 127 && len + 1 < sizeof(u->filter)) {
+        u->filter[len] = (char)key;
+        u->filter[len + 1] = '\0';
+    } else {
+        return false; /* arrows and the like still move */
+    }
+    return true;
+}
+
+/* Keys the detail pane keeps for itself: scrolling and closing. */
+static bool detail_key(struct ui *u, int key)
+{
+    int page = u->body ? getmaxy(u->body) - 2 : 10;
+
+    switch (key) {
+    case 'j':
+    case KEY_DOWN:
+        u->detail_scroll++;
+        break;
+    case 'k':
+    case KEY_UP:
+        u->detail_scroll--;
+        break;
+    case KEY_NPAGE:
+        u->detail_scroll += page;
+        break;
+    case KEY_PPAGE:
+        u->detail_scroll -= page;
+        break;
+    case 'g':
+    case KEY_HOME:
+        u->detail_scroll = 0;
+        break;
+    case 'G':
+    case KEY_END:
+        u->detail_scroll = detail_lines(u);
+        break;
+    case KEY_ESC:
+    case '\n':
+    case '\r':
+    case KEY_ENTER:
+        u->detail = false;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+void ui_key(struct ui *u, int key)
+{
+    const struct ui_key *k;
+
+    u->dirty = true;
+    grid_rebuild(u); /* moves work on the list as it is now */
+    if (u->filtering && filter_key(u, key)) {
+        grid_rebuild(u); /* keeps the selection while it still matches */
+        return;
+    }
+    if (u->help) {
+        u->help = false;
+        if (key != 'q' && key != KEY_CTRL_C)
+            return;
+    }
+    if (u->detail && detail_key(u, key))
+        return;
+    k = find_key(key);
+    if (k != NULL)
+        k->fn(u, key);
+}

@@ -1,0 +1,203 @@
+/* The view state's life and the whole-screen draw: header, grid or
+ * detail pane, footer and the help overlay, each window copied with
+ * wnoutrefresh and the terminal updated with one doupdate(), so ncurses
+ * sends only the cells that changed. */
+#include "ui/ui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ui_init(struct ui *u, struct scheduler *s, bool ascii)
+{
+    struct theme t;
+
+    memset(u, 0, sizeof(*u));
+    u->s = s;
+    u->ascii = ascii;
+    u->g = glyphs_get(ascii);
+    u->sel = s->nsvcs > 0 ? 0 : -1;
+    u->dirty = true;
+    theme_builtin(&t, false);
+    ui_apply_theme(u, &t);
+}
+
+static void ui_delwins(struct ui *u)
+{
+    WINDOW **wins[] = {&u->header, &u->body, &u->footer};
+
+    for (size_t i = 0; i < HT_ARRAY_LEN(wins); i++)
+        if (*wins[i] != NULL) {
+            delwin(*wins[i]);
+            *wins[i] = NULL;
+        }
+}
+
+void ui_free(struct ui *u)
+{
+    ui_delwins(u);
+    free(u->list);
+    free(u->grank);
+    u->list = NULL;
+    u->grank = NULL;
+    u->nlist = 0;
+}
+
+static attr_t theme_attrs(uint32_t a)
+{
+    attr_t out = A_NORMAL;
+
+    if (a & THEME_BOLD)
+        out |= A_BOLD;
+    if (a & THEME_DIM)
+        out |= A_DIM;
+    if (a & THEME_UNDERLINE)
+        out |= A_UNDERLINE;
+    if (a & THEME_REVERSE)
+        out |= A_REVERSE;
+    if (a & THEME_STANDOUT)
+        out |= A_STANDOUT;
+    if (a & THEME_ITALIC)
+        out |= A_ITALIC;
+    if (a & THEME_BLINK)
+        out |= A_BLINK;
+    return out;
+}
+
+/* Each role gets colour pair role + 1. Redefining a pair in use makes
+ * ncurses repaint the cells that use it, so a theme switch needs no more
+ * than a redraw. */
+void ui_apply_theme(struct ui *u, const struct theme *t)
+{
+    u->theme = *t;
+    for (int r = 0; r < THEME_ROLE_COUNT; r++) {
+        const struct theme_style *st = &t->style[r];
+        u->attr[r] = theme_attrs(st->attrs);
+        if (u->color && r + 1 < COLOR_PAIRS) {
+            int fg = theme_resolve_color(st->fg, COLORS);
+            int bg = theme_resolve_color(st->bg, COLORS);
+            init_pair((short)(r + 1), (short)fg, (short)bg);
+            u->attr[r] |= COLOR_PAIR(r + 1);
+        }
+    }
+    u->dirty = true;
+}
+
+void ui_resize(struct ui *u)
+{
+    ui_delwins(u);
+    u->rows = LINES;
+    u->cols = COLS;
+    if (u->rows >= UI_MIN_ROWS && u->cols >= UI_MIN_COLS) {
+        u->header = newwin(1, u->cols, 0, 0);
+        u->body = newwin(u->rows - 2, u->cols, 1, 0);
+        u->footer = newwin(1, u->cols, u->rows - 1, 0);
+        if (u->header == NULL || u->body == NULL || u->footer == NULL)
+            ht_fatal("cannot create the dashboard's windows (%dx%d)", u->cols, u->rows);
+    }
+    u->dirty = true;
+}
+
+/* Below the minimum the screen holds one line saying so, cut to fit. */
+static void draw_too_small(struct ui *u)
+{
+    char msg[128];
+    int w;
+
+    ht_snprintf(msg, sizeof(msg), "Terminal too small: %dx%d, need %dx%d", u->cols, u->rows,
+                UI_MIN_COLS, UI_MIN_ROWS);
+    if (text_width(msg) > u->cols)
+        ht_snprintf(msg, sizeof(msg), "too small %dx%d", u->cols, u->rows);
+    werase(stdscr);
+    w = text_width(msg);
+    ui_put(u, stdscr, u->rows / 2, w < u->cols ? (u->cols - w) / 2 : 0, u->cols, msg, ROLE_NORMAL);
+    wnoutrefresh(stdscr);
+}
+
+void ui_draw(struct ui *u)
+{
+    u->dirty = false;
+    if (u->notice[0] != '\0' && u->now_ms >= u->notice_until)
+        u->notice[0] = '\0';
+    if (u->header == NULL) {
+        draw_too_small(u);
+        doupdate();
+        return;
+    }
+    grid_rebuild(u);
+    header_draw(u);
+    if (u->detail)
+        detail_draw(u);
+    else
+        grid_draw(u);
+    footer_draw(u);
+    if (u->help)
+        help_draw(u);
+    doupdate();
+}
+
+#define NOTICE_MS 5000
+
+void ui_notice(struct ui *u, const char *msg)
+{
+    ht_strlcpy(u->notice, msg, sizeof(u->notice));
+    u->notice_until = u->now_ms + NOTICE_MS;
+    u->dirty = true;
+}
+
+enum theme_role ui_state_role(enum health_state s)
+{
+    static const enum theme_role roles[HEALTH_STATE_COUNT] = {
+        [HEALTH_UNKNOWN] = ROLE_UNKNOWN,     [HEALTH_STARTING] = ROLE_STARTING,
+        [HEALTH_HEALTHY] = ROLE_HEALTHY,     [HEALTH_DEGRADED] = ROLE_DEGRADED,
+        [HEALTH_UNHEALTHY] = ROLE_UNHEALTHY, [HEALTH_SKIPPED] = ROLE_SKIPPED,
+    };
+    return (unsigned)s < HEALTH_STATE_COUNT ? roles[s] : ROLE_UNKNOWN;
+}
+
+int ui_load_theme(struct ui *u, const char *name)
+{
+    struct theme t;
+    char err[1024], msg[200];
+    int rc;
+
+    if (!u->color) {
+        /* NO_COLOR or a terminal without colours: attributes only. */
+        if (theme_open("mono", &t, err, sizeof(err)) != 0)
+            theme_builtin(&t, true);
+        ui_apply_theme(u, &t);
+        return 0;
+    }
+    rc = theme_open(name, &t, err, sizeof(err));
+    if (rc != 0) {
+        char *nl = strchr(err, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        ht_snprintf(msg, sizeof(msg), "%s; using the default theme", err);
+        ui_notice(u, msg);
+        if (strcmp(name, "default") != 0 && theme_open("default", &t, err, sizeof(err)) != 0)
+            theme_builtin(&t, false);
+    }
+    ui_apply_theme(u, &t);
+    return rc;
+}
+
+void ui_cycle_theme(struct ui *u)
+{
+    char **names, msg[128];
+    size_t n = theme_list(&names), next = 0;
+
+    if (!u->color) {
+        ui_notice(u, "no colours here (NO_COLOR or the terminal): mono only");
+    } else if (n == 0) {
+        ui_notice(u, "no theme files found");
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(names[i], u->theme.name) == 0)
+                next = (i + 1) % n;
+        if (ui_load_theme(u, names[next]) == 0) {
+            ht_snprintf(msg, sizeof(msg), "theme: %s", names[next]);
+            ui_notice(u, msg);
+        }
+    }
+    theme_list_free(names, n);
+}

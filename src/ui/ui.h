@@ -1,0 +1,211 @@
+/* What the dashboard's views share: the view state (selection, scroll,
+ * sort, filter, open panes), the glyph set, the column layout and text
+ * fitting, and one draw function per view. tui.c owns the terminal and
+ * the loop; everything here can be driven headless by the screen tests. */
+#ifndef HEALTHTOP_UI_UI_H
+#define HEALTHTOP_UI_UI_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "healthtop/scheduler.h"
+#include "healthtop/theme.h"
+
+/* The smallest screen the dashboard draws; below it, one line says so. */
+#define UI_MIN_COLS 60
+#define UI_MIN_ROWS 15
+
+/* ---- glyphs.c ---------------------------------------------------------- */
+
+struct glyphs {
+    const char *mark[HEALTH_STATE_COUNT]; /* status marks, one column each */
+    const char *ramp[8];                  /* sparkline levels, low to high */
+    const char *fail;                     /* a failed sample */
+    const char *ellipsis;                 /* one column */
+    const char *more_up, *more_down;      /* the grid scrolls */
+    const char *hline, *vline, *tl, *tr, *bl, *br;
+    const char *arrow_up, *arrow_down, *enter;
+};
+
+const struct glyphs *glyphs_get(bool ascii);
+
+/* ---- layout.c: pure functions of widths -------------------------------- */
+
+enum column {
+    COL_MARK,
+    COL_LABEL,
+    COL_KIND,
+    COL_STATE,
+    COL_REPLICAS,
+    COL_LATENCY,
+    COL_SPARK,
+    COL_UPTIME,
+    COL_SINCE,
+    COL_MESSAGE,
+    COL_COUNT
+};
+
+struct layout {
+    struct {
+        bool shown;
+        int x, w;
+    } col[COL_COUNT];
+};
+
+/* The grid's columns for a screen width cols, given the widest label:
+ * which show and where (the rules are above the function in layout.c). */
+void layout_columns(int cols, int label_pref, struct layout *out);
+const char *layout_column_title(enum column c);
+/* Display width of UTF-8 text (control and invalid bytes count one: they
+ * are drawn as '?'). */
+int text_width(const char *s);
+/* Copies s into out (n bytes), cut to at most width columns with the
+ * ellipsis as the last column when it does not fit; control characters
+ * and invalid UTF-8 become '?'. Returns the width of the result. */
+int text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n);
+
+/* ---- sparkline.c ------------------------------------------------------- */
+
+#define SPARK_EMPTY (-1) /* no sample in this cell */
+#define SPARK_FAIL  8    /* a failed sample: drawn with glyphs->fail */
+
+struct spark_cell {
+    int level;            /* 0..7, SPARK_EMPTY or SPARK_FAIL */
+    enum theme_role role; /* colour by the sample's state */
+};
+
+/* The newest samples of h, right-aligned in width cells. Levels scale
+ * between the lowest and highest latency shown. Returns the samples used. */
+int sparkline_cells(const struct history *h, int width, struct spark_cell *cells);
+
+/* ---- the view state ---------------------------------------------------- */
+
+enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
+
+struct ui;
+
+/* What keys may ask of the scheduler; tui.c points these at sched_*,
+ * headless tests at counters. A view never starts a probe otherwise. */
+struct ui_actions {
+    void (*probe_now)(struct ui *u, struct service *svc);
+    void (*probe_all)(struct ui *u);
+    void (*pause)(struct ui *u, bool paused);
+    void (*quit)(struct ui *u);
+};
+
+/* One line of the grid: a group heading or a service. */
+struct ui_row {
+    const char *group; /* heading text, when svc is NULL */
+    struct service *svc;
+};
+
+struct ui {
+    struct scheduler *s;
+    struct ui_actions act;
+    const struct glyphs *g;
+    bool ascii;
+    bool color; /* colour pairs in use */
+    attr_t attr[THEME_ROLE_COUNT];
+    struct theme theme;
+    int rows, cols; /* screen size */
+    WINDOW *header, *body, *footer;
+
+    /* Rows in display order: rebuilt by grid_rebuild() when the filter,
+     * the sort or (for state and latency sorts) the results change. */
+    struct ui_row *list;
+    size_t nlist;
+    int *grank; /* per service: rank of its group, by first appearance */
+    long sel;   /* selected service index, -1 = none */
+    int scroll; /* first list row shown */
+    enum ui_sort sort;
+
+    char filter[64];
+    bool filtering; /* typing the filter */
+
+    bool detail; /* the detail pane is open */
+    int detail_scroll;
+    bool help; /* the help overlay is open */
+
+    int64_t now_ms, wall_ms; /* the time the screen shows; set before drawing */
+    char notice[200];        /* a passing message in the footer */
+    int64_t notice_until;    /* monotonic ms */
+    bool dirty;
+};
+
+/* ---- screen.c: the view state's life and the whole-screen draw -------- */
+
+void ui_init(struct ui *u, struct scheduler *s, bool ascii);
+void ui_free(struct ui *u);
+/* Turns a theme into attributes (and colour pairs when u->color). */
+void ui_apply_theme(struct ui *u, const struct theme *t);
+/* (Re)creates the windows for the current LINES x COLS. */
+void ui_resize(struct ui *u);
+/* Draws every view and updates the terminal with one doupdate(). */
+void ui_draw(struct ui *u);
+void ui_notice(struct ui *u, const char *msg);
+/* Loads the theme called name (mono whatever the name when colour is
+ * off); a theme that cannot be read or parsed gives a notice with its
+ * file:line and the built-in default. Returns 0 or -1. */
+int ui_load_theme(struct ui *u, const char *name);
+/* The next theme in the search path, for T. */
+void ui_cycle_theme(struct ui *u);
+/* The role for a health state. */
+enum theme_role ui_state_role(enum health_state s);
+
+/* ---- draw.c: text helpers shared by the views -------------------------- */
+
+/* Writes s at y,x in at most width columns (cut with an ellipsis) and
+ * returns the columns written. */
+int ui_put(struct ui *u, WINDOW *w, int y, int x, int width, const char *s, enum theme_role r);
+/* The same, right-aligned in width columns. */
+void ui_put_right(struct ui *u, WINDOW *w, int y, int x, int width, const char *s,
+                  enum theme_role r);
+/* Fills width columns at y,x with spaces in role r. */
+void ui_fill(struct ui *u, WINDOW *w, int y, int x, int width, enum theme_role r);
+/* A box with a title, drawn with the glyph set. */
+void ui_box(struct ui *u, WINDOW *w, const char *title);
+/* "HH:MM:SS" of a wall-clock time in ms (local time). */
+void ui_clock(int64_t wall_ms, char *buf, size_t n);
+
+/* ---- the views --------------------------------------------------------- */
+
+void header_draw(struct ui *u);
+void footer_draw(struct ui *u);
+
+void grid_rebuild(struct ui *u);
+void grid_draw(struct ui *u);
+/* Moves the selection by delta services (clamped). */
+void grid_move(struct ui *u, int delta);
+void grid_move_to(struct ui *u, bool last);
+/* Selects the next service (after the selection, wrapping) whose name or
+ * label matches the filter; returns false when none does. */
+bool grid_next_match(struct ui *u);
+/* The service at screen row y of the body window, or NULL. */
+struct service *grid_service_at(struct ui *u, int y);
+/* Rows of services the body shows at once. */
+int grid_page(const struct ui *u);
+bool grid_matches(const struct ui *u, const struct service *svc);
+const char *grid_sort_name(enum ui_sort s);
+struct service *ui_selected(const struct ui *u);
+
+void detail_draw(struct ui *u);
+/* Lines of the detail pane for svc, for scrolling bounds. */
+int detail_lines(struct ui *u);
+
+void help_draw(struct ui *u);
+
+/* ---- keys.c: the key table --------------------------------------------- */
+
+struct ui_key {
+    int keys[4];      /* 0-terminated */
+    const char *name; /* as shown in the help: "j ↓" */
+    const char *help; /* NULL: not listed (reserved keys) */
+    void (*fn)(struct ui *u, int key);
+};
+
+/* Handles one key (a getch() value). */
+void ui_key(struct ui *u, int key);
+/* The table, for the help overlay. */
+const struct ui_key *ui_keys(size_t *n);
+
+#endif

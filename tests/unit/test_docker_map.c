@@ -1,0 +1,265 @@
+/* The docker mapper on recorded Docker and Podman answers
+ * (tests/data/docker/). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "probes/docker_map.h"
+
+static char *slurp(const char *name, size_t *len)
+{
+    const char *dir = getenv("HT_SOURCE_DIR");
+    char path[1024];
+    FILE *f;
+    char *data;
+
+    snprintf(path, sizeof(path), "%s/tests/data/docker/%s", dir ? dir : ".", name);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    data = malloc(*len + 1);
+    assert_int_equal(fread(data, 1, *len, f), *len);
+    data[*len] = '\0';
+    fclose(f);
+    return data;
+}
+
+static struct docker_ctr *load_list(const char *name, size_t *n)
+{
+    size_t len;
+    char *json = slurp(name, &len);
+    struct docker_ctr *c;
+    char why[128];
+
+    assert_int_equal(docker_map_list(json, len, &c, n, why, sizeof(why)), 0);
+    free(json);
+    return c;
+}
+
+static struct docker_ctr *find(struct docker_ctr *c, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c[i].name, name) == 0)
+            return &c[i];
+    fail_msg("no container %s", name);
+    return NULL;
+}
+
+static void inspect(struct docker_ctr *c, const char *file)
+{
+    size_t len;
+    char *json = slurp(file, &len);
+    assert_int_equal(docker_map_inspect(json, len, c), 0);
+    free(json);
+}
+
+static struct probe_result map(struct docker_ctr *c, size_t n, const char *project,
+                               const char *service, int replicas)
+{
+    struct docker_config dc = {.service = (char *)service, .project = (char *)project};
+    struct probe_result r;
+
+    memset(&r, 0, sizeof(r));
+    docker_map_result(c, n, &dc, replicas, &r);
+    return r;
+}
+
+static void test_docker_list_fields(void **state)
+{
+    size_t n;
+    struct docker_ctr *c = load_list("docker_list.json", &n);
+
+    (void)state;
+    assert_int_equal(n, 11);
+    struct docker_ctr *w = find(c, n, "e2i-web-1");
+    assert_string_equal(w->service, "web");
+    assert_string_equal(w->project, "e2i");
+    assert_string_equal(w->state, "running");
+    assert_int_equal(w->health, DOCKER_HEALTH_HEALTHY);
+    assert_false(docker_ctr_needs_inspect(w));
+    assert_int_equal(find(c, n, "e2i-worker-1")->health, DOCKER_HEALTH_STARTING);
+    assert_int_equal(find(c, n, "e2i-sick-1")->health, DOCKER_HEALTH_UNHEALTHY);
+    assert_true(docker_ctr_needs_inspect(find(c, n, "e2i-sick-1")));
+    assert_int_equal(find(c, n, "e2i-flappy-1")->exit_code, 1);
+    assert_int_equal(find(c, n, "e2i-job-1")->exit_code, 137);
+    assert_string_equal(find(c, n, "e2i-frozen-1")->state, "paused");
+    struct docker_ctr *s = find(c, n, "e2i-scheduler-1");
+    assert_int_equal(s->health, DOCKER_HEALTH_UNKNOWN);
+    assert_true(docker_ctr_needs_inspect(s));
+    assert_false(docker_ctr_needs_inspect(find(c, n, "e2i-job-1")));
+    free(c);
+}
+
+static void test_docker_states(void **state)
+{
+    size_t n;
+    struct docker_ctr *c = load_list("docker_list.json", &n);
+    struct probe_result r;
+
+    (void)state;
+    r = map(c, n, "e2i", "web", 2);
+    assert_true(r.ok);
+    assert_int_equal(r.up, 2);
+    assert_int_equal(r.found, 2);
+    assert_string_equal(r.message, "2 running (healthy)");
+    assert_string_equal(r.detail, "e2i-web-1: running (healthy); e2i-web-2: running (healthy)");
+    /* Without a project, other projects' web containers count too. */
+    r = map(c, n, NULL, "web", 2);
+    assert_int_equal(r.found, 3);
+    assert_true(r.ok);
+    r = map(c, n, "e2i", "web", 3);
+    assert_false(r.ok);
+    assert_string_equal(r.message, "2 of 3 running");
+
+    r = map(c, n, "e2i", "worker", 1);
+    assert_false(r.ok);
+    assert_true(r.starting);
+    assert_int_equal(r.up, 0);
+    assert_string_equal(r.message, "health: starting");
+
+    r = map(c, n, "e2i", "sick", 1);
+    assert_false(r.ok);
+    assert_false(r.starting);
+    assert_string_equal(r.message, "unhealthy");
+    inspect(find(c, n, "e2i-sick-1"), "docker_inspect_sick.json");
+    r = map(c, n, "e2i", "sick", 1);
+    assert_string_equal(r.message, "unhealthy: database is down retrying later");
+    assert_string_equal(
+        r.detail, "e2i-sick-1: unhealthy: database is down retrying later (failing streak 3)");
+
+    r = map(c, n, "e2i", "flappy", 1);
+    assert_string_equal(r.message, "restarting (1)");
+    r = map(c, n, "e2i", "job", 1);
+    assert_string_equal(r.message, "exited (137)");
+    r = map(c, n, "e2i", "frozen", 1);
+    assert_string_equal(r.message, "paused");
+    r = map(c, n, "e2i", "gone", 1);
+    assert_string_equal(r.message, "dead");
+    r = map(c, n, "e2i", "new", 1);
+    assert_string_equal(r.message, "created");
+
+    inspect(find(c, n, "e2i-scheduler-1"), "docker_inspect_scheduler.json");
+    assert_int_equal(find(c, n, "e2i-scheduler-1")->health, DOCKER_HEALTH_NONE);
+    r = map(c, n, "e2i", "scheduler", 1);
+    assert_true(r.ok);
+    assert_int_equal(r.up, 1);
+    assert_string_equal(r.message, "running");
+
+    r = map(c, n, "e2i", "heavy", 1);
+    assert_false(r.ok);
+    assert_int_equal(r.found, 0);
+    assert_string_equal(r.message, "no containers");
+    r = map(c, n, "e2i", "heavy", 0);
+    assert_false(r.ok);
+    assert_int_equal(r.up, 0);
+    free(c);
+}
+
+/* The worst container names the trouble; running ones are counted. */
+static void test_docker_mixed(void **state)
+{
+    size_t n;
+    struct docker_ctr *c = load_list("docker_list.json", &n);
+    struct probe_result r;
+
+    (void)state;
+    r = map(c, n, "e2i", NULL, 3);
+    assert_int_equal(r.found, 10);
+    assert_int_equal(r.up, 3); /* web x2, scheduler (not inspected: no health known) */
+    assert_true(r.ok);
+    r = map(c, n, "e2i", NULL, 5);
+    assert_false(r.ok);
+    assert_string_equal(r.message, "3 running, unhealthy");
+    free(c);
+}
+
+static void test_podman(void **state)
+{
+    size_t n;
+    struct docker_ctr *c = load_list("podman_list.json", &n);
+    struct probe_result r;
+    const char *names[] = {"e2i-web-1", "e2i-sick-1", "e2i-ok-1", "e2i-job-1", "e2i-new-1"};
+    char file[128];
+
+    (void)state;
+    assert_int_equal(n, 5);
+    /* Podman gives no health suffix: every running one needs inspect. */
+    assert_true(docker_ctr_needs_inspect(find(c, n, "e2i-ok-1")));
+    assert_false(docker_ctr_needs_inspect(find(c, n, "e2i-job-1")));
+    assert_int_equal(find(c, n, "e2i-job-1")->exit_code, 3);
+    for (size_t i = 0; i < HT_ARRAY_LEN(names); i++) {
+        snprintf(file, sizeof(file), "podman_inspect_%s.json", names[i]);
+        inspect(find(c, n, names[i]), file);
+    }
+    assert_int_equal(find(c, n, "e2i-web-1")->health, DOCKER_HEALTH_NONE);
+    assert_int_equal(find(c, n, "e2i-ok-1")->health, DOCKER_HEALTH_HEALTHY);
+    r = map(c, n, "e2i", "web", 1);
+    assert_true(r.ok);
+    assert_string_equal(r.message, "running");
+    r = map(c, n, "e2i", "ok", 1);
+    assert_true(r.ok);
+    assert_string_equal(r.message, "running (healthy)");
+    r = map(c, n, "e2i", "sick", 1);
+    assert_false(r.ok);
+    assert_string_equal(r.message, "unhealthy: db down");
+    assert_string_equal(r.detail, "e2i-sick-1: unhealthy: db down (failing streak 1)");
+    r = map(c, n, "e2i", "job", 1);
+    assert_string_equal(r.message, "exited (3)");
+    r = map(c, n, "e2i", "new", 1);
+    assert_string_equal(r.message, "created");
+    free(c);
+}
+
+static void test_bad_input(void **state)
+{
+    struct docker_ctr *c = NULL, one;
+    size_t n = 7;
+    char why[128];
+
+    (void)state;
+    assert_int_equal(docker_map_list("[{", 2, &c, &n, why, sizeof(why)), -1);
+    assert_null(c);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(why, "bad JSON"));
+    const char *err = "{\"message\":\"client version 1.41 is too new\"}";
+    assert_int_equal(docker_map_list(err, strlen(err), &c, &n, why, sizeof(why)), -1);
+    assert_string_equal(why, "engine: client version 1.41 is too new");
+    /* Wrong types everywhere: parsed as empty fields, never a crash. */
+    const char *odd = "[1, {\"Names\": 3, \"Labels\": [], \"State\": 5, \"Status\": \"Up\"}, "
+                      "{\"Status\": \"Exited (999999999999) x\"}, {\"Status\": \"(\"}]";
+    assert_int_equal(docker_map_list(odd, strlen(odd), &c, &n, why, sizeof(why)), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(c[0].state, "running");
+    assert_string_equal(c[1].state, "exited");
+    assert_int_equal(c[1].exit_code, -1);
+    assert_string_equal(c[2].state, "unknown");
+    free(c);
+    assert_int_equal(docker_map_list("[]", 2, &c, &n, why, sizeof(why)), 0);
+    assert_int_equal(n, 0);
+    assert_null(c);
+
+    memset(&one, 0, sizeof(one));
+    ht_strlcpy(one.state, "running", sizeof(one.state));
+    assert_int_equal(docker_map_inspect("[]", 2, &one), -1);
+    const char *h = "{\"State\":{\"Health\":{\"Status\":\"unhealthy\",\"Log\":[{}]}}}";
+    assert_int_equal(docker_map_inspect(h, strlen(h), &one), 0);
+    assert_int_equal(one.health, DOCKER_HEALTH_UNHEALTHY);
+    assert_string_equal(one.output, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_docker_list_fields), cmocka_unit_test(test_docker_states),
+        cmocka_unit_test(test_docker_mixed),       cmocka_unit_test(test_podman),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

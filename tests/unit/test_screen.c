@@ -1,0 +1,569 @@
+/* Headless screen tests: ncurses on /dev/null at fixed sizes, a model
+ * filled by hand (a scheduler with services and histories, no probe
+ * started), every view drawn, the cells read back from curscr and
+ * compared with golden text files under tests/golden/.
+ *
+ * HT_UPDATE_GOLDEN=1 rewrites the golden files from what is drawn; review
+ * the diff before committing them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "ui/ui.h"
+
+/* ---- the model --------------------------------------------------------- */
+
+#define NOW_MS  10000000
+#define WALL_MS 1767225600000LL /* 2026-01-01 00:00:00 UTC */
+
+struct model {
+    struct ht_config cfg;
+    struct scheduler s;
+    char *urls[64][2];
+};
+
+struct spec {
+    const char *name, *label, *group;
+    enum probe_kind kind;
+    enum health_state state;
+    int up, expected, failures;
+    int64_t latency_us; /* base latency; -1: no result yet */
+    const char *message, *detail;
+};
+
+static const struct spec small[] = {
+    {"api", "API gateway", "HTTP Services", PROBE_HTTP, HEALTH_HEALTHY, 2, 2, 0, 12000, "HTTP 200",
+     "HTTP/1.1 200 OK\n{\"status\": \"healthy\"}"},
+    {"web", NULL, "HTTP Services", PROBE_HTTP, HEALTH_DEGRADED, 1, 2, 0, 48000,
+     "1 of 2 replicas up", NULL},
+    {"auth", "auth-service-with-a-very-long-label", "HTTP Services", PROBE_HTTP, HEALTH_UNHEALTHY,
+     0, 1, 3, 0, "connection refused", "connect to 127.0.0.1:9 failed\n\x1b[31mbody\x01"},
+    {"redis", "Redis", "Memory Systems", PROBE_REDIS, HEALTH_HEALTHY, 1, 1, 0, 300, "PONG", NULL},
+    {"cache", "Cache", "Memory Systems", PROBE_TCP, HEALTH_STARTING, 0, 0, 0, -1, NULL, NULL},
+    {"workers", "Workers", "Celery Workers", PROBE_CELERY, HEALTH_DEGRADED, 2, 3, 0, 1500,
+     "listening 3, answering 2", NULL},
+    {"beat", "Beat", "Celery Workers", PROBE_EXEC, HEALTH_SKIPPED, 0, 0, 0, 2000, "scaled to zero",
+     NULL},
+};
+
+/* Samples with a deterministic shape: a slow wave, with a failure run for
+ * unhealthy services and slow samples for degraded ones. */
+static void fill_history(struct service *svc, const struct spec *sp, int n)
+{
+    for (int i = 0; i < n; i++) {
+        enum health_state st = sp->state;
+        int64_t lat = sp->latency_us + (i % 8) * sp->latency_us / 8;
+        bool ok = true;
+        if (sp->state == HEALTH_UNHEALTHY && i >= n - 6) {
+            lat = -1;
+            ok = false;
+        } else if (sp->state == HEALTH_UNHEALTHY) {
+            st = HEALTH_HEALTHY;
+            lat = 5000 + (i % 5) * 1000;
+        }
+        history_push(&svc->history, st, ok, lat, ok ? "fine" : "connection refused",
+                     NOW_MS - (n - i) * 2000, WALL_MS - (n - i) * 2000);
+    }
+    if (sp->state != HEALTH_STARTING)
+        history_transition(&svc->history, HEALTH_STARTING, sp->state, sp->message, NOW_MS - 60000,
+                           WALL_MS - 60000);
+}
+
+static void model_init(struct model *m, const struct spec *specs, size_t n, size_t copies)
+{
+    size_t total = n * copies;
+
+    memset(m, 0, sizeof(*m));
+    m->cfg.title = "stack";
+    m->cfg.history_ms = 3600 * 1000;
+    m->cfg.svcs = calloc(total, sizeof(*m->cfg.svcs));
+    m->cfg.nsvcs = total;
+    m->s.cfg = &m->cfg;
+    m->s.svcs = calloc(total, sizeof(*m->s.svcs));
+    m->s.nsvcs = total;
+    m->s.t0_ms = NOW_MS - 245000;
+    m->s.t0_wall_ms = WALL_MS - 245000;
+    for (size_t i = 0; i < total; i++) {
+        const struct spec *sp = &specs[i % n];
+        struct svc_config *c = &m->cfg.svcs[i];
+        struct service *svc = &m->s.svcs[i];
+        char name[64];
+
+        snprintf(name, sizeof(name), copies > 1 ? "%s-%zu" : "%s", sp->name, i / n);
+        c->name = strdup(name);
+        c->label = sp->label ? strdup(sp->label) : NULL;
+        c->group = strdup(sp->group);
+        c->kind = sp->kind;
+        c->interval_ms = 2000;
+        c->timeout_ms = 1000;
+        c->retries = 3;
+        c->replicas = sp->expected;
+        if (sp->kind == PROBE_HTTP) {
+            m->urls[i % 64][0] = "http://user:s3cret@127.0.0.1:8000/health";
+            c->u.http.urls = m->urls[i % 64];
+            c->u.http.nurls = 1;
+        }
+        svc->cfg = c;
+        svc->idx = i;
+        svc->sched = &m->s;
+        svc->health.state = sp->state;
+        svc->health.up = sp->up;
+        svc->health.expected = sp->expected;
+        svc->health.failures = sp->failures;
+        svc->health.since_ms = NOW_MS - 65000 - (int64_t)i * 1000;
+        svc->health.results = sp->latency_us >= 0 ? 40 : 0;
+        history_init(&svc->history, m->cfg.history_ms, c->interval_ms);
+        if (sp->latency_us < 0)
+            continue;
+        fill_history(svc, sp, 40);
+        svc->has_result = true;
+        svc->last.ok = sp->state != HEALTH_UNHEALTHY;
+        svc->last.latency_us = sp->state == HEALTH_UNHEALTHY ? -1 : sp->latency_us;
+        svc->last.connect_us = -1;
+        snprintf(svc->last.message, sizeof(svc->last.message), "%s", sp->message);
+        snprintf(svc->last.detail, sizeof(svc->last.detail), "%s", sp->detail ? sp->detail : "");
+    }
+}
+
+static void model_free(struct model *m)
+{
+    for (size_t i = 0; i < m->cfg.nsvcs; i++) {
+        free(m->cfg.svcs[i].name);
+        free(m->cfg.svcs[i].label);
+        free(m->cfg.svcs[i].group);
+        history_free(&m->s.svcs[i].history);
+    }
+    free(m->cfg.svcs);
+    free(m->s.svcs);
+}
+
+/* ---- the terminal ------------------------------------------------------ */
+
+static FILE *term_out, *term_in;
+static SCREEN *scr;
+static int calls_probe_now, calls_probe_all, calls_pause, calls_quit;
+static struct service *probed;
+
+static void act_probe_now(struct ui *u, struct service *svc)
+{
+    (void)u;
+    calls_probe_now++;
+    probed = svc;
+}
+
+static void act_probe_all(struct ui *u)
+{
+    (void)u;
+    calls_probe_all++;
+}
+
+static void act_pause(struct ui *u, bool paused)
+{
+    calls_pause++;
+    u->s->paused = paused;
+}
+
+static void act_quit(struct ui *u)
+{
+    (void)u;
+    calls_quit++;
+}
+
+static void screen_open(struct ui *u, struct model *m, int cols, int rows, bool ascii)
+{
+    term_out = fopen("/dev/null", "w");
+    term_in = fopen("/dev/null", "r");
+    assert_non_null(term_out);
+    scr = newterm("xterm-256color", term_out, term_in);
+    assert_non_null(scr);
+    start_color();
+    use_default_colors();
+    resizeterm(rows, cols);
+    ui_init(u, &m->s, ascii);
+    u->color = true;
+    u->act = (struct ui_actions){act_probe_now, act_probe_all, act_pause, act_quit};
+    u->now_ms = NOW_MS;
+    u->wall_ms = WALL_MS;
+    assert_int_equal(ui_load_theme(u, "default"), 0);
+    ui_resize(u);
+    calls_probe_now = calls_probe_all = calls_pause = calls_quit = 0;
+}
+
+static void screen_close(struct ui *u)
+{
+    ui_free(u);
+    endwin();
+    delscreen(scr);
+    fclose(term_out);
+    fclose(term_in);
+}
+
+/* The screen as text, one line per row, trailing blanks cut. */
+static char *screen_text(void)
+{
+    size_t cap = (size_t)(LINES * (COLS * 4 + 1) + 1), len = 0;
+    char *out = malloc(cap);
+    cchar_t *cells = calloc((size_t)COLS + 1, sizeof(*cells));
+
+    for (int y = 0; y < LINES; y++) {
+        size_t line_start = len;
+        mvwin_wchnstr(curscr, y, 0, cells, COLS);
+        for (int x = 0; x < COLS; x++) {
+            wchar_t wch[CCHARW_MAX + 1];
+            attr_t attrs;
+            short pair;
+            mbstate_t st;
+            memset(&st, 0, sizeof(st));
+            if (getcchar(&cells[x], wch, &attrs, &pair, NULL) == ERR || wch[0] == 0)
+                wch[0] = L' ';
+            len += wcrtomb(out + len, wch[0], &st);
+        }
+        while (len > line_start && out[len - 1] == ' ')
+            len--;
+        out[len++] = '\n';
+    }
+    out[len] = '\0';
+    free(cells);
+    return out;
+}
+
+/* Role of the cell at y,x, from its colour pair. */
+static int cell_role(int y, int x)
+{
+    cchar_t c;
+    wchar_t wch[CCHARW_MAX + 1];
+    attr_t attrs;
+    short pair;
+
+    mvwin_wch(curscr, y, x, &c);
+    getcchar(&c, wch, &attrs, &pair, NULL);
+    return pair - 1;
+}
+
+static const char *source_dir(void)
+{
+    const char *d = getenv("HT_SOURCE_DIR");
+    return d && d[0] ? d : HT_SOURCE_THEMES "/..";
+}
+
+static void check_golden(const char *name)
+{
+    char path[1024], *got = screen_text(), *want;
+    const char *update = getenv("HT_UPDATE_GOLDEN");
+    FILE *f;
+    long n;
+
+    snprintf(path, sizeof(path), "%s/tests/golden/%s.txt", source_dir(), name);
+    if (update && update[0] == '1') {
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+        free(got);
+        return;
+    }
+    f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("%s missing (HT_UPDATE_GOLDEN=1 writes it)", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    want = calloc(1, (size_t)n + 1);
+    assert_int_equal(fread(want, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    if (strcmp(got, want) != 0) {
+        print_error("screen differs from %s:\n--- got ---\n%s--- want ---\n%s", path, got, want);
+        free(got);
+        free(want);
+        fail();
+    }
+    free(got);
+    free(want);
+}
+
+static void draw_golden(struct model *m, int cols, int rows, bool ascii, const char *name)
+{
+    struct ui u;
+
+    screen_open(&u, m, cols, rows, ascii);
+    ui_draw(&u);
+    check_golden(name);
+    screen_close(&u);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_grid_widths(void **state)
+{
+    struct model m;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    draw_golden(&m, 60, 15, false, "grid_60x15");
+    draw_golden(&m, 80, 24, false, "grid_80x24");
+    draw_golden(&m, 120, 30, false, "grid_120x30");
+    draw_golden(&m, 200, 50, false, "grid_200x50");
+    draw_golden(&m, 80, 24, true, "grid_80x24_ascii");
+    model_free(&m);
+}
+
+static void test_grid_colours(void **state)
+{
+    struct model m;
+    struct ui u;
+    char *text;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 120, 30, false);
+    ui_draw(&u);
+    text = screen_text();
+    /* Rows: 0 header, 1 titles, 2 heading, 3 api, 4 web, 5 auth. */
+    assert_int_equal(cell_role(3, 0), ROLE_HEALTHY);
+    assert_int_equal(cell_role(4, 0), ROLE_DEGRADED);
+    assert_int_equal(cell_role(5, 0), ROLE_UNHEALTHY);
+    assert_int_equal(cell_role(2, 0), ROLE_GROUP);
+    assert_int_equal(cell_role(3, 5), ROLE_SELECTED); /* api is selected */
+    assert_int_equal(cell_role(0, 1), ROLE_TITLE);
+    assert_non_null(strstr(text, "API gateway"));
+    assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
+    free(text);
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_grid_scrolls(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 6); /* 42 services */
+    screen_open(&u, &m, 80, 24, false);
+    ui_draw(&u);
+    for (int i = 0; i < 30; i++)
+        ui_key(&u, 'j');
+    ui_draw(&u);
+    assert_int_equal(u.sel, 5); /* the 31st row shown: the first of Celery Workers */
+    check_golden("grid_scroll_80x24");
+    ui_key(&u, 'G');
+    assert_int_equal(u.sel, 41);
+    ui_key(&u, KEY_PPAGE);
+    ui_key(&u, 'g');
+    assert_int_equal(u.sel, 0);
+    ui_draw(&u);
+    assert_int_equal(u.scroll, 0);
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_detail_pane(void **state)
+{
+    struct model m;
+    struct ui u;
+    char *text;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 100, 30, false);
+    ui_key(&u, 'j');
+    ui_key(&u, 'j');
+    ui_key(&u, '\n');
+    assert_true(u.detail);
+    ui_draw(&u);
+    check_golden("detail_100x30");
+    text = screen_text();
+    assert_null(strstr(text, "s3cret")); /* secrets redacted */
+    assert_non_null(strstr(text, "connection refused"));
+    free(text);
+    ui_key(&u, 'j'); /* scrolls the pane, keeps the selection */
+    assert_int_equal(u.sel, 2);
+    ui_key(&u, 27);
+    assert_false(u.detail);
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_help_overlay(void **state)
+{
+    struct model m;
+    struct ui u;
+    size_t n;
+    const struct ui_key *keys = ui_keys(&n);
+    char *text;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 80, 24, false);
+    ui_key(&u, '?');
+    assert_true(u.help);
+    ui_draw(&u);
+    check_golden("help_80x24");
+    text = screen_text();
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].help != NULL)
+            assert_non_null(strstr(text, keys[i].help));
+    free(text);
+    ui_key(&u, 'x'); /* any key closes it */
+    assert_false(u.help);
+    screen_close(&u);
+
+    screen_open(&u, &m, 60, 15, false);
+    ui_key(&u, '?');
+    ui_draw(&u);
+    check_golden("help_60x15");
+    text = screen_text();
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].help != NULL)
+            assert_non_null(strstr(text, keys[i].help));
+    free(text);
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_too_small(void **state)
+{
+    struct model m;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    draw_golden(&m, 59, 15, false, "too_small_59x15");
+    draw_golden(&m, 20, 5, false, "too_small_20x5");
+    draw_golden(&m, 60, 14, false, "too_small_60x14");
+    model_free(&m);
+}
+
+static void test_resize_between_sizes(void **state)
+{
+    static const int sizes[][2] = {{80, 24}, {20, 5}, {300, 100}, {60, 15}, {1, 1}, {100, 30}};
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 3);
+    screen_open(&u, &m, 80, 24, false);
+    ui_key(&u, '\n');
+    for (size_t i = 0; i < HT_ARRAY_LEN(sizes); i++) {
+        resizeterm(sizes[i][1], sizes[i][0]);
+        ui_resize(&u);
+        ui_draw(&u);
+        u.detail = !u.detail;
+        u.help = i % 2 == 0;
+        ui_draw(&u);
+    }
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_keys(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 80, 24, false);
+    ui_draw(&u);
+    ui_key(&u, KEY_DOWN);
+    assert_int_equal(u.sel, 1);
+    ui_key(&u, 'r');
+    assert_int_equal(calls_probe_now, 1);
+    assert_ptr_equal(probed, &m.s.svcs[1]);
+    ui_key(&u, 'R');
+    assert_int_equal(calls_probe_all, 1);
+    ui_key(&u, ' ');
+    assert_int_equal(calls_pause, 1);
+    assert_true(m.s.paused);
+    ui_draw(&u);
+    check_golden("paused_80x24");
+    ui_key(&u, ' ');
+    assert_false(m.s.paused);
+
+    /* Sort by severity: unhealthy first within its group. */
+    ui_key(&u, 's');
+    assert_int_equal(u.sort, SORT_SEVERITY);
+    grid_rebuild(&u);
+    assert_ptr_equal(u.list[1].svc, &m.s.svcs[2]);
+    ui_key(&u, 's');
+    ui_key(&u, 's');
+    assert_int_equal(u.sort, SORT_LATENCY);
+    ui_key(&u, 's');
+    assert_int_equal(u.sort, SORT_CONFIG);
+
+    /* Incremental filter, n, Esc. */
+    ui_key(&u, '/');
+    assert_true(u.filtering);
+    ui_key(&u, 'e');
+    ui_key(&u, 'r');
+    assert_int_equal(calls_probe_now, 1); /* typed, not a key command */
+    assert_string_equal(u.filter, "er");
+    grid_rebuild(&u);
+    assert_int_equal(u.nlist, 4); /* auth-service, Workers and their headings */
+    ui_draw(&u);
+    check_golden("filter_80x24");
+    ui_key(&u, '\n');
+    assert_false(u.filtering);
+    assert_int_equal(u.sel, 2);
+    ui_key(&u, 'n');
+    assert_int_equal(u.sel, 5);
+    ui_key(&u, 'n');
+    assert_int_equal(u.sel, 2);
+    ui_key(&u, 27);
+    assert_string_equal(u.filter, "");
+
+    /* Reserved keys do nothing; q quits. */
+    ui_key(&u, 't');
+    ui_key(&u, 'K');
+    assert_false(u.detail || u.help || u.filtering);
+    ui_key(&u, 'q');
+    assert_int_equal(calls_quit, 1);
+    screen_close(&u);
+    model_free(&m);
+}
+
+static void test_theme_cycle(void **state)
+{
+    struct model m;
+    struct ui u;
+    char first[THEME_NAME_MAX];
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 80, 24, false);
+    ht_strlcpy(first, u.theme.name, sizeof(first));
+    ui_key(&u, 'T');
+    assert_string_not_equal(u.theme.name, first);
+    assert_non_null(strstr(u.notice, "theme: "));
+    ui_draw(&u);
+    /* Without colour only mono is used, whatever is asked. */
+    u.color = false;
+    assert_int_equal(ui_load_theme(&u, "solarized-dark"), 0);
+    assert_string_equal(u.theme.name, "mono");
+    screen_close(&u);
+    model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grid_widths),          cmocka_unit_test(test_grid_colours),
+        cmocka_unit_test(test_grid_scrolls),         cmocka_unit_test(test_detail_pane),
+        cmocka_unit_test(test_help_overlay),         cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_resize_between_sizes), cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_theme_cycle),
+    };
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+        return 77;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
