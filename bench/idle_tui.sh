@@ -12,7 +12,9 @@
 #   cpu_pct     CPU (user+sys, /proc/PID/stat, children it reaped
 #               included: watch's shells, curls...) over wall time
 #   rss_kb      resident memory of the pane's process at the end (for
-#               watch: watch itself; its children come and go)
+#               watch: watch itself; its children come and go); also its
+#               proportional share (pss_kb) and private part (private_kb):
+#               most of the RSS is shared library pages
 #   bytes_min   bytes written to the terminal per minute (tmux pipe-pane)
 # Targets for healthtop: 0.3% of a core, 10 MB, 4 KiB/min.
 # Fixtures: one fixture_http (6 ports), one redis-server (two services on
@@ -139,19 +141,24 @@ for round in $(seq 1 "$B_RUNS"); do
 		pid=pid_$c cpu0=cpu0_$c bytes0=bytes0_$c
 		cpu1=$(b_pid_cpu_us "${!pid}") bytes1=$(b_size "$B_TMP/$c.tty")
 		read -r rss hwm <<<"$(b_pid_rss_kb "${!pid}")"
+		read -r pss uss <<<"$(b_pid_own_kb "${!pid}")"
 		t1=$(date +%s%N)
 		awk -v c="$c" -v cpu="$((cpu1 - ${!cpu0}))" -v wall="$(((t1 - t0) / 1000))" \
-			-v b="$((bytes1 - ${!bytes0}))" -v rss="$rss" -v hwm="$hwm" \
-			'BEGIN {printf "%s %.3f %d %d %.0f\n", c, cpu * 100 / wall, rss, hwm, b * 60e6 / wall}' >>"$RAW"
-		[ "$round" = "$B_RUNS" ] && b_tmux_cmd "$c" capture-pane -p -t "$c" >"$B_OUT/idle_tui.$c.screen"
+			-v b="$((bytes1 - ${!bytes0}))" -v rss="$rss" -v hwm="$hwm" -v pss="$pss" -v uss="$uss" \
+			'BEGIN {printf "%s %.3f %d %d %.0f %d %d\n", c, cpu * 100 / wall, rss, hwm, b * 60e6 / wall, pss, uss}' >>"$RAW"
+		if [ "$round" = "$B_RUNS" ]; then # what the screen showed, and the bytes it took
+			b_tmux_cmd "$c" capture-pane -p -t "$c" >"$B_OUT/idle_tui.$c.screen"
+			tail -c +$((${!bytes0} + 1)) "$B_TMP/$c.tty" | head -c $((bytes1 - ${!bytes0})) >"$B_OUT/idle_tui.$c.tty"
+		fi
 		b_tmux_cmd "$c" kill-server
 	done
 done
 
-b_row "$OUT" contender cpu_pct rss_kb peak_rss_kb bytes_per_min runs
+b_row "$OUT" contender cpu_pct rss_kb peak_rss_kb bytes_per_min pss_kb private_kb runs
 for c in $contenders; do
 	grep "^$c " "$RAW" | cut -d' ' -f2- >"$B_TMP/$c.idle"
 	b_row "$OUT" "$c" "$(b_median 1 "$B_TMP/$c.idle")" "$(b_median 2 "$B_TMP/$c.idle")" \
-		"$(b_median 3 "$B_TMP/$c.idle")" "$(b_median 4 "$B_TMP/$c.idle")" "$(wc -l <"$B_TMP/$c.idle")"
+		"$(b_median 3 "$B_TMP/$c.idle")" "$(b_median 4 "$B_TMP/$c.idle")" \
+		"$(b_median 5 "$B_TMP/$c.idle")" "$(b_median 6 "$B_TMP/$c.idle")" "$(wc -l <"$B_TMP/$c.idle")"
 done
 b_done

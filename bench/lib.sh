@@ -147,6 +147,14 @@ b_pid_rss_kb() { # pid: resident set now and at its peak
 	awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {print r, h}' "/proc/$1/status"
 }
 
+# b_pid_own_kb pid: "pss uss": the proportional share of the resident
+# set, and what is the process's alone (private pages). Most of a small
+# program's RSS is shared library pages (libcrypto...), counted in full
+# by RSS in every process that maps them.
+b_pid_own_kb() {
+	awk '/^Pss:/ {p=$2} /^Private_(Clean|Dirty):/ {u+=$2} END {print p, u}' "/proc/$1/smaps_rollup"
+}
+
 # b_row FILE cells...: one tab-separated row (the first call with a
 # header), echoed to the terminal as it lands.
 b_row() {
@@ -166,12 +174,12 @@ b_machine() {
 		echo "kernel: $(uname -srm)"
 		lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket|CPU max MHz|Hypervisor)' | sed 's/  */ /g'
 		echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-		echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "healthtop: $(git -C "$B_ROOT" describe --always --dirty 2>/dev/null)"
 		dpkg-query -W -f='${Package} ${Version}\n' libcurl4 libuv1 libhiredis0.14 libncursesw6 \
 			nginx-light monitoring-plugins-basic prometheus-blackbox-exporter wrk curl \
 			redis-tools redis-server python3-celery tmux procps 2>/dev/null
 	} >"$1"
+	B_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 }
 
 # Writes a healthtop config: b_config FILE HEADER, then service lines on
@@ -185,6 +193,9 @@ b_config() {
 }
 
 b_done() {
+	# The load around each scenario: other builders share this machine.
+	echo "$(basename "$0" .sh): load average at start ${B_LOAD0:-?}, at end $(cut -d' ' -f1-3 /proc/loadavg)" \
+		>>"$B_OUT/load.txt"
 	[ "$B_SKIPS" -gt 0 ] && b_log "$B_SKIPS peer(s) skipped (not installed)"
 	b_log "results in $B_OUT"
 }
