@@ -291,16 +291,12 @@ static bool req_ok(struct docker_req *q, CURLcode rc)
     curl_easy_getinfo(q->x.easy, CURLINFO_RESPONSE_CODE, &code);
     if (code == 200)
         return true;
-    struct docker_ctr *none = NULL;
-    size_t n = 0;
-    char why[PROBE_MSG_MAX] = "";
-    /* An error body is {"message": "..."}: the list parser reports it. */
-    if (docker_map_list(q->body.data ? q->body.data : "", q->body.len, &none, &n, why,
-                        sizeof(why)) == 0)
-        why[0] = '\0';
-    free(none);
+    /* An engine's error body is {"message": "..."}. */
+    json_t *body = json_loadb(q->body.data ? q->body.data : "", q->body.len, 0, NULL);
+    const char *why = json_string_value(json_object_get(body, "message"));
     ht_snprintf(q->r->error, sizeof(q->r->error), "engine answered HTTP %ld%s%s", code,
-                why[0] ? ", " : "", why);
+                why ? ": " : "", why ? why : "");
+    json_decref(body);
     return false;
 }
 

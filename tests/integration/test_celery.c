@@ -364,6 +364,28 @@ static void test_busy_worker(void **state)
     assert_names(r.p.result.detail, (const char *[]){"worker_idle1"}, 1);
     /* It waited for the busy one up to the timeout, not much longer. */
     assert_true(r.done_ms >= 900 && r.done_ms < 3000);
+    /* A probe joins a round that ends no later than its own deadline... */
+    struct svc_config s[2];
+    const struct svc_config *sp[2] = {&s[0], &s[1]};
+    struct probe_run runs[2];
+    svc_celery(&s[0], "short", 1, NULL, 1, 600);
+    svc_celery(&s[1], "long", 1, NULL, 1, 1500);
+    long before = publish_calls();
+    assert_true(probe_run_batch(runs, sp, 2, 0) >= 0);
+    assert_int_equal(publish_calls() - before, 1);
+    assert_true(runs[1].done_ms < 1400);
+    /* ...and opens its own when that round would outlast its timeout. */
+    sp[0] = &s[1];
+    sp[1] = &s[0];
+    before = publish_calls();
+    assert_true(probe_run_batch(runs, sp, 2, 0) >= 0);
+    assert_int_equal(publish_calls() - before, 2);
+    assert_true(runs[1].done_ms < 1400);
+    assert_true(runs[0].done_ms >= 1400);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(runs[i].calls, 1);
+        assert_string_equal(runs[i].p.result.message, "listening 2, answering 1");
+    }
     /* One replica expected: the idle worker is enough. */
     r = ping(1, "worker_idle*", 1, 1000);
     assert_true(r.p.result.ok);

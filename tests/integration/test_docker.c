@@ -323,6 +323,25 @@ static void test_socket_missing_and_vanishing(void **state)
     snprintf(want, sizeof(want), "cannot reach %s: no such file or directory", f.sock);
     assert_string_equal(r.p.result.message, want);
 
+    /* The engine dies while a request is in flight: an error at once,
+     * not a wait for the timeout. */
+    fixture_start(&f, "hang");
+    pid_t killer = fork();
+    assert_true(killer >= 0);
+    if (killer == 0) {
+        usleep(300 * 1000);
+        kill(-f.pid, SIGKILL);
+        _exit(0);
+    }
+    r = probe_sock(f.sock, 5000);
+    waitpid(killer, NULL, 0);
+    child_stop(f.pid);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    snprintf(want, sizeof(want), "cannot reach %s: ", f.sock);
+    assert_memory_equal(r.p.result.message, want, strlen(want));
+    assert_true(r.done_ms >= 250 && r.done_ms < 2500);
+
     /* An engine that hangs up on every request. */
     fixture_start(&f, "close");
     r = probe_sock(f.sock, 1000);
@@ -330,6 +349,26 @@ static void test_socket_missing_and_vanishing(void **state)
     assert_false(r.p.result.ok);
     snprintf(want, sizeof(want), "cannot reach %s: empty reply from server", f.sock);
     assert_string_equal(r.p.result.message, want);
+    child_stop(f.pid);
+}
+
+/* Answers the probe cannot use: too big, an error status. */
+static void test_bad_answers(void **state)
+{
+    struct fixture f;
+    struct probe_run r;
+
+    (void)state;
+    fixture_start(&f, "big");
+    r = probe_sock(f.sock, 3000);
+    assert_int_equal(r.calls, 1);
+    assert_false(r.p.result.ok);
+    assert_string_equal(r.p.result.message, "engine answer over 4194304 bytes");
+    child_stop(f.pid);
+    fixture_start(&f, "old");
+    r = probe_sock(f.sock, 3000);
+    assert_string_equal(r.p.result.message, "engine answered HTTP 400: client version 1.41 is "
+                                            "too new. Maximum supported API version is 1.40");
     child_stop(f.pid);
 }
 
@@ -426,8 +465,18 @@ static void podman_cleanup(void)
         return;
     sh("podman ps -aq --filter label=com.docker.compose.project=%s | xargs -r podman rm -f -t 0",
        podman_project);
-    sh("podman rmi -f %s", PODMAN_IMAGE);
+    /* Without -f: another run's containers may still use the image. */
+    sh("podman rmi %s", PODMAN_IMAGE);
     podman_project[0] = '\0';
+}
+
+/* Containers of earlier runs that died before their clean-up (a crash
+ * skips atexit): every test container carries healthtop.test=PID. */
+static void podman_reap_orphans(void)
+{
+    sh("podman ps -a --filter label=healthtop.test --format '{{.ID}} {{index .Labels "
+       "\"healthtop.test\"}}' | while read id pid; do kill -0 \"$pid\" 2>/dev/null || "
+       "podman rm -f -t 0 \"$id\"; done");
 }
 
 /* Makes an image from busybox and the containers; 0, or -1 with why. */
@@ -435,7 +484,7 @@ static int podman_setup(void)
 {
     const char *img = PODMAN_IMAGE;
     const char *P = podman_project;
-    char conf[128], L[160];
+    char conf[128], L[200];
 
     if (sh("(command -v podman && command -v runc && test -x /bin/busybox)") != 0) {
         snprintf(podman_why, sizeof(podman_why), "podman, runc or busybox-static missing");
@@ -447,10 +496,13 @@ static int podman_setup(void)
                "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n");
     fclose(f);
     setenv("CONTAINERS_CONF", conf, 1);
+    podman_reap_orphans();
     snprintf(podman_project, sizeof(podman_project), "httest%d", (int)getpid());
     atexit(podman_cleanup);
     snprintf(L, sizeof(L),
-             "--label com.docker.compose.project=%s --label com.docker.compose.service", P);
+             "--label healthtop.test=%d --label com.docker.compose.project=%s "
+             "--label com.docker.compose.service",
+             (int)getpid(), P);
     if (sh("mkdir -p %s/rootfs/bin && cp /bin/busybox %s/rootfs/bin/ && "
            "for c in sh sleep true; do ln -sf busybox %s/rootfs/bin/$c; done && "
            "tar -C %s/rootfs -cf %s/rootfs.tar . && podman import %s/rootfs.tar %s",
@@ -531,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_replay_podman),
         cmocka_unit_test(test_fixture_refuses_post),
         cmocka_unit_test(test_socket_missing_and_vanishing),
+        cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_hang_timeout_cancel),
         cmocka_unit_test(test_permission_denied),
         cmocka_unit_test(test_podman_engine),
