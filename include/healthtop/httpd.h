@@ -5,7 +5,8 @@
  * One struct httpd is one listening socket. Each request is handed to the
  * handler, which must answer it before returning, with httpd_reply() (the
  * answer itself may be delayed, dripped, streamed, or misbehave on
- * purpose: see enum httpd_mode). Keep-alive is the HTTP/1.1 default;
+ * purpose: see enum httpd_mode); a handler that does not answer gets a
+ * 500 sent for it. Requests on one connection are answered in order. Keep-alive is the HTTP/1.1 default;
  * requests are read into a bounded buffer (431 and close when a request
  * head does not fit); request bodies are read and discarded.
  *
@@ -92,12 +93,15 @@ struct httpd {
 
 /* Sets srv up; nothing is open until httpd_listen. */
 void httpd_init(struct httpd *srv, uv_loop_t *loop, httpd_handler handler, void *ud);
-/* Listens on host ("127.0.0.1", "::1", "0.0.0.0") and port (0 = a free
- * one). Returns 0 or a negative libuv error code. */
+/* Listens on host, a numeric address ("127.0.0.1", "::1", "0.0.0.0"),
+ * and port (0 = a free one). Returns 0 or a negative libuv error code
+ * (UV_EINVAL for a host that is not an address). */
 int httpd_listen(struct httpd *srv, const char *host, int port) HT_WUR;
 int httpd_port(const struct httpd *srv);
 /* Stops listening and closes every connection; cb (may be NULL) runs
- * once everything is closed. */
+ * once everything is closed, from a loop callback (or from inside
+ * httpd_close when nothing was ever opened). srv may then be freed or
+ * initialised again. */
 void httpd_close(struct httpd *srv, httpd_close_cb cb);
 
 /* Answers req (exactly once, from inside the handler). */

@@ -351,6 +351,12 @@ static void conn_process(struct httpd_conn *c)
 
 enum framing { FRAME_LENGTH, FRAME_CLOSE, FRAME_CHUNKED };
 
+/* 1xx, 204 and 304 answers have no body (RFC 9110 6.4.1). */
+static bool status_no_body(int status)
+{
+    return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
 static int head_build(struct buf *b, const struct httpd_resp *r, enum framing f, size_t len,
                       bool keep_alive)
 {
@@ -359,7 +365,7 @@ static int head_build(struct buf *b, const struct httpd_resp *r, enum framing f,
     int rc =
         buf_printf(b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", status, httpd_reason(status), type);
 
-    if (f == FRAME_LENGTH)
+    if (f == FRAME_LENGTH && !status_no_body(status))
         rc |= buf_printf(b, "Content-Length: %zu\r\n", len);
     else if (f == FRAME_CHUNKED)
         rc |= buf_printf(b, "Transfer-Encoding: chunked\r\n");
@@ -391,6 +397,10 @@ static int answer_build(struct httpd_conn *c, const struct httpd_req *req,
     int rc = 0;
 
     buf_init(&out, 1024 + HTTPD_MAX_HEAD + len + (r->headers ? strlen(r->headers) : 0));
+    if (status_no_body(r->status)) {
+        body = "";
+        len = 0;
+    }
     switch (c->mode) {
     case HTTPD_NORMAL:
         rc = head_build(&out, r, FRAME_LENGTH, len, c->keep_alive);

@@ -1,15 +1,715 @@
-/* PLACEHOLDER while the http probe is written in its own branch. */
+/* The http probe: libcurl's multi_socket API driven by the libuv loop.
+ *
+ * One CURLM per loop (struct http_env) holds the connection cache, so a
+ * probe that does not ask for a fresh connection reuses the previous
+ * one. Curl tells us which sockets to watch (one uv_poll_t each, attached
+ * with curl_multi_assign) and when to wake it (one uv_timer_t); every
+ * event goes back through curl_multi_socket_action, after which finished
+ * transfers are collected with curl_multi_info_read. A probe runs one
+ * transfer per URL (replica) at once and completes when the last ends.
+ * The traps this obeys are listed in PROTOCOLS.md. */
 #include "healthtop/probe.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include "healthtop/buf.h"
+#include "healthtop/secret.h"
+#include "probes/http_check.h"
+
+#define HEAD_KEEP     200 /* body bytes kept for the detail pane */
+#define MAX_REDIRECTS 5
+
+struct http_sock {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    CURL *easy; /* the transfer curl last named for it; may be gone */
+    struct http_env *env;
+    struct http_sock *prev, *next;
+};
+
+struct http_env {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t timer;          /* curl's single timeout */
+    struct http_probe *probes; /* in flight */
+    struct http_sock *socks;   /* watched sockets */
+    int dispatching;           /* depth of socket_action + info_read */
+    bool close_pending;        /* env_close came during a dispatch */
+};
+
+struct http_target {
+    struct http_probe *hp;
+    CURL *easy;
+    char errbuf[CURL_ERROR_SIZE];
+    char status_line[96]; /* the last "HTTP/1.1 200 OK" received */
+    struct buf body;      /* kept only when a body or JSON check needs it */
+    char head[HEAD_KEEP];
+    size_t head_len;
+    uint64_t received; /* body bytes so far */
+    bool over;         /* the body passed max_body: transfer aborted */
+    bool pass;
+    int sock_errno; /* what a poll error on its connection was */
+    int64_t total_us, connect_us;
+    char msg[PROBE_MSG_MAX];
+};
+
+struct http_probe {
+    struct probe *p;
+    struct http_env *env;
+    struct http_probe *prev, *next;
+    struct curl_slist *headers;
+    size_t n, pending;
+    struct http_target t[];
+};
+
+static const struct http_config *cfg_of(const struct http_probe *hp)
+{
+    return &hp->p->svc->u.http;
+}
+
+static size_t max_body(const struct http_config *h)
+{
+    return h->max_body ? h->max_body : CONFIG_DEFAULT_MAX_BODY;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct http_target *t = ud;
+    const struct http_config *h = cfg_of(t->hp);
+    size_t n = size * nmemb;
+
+    /* CURLOPT_MAXFILESIZE only sees Content-Length: an endless or
+     * close-delimited body is capped here (a short count aborts). */
+    if (t->received + n > max_body(h)) {
+        t->over = true;
+        return 0;
+    }
+    if (t->head_len < HEAD_KEEP) {
+        size_t k = HEAD_KEEP - t->head_len < n ? HEAD_KEEP - t->head_len : n;
+        memcpy(t->head + t->head_len, data, k);
+        t->head_len += k;
+    }
+    if (http_check_needs_body(h) && buf_append(&t->body, data, n) != 0) {
+        t->over = true;
+        return 0;
+    }
+    t->received += n;
+    return n;
+}
+
+/* Keeps the status line; a new one (after a redirect or a 100 Continue)
+ * starts the body afresh. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct http_target *t = ud;
+    size_t n = size * nmemb;
+
+    if (n > 5 && memcmp(data, "HTTP/", 5) == 0) {
+        size_t k = n;
+        while (k > 0 && (data[k - 1] == '\r' || data[k - 1] == '\n'))
+            k--;
+        http_escape(data, k, t->status_line, sizeof(t->status_line));
+        t->head_len = 0;
+        t->received = 0;
+        buf_reset(&t->body);
+    }
+    return n;
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+/* The host of the URL the transfer last used, for "cannot resolve HOST". */
+static void effective_host(CURL *e, char *out, size_t n)
+{
+    char *url = NULL, *host = NULL;
+    CURLU *u = curl_url();
+
+    out[0] = '\0';
+    if (u && curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url &&
+        curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        ht_strlcpy(out, host, n);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
+
+static void tls_message(struct http_target *t, char *msg, size_t n)
+{
+    long verify = 0;
+    const char *why = NULL;
+
+    curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    /* X509_V_ERR_* codes, stable across OpenSSL versions. */
+    if (verify == 18 || strstr(t->errbuf, "self-signed") || strstr(t->errbuf, "self signed"))
+        why = verify == 19 ? "self-signed in chain" : "self-signed";
+    else if (verify == 19)
+        why = "self-signed in chain";
+    else if (verify == 10)
+        why = "expired";
+    else if (verify == 20 || verify == 21)
+        why = "unknown issuer";
+    if (why)
+        ht_snprintf(msg, n, "TLS: certificate verify failed (%s)", why);
+    else if (strstr(t->errbuf, "subject name") || strstr(t->errbuf, "does not match"))
+        ht_snprintf(msg, n, "TLS: certificate name mismatch");
+    else
+        ht_snprintf(msg, n, "TLS: certificate verify failed");
+}
+
+static const char *connect_error(long oserr)
+{
+    switch (oserr) {
+    case ECONNREFUSED:
+        return "connection refused";
+    case EHOSTUNREACH:
+        return "host unreachable";
+    case ENETUNREACH:
+        return "network unreachable";
+    default:
+        return "cannot connect";
+    }
+}
+
+/* Turns a failed transfer into a short human message. */
+static void error_message(struct http_target *t, CURLcode code)
+{
+    struct probe *p = t->hp->p;
+    long oserr = 0;
+    char host[256], size[32];
+
+    curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &oserr);
+    if (oserr == 0)
+        oserr = t->sock_errno;
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+        probe_msg_timeout(p);
+        ht_strlcpy(t->msg, p->result.message, sizeof(t->msg));
+        return;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        effective_host(t->easy, host, sizeof(host));
+        ht_snprintf(t->msg, sizeof(t->msg), "cannot resolve %s", host);
+        return;
+    case CURLE_COULDNT_CONNECT:
+        ht_strlcpy(t->msg, connect_error(oserr), sizeof(t->msg));
+        return;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        http_size_format(max_body(cfg_of(t->hp)), size, sizeof(size));
+        ht_snprintf(t->msg, sizeof(t->msg), "body over %s", size);
+        return;
+    case CURLE_PEER_FAILED_VERIFICATION:
+        tls_message(t, t->msg, sizeof(t->msg));
+        return;
+    default:
+        break;
+    }
+    const char *m = curl_easy_strerror(code);
+    if ((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR) && oserr == ECONNRESET)
+        m = "connection reset";
+    else if (code == CURLE_GOT_NOTHING)
+        m = "empty reply (connection closed)";
+    else if (code == CURLE_PARTIAL_FILE)
+        m = "body cut short";
+    else if (code == CURLE_WEIRD_SERVER_REPLY ||
+             (code == CURLE_UNSUPPORTED_PROTOCOL && strstr(t->errbuf, "HTTP/0.9")))
+        m = "bad HTTP response";
+    else if (code == CURLE_TOO_MANY_REDIRECTS)
+        m = "too many redirects";
+    else if (code == CURLE_SSL_CONNECT_ERROR)
+        m = "TLS handshake failed";
+    else if (code == CURLE_URL_MALFORMAT)
+        m = "bad URL";
+    ht_strlcpy(t->msg, m, sizeof(t->msg));
+}
+
+/* ---- one transfer ------------------------------------------------------- */
+
+static void target_evaluate(struct http_target *t, CURLcode code)
+{
+    const struct http_config *h = cfg_of(t->hp);
+    curl_off_t total = -1, connect = -1;
+    long status = 0;
+
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK)
+        t->total_us = total;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect) == CURLE_OK)
+        t->connect_us = connect;
+    if (t->over || code == CURLE_FILESIZE_EXCEEDED)
+        code = CURLE_WRITE_ERROR;
+    t->pass = false;
+    if (code != CURLE_OK) {
+        error_message(t, code);
+        return;
+    }
+    if (!http_check_status(h, status)) {
+        ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+        return;
+    }
+    if (http_check_body(h, t->body.data ? t->body.data : "", t->body.len, t->msg, sizeof(t->msg)) !=
+        0)
+        return;
+    ht_snprintf(t->msg, sizeof(t->msg), "HTTP %ld", status);
+    t->pass = true;
+}
+
+static int set_options(struct http_target *t, const char *url, int64_t timeout_ms)
+{
+    const struct http_config *h = cfg_of(t->hp);
+    CURL *e = t->easy;
+    CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_URL, url);
+    SET(CURLOPT_PRIVATE, (void *)t);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+    SET(CURLOPT_USERAGENT, "healthtop/" HT_VERSION);
+    SET(CURLOPT_HTTPHEADER, t->hp->headers);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, (void *)t);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)t);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body(h));
+    SET(CURLOPT_FOLLOWLOCATION, h->follow_redirects ? 1L : 0L);
+    SET(CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
+    SET(CURLOPT_FRESH_CONNECT, h->fresh_connect ? 1L : 0L);
+    SET(CURLOPT_FORBID_REUSE, h->fresh_connect ? 1L : 0L);
+    /* Without it, ending a transfer still resolving a name joins the
+     * resolver thread: the loop would block for as long as DNS takes. */
+    SET(CURLOPT_QUICK_EXIT, 1L);
+#undef SET
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+/* ---- the probe ---------------------------------------------------------- */
+
+static void hp_free(struct http_probe *hp)
+{
+    struct http_env *env = hp->env;
+
+    for (size_t i = 0; i < hp->n; i++) {
+        struct http_target *t = &hp->t[i];
+        if (t->easy) {
+            curl_multi_remove_handle(env->multi, t->easy);
+            curl_easy_cleanup(t->easy);
+        }
+        buf_free(&t->body);
+    }
+    if (hp->prev)
+        hp->prev->next = hp->next;
+    else if (env->probes == hp)
+        env->probes = hp->next;
+    if (hp->next)
+        hp->next->prev = hp->prev;
+    curl_slist_free_all(hp->headers);
+    hp->p->priv = NULL;
+    free(hp);
+}
+
+static void result_detail(struct http_probe *hp, size_t i)
+{
+    const struct http_target *t = &hp->t[i];
+    const struct http_config *h = cfg_of(hp);
+    struct probe_result *r = &hp->p->result;
+    char who[32] = "", url[256], body[PROBE_DETAIL_MAX];
+
+    if (hp->n > 1)
+        ht_snprintf(who, sizeof(who), "replica %zu: ", i + 1);
+    secret_redact_url(h->urls[i], url, sizeof(url));
+    http_escape(t->head, t->head_len, body, sizeof(body));
+    ht_snprintf(r->detail, sizeof(r->detail), "%sGET %s\n%s%s%s%s%s%s", who, url, t->status_line,
+                t->status_line[0] ? "\n" : "", body, body[0] ? "\n" : "",
+                !t->pass && t->errbuf[0] ? t->errbuf : "",
+                h->insecure ? "\ninsecure: TLS certificate not verified" : "");
+}
+
+static void result_message(struct http_probe *hp, int first_fail, int up)
+{
+    struct probe *p = hp->p;
+    struct probe_result *r = &p->result;
+    const struct http_config *h = cfg_of(hp);
+    char lat[32], max[32];
+
+    if (hp->n == 1)
+        probe_msg(p, "%s", hp->t[0].msg);
+    else if (first_fail < 0)
+        probe_msg(p, "%s, %d/%zu replicas", hp->t[0].msg, up, hp->n);
+    else
+        probe_msg(p, "replica %d: %s (%d/%zu up)", first_fail + 1, hp->t[first_fail].msg, up,
+                  hp->n);
+    if (r->slow) {
+        latency_format(r->latency_us, true, lat, sizeof(lat));
+        duration_format(h->max_latency_ms, max, sizeof(max));
+        size_t len = strlen(r->message);
+        ht_snprintf(r->message + len, sizeof(r->message) - len, ", slow: %s > %s", lat, max);
+    }
+}
+
+/* All transfers of hp have ended: fill the result and complete. */
+static void hp_finish(struct http_probe *hp)
+{
+    struct probe *p = hp->p;
+    struct probe_result *r = &p->result;
+    const struct http_config *h = cfg_of(hp);
+    int up = 0, first_fail = -1;
+
+    for (size_t i = 0; i < hp->n; i++) {
+        const struct http_target *t = &hp->t[i];
+        if (t->pass)
+            up++;
+        else if (first_fail < 0)
+            first_fail = (int)i;
+        if (t->total_us > r->latency_us)
+            r->latency_us = t->total_us;
+        if (t->connect_us > r->connect_us)
+            r->connect_us = t->connect_us;
+    }
+    r->up = up;
+    r->found = (int)hp->n;
+    r->ok = (size_t)up == hp->n || (up > 0 && up >= p->svc->replicas);
+    r->slow = r->ok && h->max_latency_ms > 0 && r->latency_us > h->max_latency_ms * 1000;
+    result_message(hp, first_fail, up);
+    result_detail(hp, first_fail < 0 ? 0 : (size_t)first_fail);
+    hp_free(hp);
+    probe_done(p);
+}
+
+static struct http_probe *hp_new(struct probe *p, struct http_env *env)
+{
+    const struct http_config *h = &p->svc->u.http;
+    struct http_probe *hp = xcalloc(1, sizeof(*hp) + h->nurls * sizeof(hp->t[0]));
+    char line[1024];
+
+    hp->p = p;
+    hp->env = env;
+    hp->n = h->nurls;
+    for (size_t i = 0; i < h->nheaders; i++) {
+        const struct kv *kv = &h->headers[i];
+        /* "Name;" is curl's way to send a header with an empty value. */
+        if (kv->value && kv->value[0])
+            ht_snprintf(line, sizeof(line), "%s: %s", kv->key, kv->value);
+        else
+            ht_snprintf(line, sizeof(line), "%s;", kv->key);
+        struct curl_slist *l = curl_slist_append(hp->headers, line);
+        if (l)
+            hp->headers = l;
+    }
+    for (size_t i = 0; i < hp->n; i++) {
+        hp->t[i].hp = hp;
+        hp->t[i].total_us = hp->t[i].connect_us = -1;
+        buf_init(&hp->t[i].body, max_body(h));
+    }
+    return hp;
+}
 
 static int start(struct probe *p)
 {
-    probe_msg(p, "http probe not built yet");
-    return -1;
+    struct http_env *env = p->env->http;
+    const struct http_config *h = &p->svc->u.http;
+    int64_t timeout_ms = p->svc->timeout_ms > 0 ? p->svc->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
+    struct http_probe *hp;
+
+    if (!env) {
+        probe_msg(p, "http probes are not set up");
+        return -1;
+    }
+    if (h->nurls == 0) {
+        probe_msg(p, "no URL to probe");
+        return -1;
+    }
+    hp = hp_new(p, env);
+    for (size_t i = 0; i < hp->n; i++) {
+        hp->t[i].easy = curl_easy_init();
+        if (!hp->t[i].easy || set_options(&hp->t[i], h->urls[i], timeout_ms) != 0 ||
+            curl_multi_add_handle(env->multi, hp->t[i].easy) != CURLM_OK) {
+            /* hp_free removes what was added; one not added is ignored. */
+            probe_msg(p, "cannot start the transfer");
+            hp_free(hp);
+            return -1;
+        }
+    }
+    hp->pending = hp->n;
+    hp->next = env->probes;
+    if (env->probes)
+        env->probes->prev = hp;
+    env->probes = hp;
+    p->priv = hp;
+    return 0;
 }
 
 static void cancel(struct probe *p)
 {
-    (void)p;
+    struct http_probe *hp = p->priv;
+
+    if (!hp)
+        return;
+    p->result.found = (int)hp->n;
+    probe_msg(p, "cancelled");
+    hp_free(hp);
+    probe_done(p);
 }
 
-const struct probe_ops probe_http_ops = {.kind = PROBE_HTTP, .start = start, .cancel = cancel};
+/* ---- the loop side: sockets, timer, completions -------------------------- */
+
+/* Collects every finished transfer. Called after each socket_action
+ * whatever the running count says: the count drops to 0 before the
+ * message of the last transfer (one ended by its timeout, say) is read. */
+static void drain(struct http_env *env)
+{
+    CURLMsg *m;
+    int left;
+
+    while ((m = curl_multi_info_read(env->multi, &left)) != NULL) {
+        char *priv = NULL;
+        struct http_target *t;
+        CURL *e = m->easy_handle;
+        CURLcode code = m->data.result;
+
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+        t = (struct http_target *)(void *)priv;
+        target_evaluate(t, code);
+        curl_multi_remove_handle(env->multi, e);
+        curl_easy_cleanup(e);
+        t->easy = NULL;
+        if (--t->hp->pending == 0)
+            hp_finish(t->hp);
+    }
+}
+
+static void env_finish(struct http_env *env);
+
+static void dispatch(struct http_env *env, curl_socket_t fd, int flags)
+{
+    int running;
+
+    env->dispatching++;
+    curl_multi_socket_action(env->multi, fd, flags, &running);
+    drain(env);
+    env->dispatching--;
+    if (env->dispatching == 0 && env->close_pending)
+        env_finish(env);
+}
+
+static struct http_target *target_of(struct http_env *env, CURL *easy)
+{
+    for (struct http_probe *hp = env->probes; hp; hp = hp->next)
+        for (size_t i = 0; i < hp->n; i++)
+            if (hp->t[i].easy == easy)
+                return &hp->t[i];
+    return NULL;
+}
+
+/* Told CURL_CSELECT_ERR, curl fails the transfer without reading the
+ * socket's error ("select/poll returned error"), so read it here for the
+ * message: on an established connection it is nearly always a reset.
+ * Not while connecting: curl reads SO_ERROR itself then, and reading
+ * clears it. */
+static void sock_note_error(struct http_sock *s)
+{
+    struct http_target *t = target_of(s->env, s->easy);
+    curl_off_t sent = 0;
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (!t || curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent) != CURLE_OK ||
+        sent <= 0)
+        return;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
+        t->sock_errno = err;
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct http_sock *s = h->data;
+    int flags = 0;
+
+    if (status < 0) {
+        sock_note_error(s);
+        flags = CURL_CSELECT_ERR;
+    } else
+        flags = (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
+                (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0);
+    dispatch(s->env, s->fd, flags);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    dispatch(t->data, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void sock_on_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Stops watching s now (uv_close stops the poll at once, before curl
+ * closes the fd); the memory goes when libuv is done with the handle. */
+static void sock_close(struct http_sock *s)
+{
+    struct http_env *env = s->env;
+
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        env->socks = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    uv_close((uv_handle_t *)&s->poll, sock_on_closed);
+}
+
+static struct http_sock *sock_open(struct http_env *env, curl_socket_t fd)
+{
+    struct http_sock *s = xcalloc(1, sizeof(*s));
+
+    /* A watcher left on a number curl reused means the old socket went
+     * away unannounced: drop that watcher. */
+    for (struct http_sock *o = env->socks; o; o = o->next)
+        if (o->fd == fd) {
+            sock_close(o);
+            break;
+        }
+    if (uv_poll_init_socket(env->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->fd = fd;
+    s->env = env;
+    s->poll.data = s;
+    s->next = env->socks;
+    if (env->socks)
+        env->socks->prev = s;
+    env->socks = s;
+    curl_multi_assign(env->multi, fd, s);
+    return s;
+}
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct http_env *env = userp;
+    struct http_sock *s = socketp;
+    int events = 0;
+
+    if (what == CURL_POLL_REMOVE) {
+        if (s)
+            sock_close(s);
+        return 0;
+    }
+    if (!s && !(s = sock_open(env, fd)))
+        return -1;
+    s->easy = e;
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
+}
+
+/* Curl asks for a wake-up: never call curl from here, only arm the timer. */
+static int on_timer_set(CURLM *m, long timeout_ms, void *userp)
+{
+    struct http_env *env = userp;
+
+    (void)m;
+    if (timeout_ms < 0)
+        uv_timer_stop(&env->timer);
+    else
+        uv_timer_start(&env->timer, on_timeout, timeout_ms == 0 ? 1 : (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+static void env_on_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+    curl_global_cleanup();
+}
+
+/* The multi handle goes last: curl_multi_cleanup closes the cached
+ * connections and tells on_socket about them, which closes their polls. */
+static void env_finish(struct http_env *env)
+{
+    env->close_pending = false;
+    curl_multi_cleanup(env->multi);
+    env->multi = NULL;
+    while (env->socks)
+        sock_close(env->socks);
+    uv_close((uv_handle_t *)&env->timer, env_on_timer_closed);
+}
+
+/* Curl's default cache holds 4 connections per transfer in flight, so it
+ * shrinks between rounds and a thousand targets probed in waves lose
+ * their kept-alive connections. Keep up to half the fds we may open. */
+static long max_connects(void)
+{
+    struct rlimit rl;
+    rlim_t n = 1024;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = rl.rlim_cur;
+    n /= 2;
+    return n < 64 ? 64 : n > 8192 ? 8192 : (long)n;
+}
+
+static int env_init(struct probe_env *penv)
+{
+    struct http_env *env;
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -1;
+    env = xcalloc(1, sizeof(*env));
+    env->loop = penv->loop;
+    env->multi = curl_multi_init();
+    if (!env->multi) {
+        free(env);
+        curl_global_cleanup();
+        return -1;
+    }
+    curl_multi_setopt(env->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
+    curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
+    curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
+    curl_multi_setopt(env->multi, CURLMOPT_MAXCONNECTS, max_connects());
+    uv_timer_init(env->loop, &env->timer);
+    env->timer.data = env;
+    penv->http = env;
+    return 0;
+}
+
+/* Cancels what is in flight (each probe completes with "cancelled"),
+ * then tears the multi handle down, later if a dispatch is under way. */
+static void env_close(struct probe_env *penv)
+{
+    struct http_env *env = penv->http;
+
+    if (!env)
+        return;
+    penv->http = NULL;
+    while (env->probes)
+        cancel(env->probes->p);
+    if (env->dispatching > 0)
+        env->close_pending = true;
+    else
+        env_finish(env);
+}
+
+const struct probe_ops probe_http_ops = {
+    .kind = PROBE_HTTP,
+    .env_init = env_init,
+    .env_close = env_close,
+    .start = start,
+    .cancel = cancel,
+};

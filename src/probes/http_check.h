@@ -1,0 +1,28 @@
+/* The checks an http probe applies to one answer (status, body, JSON
+ * fields), and the small formatters its messages use. Pure functions:
+ * no curl, no loop. */
+#ifndef HEALTHTOP_PROBES_HTTP_CHECK_H
+#define HEALTHTOP_PROBES_HTTP_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "healthtop/config.h"
+
+/* True when a body or JSON check needs the body kept. */
+bool http_check_needs_body(const struct http_config *h);
+/* True when status is accepted: one of h->status, or any 2xx if none. */
+bool http_check_status(const struct http_config *h, long status);
+/* Applies the body substring and JSON checks to body[0..len). Returns 0,
+ * or -1 with a short reason in msg ("body lacks 'healthy'",
+ * "json status is \"degraded\", want \"healthy\"", "json components.api
+ * missing", "body is not JSON"). */
+int http_check_body(const struct http_config *h, const char *body, size_t len, char *msg, size_t n);
+
+/* "512 bytes", "64 KiB", "1.5 MiB". */
+void http_size_format(uint64_t bytes, char *out, size_t n);
+/* Copies s[0..len) to out with control and non-ASCII bytes escaped
+ * (\n, \t, \xNN), truncated to fit; always NUL-terminates. */
+void http_escape(const char *s, size_t len, char *out, size_t n);
+
+#endif
