@@ -3,7 +3,7 @@
 #
 #   bench/deps.sh                 # once, as root: the peers
 #   cmake -S . -B build && cmake --build build -j2
-#   bench/run-all.sh [--runs N]   # ~15 minutes; results in bench/results/
+#   bench/run-all.sh [--runs N]   # ~18 minutes; results in bench/results/
 #
 # Extra arguments go to every scenario (--smoke for a quick pass).
 # BENCHMARKS.md says what each measures and what it measured here.
