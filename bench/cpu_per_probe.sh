@@ -77,7 +77,7 @@ run_one() {
 		wrk -t1 -c4 -d${SECS}s "$(b_blackbox_url "$(target)")" >"$B_TMP/wrk.out" 2>&1
 		after=$(b_pid_cpu_us "$BB_PID")
 		n=$(b_wrk_requests "$B_TMP/wrk.out")
-		echo "$n $(echo "$after - $before" | bc) 0" >>"$f" ;;
+		echo "$n $((after - before)) 0" >>"$f" ;;
 	wrk | wrk-close)
 		local hdr=""
 		[ "$c" = wrk-close ] && hdr="-H 'Connection: close'"

@@ -66,9 +66,17 @@ b_log() { echo "[$(basename "$0" .sh)] $*" >&2; }
 
 # b_have NAME PATH...: true when every path (or command) exists; else
 # says the peer is skipped and why.
+# HT_BENCH_PEERS=none pretends the peers of bench/deps.sh that the test
+# suite does not install are missing: the scripts as on such a machine.
 b_have() {
 	local name=$1 p
 	shift
+	case "${HT_BENCH_PEERS:-}:$name" in
+	none:check_http | none:blackbox_exporter | none:nginx | none:wrk)
+		b_log "skip $name: HT_BENCH_PEERS=none"
+		B_SKIPS=$((B_SKIPS + 1))
+		return 1 ;;
+	esac
 	for p in "$@"; do
 		if [ ! -x "$p" ] && ! command -v "$p" >/dev/null 2>&1; then
 			b_log "skip $name: $p is not installed (bench/deps.sh installs it)"
@@ -161,11 +169,14 @@ b_row() {
 	local f=$1
 	shift
 	(IFS=$'\t'; echo "$*") >>"$f"
-	(IFS=$'\t'; echo "$*") | column -t -s $'\t' >&2
+	(IFS=$'\t'; echo "$*") | { column -t -s $'\t' 2>/dev/null || cat; } >&2
 }
 
 b_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1f", a / b; else print "nan"}'; }
 b_fmt() { awk -v v="$1" -v d="${2:-1}" 'BEGIN {printf "%.*f", d, v}'; }
+b_div() { # a b [decimals]: a / b, formatted (awk: bc is not always there)
+	awk -v a="$1" -v b="$2" -v d="${3:-1}" 'BEGIN {printf "%.*f", d, a / b}'
+}
 
 # b_machine FILE: what the figures were measured on.
 b_machine() {

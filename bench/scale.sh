@@ -72,8 +72,8 @@ if [ $have_keys = 1 ] && ! grep -q '^keys' "$RAW"; then
 fi
 
 med() { grep "^$1 " "$RAW" | cut -d' ' -f2- >"$B_TMP/$1.col"; b_median "$2" "$B_TMP/$1.col"; }
-ms() { b_fmt "$(echo "$1 / 1000" | bc -l)" "${2:-1}"; }
-mb() { b_fmt "$(echo "$1 / 1024" | bc -l)" 1; }
+ms() { b_div "$1" 1000 "${2:-1}"; }
+mb() { b_div "$1" 1024 1; }
 b_row "$OUT" measure value unit target runs
 if grep -q '^frames' "$RAW"; then
 	r=$(grep -c '^frames' "$RAW")

@@ -81,7 +81,7 @@ SH
 		m=$(b_median 1 "$B_TMP/$n.$c")
 		runs=$(wc -l <"$B_TMP/$n.$c")
 		v=fail_$(echo "$c" | tr -c 'a-z0-9\n' _)
-		b_row "$OUT" "$n" "$c" "$(b_fmt "$(echo "$m / 1000" | bc -l)" 1)" "$runs" "$(b_ratio "$m" "$ht")" "${!v}"
+		b_row "$OUT" "$n" "$c" "$(b_div "$m" 1000 1)" "$runs" "$(b_ratio "$m" "$ht")" "${!v}"
 	done
 	unset slow
 	b_stop "$FIX_PID"
