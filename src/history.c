@@ -5,6 +5,7 @@
 #include "healthtop/util.h"
 
 #define STATE_SHIFT 29
+#define OK_BIT      (1u << 28)
 
 void history_init(struct history *h, int64_t history_ms, int64_t interval_ms)
 {
@@ -30,11 +31,12 @@ void history_free(struct history *h)
 
 static bool state_good(enum health_state s)
 {
-    return s == HEALTH_HEALTHY || s == HEALTH_DEGRADED;
+    return health_is_up(s);
 }
 
-/* A sample packs the state in the top 3 bits and the latency in the low
- * 29; the all-ones latency means "none". Uptime counts are kept up to
+/* A sample packs the state in the top 3 bits, whether the probe itself
+ * passed in the next, and the latency in the low 28; the all-ones latency
+ * means "none". Uptime counts are kept up to
  * date as samples are evicted, so reading them is O(1). */
 void history_push(struct history *h, enum health_state state, bool ok, int64_t latency_us,
                   const char *msg, int64_t t_ms, int64_t wall_ms)
@@ -52,7 +54,7 @@ void history_push(struct history *h, enum health_state state, bool ok, int64_t l
             h->good--;
     }
     slot = ring_push(&h->samples);
-    *slot = (uint32_t)state << STATE_SHIFT | lat;
+    *slot = (uint32_t)state << STATE_SHIFT | (ok ? OK_BIT : 0) | lat;
     h->total++;
     if (state_good(state))
         h->good++;
@@ -86,6 +88,12 @@ enum health_state history_state_at(const struct history *h, uint32_t i)
 {
     const uint32_t *v = ring_at(&h->samples, i);
     return v ? (enum health_state)(*v >> STATE_SHIFT) : HEALTH_UNKNOWN;
+}
+
+bool history_ok_at(const struct history *h, uint32_t i)
+{
+    const uint32_t *v = ring_at(&h->samples, i);
+    return v != NULL && (*v & OK_BIT) != 0;
 }
 
 int64_t history_latency_at(const struct history *h, uint32_t i)

@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include "healthtop/config.h"
+#include "healthtop/record.h"
+#include "healthtop/replay.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
+#include "healthtop/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
 
@@ -18,6 +21,9 @@ static const char usage_text[] =
     "       healthtop --once [-c FILE] [--json]            probe once, report\n"
     "       healthtop --wait [--timeout 180s] [-c FILE] [--json]\n"
     "                                                      wait until all healthy\n"
+    "       healthtop --demo [--demo-speed N] [--once|--wait] a simulated stack\n"
+    "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
+    "                                                      play a recording back\n"
     "\n"
     "  -c, --config FILE        the services to watch (default: ./healthtop.yml,\n"
     "                           then $XDG_CONFIG_HOME/healthtop/config.yml)\n"
@@ -27,10 +33,24 @@ static const char usage_text[] =
     "      --json               print one JSON document on stdout\n"
     "      --ascii              ASCII marks and sparklines\n"
     "      --theme NAME         dashboard colour theme (default: default)\n"
+    "      --demo               watch a simulated copy of the E2I stack cold-start\n"
+    "                           (12 services on loopback ports, in this process;\n"
+    "                           its Celery workers are simulated HTTP endpoints)\n"
+    "      --demo-speed N       the demo's time compression (default 4: the\n"
+    "                           120 s cold start in 30 s)\n"
+    "      --record FILE        write every result and state change to FILE as\n"
+    "                           JSON lines (replaced; secrets never written)\n"
+    "      --replay FILE        show a recording without probing anything; with\n"
+    "                           --once, print its state changes, timeline, report\n"
+    "      --speed N            replay speed (default 1; 10 = ten times faster)\n"
     "      --allow-insecure-config\n"
     "                           accept a config file that others can write\n"
     "  -h, --help               this text\n"
     "  -V, --version            the version\n"
+    "\n"
+    "In the dashboard, ? lists every key: t shows the start-up timeline; K stops\n"
+    "or revives the selected service (--demo); . step, [ ] seek 10 s, + - speed\n"
+    "(--replay).\n"
     "\n"
     "Exit status: 0 all healthy (skipped allowed), 1 something unhealthy,\n"
     "degraded or not healthy by the --wait deadline, 2 usage or config error.\n";
@@ -49,6 +69,10 @@ struct args {
     const char *theme;
     bool json, ascii, allow_insecure_config;
     int64_t wait_timeout_ms;
+    bool demo;
+    double demo_speed;
+    const char *record, *replay;
+    double replay_speed;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -59,10 +83,35 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+/* A speed factor: a number from 0.1 to 1000. */
+static int parse_speed(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end != '\0' || !(v >= 0.1 && v <= 1000))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    enum { OPT_ONCE = 256, OPT_WAIT, OPT_TIMEOUT, OPT_JSON, OPT_ASCII, OPT_THEME, OPT_INSECURE };
+    enum {
+        OPT_ONCE = 256,
+        OPT_WAIT,
+        OPT_TIMEOUT,
+        OPT_JSON,
+        OPT_ASCII,
+        OPT_THEME,
+        OPT_INSECURE,
+        OPT_DEMO,
+        OPT_DEMO_SPEED,
+        OPT_RECORD,
+        OPT_REPLAY,
+        OPT_SPEED,
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"once", no_argument, NULL, OPT_ONCE},
@@ -72,6 +121,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"ascii", no_argument, NULL, OPT_ASCII},
         {"theme", required_argument, NULL, OPT_THEME},
         {"allow-insecure-config", no_argument, NULL, OPT_INSECURE},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"demo-speed", required_argument, NULL, OPT_DEMO_SPEED},
+        {"record", required_argument, NULL, OPT_RECORD},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"speed", required_argument, NULL, OPT_SPEED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -109,6 +163,23 @@ static int parse_args(int argc, char **argv, struct args *a)
         case OPT_INSECURE:
             a->allow_insecure_config = true;
             break;
+        case OPT_DEMO:
+            a->demo = true;
+            break;
+        case OPT_DEMO_SPEED:
+            if (parse_speed(optarg, &a->demo_speed) != 0)
+                return usage_error("--demo-speed: '%s' is not a number from 0.1 to 1000", optarg);
+            break;
+        case OPT_RECORD:
+            a->record = optarg;
+            break;
+        case OPT_REPLAY:
+            a->replay = optarg;
+            break;
+        case OPT_SPEED:
+            if (parse_speed(optarg, &a->replay_speed) != 0)
+                return usage_error("--speed: '%s' is not a number from 0.1 to 1000", optarg);
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -125,6 +196,14 @@ static int parse_args(int argc, char **argv, struct args *a)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (a->json && a->mode == MODE_TUI)
         return usage_error("%s", "--json goes with --once or --wait");
+    if (a->demo && a->config)
+        return usage_error("%s", "--demo brings its own services: drop -c");
+    if (a->demo_speed > 0 && !a->demo)
+        return usage_error("%s", "--demo-speed goes with --demo");
+    if (a->replay && (a->config || a->demo || a->record || a->mode == MODE_WAIT))
+        return usage_error("%s", "--replay shows a recording: no -c, --demo, --record or --wait");
+    if (a->replay_speed > 0 && !a->replay)
+        return usage_error("%s", "--speed goes with --replay");
     return -1;
 }
 
@@ -151,10 +230,37 @@ static int load_config(const struct args *a, struct ht_config *cfg)
     return 0;
 }
 
+/* --replay: the recording instead of a config and probes. */
+static int replay_main(const struct args *a)
+{
+    struct replay r;
+    char err[512];
+    int rc;
+
+    if (replay_load(&r, a->replay, err, sizeof(err)) != 0) {
+        fprintf(stderr, "healthtop: --replay %s\n", err);
+        replay_free(&r);
+        return 2;
+    }
+    if (a->mode == MODE_ONCE) {
+        rc = replay_report(&r, stdout, a->json, a->ascii);
+    } else {
+        struct tui_opts to = {.theme = a->theme, .ascii = a->ascii, .mouse = true};
+        rc = replay_run_tui(&r, &to, a->replay_speed);
+        if (r.stopped[0])
+            fprintf(stderr, "healthtop: the recording stops early, at %s\n", r.stopped);
+    }
+    replay_free(&r);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct args a;
     struct ht_config cfg;
+    const struct ht_config *cfgp = &cfg;
+    struct stack *demo = NULL;
+    struct recorder *rec = NULL;
     struct run_opts ro;
     int rc;
 
@@ -164,27 +270,59 @@ int main(int argc, char **argv)
 
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
-    if (load_config(&a, &cfg) != 0)
-        return 2;
-
+    if (a.replay)
+        return replay_main(&a);
     memset(&ro, 0, sizeof(ro));
+    if (a.demo) {
+        char err[1024];
+        if ((demo = stack_new(a.demo_speed, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "healthtop: demo: %s\n", err);
+            return 2;
+        }
+        cfgp = stack_config(demo);
+        ro.hooks[ro.nhooks++] = (struct run_hook){stack_hook_setup, stack_hook_close, demo};
+    } else if (load_config(&a, &cfg) != 0) {
+        return 2;
+    }
+    if (a.record) {
+        char err[512];
+        if ((rec = record_open(a.record, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "healthtop: --record %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        ro.hooks[ro.nhooks++] = (struct run_hook){record_hook_setup, record_hook_close, rec};
+    }
+
     ro.json = a.json;
     ro.ascii = a.ascii;
     ro.wait_timeout_ms = a.wait_timeout_ms;
     switch (a.mode) {
     case MODE_ONCE:
-        rc = run_once(&cfg, &ro);
+        rc = run_once(cfgp, &ro);
         break;
     case MODE_WAIT:
-        rc = run_wait(&cfg, &ro);
+        rc = run_wait(cfgp, &ro);
         break;
     default: {
         struct tui_opts to = {.theme = a.theme, .ascii = a.ascii, .mouse = true};
-        rc = run_tui(&cfg, &to);
+        to.hooks = ro.hooks;
+        to.nhooks = ro.nhooks;
+        if (demo) {
+            to.demo_toggle = stack_toggle_cb;
+            to.demo_ud = demo;
+        }
+        rc = run_tui(cfgp, &to);
         break;
     }
     }
-    config_free(&cfg);
+    if (rec && record_close(rec) != 0 && rc == 0)
+        rc = 1;
+out:
+    if (demo)
+        stack_free(demo);
+    else
+        config_free(&cfg);
     secret_clear();
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "healthtop/deps.h"
 #include "healthtop/util.h"
 
 void report_style_detect(struct report_style *st, FILE *out, bool force_ascii)
@@ -88,12 +89,17 @@ static void rule(FILE *out)
 static void print_service(FILE *out, const struct service *svc, const struct report_style *st)
 {
     enum health_state s = svc->health.state;
-    char detail[PROBE_MSG_MAX + 96];
+    char detail[PROBE_MSG_MAX + 96], blocked[128], sep[160] = "";
 
     report_detail(svc, detail, sizeof(detail));
+    /* "UNHEALTHY: blocked by redis; HTTP 503 (4ms)": the root cause first. */
+    if (deps_blocked_text(svc->sched, svc->idx, blocked, sizeof(blocked)) > 0)
+        ht_snprintf(sep, sizeof(sep), ": %s%s", blocked, detail[0] ? ";" : "");
+    else if (s != HEALTH_HEALTHY && s != HEALTH_SKIPPED)
+        ht_strlcpy(sep, ":", sizeof(sep));
     fprintf(out, "%s%s%s %s - %s%s%s%s %s\n", report_color(st, s), report_mark(s, st->ascii),
             report_reset(st), svc->cfg->label, report_color(st, s), health_state_shout(s),
-            report_reset(st), s == HEALTH_HEALTHY || s == HEALTH_SKIPPED ? "" : ":", detail);
+            report_reset(st), sep, detail);
 }
 
 /* Groups are printed in the order they first appear in the config, each
@@ -118,7 +124,7 @@ void report_text(FILE *out, const struct scheduler *s, const struct report_style
 {
     int c[HEALTH_STATE_COUNT];
     enum health_state overall = sched_overall(s);
-    char stamp[32];
+    char stamp[32], roots[256];
     time_t now = time(NULL);
     struct tm tm;
 
@@ -142,6 +148,8 @@ void report_text(FILE *out, const struct scheduler *s, const struct report_style
     if (c[HEALTH_STARTING] + c[HEALTH_UNKNOWN])
         fprintf(out, "Starting: %d\n", c[HEALTH_STARTING] + c[HEALTH_UNKNOWN]);
     fprintf(out, "Skipped (scaled to 0): %d\n", c[HEALTH_SKIPPED]);
+    if (deps_summary(s, roots, sizeof(roots)) > 0)
+        fprintf(out, "%s\n", roots);
     fprintf(out, "\n%s%s SYSTEM STATUS: %s%s\n", report_color(st, overall),
             report_mark(overall, st->ascii),
             overall == HEALTH_SKIPPED ? "HEALTHY" : health_state_shout(overall), report_reset(st));

@@ -1,11 +1,42 @@
 /* The --json document, and the per-service object the recorder reuses. */
 #include "healthtop/report.h"
 
+#include <stdlib.h>
 #include <time.h>
+#include "healthtop/deps.h"
 
 static json_t *offset_or_null(const struct scheduler *s, int64_t t_ms)
 {
     return t_ms < 0 ? json_null() : json_real((double)(t_ms - s->t0_ms) / 1000.0);
+}
+
+/* The root causes blocking svc (deps.h), by name; [] when not blocked. */
+static json_t *blocked_by_json(const struct scheduler *s, const struct service *svc)
+{
+    size_t roots[16], n = deps_blocked_by(s, svc->idx, roots, HT_ARRAY_LEN(roots));
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n && i < HT_ARRAY_LEN(roots); i++)
+        json_array_append_new(a, json_string(s->svcs[roots[i]].cfg->name));
+    return a;
+}
+
+/* A probe's message may quote any bytes a server sent, and jansson
+ * refuses a string that is not UTF-8: such bytes become '?'. */
+json_t *report_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy;
+
+    if (j != NULL)
+        return j;
+    copy = xstrdup(s);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
 }
 
 json_t *report_service_json(const struct scheduler *s, const struct service *svc)
@@ -28,10 +59,11 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
                         svc->has_result && r->latency_us >= 0
                             ? json_real((double)r->latency_us / 1000.0)
                             : json_null());
-    json_object_set_new(o, "message", json_string(svc->has_result ? r->message : ""));
+    json_object_set_new(o, "message", report_json_text(svc->has_result ? r->message : ""));
     if (svc->has_result && r->listening >= 0)
         json_object_set_new(o, "listening", json_integer(r->listening));
     json_object_set_new(o, "depends_on", deps);
+    json_object_set_new(o, "blocked_by", blocked_by_json(s, svc));
     json_object_set_new(o, "first_seen", offset_or_null(s, svc->health.first_seen_ms));
     json_object_set_new(o, "first_healthy", offset_or_null(s, svc->health.first_healthy_ms));
     return o;
@@ -56,6 +88,11 @@ json_t *report_json(const struct scheduler *s)
         doc, "status",
         json_string(report_exit_code(s) == 0 ? "healthy" : health_state_name(sched_overall(s))));
     json_object_set_new(doc, "services", svcs);
+    json_t *roots = json_array();
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (deps_is_root(s, i))
+            json_array_append_new(roots, json_string(s->svcs[i].cfg->name));
+    json_object_set_new(doc, "root_causes", roots);
     json_t *sum = json_object();
     json_object_set_new(sum, "total", json_integer((json_int_t)s->nsvcs));
     for (int st = 0; st < HEALTH_STATE_COUNT; st++)

@@ -4,9 +4,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <uv.h>
 #include "healthtop/report.h"
 #include "healthtop/scheduler.h"
+#include "healthtop/timeline.h"
 #include "healthtop/tui.h"
 
 struct run {
@@ -20,6 +23,7 @@ struct run {
     bool timed_out;
     int64_t all_healthy_ms; /* T+ when --wait saw everything up; -1 before */
     FILE *events;           /* where --wait prints state changes */
+    int hooks_up;           /* run_opts hooks set up, to close at the end */
 };
 
 static void run_close(uv_timer_t *t)
@@ -28,6 +32,9 @@ static void run_close(uv_timer_t *t)
     uv_close((uv_handle_t *)&r->deadline, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
+    for (int i = 0; i < r->hooks_up; i++)
+        if (r->opts->hooks[i].close)
+            r->opts->hooks[i].close(&r->sched, r->opts->hooks[i].ud);
     sched_close(&r->sched, NULL);
 }
 
@@ -121,6 +128,17 @@ static int run_setup(struct run *r, const struct ht_config *cfg, const struct ru
     r->sigint.data = r->sigterm.data = r;
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    for (; r->hooks_up < o->nhooks; r->hooks_up++) {
+        const struct run_hook *h = &o->hooks[r->hooks_up];
+        if (h->setup && h->setup(&r->sched, h->ud) != 0) {
+            /* What was set up so far closes at once, as at the end of a run. */
+            run_close(&r->deadline);
+            uv_run(&r->loop, UV_RUN_DEFAULT);
+            uv_loop_close(&r->loop);
+            sched_free(&r->sched);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -180,6 +198,20 @@ static void print_not_healthy(FILE *f, const struct scheduler *s)
     }
 }
 
+/* The start-up timeline (timeline.h) closes the --wait output, as wide
+ * as the terminal when there is one. */
+static void print_timeline(FILE *f, const struct scheduler *s, bool ascii)
+{
+    struct report_style st;
+    struct winsize ws;
+    int width = 80;
+
+    if (isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        width = ws.ws_col;
+    report_style_detect(&st, f, ascii);
+    timeline_text(f, s, ht_now_ms(), width, &st);
+}
+
 /* --wait: the start-up validation. State changes are printed as they
  * happen; the run ends when every service is healthy or skipped (0), or
  * at the deadline (1, with what is not healthy and why). */
@@ -204,6 +236,8 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
         fprintf(r.events, "not healthy after %s:\n", d);
         print_not_healthy(r.events, &r.sched);
     }
+    if (!r.interrupted)
+        print_timeline(r.events, &r.sched, o->ascii);
     if (o->json && !r.interrupted)
         report_json_print(stdout, &r.sched);
     return run_teardown(&r) ? 130 : ok ? 0 : 1;

@@ -1,5 +1,6 @@
 /* Per-service history, bounded whatever the run length:
- *  - samples: one packed 32-bit word per result (state + latency), as many
+ *  - samples: one packed 32-bit word per result (state, whether that one
+ *    probe passed, latency), as many
  *    as `history:` covers at the service's interval, for sparklines and
  *    uptime;
  *  - recent: the last HISTORY_RECENT results with time and message, for
@@ -15,8 +16,8 @@
 #define HISTORY_RECENT      20
 #define HISTORY_TRANSITIONS 16
 #define HISTORY_MSG_MAX     96
-/* Latencies are stored in microseconds and clipped here (about 8.9 min). */
-#define HISTORY_LATENCY_MAX ((1u << 29) - 1)
+/* Latencies are stored in microseconds and clipped here (about 4.5 min). */
+#define HISTORY_LATENCY_MAX ((1u << 28) - 1)
 
 struct history_recent {
     int64_t t_ms;        /* monotonic */
@@ -35,7 +36,7 @@ struct history_transition {
 };
 
 struct history {
-    struct ring samples; /* uint32_t: state << 29 | latency_us */
+    struct ring samples; /* uint32_t: state << 29 | ok << 28 | latency_us */
     struct ring recent;
     struct ring transitions;
     uint64_t total, good; /* counts over the samples kept, for uptime */
@@ -52,9 +53,13 @@ void history_transition(struct history *h, enum health_state from, enum health_s
 uint32_t history_len(const struct history *h);
 /* Sample i, 0 = oldest. */
 enum health_state history_state_at(const struct history *h, uint32_t i);
+/* Whether the probe of sample i passed on its own: a failure inside the
+ * retries leaves the state healthy but is still a failure to draw. */
+bool history_ok_at(const struct history *h, uint32_t i);
 /* Latency of sample i in microseconds, or -1 when the probe had none. */
 int64_t history_latency_at(const struct history *h, uint32_t i);
-/* Share of kept samples that were healthy or degraded, 0..100; -1 when empty. */
+/* Share of kept samples in an up state (healthy, degraded, or skipped:
+ * scaled to zero as intended), 0..100; -1 when empty. */
 double history_uptime(const struct history *h);
 
 #endif

@@ -32,6 +32,9 @@ void report_detail(const struct service *svc, char *buf, size_t n);
  * SYSTEM STATUS line. */
 void report_text(FILE *out, const struct scheduler *s, const struct report_style *st);
 
+/* A JSON string of s even when s is not valid UTF-8 (new reference). */
+json_t *report_json_text(const char *s);
+
 /* One service as a JSON object (new reference); used by --json and the
  * recorder. Offsets are relative to the scheduler's T+0. */
 json_t *report_service_json(const struct scheduler *s, const struct service *svc);

@@ -8,10 +8,26 @@
 #include <stdint.h>
 #include "healthtop/config.h"
 
+struct scheduler;
+
+/* Something that lives on the run's loop beside the scheduler (the demo
+ * stack, the recorder): setup runs after the scheduler is set up and
+ * before probing starts (returns 0, or -1 to abort the run); close runs
+ * when the run ends, and must close every handle it opened. */
+struct run_hook {
+    int (*setup)(struct scheduler *s, void *ud);
+    void (*close)(struct scheduler *s, void *ud);
+    void *ud;
+};
+
+#define RUN_MAX_HOOKS 4
+
 struct run_opts {
     bool json;               /* one JSON document on stdout */
     bool ascii;              /* force ASCII marks */
     int64_t wait_timeout_ms; /* --wait deadline */
+    struct run_hook hooks[RUN_MAX_HOOKS];
+    int nhooks;
 };
 
 /* Both return the process exit code: 0 healthy (skipped allowed), 1 not. */

@@ -6,11 +6,24 @@
 #include <stdbool.h>
 
 struct scheduler;
+struct run_hook;
+struct replay;
 
 struct tui_opts {
     const char *theme; /* theme name or path; NULL = "default" */
     bool ascii;        /* ASCII marks and sparklines even in a UTF-8 locale */
     bool mouse;        /* wheel and click select, where the terminal can */
+    /* Beside the scheduler on its loop (run.h's hooks: the demo stack,
+     * the recorder): set up before the first probe, closed on quit. */
+    const struct run_hook *hooks;
+    int nhooks;
+    /* --demo: K stops or revives the selected service (stack_toggle). */
+    int (*demo_toggle)(void *ud, const char *name);
+    void *demo_ud;
+    /* --replay: s is this recording's model, played at replay_speed and
+     * never probed (s->loop must be set). */
+    struct replay *replay;
+    double replay_speed;
 };
 
 /* Runs the dashboard on the scheduler's loop until the user quits; restores

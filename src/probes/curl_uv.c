@@ -1,16 +1,24 @@
 /* libcurl multi_socket on libuv. The traps (PROTOCOLS.md) are handled
  * here once: completions are drained after every socket_action whatever
  * the running count says, a failed poll is passed on as CURL_CSELECT_ERR,
- * curl is never called from inside its own timer callback, and the loop
- * keeps the handles alive until curl_multi_cleanup has run. */
+ * curl is never called from inside its own timer callback, one fd has at
+ * most one poll, and the loop keeps the handles alive until
+ * curl_multi_cleanup has run. */
 #include "curl_uv.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+struct curl_uv_sock;
 
 struct curl_uv {
     uv_loop_t *loop;
     CURLM *multi;
-    uv_timer_t timer;
+    uv_timer_t timer;           /* curl's single timeout */
+    struct curl_uv_sock *socks; /* watched sockets */
+    int depth;                  /* socket_action + drain under way */
+    bool closing;               /* curl_uv_close was called */
 };
 
 /* One per socket curl watches; freed from its close callback. */
@@ -18,20 +26,36 @@ struct curl_uv_sock {
     uv_poll_t poll;
     struct curl_uv *cu;
     curl_socket_t fd;
+    CURL *easy; /* the transfer curl last named for it; NULL once it ended */
+    struct curl_uv_sock *prev, *next;
 };
 
+/* x has left the multi handle: no socket may point at its easy handle,
+ * which its owner is about to clean up. */
+static void forget_easy(struct curl_uv *cu, CURL *easy)
+{
+    for (struct curl_uv_sock *s = cu->socks; s; s = s->next)
+        if (s->easy == easy)
+            s->easy = NULL;
+}
+
+/* Collects every finished transfer. Called after each socket_action
+ * whatever the running count says: the count drops to 0 before the
+ * message of the last transfer (one ended by its timeout, say) is read. */
 static void drain(struct curl_uv *cu)
 {
     CURLMsg *m;
     int left;
 
-    while ((m = curl_multi_info_read(cu->multi, &left)) != NULL) {
+    while (!cu->closing && (m = curl_multi_info_read(cu->multi, &left)) != NULL) {
         struct curl_uv_xfer *x = NULL;
         if (m->msg != CURLMSG_DONE)
             continue;
+        CURL *easy = m->easy_handle;
         CURLcode rc = m->data.result;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        curl_multi_remove_handle(cu->multi, m->easy_handle);
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+        curl_multi_remove_handle(cu->multi, easy);
+        forget_easy(cu, easy);
         if (x != NULL) {
             x->active = false;
             x->done(x, rc);
@@ -39,11 +63,39 @@ static void drain(struct curl_uv *cu)
     }
 }
 
+static void finish(struct curl_uv *cu);
+
 static void act(struct curl_uv *cu, curl_socket_t fd, int ev)
 {
     int running;
+
+    cu->depth++;
     curl_multi_socket_action(cu->multi, fd, ev, &running);
     drain(cu);
+    cu->depth--;
+    if (cu->depth == 0 && cu->closing)
+        finish(cu);
+}
+
+/* Told CURL_CSELECT_ERR, curl fails the transfer without reading the
+ * socket's error ("select/poll returned error"), so read it here for the
+ * message: on an established connection it is nearly always a reset.
+ * Not while connecting: curl reads SO_ERROR itself then, and reading
+ * clears it. */
+static void sock_note_error(struct curl_uv_sock *s)
+{
+    struct curl_uv_xfer *x = NULL;
+    curl_off_t sent = 0;
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (s->easy == NULL || curl_easy_getinfo(s->easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
+        x == NULL || !x->active)
+        return;
+    if (curl_easy_getinfo(s->easy, CURLINFO_PRETRANSFER_TIME_T, &sent) != CURLE_OK || sent <= 0)
+        return;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
+        x->sock_errno = err;
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -51,9 +103,10 @@ static void on_poll(uv_poll_t *h, int status, int events)
     struct curl_uv_sock *s = h->data;
     int ev = 0;
 
-    if (status < 0)
+    if (status < 0) {
+        sock_note_error(s);
         ev = CURL_CSELECT_ERR;
-    else {
+    } else {
         if (events & UV_READABLE)
             ev |= CURL_CSELECT_IN;
         if (events & UV_WRITABLE)
@@ -72,32 +125,61 @@ static void on_sock_closed(uv_handle_t *h)
     free(h->data);
 }
 
+/* Stops watching s now (uv_close stops the poll at once, before curl
+ * closes the fd); the memory goes when libuv is done with the handle. */
+static void sock_close(struct curl_uv_sock *s)
+{
+    struct curl_uv *cu = s->cu;
+
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        cu->socks = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+}
+
+static struct curl_uv_sock *sock_open(struct curl_uv *cu, curl_socket_t fd)
+{
+    struct curl_uv_sock *s = xcalloc(1, sizeof(*s));
+
+    /* A watcher left on a number curl reused means the old socket went
+     * away unannounced: drop that watcher. */
+    for (struct curl_uv_sock *o = cu->socks; o; o = o->next)
+        if (o->fd == fd) {
+            sock_close(o);
+            break;
+        }
+    if (uv_poll_init_socket(cu->loop, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->cu = cu;
+    s->fd = fd;
+    s->poll.data = s;
+    s->next = cu->socks;
+    if (cu->socks)
+        cu->socks->prev = s;
+    cu->socks = s;
+    curl_multi_assign(cu->multi, fd, s);
+    return s;
+}
+
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
 {
     struct curl_uv *cu = userp;
     struct curl_uv_sock *s = sockp;
     int events = 0;
 
-    (void)easy;
     if (what == CURL_POLL_REMOVE) {
-        if (s != NULL) {
-            uv_poll_stop(&s->poll);
-            uv_close((uv_handle_t *)&s->poll, on_sock_closed);
-            curl_multi_assign(cu->multi, fd, NULL);
-        }
+        if (s != NULL)
+            sock_close(s);
         return 0;
     }
-    if (s == NULL) {
-        s = xcalloc(1, sizeof(*s));
-        s->cu = cu;
-        s->fd = fd;
-        if (uv_poll_init_socket(cu->loop, &s->poll, fd) != 0) {
-            free(s);
-            return -1;
-        }
-        s->poll.data = s;
-        curl_multi_assign(cu->multi, fd, s);
-    }
+    if (s == NULL && (s = sock_open(cu, fd)) == NULL)
+        return -1;
+    s->easy = easy;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
@@ -105,6 +187,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
+/* Curl asks for a wake-up: never call curl from here, only arm the timer. */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     struct curl_uv *cu = userp;
@@ -117,14 +200,32 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* Curl's default cache holds 4 connections per transfer in flight, so it
+ * shrinks between rounds and a thousand targets probed in waves lose
+ * their kept-alive connections. Keep up to half the fds we may open. */
+static long max_connects(void)
+{
+    struct rlimit rl;
+    rlim_t n = 1024;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = rl.rlim_cur;
+    n /= 2;
+    return n < 64 ? 64 : n > 8192 ? 8192 : (long)n;
+}
+
 struct curl_uv *curl_uv_new(uv_loop_t *loop)
 {
-    struct curl_uv *cu = xcalloc(1, sizeof(*cu));
+    struct curl_uv *cu;
 
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    cu = xcalloc(1, sizeof(*cu));
     cu->loop = loop;
     cu->multi = curl_multi_init();
     if (cu->multi == NULL) {
         free(cu);
+        curl_global_cleanup();
         return NULL;
     }
     uv_timer_init(loop, &cu->timer);
@@ -133,11 +234,15 @@ struct curl_uv *curl_uv_new(uv_loop_t *loop)
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
     curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
     curl_multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
+    curl_multi_setopt(cu->multi, CURLMOPT_MAXCONNECTS, max_connects());
     return cu;
 }
 
 int curl_uv_add(struct curl_uv *cu, struct curl_uv_xfer *x)
 {
+    if (cu->closing)
+        return -1;
+    x->sock_errno = 0;
     curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
     if (curl_multi_add_handle(cu->multi, x->easy) != CURLM_OK)
         return -1;
@@ -151,18 +256,34 @@ void curl_uv_remove(struct curl_uv *cu, struct curl_uv_xfer *x)
         return;
     x->active = false;
     curl_multi_remove_handle(cu->multi, x->easy);
+    forget_easy(cu, x->easy);
 }
 
 static void on_timer_closed(uv_handle_t *h)
 {
     free(h->data);
+    curl_global_cleanup();
+}
+
+/* The multi handle goes first: curl_multi_cleanup closes the cached
+ * connections and tells on_socket about them, which closes their polls;
+ * any poll curl did not announce is closed after it. */
+static void finish(struct curl_uv *cu)
+{
+    curl_multi_cleanup(cu->multi);
+    cu->multi = NULL;
+    while (cu->socks)
+        sock_close(cu->socks);
+    uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
 }
 
 void curl_uv_close(struct curl_uv *cu)
 {
     if (cu == NULL)
         return;
-    curl_multi_cleanup(cu->multi);
-    cu->multi = NULL;
-    uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
+    /* From a completion callback we are inside act(), still reading
+     * curl's messages: act() finishes once the drain is over. */
+    cu->closing = true;
+    if (cu->depth == 0)
+        finish(cu);
 }

@@ -1,49 +1,32 @@
-/* The http probe: libcurl's multi_socket API driven by the libuv loop.
+/* The http probe: libcurl transfers run on the libuv loop by curl_uv.
  *
- * One CURLM per loop (struct http_env) holds the connection cache, so a
- * probe that does not ask for a fresh connection reuses the previous
- * one. Curl tells us which sockets to watch (one uv_poll_t each, attached
- * with curl_multi_assign) and when to wake it (one uv_timer_t); every
- * event goes back through curl_multi_socket_action, after which finished
- * transfers are collected with curl_multi_info_read. A probe runs one
- * transfer per URL (replica) at once and completes when the last ends.
- * The traps this obeys are listed in PROTOCOLS.md. */
+ * One curl_uv per loop (struct http_env) holds the connection cache, so
+ * a probe that does not ask for a fresh connection reuses the previous
+ * one. A probe runs one transfer per URL (replica) at once and completes
+ * when the last ends. The multi_socket traps (PROTOCOLS.md) are handled
+ * in curl_uv.c. */
 #include "healthtop/probe.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include "healthtop/buf.h"
 #include "healthtop/secret.h"
+#include "probes/curl_uv.h"
 #include "probes/http_check.h"
 
 #define HEAD_KEEP     200 /* body bytes kept for the detail pane */
 #define MAX_REDIRECTS 5
 
-struct http_sock {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    CURL *easy; /* the transfer curl last named for it; may be gone */
-    struct http_env *env;
-    struct http_sock *prev, *next;
-};
-
 struct http_env {
-    uv_loop_t *loop;
-    CURLM *multi;
-    uv_timer_t timer;          /* curl's single timeout */
+    struct curl_uv *cu;
     struct http_probe *probes; /* in flight */
-    struct http_sock *socks;   /* watched sockets */
-    int dispatching;           /* depth of socket_action + info_read */
-    bool close_pending;        /* env_close came during a dispatch */
 };
 
 struct http_target {
     struct http_probe *hp;
-    CURL *easy;
+    struct curl_uv_xfer x; /* x.easy is NULL once the transfer ended */
     char errbuf[CURL_ERROR_SIZE];
     char status_line[96]; /* the last "HTTP/1.1 200 OK" received */
     struct buf body;      /* kept only when a body or JSON check needs it */
@@ -52,7 +35,6 @@ struct http_target {
     uint64_t received; /* body bytes so far */
     bool over;         /* the body passed max_body: transfer aborted */
     bool pass;
-    int sock_errno; /* what a poll error on its connection was */
     int64_t total_us, connect_us;
     char msg[PROBE_MSG_MAX];
 };
@@ -144,7 +126,7 @@ static void tls_message(struct http_target *t, char *msg, size_t n)
     long verify = 0;
     const char *why = NULL;
 
-    curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    curl_easy_getinfo(t->x.easy, CURLINFO_SSL_VERIFYRESULT, &verify);
     /* X509_V_ERR_* codes, stable across OpenSSL versions. */
     if (verify == 18 || strstr(t->errbuf, "self-signed") || strstr(t->errbuf, "self signed"))
         why = verify == 19 ? "self-signed in chain" : "self-signed";
@@ -183,16 +165,16 @@ static void error_message(struct http_target *t, CURLcode code)
     long oserr = 0;
     char host[256], size[32];
 
-    curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &oserr);
+    curl_easy_getinfo(t->x.easy, CURLINFO_OS_ERRNO, &oserr);
     if (oserr == 0)
-        oserr = t->sock_errno;
+        oserr = t->x.sock_errno;
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
         probe_msg_timeout(p);
         ht_strlcpy(t->msg, p->result.message, sizeof(t->msg));
         return;
     case CURLE_COULDNT_RESOLVE_HOST:
-        effective_host(t->easy, host, sizeof(host));
+        effective_host(t->x.easy, host, sizeof(host));
         ht_snprintf(t->msg, sizeof(t->msg), "cannot resolve %s", host);
         return;
     case CURLE_COULDNT_CONNECT:
@@ -236,10 +218,10 @@ static void target_evaluate(struct http_target *t, CURLcode code)
     curl_off_t total = -1, connect = -1;
     long status = 0;
 
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK)
+    curl_easy_getinfo(t->x.easy, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_getinfo(t->x.easy, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK)
         t->total_us = total;
-    if (curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect) == CURLE_OK)
+    if (curl_easy_getinfo(t->x.easy, CURLINFO_CONNECT_TIME_T, &connect) == CURLE_OK)
         t->connect_us = connect;
     if (t->over || code == CURLE_FILESIZE_EXCEEDED)
         code = CURLE_WRITE_ERROR;
@@ -262,12 +244,11 @@ static void target_evaluate(struct http_target *t, CURLcode code)
 static int set_options(struct http_target *t, const char *url, int64_t timeout_ms)
 {
     const struct http_config *h = cfg_of(t->hp);
-    CURL *e = t->easy;
+    CURL *e = t->x.easy;
     CURLcode rc = CURLE_OK;
 
 #define SET(opt, val) rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val)
     SET(CURLOPT_URL, url);
-    SET(CURLOPT_PRIVATE, (void *)t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
@@ -302,9 +283,9 @@ static void hp_free(struct http_probe *hp)
 
     for (size_t i = 0; i < hp->n; i++) {
         struct http_target *t = &hp->t[i];
-        if (t->easy) {
-            curl_multi_remove_handle(env->multi, t->easy);
-            curl_easy_cleanup(t->easy);
+        if (t->x.easy) {
+            curl_uv_remove(env->cu, &t->x);
+            curl_easy_cleanup(t->x.easy);
         }
         buf_free(&t->body);
     }
@@ -336,20 +317,19 @@ static void result_detail(struct http_probe *hp, size_t i)
                 h->insecure ? "\ninsecure: TLS certificate not verified" : "");
 }
 
-static void result_message(struct http_probe *hp, int first_fail, int up)
+static void result_message(struct http_probe *hp, int first_fail)
 {
     struct probe *p = hp->p;
     struct probe_result *r = &p->result;
     const struct http_config *h = cfg_of(hp);
     char lat[32], max[32];
 
-    if (hp->n == 1)
+    /* Replica counts travel in up/found and every view shows them; the
+     * message names the first failing replica, as the other kinds do. */
+    if (hp->n == 1 || first_fail < 0)
         probe_msg(p, "%s", hp->t[0].msg);
-    else if (first_fail < 0)
-        probe_msg(p, "%s, %d/%zu replicas", hp->t[0].msg, up, hp->n);
     else
-        probe_msg(p, "replica %d: %s (%d/%zu up)", first_fail + 1, hp->t[first_fail].msg, up,
-                  hp->n);
+        probe_msg(p, "replica %d: %s", first_fail + 1, hp->t[first_fail].msg);
     if (r->slow) {
         latency_format(r->latency_us, true, lat, sizeof(lat));
         duration_format(h->max_latency_ms, max, sizeof(max));
@@ -381,10 +361,23 @@ static void hp_finish(struct http_probe *hp)
     r->found = (int)hp->n;
     r->ok = (size_t)up == hp->n || (up > 0 && up >= p->svc->replicas);
     r->slow = r->ok && h->max_latency_ms > 0 && r->latency_us > h->max_latency_ms * 1000;
-    result_message(hp, first_fail, up);
+    result_message(hp, first_fail);
     result_detail(hp, first_fail < 0 ? 0 : (size_t)first_fail);
     hp_free(hp);
     probe_done(p);
+}
+
+/* A transfer has ended (curl_uv has removed it from the multi handle). */
+static void on_done(struct curl_uv_xfer *x, CURLcode code)
+{
+    struct http_target *t = x->data;
+    struct http_probe *hp = t->hp;
+
+    target_evaluate(t, code);
+    curl_easy_cleanup(t->x.easy);
+    t->x.easy = NULL;
+    if (--hp->pending == 0)
+        hp_finish(hp);
 }
 
 static struct http_probe *hp_new(struct probe *p, struct http_env *env)
@@ -409,6 +402,8 @@ static struct http_probe *hp_new(struct probe *p, struct http_env *env)
     }
     for (size_t i = 0; i < hp->n; i++) {
         hp->t[i].hp = hp;
+        hp->t[i].x.done = on_done;
+        hp->t[i].x.data = &hp->t[i];
         hp->t[i].total_us = hp->t[i].connect_us = -1;
         buf_init(&hp->t[i].body, max_body(h));
     }
@@ -432,9 +427,10 @@ static int start(struct probe *p)
     }
     hp = hp_new(p, env);
     for (size_t i = 0; i < hp->n; i++) {
-        hp->t[i].easy = curl_easy_init();
-        if (!hp->t[i].easy || set_options(&hp->t[i], h->urls[i], timeout_ms) != 0 ||
-            curl_multi_add_handle(env->multi, hp->t[i].easy) != CURLM_OK) {
+        struct http_target *t = &hp->t[i];
+        t->x.easy = curl_easy_init();
+        if (!t->x.easy || set_options(t, h->urls[i], timeout_ms) != 0 ||
+            curl_uv_add(env->cu, &t->x) != 0) {
             /* hp_free removes what was added; one not added is ignored. */
             probe_msg(p, "cannot start the transfer");
             hp_free(hp);
@@ -462,235 +458,23 @@ static void cancel(struct probe *p)
     probe_done(p);
 }
 
-/* ---- the loop side: sockets, timer, completions -------------------------- */
-
-/* Collects every finished transfer. Called after each socket_action
- * whatever the running count says: the count drops to 0 before the
- * message of the last transfer (one ended by its timeout, say) is read. */
-static void drain(struct http_env *env)
-{
-    CURLMsg *m;
-    int left;
-
-    while ((m = curl_multi_info_read(env->multi, &left)) != NULL) {
-        char *priv = NULL;
-        struct http_target *t;
-        CURL *e = m->easy_handle;
-        CURLcode code = m->data.result;
-
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
-        t = (struct http_target *)(void *)priv;
-        target_evaluate(t, code);
-        curl_multi_remove_handle(env->multi, e);
-        curl_easy_cleanup(e);
-        t->easy = NULL;
-        if (--t->hp->pending == 0)
-            hp_finish(t->hp);
-    }
-}
-
-static void env_finish(struct http_env *env);
-
-static void dispatch(struct http_env *env, curl_socket_t fd, int flags)
-{
-    int running;
-
-    env->dispatching++;
-    curl_multi_socket_action(env->multi, fd, flags, &running);
-    drain(env);
-    env->dispatching--;
-    if (env->dispatching == 0 && env->close_pending)
-        env_finish(env);
-}
-
-static struct http_target *target_of(struct http_env *env, CURL *easy)
-{
-    for (struct http_probe *hp = env->probes; hp; hp = hp->next)
-        for (size_t i = 0; i < hp->n; i++)
-            if (hp->t[i].easy == easy)
-                return &hp->t[i];
-    return NULL;
-}
-
-/* Told CURL_CSELECT_ERR, curl fails the transfer without reading the
- * socket's error ("select/poll returned error"), so read it here for the
- * message: on an established connection it is nearly always a reset.
- * Not while connecting: curl reads SO_ERROR itself then, and reading
- * clears it. */
-static void sock_note_error(struct http_sock *s)
-{
-    struct http_target *t = target_of(s->env, s->easy);
-    curl_off_t sent = 0;
-    int err = 0;
-    socklen_t len = sizeof(err);
-
-    if (!t || curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent) != CURLE_OK ||
-        sent <= 0)
-        return;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
-        t->sock_errno = err;
-}
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-    struct http_sock *s = h->data;
-    int flags = 0;
-
-    if (status < 0) {
-        sock_note_error(s);
-        flags = CURL_CSELECT_ERR;
-    } else
-        flags = (events & UV_READABLE ? CURL_CSELECT_IN : 0) |
-                (events & UV_WRITABLE ? CURL_CSELECT_OUT : 0);
-    dispatch(s->env, s->fd, flags);
-}
-
-static void on_timeout(uv_timer_t *t)
-{
-    dispatch(t->data, CURL_SOCKET_TIMEOUT, 0);
-}
-
-static void sock_on_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-/* Stops watching s now (uv_close stops the poll at once, before curl
- * closes the fd); the memory goes when libuv is done with the handle. */
-static void sock_close(struct http_sock *s)
-{
-    struct http_env *env = s->env;
-
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        env->socks = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    uv_close((uv_handle_t *)&s->poll, sock_on_closed);
-}
-
-static struct http_sock *sock_open(struct http_env *env, curl_socket_t fd)
-{
-    struct http_sock *s = xcalloc(1, sizeof(*s));
-
-    /* A watcher left on a number curl reused means the old socket went
-     * away unannounced: drop that watcher. */
-    for (struct http_sock *o = env->socks; o; o = o->next)
-        if (o->fd == fd) {
-            sock_close(o);
-            break;
-        }
-    if (uv_poll_init_socket(env->loop, &s->poll, fd) != 0) {
-        free(s);
-        return NULL;
-    }
-    s->fd = fd;
-    s->env = env;
-    s->poll.data = s;
-    s->next = env->socks;
-    if (env->socks)
-        env->socks->prev = s;
-    env->socks = s;
-    curl_multi_assign(env->multi, fd, s);
-    return s;
-}
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    struct http_env *env = userp;
-    struct http_sock *s = socketp;
-    int events = 0;
-
-    if (what == CURL_POLL_REMOVE) {
-        if (s)
-            sock_close(s);
-        return 0;
-    }
-    if (!s && !(s = sock_open(env, fd)))
-        return -1;
-    s->easy = e;
-    if (what & CURL_POLL_IN)
-        events |= UV_READABLE;
-    if (what & CURL_POLL_OUT)
-        events |= UV_WRITABLE;
-    return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
-}
-
-/* Curl asks for a wake-up: never call curl from here, only arm the timer. */
-static int on_timer_set(CURLM *m, long timeout_ms, void *userp)
-{
-    struct http_env *env = userp;
-
-    (void)m;
-    if (timeout_ms < 0)
-        uv_timer_stop(&env->timer);
-    else
-        uv_timer_start(&env->timer, on_timeout, timeout_ms == 0 ? 1 : (uint64_t)timeout_ms, 0);
-    return 0;
-}
-
-static void env_on_timer_closed(uv_handle_t *h)
-{
-    free(h->data);
-    curl_global_cleanup();
-}
-
-/* The multi handle goes last: curl_multi_cleanup closes the cached
- * connections and tells on_socket about them, which closes their polls. */
-static void env_finish(struct http_env *env)
-{
-    env->close_pending = false;
-    curl_multi_cleanup(env->multi);
-    env->multi = NULL;
-    while (env->socks)
-        sock_close(env->socks);
-    uv_close((uv_handle_t *)&env->timer, env_on_timer_closed);
-}
-
-/* Curl's default cache holds 4 connections per transfer in flight, so it
- * shrinks between rounds and a thousand targets probed in waves lose
- * their kept-alive connections. Keep up to half the fds we may open. */
-static long max_connects(void)
-{
-    struct rlimit rl;
-    rlim_t n = 1024;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        n = rl.rlim_cur;
-    n /= 2;
-    return n < 64 ? 64 : n > 8192 ? 8192 : (long)n;
-}
+/* ---- the env: one curl_uv per loop -------------------------------------- */
 
 static int env_init(struct probe_env *penv)
 {
-    struct http_env *env;
+    struct http_env *env = xcalloc(1, sizeof(*env));
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -1;
-    env = xcalloc(1, sizeof(*env));
-    env->loop = penv->loop;
-    env->multi = curl_multi_init();
-    if (!env->multi) {
+    env->cu = curl_uv_new(penv->loop);
+    if (!env->cu) {
         free(env);
-        curl_global_cleanup();
         return -1;
     }
-    curl_multi_setopt(env->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(env->multi, CURLMOPT_SOCKETDATA, env);
-    curl_multi_setopt(env->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
-    curl_multi_setopt(env->multi, CURLMOPT_TIMERDATA, env);
-    curl_multi_setopt(env->multi, CURLMOPT_MAXCONNECTS, max_connects());
-    uv_timer_init(env->loop, &env->timer);
-    env->timer.data = env;
     penv->http = env;
     return 0;
 }
 
 /* Cancels what is in flight (each probe completes with "cancelled"),
- * then tears the multi handle down, later if a dispatch is under way. */
+ * then hands the multi handle to curl_uv to tear down. */
 static void env_close(struct probe_env *penv)
 {
     struct http_env *env = penv->http;
@@ -700,10 +484,8 @@ static void env_close(struct probe_env *penv)
     penv->http = NULL;
     while (env->probes)
         cancel(env->probes->p);
-    if (env->dispatching > 0)
-        env->close_pending = true;
-    else
-        env_finish(env);
+    curl_uv_close(env->cu);
+    free(env);
 }
 
 const struct probe_ops probe_http_ops = {

@@ -196,9 +196,10 @@ void detail_draw(struct ui *u)
         u->detail_scroll = max > 0 ? max : 0;
     if (u->detail_scroll < 0)
         u->detail_scroll = 0;
-    ht_snprintf(
-        title, sizeof(title), "%s %s", svc->cfg->label ? svc->cfg->label : svc->cfg->name,
-        lines.n > inner ? (u->ascii ? "(more: Up/Down)" : "(more: \xe2\x86\x91\xe2\x86\x93)") : "");
+    ht_snprintf(title, sizeof(title), "%s%s", svc->cfg->label ? svc->cfg->label : svc->cfg->name,
+                lines.n <= inner ? ""
+                : u->ascii       ? " (more: Up/Down)"
+                                 : " (more: \xe2\x86\x91\xe2\x86\x93)");
     ui_box(u, u->body, title);
     for (int y = 0; y < inner && u->detail_scroll + y < lines.n; y++) {
         const struct dline *l = &lines.l[u->detail_scroll + y];

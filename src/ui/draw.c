@@ -15,7 +15,7 @@ int ui_put(struct ui *u, WINDOW *w, int y, int x, int width, const char *s, enum
     if (width <= 0 || s == NULL)
         return 0;
     used = text_fit(s, width, u->g->ellipsis, buf, sizeof(buf));
-    wattrset(w, u->attr[r]);
+    wattrset(w, ui_attr(u, r));
     mvwaddstr(w, y, x, buf);
     return used;
 }
@@ -32,7 +32,7 @@ void ui_put_right(struct ui *u, WINDOW *w, int y, int x, int width, const char *
 
 void ui_fill(struct ui *u, WINDOW *w, int y, int x, int width, enum theme_role r)
 {
-    wattrset(w, u->attr[r]);
+    wattrset(w, ui_attr(u, r));
     for (int i = 0; i < width; i++)
         mvwaddch(w, y, x + i, ' ');
 }
@@ -41,7 +41,7 @@ void ui_box(struct ui *u, WINDOW *w, const char *title)
 {
     int h = getmaxy(w), wd = getmaxx(w);
 
-    wattrset(w, u->attr[ROLE_BORDER]);
+    wattrset(w, ui_attr(u, ROLE_BORDER));
     for (int x = 1; x < wd - 1; x++) {
         mvwaddstr(w, 0, x, u->g->hline);
         mvwaddstr(w, h - 1, x, u->g->hline);

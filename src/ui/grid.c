@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "healthtop/deps.h"
 
 static const char *const sort_names[SORT_COUNT] = {
     [SORT_CONFIG] = "config",
@@ -249,7 +250,7 @@ static void draw_spark(struct ui *u, int y, int x, int w, const struct history *
         const char *glyph = cells[i].level == SPARK_FAIL    ? u->g->fail
                             : cells[i].level == SPARK_EMPTY ? " "
                                                             : u->g->ramp[cells[i].level];
-        wattrset(u->body, u->attr[cells[i].role]);
+        wattrset(u->body, ui_attr(u, cells[i].role));
         mvwaddstr(u->body, y, x + i, glyph);
     }
 }
@@ -290,12 +291,12 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     put_col(u, l, y, COL_LABEL, svc_label(svc), base);
     put_col(u, l, y, COL_KIND, probe_kind_name(svc->cfg->kind),
             base == ROLE_SELECTED ? base : ROLE_DIM);
-    put_col(u, l, y, COL_STATE, health_state_name(h->state), base == ROLE_SELECTED ? base : sr);
+    put_col(u, l, y, COL_STATE, health_state_name(h->state), sr);
     if (h->results > 0 && h->expected > 0)
         ht_snprintf(buf, sizeof(buf), "%d/%d", h->up, h->expected);
     else
         ht_strlcpy(buf, "-", sizeof(buf));
-    put_col(u, l, y, COL_REPLICAS, buf, base == ROLE_SELECTED ? base : replicas_role(h, base));
+    put_col(u, l, y, COL_REPLICAS, buf, replicas_role(h, base));
     latency_format(svc->has_result ? svc->last.latency_us : -1, u->ascii, buf, sizeof(buf));
     put_col(u, l, y, COL_LATENCY, buf, base);
     if (l->col[COL_SPARK].shown)
@@ -307,7 +308,9 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     put_col(u, l, y, COL_UPTIME, buf, base);
     duration_format(u->now_ms - h->since_ms, buf, sizeof(buf));
     put_col(u, l, y, COL_SINCE, h->results > 0 ? buf : "-", base);
-    if (svc->has_result)
+    if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0)
+        put_col(u, l, y, COL_MESSAGE, buf, base == ROLE_SELECTED ? base : ROLE_DIM);
+    else if (svc->has_result)
         put_col(u, l, y, COL_MESSAGE, svc->last.message, base);
     else
         put_col(u, l, y, COL_MESSAGE, u->s->paused ? "paused" : "waiting for the first result",
@@ -359,7 +362,10 @@ void grid_draw(struct ui *u)
             ui_put(u, u->body, y, 0, u->cols, r->group, ROLE_GROUP);
             continue;
         }
-        draw_row(u, &l, y, r->svc, (long)r->svc->idx == u->sel ? ROLE_SELECTED : ROLE_NORMAL);
+        bool sel = (long)r->svc->idx == u->sel;
+        u->base = sel ? UI_BASE_SELECTED : UI_BASE_NORMAL;
+        draw_row(u, &l, y, r->svc, sel ? ROLE_SELECTED : ROLE_NORMAL);
+        u->base = UI_BASE_NORMAL;
     }
     wnoutrefresh(u->body);
 }

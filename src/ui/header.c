@@ -58,11 +58,12 @@ void header_draw(struct ui *u)
     const char *title = s->cfg && s->cfg->title ? s->cfg->title : "healthtop";
     int counts[HEALTH_STATE_COUNT] = {0};
     enum health_state overall = sched_overall(s);
-    char right[64], up[32], clock[16], buf[64];
+    char right[64], up[32], clock[16], buf[64], note[256];
     int x = 0, cols = u->cols, rw;
     bool compact;
 
     werase(u->header);
+    u->base = UI_BASE_HEADER;
     ui_fill(u, u->header, 0, 0, cols, ROLE_HEADER);
     sched_counts(s, counts);
 
@@ -83,8 +84,12 @@ void header_draw(struct ui *u)
     for (char *p = buf; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     x += ui_put(u, u->header, 0, x, cols - x, buf, ui_state_role(overall)) + 2;
+    timeline_header_note(u, note, sizeof(note)); /* root causes first */
+    if (note[0] != '\0' && x < cols)
+        x += ui_put(u, u->header, 0, x, cols - x, note, ROLE_UNHEALTHY) + 2;
     compact = counts_width(u, counts, false) > cols - x;
     if (x < cols)
         put_counts(u, x, cols - x, counts, compact);
+    u->base = UI_BASE_NORMAL;
     wnoutrefresh(u->header);
 }

@@ -1,7 +1,8 @@
-/* The help overlay (?): every key of the key table with what it does, in
- * a box over the centre of the screen, in as many columns as the height
- * needs. The table is the one keys.c dispatches with, so the help cannot
- * miss a key. */
+/* The help overlay (?): every key of the key table that applies to this
+ * run (no demo keys outside --demo, no probe keys in a replay) with what
+ * it does, in a box over the centre of the screen, in as many columns as
+ * the height needs. The table is the one keys.c dispatches with, so the
+ * help cannot miss a key. */
 #include "ui/ui.h"
 
 #define HELP_KEY_W 8
@@ -14,12 +15,12 @@ void help_draw(struct ui *u)
     WINDOW *win;
 
     for (size_t i = 0; i < n; i++)
-        shown += keys[i].help != NULL;
+        shown += keys[i].help != NULL && ui_key_applies(u, &keys[i]);
     rows = (int)shown;
-    h = rows + 4;
+    h = rows + 3; /* border, keys, the closing hint, border */
     if (h > u->rows - 2)
         h = u->rows - 2;
-    ncols = (rows + (h - 4) - 1) / (h - 4);
+    ncols = (rows + (h - 3) - 1) / (h - 3);
     rows = (int)(shown + (size_t)ncols - 1) / ncols;
     colw = (w - 2) / ncols;
     win = newwin(h, w, (u->rows - h) / 2, (u->cols - w) / 2);
@@ -32,7 +33,7 @@ void help_draw(struct ui *u)
     shown = 0;
     for (size_t i = 0; i < n; i++) {
         int col, row, x;
-        if (keys[i].help == NULL)
+        if (keys[i].help == NULL || !ui_key_applies(u, &keys[i]))
             continue;
         col = (int)shown / rows;
         row = (int)shown % rows;

@@ -116,12 +116,6 @@ static void k_quit(struct ui *u, int key)
     u->act.quit(u);
 }
 
-static void k_reserved(struct ui *u, int key)
-{
-    (void)u;
-    (void)key;
-}
-
 /* Wheel scrolls, a click selects, a click on the selection opens it. */
 static void k_mouse(struct ui *u, int key)
 {
@@ -145,27 +139,43 @@ static void k_mouse(struct ui *u, int key)
 }
 
 static const struct ui_key keys[] = {
-    {{'j', KEY_DOWN}, "j Down", "move down", k_down},
-    {{'k', KEY_UP}, "k Up", "move up", k_up},
-    {{KEY_NPAGE}, "PgDn", "page down", k_page},
-    {{KEY_PPAGE}, "PgUp", "page up", k_page},
-    {{'g', KEY_HOME}, "g Home", "first service", k_ends},
-    {{'G', KEY_END}, "G End", "last service", k_ends},
-    {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter},
-    {{KEY_ESC}, "Esc", "back, clear filter", k_esc},
-    {{'/'}, "/", "filter by name", k_filter},
-    {{'n'}, "n", "next match", k_next},
-    {{'s'}, "s", "cycle sort", k_sort},
-    {{' '}, "space", "pause/resume", k_pause},
-    {{'r'}, "r", "probe selected", k_probe},
-    {{'R'}, "R", "probe all now", k_probe_all},
-    {{'T'}, "T", "cycle themes", k_theme},
-    {{'?'}, "?", "this help", k_help},
-    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit},
-    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse},
-    /* Reserved for views to come: t the timeline, K the demo. */
-    {{'t', 'K'}, "t K", NULL, k_reserved},
+    {{'j', KEY_DOWN}, "j Down", "move down", k_down, KEYS_ALWAYS},
+    {{'k', KEY_UP}, "k Up", "move up", k_up, KEYS_ALWAYS},
+    {{KEY_NPAGE}, "PgDn", "page down", k_page, KEYS_ALWAYS},
+    {{KEY_PPAGE}, "PgUp", "page up", k_page, KEYS_ALWAYS},
+    {{'g', KEY_HOME}, "g Home", "first service", k_ends, KEYS_ALWAYS},
+    {{'G', KEY_END}, "G End", "last service", k_ends, KEYS_ALWAYS},
+    {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter, KEYS_ALWAYS},
+    {{KEY_ESC}, "Esc", "back, clear filter", k_esc, KEYS_ALWAYS},
+    {{'/'}, "/", "filter by name", k_filter, KEYS_ALWAYS},
+    {{'n'}, "n", "next match", k_next, KEYS_ALWAYS},
+    {{'s'}, "s", "cycle sort", k_sort, KEYS_ALWAYS},
+    {{' '}, "space", "pause/resume", k_pause, KEYS_ALWAYS},
+    {{'r'}, "r", "probe selected", k_probe, KEYS_PROBING},
+    {{'R'}, "R", "probe all now", k_probe_all, KEYS_PROBING},
+    {{'T'}, "T", "cycle themes", k_theme, KEYS_ALWAYS},
+    {{'?'}, "?", "this help", k_help, KEYS_ALWAYS},
+    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit, KEYS_ALWAYS},
+    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, KEYS_ALWAYS},
+    {{'t'}, "t", "start-up timeline", timeline_key, KEYS_ALWAYS},
+    {{'K'}, "K", "stop or revive", demo_key, KEYS_DEMO},
+    {{'.', '[', ']'}, ". [ ]", "step, seek 10s", replay_key, KEYS_REPLAY},
+    {{'+', '-'}, "+ -", "replay speed", replay_key, KEYS_REPLAY},
 };
+
+bool ui_key_applies(const struct ui *u, const struct ui_key *k)
+{
+    switch (k->mode) {
+    case KEYS_PROBING:
+        return u->ext.replay == NULL;
+    case KEYS_DEMO:
+        return u->ext.demo_toggle != NULL;
+    case KEYS_REPLAY:
+        return u->ext.replay != NULL;
+    default:
+        return true;
+    }
+}
 
 const struct ui_key *ui_keys(size_t *n)
 {

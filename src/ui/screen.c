@@ -63,23 +63,53 @@ static attr_t theme_attrs(uint32_t a)
     return out;
 }
 
-/* Each role gets colour pair role + 1. Redefining a pair in use makes
- * ncurses repaint the cells that use it, so a theme switch needs no more
- * than a redraw. */
+/* The role drawn over a base: a role with the terminal's background
+ * takes the base's (so a state colour in the header or the selected row
+ * does not punch a hole in the bar), and the attributes add up. */
+static struct theme_style over(const struct theme *t, enum theme_role r, enum theme_role base)
+{
+    struct theme_style st = t->style[r];
+
+    if (base == ROLE_NORMAL)
+        return st;
+    if (st.bg == THEME_DEFAULT)
+        st.bg = t->style[base].bg;
+    st.attrs |= t->style[base].attrs;
+    return st;
+}
+
+/* Role r over base b gets colour pair b * THEME_ROLE_COUNT + r + 1.
+ * Terminals with too few pairs for the header and selection variants
+ * (64 pairs on 8-colour terminals) draw every role over its own
+ * background. Redefining a pair in use makes ncurses repaint the cells
+ * that use it, so a theme switch needs no more than a redraw. */
 void ui_apply_theme(struct ui *u, const struct theme *t)
 {
+    static const enum theme_role bases[UI_BASE_COUNT] = {
+        [UI_BASE_NORMAL] = ROLE_NORMAL,
+        [UI_BASE_HEADER] = ROLE_HEADER,
+        [UI_BASE_SELECTED] = ROLE_SELECTED,
+    };
+    bool variants = !u->color || COLOR_PAIRS > UI_BASE_COUNT * THEME_ROLE_COUNT;
+
     u->theme = *t;
-    for (int r = 0; r < THEME_ROLE_COUNT; r++) {
-        const struct theme_style *st = &t->style[r];
-        u->attr[r] = theme_attrs(st->attrs);
-        if (u->color && r + 1 < COLOR_PAIRS) {
-            int fg = theme_resolve_color(st->fg, COLORS);
-            int bg = theme_resolve_color(st->bg, COLORS);
-            init_pair((short)(r + 1), (short)fg, (short)bg);
-            u->attr[r] |= COLOR_PAIR(r + 1);
+    for (int b = 0; b < UI_BASE_COUNT; b++)
+        for (int r = 0; r < THEME_ROLE_COUNT; r++) {
+            struct theme_style st = over(t, r, variants ? bases[b] : ROLE_NORMAL);
+            int pair = (variants ? b * THEME_ROLE_COUNT : 0) + r + 1;
+            u->attr[b][r] = theme_attrs(st.attrs);
+            if (u->color && pair < COLOR_PAIRS) {
+                init_pair((short)pair, (short)theme_resolve_color(st.fg, COLORS),
+                          (short)theme_resolve_color(st.bg, COLORS));
+                u->attr[b][r] |= COLOR_PAIR(pair);
+            }
         }
-    }
     u->dirty = true;
+}
+
+attr_t ui_attr(const struct ui *u, enum theme_role r)
+{
+    return u->attr[u->base][r];
 }
 
 void ui_resize(struct ui *u)
@@ -93,6 +123,9 @@ void ui_resize(struct ui *u)
         u->footer = newwin(1, u->cols, u->rows - 1, 0);
         if (u->header == NULL || u->body == NULL || u->footer == NULL)
             ht_fatal("cannot create the dashboard's windows (%dx%d)", u->cols, u->rows);
+        leaveok(u->header, TRUE);
+        leaveok(u->body, TRUE);
+        leaveok(u->footer, TRUE);
     }
     u->dirty = true;
 }
@@ -127,6 +160,8 @@ void ui_draw(struct ui *u)
     header_draw(u);
     if (u->detail)
         detail_draw(u);
+    else if (u->timeline)
+        timeline_view_draw(u);
     else
         grid_draw(u);
     footer_draw(u);

@@ -44,7 +44,7 @@ int sparkline_cells(const struct history *h, int width, struct spark_cell *cells
     first = len - (uint32_t)n;
     for (uint32_t i = first; i < len; i++) {
         int64_t lat = history_latency_at(h, i);
-        if (lat < 0 || history_state_at(h, i) == HEALTH_UNHEALTHY)
+        if (lat < 0 || !history_ok_at(h, i))
             continue;
         if (lo < 0 || lat < lo)
             lo = lat;
@@ -61,7 +61,7 @@ int sparkline_cells(const struct history *h, int width, struct spark_cell *cells
         int64_t lat = history_latency_at(h, first + (uint32_t)i);
         struct spark_cell *c = &cells[pad + i];
         c->role = sample_role(st);
-        if (lat < 0 || st == HEALTH_UNHEALTHY) {
+        if (lat < 0 || !history_ok_at(h, first + (uint32_t)i)) {
             c->level = SPARK_FAIL;
             c->role = ROLE_SPARK_FAIL;
         } else {

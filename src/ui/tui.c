@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "healthtop/replay.h"
+#include "healthtop/run.h"
 #include "ui/ui.h"
 
 /* At most ~15 frames a second, and only when something changed. */
@@ -33,6 +35,8 @@ struct tui {
     int nsigs;
     uv_timer_t paint, clock;
     int64_t last_paint;
+    const struct tui_opts *opts;
+    int hooks_up; /* opts->hooks set up so far, closed on quit */
 };
 
 static const int handled_signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
@@ -117,7 +121,13 @@ static void tui_quit(struct tui *t, int code)
     uv_close((uv_handle_t *)&t->clock, on_closed);
     for (int i = 0; i < t->nsigs; i++)
         uv_close((uv_handle_t *)&t->sigs[i], on_closed);
-    sched_close(t->s, on_sched_closed);
+    for (int i = 0; i < t->hooks_up; i++)
+        if (t->opts->hooks[i].close)
+            t->opts->hooks[i].close(t->s, t->opts->hooks[i].ud);
+    if (t->opts->replay) /* a recording's model has no handles but the replay's timer */
+        replay_stop(t->opts->replay);
+    else
+        sched_close(t->s, on_sched_closed);
 }
 
 static void on_resize(struct tui *t)
@@ -128,6 +138,9 @@ static void on_resize(struct tui *t)
         ws.ws_col == 0)
         return;
     resizeterm(ws.ws_row, ws.ws_col);
+    /* stdscr is never drawn in normal mode; left touched, the next
+     * wgetch(stdscr) would paint it, blank, over the windows. */
+    untouchwin(stdscr);
     ui_resize(&t->ui);
     clearok(curscr, TRUE);
     paint(t);
@@ -162,17 +175,41 @@ static void on_input(uv_poll_t *h, int status, int events)
 
 static void act_probe_now(struct ui *u, struct service *svc)
 {
-    sched_probe_now(u->s, svc);
+    if (u->ext.replay == NULL)
+        sched_probe_now(u->s, svc);
 }
 
 static void act_probe_all(struct ui *u)
 {
-    sched_probe_all(u->s);
+    if (u->ext.replay == NULL)
+        sched_probe_all(u->s);
 }
 
 static void act_pause(struct ui *u, bool paused)
 {
-    sched_pause(u->s, paused);
+    if (u->ext.replay == NULL) {
+        sched_pause(u->s, paused);
+        return;
+    }
+    replay_pause(u->ext.replay, paused);
+    u->s->paused = paused; /* the model shows PAUSED like a live run */
+}
+
+/* Sets up opts->hooks, then starts probing, or playing the recording. */
+static int tui_start(struct tui *t)
+{
+    const struct tui_opts *o = t->opts;
+
+    for (; t->hooks_up < o->nhooks; t->hooks_up++)
+        if (o->hooks[t->hooks_up].setup &&
+            o->hooks[t->hooks_up].setup(t->s, o->hooks[t->hooks_up].ud) != 0)
+            return -1;
+    sched_observe(t->s, on_result, t);
+    if (o->replay)
+        replay_start(o->replay, t->loop, o->replay_speed > 0 ? o->replay_speed : 1);
+    else
+        sched_start(t->s, false);
+    return 0;
 }
 
 static void act_quit(struct ui *u)
@@ -244,6 +281,7 @@ static int tui_open(struct tui *t, const struct tui_opts *opts)
     t->curses_on = true;
     ui_init(&t->ui, t->s, ascii);
     t->ui.act = (struct ui_actions){act_probe_now, act_probe_all, act_pause, act_quit};
+    t->ui.ext = (struct ui_ext){opts->demo_toggle, opts->demo_ud, opts->replay};
     setup_curses(t, opts);
     t->ui.now_ms = ht_now_ms();
     ui_load_theme(&t->ui, opts->theme ? opts->theme : "default");
@@ -275,17 +313,16 @@ int tui_run(struct scheduler *s, const struct tui_opts *opts)
     setlocale(LC_ALL, "");
     t = xcalloc(1, sizeof(*t));
     t->s = s;
+    t->opts = opts;
     t->loop = s->loop;
     t->poll.data = t->paint.data = t->clock.data = t;
     uv_timer_init(t->loop, &t->paint);
     uv_timer_init(t->loop, &t->clock);
     active = t;
     ht_atfatal(fatal_hook);
-    if (tui_open(t, opts) != 0) {
+    if (tui_open(t, opts) != 0 || tui_start(t) != 0) {
         tui_quit(t, 1);
     } else {
-        sched_observe(s, on_result, t);
-        sched_start(s, false);
         uv_timer_start(&t->clock, on_clock, 1000 - (uint64_t)(ht_wall_ms() % 1000), 1000);
         paint(t);
     }

@@ -80,9 +80,22 @@ int sparkline_cells(const struct history *h, int width, struct spark_cell *cells
 
 /* ---- the view state ---------------------------------------------------- */
 
+/* What a role is drawn over: plain screen, the header bar, the selected
+ * row. */
+enum ui_base { UI_BASE_NORMAL, UI_BASE_HEADER, UI_BASE_SELECTED, UI_BASE_COUNT };
+
 enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
 
 struct ui;
+struct replay;
+
+/* What the modes beside live probing add (timeline.c's keys use them):
+ * --demo's K, and --replay's recording. Zero when absent. */
+struct ui_ext {
+    int (*demo_toggle)(void *ud, const char *name); /* stack_toggle */
+    void *demo_ud;
+    struct replay *replay;
+};
 
 /* What keys may ask of the scheduler; tui.c points these at sched_*,
  * headless tests at counters. A view never starts a probe otherwise. */
@@ -105,7 +118,8 @@ struct ui {
     const struct glyphs *g;
     bool ascii;
     bool color; /* colour pairs in use */
-    attr_t attr[THEME_ROLE_COUNT];
+    attr_t attr[UI_BASE_COUNT][THEME_ROLE_COUNT];
+    enum ui_base base; /* what is being drawn over, for ui_attr() */
     struct theme theme;
     int rows, cols; /* screen size */
     WINDOW *header, *body, *footer;
@@ -124,7 +138,9 @@ struct ui {
 
     bool detail; /* the detail pane is open */
     int detail_scroll;
-    bool help; /* the help overlay is open */
+    bool help;     /* the help overlay is open */
+    bool timeline; /* the start-up timeline replaces the grid (t) */
+    struct ui_ext ext;
 
     int64_t now_ms, wall_ms; /* the time the screen shows; set before drawing */
     char notice[200];        /* a passing message in the footer */
@@ -138,6 +154,8 @@ void ui_init(struct ui *u, struct scheduler *s, bool ascii);
 void ui_free(struct ui *u);
 /* Turns a theme into attributes (and colour pairs when u->color). */
 void ui_apply_theme(struct ui *u, const struct theme *t);
+/* The attributes of role r over the current base (u->base). */
+attr_t ui_attr(const struct ui *u, enum theme_role r);
 /* (Re)creates the windows for the current LINES x COLS. */
 void ui_resize(struct ui *u);
 /* Draws every view and updates the terminal with one doupdate(). */
@@ -194,14 +212,37 @@ int detail_lines(struct ui *u);
 
 void help_draw(struct ui *u);
 
+/* ---- timeline.c: the start-up timeline, demo and replay keys ---------- */
+
+void timeline_view_draw(struct ui *u);
+void timeline_key(struct ui *u, int key); /* t */
+void demo_key(struct ui *u, int key);     /* K */
+void replay_key(struct ui *u, int key);   /* . [ ] + - */
+/* For the header: the root causes ("root cause: redis, 3 services
+ * blocked") and, in a replay, where it stands; "" when neither. */
+void timeline_header_note(const struct ui *u, char *buf, size_t n);
+
 /* ---- keys.c: the key table --------------------------------------------- */
+
+/* Which runs a key applies to, so that the help lists only keys that do
+ * something now. */
+enum ui_key_mode {
+    KEYS_ALWAYS,
+    KEYS_PROBING, /* live probing: not in a replay */
+    KEYS_DEMO,    /* --demo only */
+    KEYS_REPLAY,  /* --replay only */
+};
 
 struct ui_key {
     int keys[4];      /* 0-terminated */
-    const char *name; /* as shown in the help: "j ↓" */
+    const char *name; /* as shown in the help: "j Down" */
     const char *help; /* NULL: not listed (reserved keys) */
     void (*fn)(struct ui *u, int key);
+    enum ui_key_mode mode;
 };
+
+/* Whether k applies to this run (and so is listed in the help). */
+bool ui_key_applies(const struct ui *u, const struct ui_key *k);
 
 /* Handles one key (a getch() value). */
 void ui_key(struct ui *u, int key);

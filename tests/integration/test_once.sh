@@ -87,6 +87,19 @@ assert d["summary"]["total"] == 8 and d["summary"]["skipped"] == 1
 assert isinstance(s["api"]["latency_ms"], float)
 PY
 
+# A message with bytes that are not UTF-8 still reaches the JSON document.
+cat >"$T_DIR/bytes.yml" <<'YML'
+services:
+  odd: {exec: [sh, -c, "printf '\\377bad\\n'; exit 1"]}
+YML
+chmod 600 "$T_DIR/bytes.yml"
+"$HEALTHTOP" --once --json -c "$T_DIR/bytes.yml" >"$T_DIR/bytes.json" 2>&1
+t_check "a message that is not UTF-8 is kept, with '?' for the bad byte" $PY - "$T_DIR/bytes.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["services"][0]["message"] == "?bad", d["services"][0]
+PY
+
 # All healthy -> exit 0.
 cat >"$T_DIR/good.yml" <<YML
 services:

@@ -55,7 +55,13 @@ fits_in() { # columns file: no line wider (in characters)
 
 keys() { tm send-keys -t main "$@"; }
 
-# An HTTP server: the project's fixture when built, else Python's.
+# An HTTP server: the project's fixture when built, else Python's (which
+# answers 200 on / only). HTTP_PATH is a path that answers 200.
+if [ -x "$HT_FIXTURE_DIR/fixture_http" ]; then
+	HTTP_PATH=/ok
+else
+	HTTP_PATH=/
+fi
 start_http() { # port
 	if [ -x "$HT_FIXTURE_DIR/fixture_http" ]; then
 		t_bg "$HT_FIXTURE_DIR/fixture_http" --port "$1"
@@ -89,7 +95,7 @@ defaults:
 services:
   api:
     group: HTTP Services
-    http: http://127.0.0.1:$HTTP_PORT/
+    http: http://127.0.0.1:$HTTP_PORT$HTTP_PATH
   web:
     group: HTTP Services
     tcp: 127.0.0.1:$HTTP_PORT
@@ -99,6 +105,9 @@ services:
   flaky:
     group: HTTP Services
     tcp: 127.0.0.1:$FLAKY_PORT
+  down:
+    group: HTTP Services
+    tcp: 127.0.0.1:$REFUSED
   redis:
     label: Redis (Working Memory)
     group: Memory Systems
@@ -146,7 +155,10 @@ wait_screen "real redis: healthy" "^. Redis \(Working.* +redis +healthy +1/1 +.*
 wait_screen "replicas: 0 and nothing answers: skipped" "^. heavy +tcp +skipped"
 wait_screen "exec: healthy" "^. check +exec +healthy +1/1 .*ready"
 if [ $HTTP_BUILT = 1 ]; then
-	wait_screen "http service healthy" "^. api +http +healthy +1/1 .*HTTP 200"
+	wait_screen "http service healthy" "^. api +http +healthy +1/1"
+	keys Enter
+	wait_screen "detail pane: the HTTP status line" "HTTP/1\.[01] 200"
+	keys Escape
 else
 	echo "skip - http probe not built in this tree"
 fi
@@ -155,7 +167,7 @@ wait_screen "footer key hints" "q quit .*\? help"
 
 # Moving and the detail pane.
 keys j
-wait_screen "j moves the selection" "sort:config +2/8"
+wait_screen "j moves the selection" "sort:config +2/9"
 keys Enter
 wait_screen "Enter opens the detail pane" "─ web .*"
 wait_screen "detail pane: probe description" "Probe +tcp 127.0.0.1:$HTTP_PORT"
@@ -171,7 +183,7 @@ wait_screen "filter keeps the match" "^. Redis"
 keys Enter
 wait_screen "Enter keeps the filter" "/red +sort:config +1/1"
 keys Escape
-wait_screen "Esc clears the filter" "sort:config +[0-9]/8"
+wait_screen "Esc clears the filter" "sort:config +[0-9]/9"
 
 # Sort by severity: the unhealthy come first in their group.
 keys s
@@ -229,8 +241,11 @@ t_check "q leaves the alternate screen" [ "$(tm display -p -t main '#{alternate_
 t_check "q shows the cursor again" [ "$(tm display -p -t main '#{cursor_flag}')" = 1 ]
 
 # Ctrl-C quits like q; SIGTERM restores the terminal and says so in the
-# exit code. This session runs with --ascii.
-run_dashboard sig --ascii
+# exit code. This session runs with --ascii and a broken theme, which is
+# reported with its file:line while the default theme is used.
+printf 'healthy = green\nunhealthy = purple\n' >"$T_DIR/broken.theme"
+run_dashboard sig --ascii --theme "$T_DIR/broken.theme"
+wait_screen "malformed theme: file:line in the footer" "broken.theme:2: bad colour 'purple'" 10 sig
 wait_screen "--ascii: ASCII marks" "^\+ web +tcp +healthy" 10 sig
 tm send-keys -t sig C-c
 t_wait_file "$T_DIR/sig.rc" 10

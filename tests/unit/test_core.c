@@ -123,6 +123,8 @@ static void test_history(void **state)
     assert_int_equal(history_state_at(&h, 0), HEALTH_UNHEALTHY);
     assert_int_equal(history_latency_at(&h, 0), 4000);
     assert_int_equal(history_latency_at(&h, 15), -1);
+    assert_false(history_ok_at(&h, 0));
+    assert_true(history_ok_at(&h, 15));
     assert_true(history_uptime(&h) > 62.4 && history_uptime(&h) < 62.6);
     history_push(&h, HEALTH_HEALTHY, true, INT64_MAX, NULL, 21, 21);
     assert_int_equal(history_latency_at(&h, 15), HISTORY_LATENCY_MAX - 1);

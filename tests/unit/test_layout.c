@@ -132,6 +132,12 @@ static void test_sparkline_cells(void **state)
     assert_int_equal(sparkline_cells(&h, 3, c), 3);
     assert_int_equal(c[0].level, 7);
     assert_int_equal(c[1].level, SPARK_FAIL);
+    /* A failure inside the retries leaves the state healthy, but the
+     * probe failed and is drawn as a failure all the same. */
+    history_push(&h, HEALTH_HEALTHY, false, 900000, "HTTP 503", 11, 11);
+    assert_int_equal(sparkline_cells(&h, 1, c), 1);
+    assert_int_equal(c[0].level, SPARK_FAIL);
+    assert_int_equal(c[0].role, ROLE_SPARK_FAIL);
     history_free(&h);
 
     /* A flat line stays flat instead of magnifying noise. */

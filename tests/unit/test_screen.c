@@ -148,6 +148,7 @@ static void model_free(struct model *m)
 /* ---- the terminal ------------------------------------------------------ */
 
 static FILE *term_out, *term_in;
+static const char *term_name = "xterm-256color";
 static SCREEN *scr;
 static int calls_probe_now, calls_probe_all, calls_pause, calls_quit;
 static struct service *probed;
@@ -182,7 +183,7 @@ static void screen_open(struct ui *u, struct model *m, int cols, int rows, bool 
     term_out = fopen("/dev/null", "w");
     term_in = fopen("/dev/null", "r");
     assert_non_null(term_out);
-    scr = newterm("xterm-256color", term_out, term_in);
+    scr = newterm(term_name, term_out, term_in);
     assert_non_null(scr);
     start_color();
     use_default_colors();
@@ -235,8 +236,8 @@ static char *screen_text(void)
     return out;
 }
 
-/* Role of the cell at y,x, from its colour pair. */
-static int cell_role(int y, int x)
+/* Colour pair of the cell at y,x. */
+static int cell_pair(int y, int x)
 {
     cchar_t c;
     wchar_t wch[CCHARW_MAX + 1];
@@ -245,7 +246,18 @@ static int cell_role(int y, int x)
 
     mvwin_wch(curscr, y, x, &c);
     getcchar(&c, wch, &attrs, &pair, NULL);
-    return pair - 1;
+    return pair;
+}
+
+/* Role of the cell at y,x, and over what base it is drawn. */
+static int cell_role(int y, int x)
+{
+    return (cell_pair(y, x) - 1) % THEME_ROLE_COUNT;
+}
+
+static int cell_base(int y, int x)
+{
+    return (cell_pair(y, x) - 1) / THEME_ROLE_COUNT;
 }
 
 static const char *source_dir(void)
@@ -331,8 +343,12 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(4, 0), ROLE_DEGRADED);
     assert_int_equal(cell_role(5, 0), ROLE_UNHEALTHY);
     assert_int_equal(cell_role(2, 0), ROLE_GROUP);
-    assert_int_equal(cell_role(3, 5), ROLE_SELECTED); /* api is selected */
+    assert_int_equal(cell_role(3, 5), ROLE_SELECTED);    /* api is selected */
+    assert_int_equal(cell_base(3, 0), UI_BASE_SELECTED); /* its mark keeps the bar */
+    assert_int_equal(cell_base(4, 0), UI_BASE_NORMAL);
     assert_int_equal(cell_role(0, 1), ROLE_TITLE);
+    assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
+    assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
     assert_non_null(strstr(text, "API gateway"));
     assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
     free(text);
@@ -392,6 +408,12 @@ static void test_detail_pane(void **state)
     model_free(&m);
 }
 
+static int fake_toggle(void *ud, const char *name)
+{
+    (void)ud, (void)name;
+    return 0;
+}
+
 static void test_help_overlay(void **state)
 {
     struct model m;
@@ -409,7 +431,7 @@ static void test_help_overlay(void **state)
     check_golden("help_80x24");
     text = screen_text();
     for (size_t i = 0; i < n; i++)
-        if (keys[i].help != NULL)
+        if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
             assert_non_null(strstr(text, keys[i].help));
     free(text);
     ui_key(&u, 'x'); /* any key closes it */
@@ -422,8 +444,21 @@ static void test_help_overlay(void **state)
     check_golden("help_60x15");
     text = screen_text();
     for (size_t i = 0; i < n; i++)
-        if (keys[i].help != NULL)
+        if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
             assert_non_null(strstr(text, keys[i].help));
+    free(text);
+    screen_close(&u);
+
+    /* In --demo the K key joins the list, and it still fits at 60x15. */
+    screen_open(&u, &m, 60, 15, false);
+    u.ext.demo_toggle = fake_toggle;
+    ui_key(&u, '?');
+    ui_draw(&u);
+    text = screen_text();
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
+            assert_non_null(strstr(text, keys[i].help));
+    assert_non_null(strstr(text, "stop or revive"));
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -529,6 +564,93 @@ static void test_keys(void **state)
     model_free(&m);
 }
 
+static void push_mouse(int y, mmask_t bstate)
+{
+    MEVENT ev = {.id = 0, .x = 10, .y = y, .z = 0, .bstate = bstate};
+    assert_int_equal(ungetmouse(&ev), OK);
+}
+
+/* Wheel moves by three; a click selects, a click on the selection opens
+ * the detail pane. */
+static void test_mouse(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    screen_open(&u, &m, 80, 24, false);
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    ui_draw(&u);
+    push_mouse(5, BUTTON5_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 3); /* api -> web -> auth -> Redis */
+    push_mouse(5, BUTTON4_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 0);
+    ui_draw(&u);
+    push_mouse(5, BUTTON1_PRESSED); /* screen row 5: auth */
+    ui_key(&u, KEY_MOUSE);
+    assert_int_equal(u.sel, 2);
+    assert_false(u.detail);
+    push_mouse(5, BUTTON1_PRESSED);
+    ui_key(&u, KEY_MOUSE);
+    assert_true(u.detail);
+    screen_close(&u);
+    model_free(&m);
+}
+
+/* 8 colours and 64 pairs: too few for the header and selection variants,
+ * so every role keeps its own pair, and every colour maps below 8. */
+static void test_eight_colours(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    term_name = "xterm";
+    screen_open(&u, &m, 80, 24, false);
+    term_name = "xterm-256color";
+    assert_int_equal(COLORS, 8);
+    ui_draw(&u);
+    assert_int_equal(cell_pair(3, 0), ROLE_HEALTHY + 1);
+    assert_int_equal(cell_pair(3, 5), ROLE_SELECTED + 1);
+    for (int p = 1; p <= THEME_ROLE_COUNT; p++) {
+        short fg, bg;
+        pair_content((short)p, &fg, &bg);
+        assert_true(fg < 8 && bg < 8);
+    }
+    screen_close(&u);
+    model_free(&m);
+}
+
+/* No services at all: a screen that says so, and keys that do nothing. */
+static void test_empty(void **state)
+{
+    struct model m;
+    struct ui u;
+    char *text;
+    const int keys[] = {'j', 'k', 'G', 'g', '\n', 'r', 'n', '/', 'x', 27, KEY_NPAGE};
+
+    (void)state;
+    model_init(&m, small, 0, 1);
+    screen_open(&u, &m, 80, 24, false);
+    for (size_t i = 0; i < HT_ARRAY_LEN(keys); i++) {
+        ui_key(&u, keys[i]);
+        ui_draw(&u);
+    }
+    assert_int_equal(u.sel, -1);
+    assert_false(u.detail);
+    assert_int_equal(calls_probe_now, 0);
+    text = screen_text();
+    assert_non_null(strstr(text, "no services"));
+    assert_non_null(strstr(text, "0/0"));
+    free(text);
+    screen_close(&u);
+    model_free(&m);
+}
+
 static void test_theme_cycle(void **state)
 {
     struct model m;
@@ -554,11 +676,18 @@ static void test_theme_cycle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grid_widths),          cmocka_unit_test(test_grid_colours),
-        cmocka_unit_test(test_grid_scrolls),         cmocka_unit_test(test_detail_pane),
-        cmocka_unit_test(test_help_overlay),         cmocka_unit_test(test_too_small),
-        cmocka_unit_test(test_resize_between_sizes), cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_grid_widths),
+        cmocka_unit_test(test_grid_colours),
+        cmocka_unit_test(test_grid_scrolls),
+        cmocka_unit_test(test_detail_pane),
+        cmocka_unit_test(test_help_overlay),
+        cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_resize_between_sizes),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_theme_cycle),
+        cmocka_unit_test(test_mouse),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_eight_colours),
     };
 
     setenv("TZ", "UTC", 1);

@@ -1,0 +1,183 @@
+/* The start-up timeline view (t), and the keys of the two modes that
+ * are not live probing: K in --demo (stop or revive a simulated service)
+ * and the replay keys in --replay (step, seek, speed). Also the header's
+ * note: root causes first, and where a replay stands. */
+#include "ui/ui.h"
+
+#include <string.h>
+#include "healthtop/deps.h"
+#include "healthtop/replay.h"
+#include "healthtop/timeline.h"
+
+#define SEEK_MS   10000
+#define FLAG_COLS 22 /* room kept for "never healthy" or a race */
+
+/* One bar: blank until the first result, the wait to the first healthy
+ * result drawn in the row's state, its mark at that moment; never
+ * healthy, a lighter fill to the end of the axis. */
+static void draw_bar(struct ui *u, int y, int x, int width, const struct timeline *tl,
+                     const struct timeline_row *r)
+{
+    const char *wait = u->g->hline, *mark = u->g->ramp[7];
+    const char *open = u->ascii ? "." : "\xe2\x96\x91"; /* ░ */
+    enum theme_role role = r->skipped           ? ROLE_SKIPPED
+                           : r->healthy_ms >= 0 ? ROLE_HEALTHY
+                                                : ui_state_role(r->state);
+    int from = r->seen_ms < 0 || r->skipped ? width : timeline_col(tl, r->seen_ms, width);
+    int to = r->healthy_ms >= 0 ? timeline_col(tl, r->healthy_ms, width) : width;
+
+    wattrset(u->body, ui_attr(u, role));
+    for (int c = from; c < width && c <= to; c++)
+        mvwaddstr(u->body, y, x + c, c == to ? mark : r->healthy_ms >= 0 ? wait : open);
+}
+
+static void draw_row(struct ui *u, int y, const struct timeline *tl, const struct timeline_row *r,
+                     int name_w, int bar_w)
+{
+    const struct service *svc = &u->s->svcs[r->idx];
+    char name[160], t[32], flag[96] = "";
+    int x = 0;
+    enum theme_role flag_role = ROLE_UNHEALTHY;
+
+    ht_snprintf(name, sizeof(name), " %s%s", r->prefix, svc->cfg->name);
+    ui_put(u, u->body, y, x, name_w, name, (long)r->idx == u->sel ? ROLE_SELECTED : ROLE_NORMAL);
+    x += name_w + 1;
+    if (r->healthy_ms >= 0)
+        timeline_offset(r->healthy_ms, t, sizeof(t));
+    else
+        ht_strlcpy(t, r->skipped ? "skipped" : "never", sizeof(t));
+    ui_put_right(u, u->body, y, x, 9, t,
+                 r->skipped ? ROLE_SKIPPED
+                            : ui_state_role(r->healthy_ms >= 0 ? HEALTH_HEALTHY : r->state));
+    x += 10;
+    draw_bar(u, y, x, bar_w, tl, r);
+    x += bar_w + 1;
+    if (r->race) {
+        ht_snprintf(flag, sizeof(flag), "%s race: before %s", u->ascii ? "!" : "\xe2\x9a\xa0",
+                    u->s->svcs[r->race_dep].cfg->name);
+        flag_role = ROLE_DEGRADED;
+    } else if (r->skipped) {
+        ht_strlcpy(flag, "scaled to 0", sizeof(flag));
+        flag_role = ROLE_DIM;
+    } else if (r->healthy_ms < 0) {
+        ht_strlcpy(flag, r->state == HEALTH_UNHEALTHY ? "never healthy" : "not healthy yet",
+                   sizeof(flag));
+    }
+    ui_put(u, u->body, y, x, u->cols - x, flag, flag_role);
+}
+
+/* The view: a title row with the axis, one row per service in
+ * dependency order, and the total on the last row. */
+void timeline_view_draw(struct ui *u)
+{
+    struct timeline tl;
+    int rows = getmaxy(u->body), name_w, bar_w, shown;
+    char end[32], total[128];
+
+    werase(u->body);
+    /* A replay's "now" is where the replay stands, not the wall clock. */
+    timeline_build(&tl, u->s, u->ext.replay ? u->s->t0_ms + u->ext.replay->pos_ms : u->now_ms,
+                   u->ascii);
+    name_w = tl.name_width + 2 < u->cols / 3 ? tl.name_width + 2 : u->cols / 3;
+    bar_w = u->cols - name_w - 1 - 10 - 1 - FLAG_COLS;
+    if (bar_w < 10)
+        bar_w = 10;
+    ui_fill(u, u->body, 0, 0, u->cols, ROLE_COLUMN_HEADER);
+    ui_put(u, u->body, 0, 1, name_w, "Start-up timeline", ROLE_COLUMN_HEADER);
+    ui_put(u, u->body, 0, name_w + 11, bar_w, "T+0", ROLE_COLUMN_HEADER);
+    timeline_offset(tl.span_ms, end, sizeof(end));
+    ui_put_right(u, u->body, 0, name_w + 11, bar_w, end, ROLE_COLUMN_HEADER);
+    shown = rows - 3 < (int)tl.nrows ? rows - 3 : (int)tl.nrows;
+    for (int i = 0; i < shown; i++)
+        draw_row(u, 1 + i, &tl, &tl.rows[i], name_w, bar_w);
+    if (shown < (int)tl.nrows) {
+        ht_snprintf(total, sizeof(total), " %s %d more", u->g->more_down, (int)tl.nrows - shown);
+        ui_put(u, u->body, 1 + shown, 0, u->cols, total, ROLE_DIM);
+    }
+    timeline_total(&tl, total, sizeof(total));
+    if (tl.races)
+        ht_snprintf(total + strlen(total), sizeof(total) - strlen(total), "; %zu race%s", tl.races,
+                    tl.races == 1 ? "" : "s");
+    ui_put(u, u->body, rows - 1, 1, u->cols - 2, total,
+           tl.all_healthy_ms >= 0 ? ROLE_HEALTHY : ROLE_UNHEALTHY);
+    ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", ROLE_DIM);
+    timeline_free(&tl);
+    wnoutrefresh(u->body);
+}
+
+void timeline_key(struct ui *u, int key)
+{
+    (void)key;
+    u->timeline = !u->timeline;
+    u->detail = false;
+}
+
+void demo_key(struct ui *u, int key)
+{
+    struct service *svc = ui_selected(u);
+    char msg[160];
+    int rc;
+
+    (void)key;
+    if (u->ext.demo_toggle == NULL) {
+        ui_notice(u, "K stops and revives services only in --demo");
+        return;
+    }
+    if (svc == NULL)
+        return;
+    rc = u->ext.demo_toggle(u->ext.demo_ud, svc->cfg->name);
+    ht_snprintf(msg, sizeof(msg),
+                rc == 1   ? "stopped %s (K again revives it)"
+                : rc == 0 ? "revived %s: it boots again"
+                          : "%s is not a simulated service",
+                svc->cfg->name);
+    ui_notice(u, msg);
+}
+
+/* Where the replay is, for notices and the header. */
+static void replay_where(const struct replay *r, char *buf, size_t n)
+{
+    char at[32], end[32];
+
+    timeline_offset(r->pos_ms, at, sizeof(at));
+    timeline_offset(replay_end_ms(r), end, sizeof(end));
+    ht_snprintf(buf, n, "replay %s/%s x%g%s%s", at, end, r->speed, replay_done(r) ? " end" : "",
+                replay_done(r) && r->stopped[0] ? " (recording cut short)" : "");
+}
+
+void replay_key(struct ui *u, int key)
+{
+    struct replay *r = u->ext.replay;
+    char msg[128];
+
+    if (r == NULL) {
+        ui_notice(u, "step, seek and speed keys work in --replay");
+        return;
+    }
+    if (key == '.') {
+        replay_pause(r, true);
+        u->s->paused = true;
+        if (!replay_step(r))
+            ui_notice(u, "end of the recording");
+    } else if (key == '[' || key == ']') {
+        replay_seek(r, r->pos_ms + (key == ']' ? SEEK_MS : -SEEK_MS));
+    } else if (key == '+' || key == '-') {
+        replay_set_speed(r, key == '+' ? r->speed * 2 : r->speed / 2);
+    }
+    replay_where(r, msg, sizeof(msg));
+    ui_notice(u, msg);
+}
+
+void timeline_header_note(const struct ui *u, char *buf, size_t n)
+{
+    char roots[160] = "";
+    size_t len;
+
+    (void)deps_summary(u->s, roots, sizeof(roots));
+    len = ht_strlcpy(buf, roots, n);
+    if (u->ext.replay && len < n) {
+        char where[96];
+        replay_where(u->ext.replay, where, sizeof(where));
+        ht_snprintf(buf + len, n - len, "%s%s", len ? "  " : "", where);
+    }
+}
