@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds healthtop and runs the whole test suite: the normal build, the
 # same suite under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# fuzz targets briefly on their corpora, and the formatting check.
+# fuzz targets briefly on their corpora, static analysis (scripts/lint.sh)
+# and the formatting check.
 # Run scripts/deps.sh --test first (the README's command does).
 #
 #   scripts/test.sh            everything
@@ -50,6 +51,11 @@ if command -v clang >/dev/null 2>&1 && [ -d fuzz ] && ls fuzz/fuzz_*.c >/dev/nul
 		fi
 		rm -rf "$work" "$work.log"
 	done
+fi
+
+if command -v clang-tidy >/dev/null 2>&1 && command -v cppcheck >/dev/null 2>&1; then
+	step "static analysis: clang-tidy and cppcheck (scripts/lint.sh)"
+	scripts/lint.sh || failed="$failed lint"
 fi
 
 if command -v clang-format >/dev/null 2>&1; then

@@ -119,6 +119,7 @@ static void model_init(struct replay *r, int64_t t0_wall)
     s->nsvcs = r->cfg.nsvcs;
     s->svcs = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*s->svcs));
     s->t0_ms = ht_now_ms();
+    s->origin_ms = s->t0_ms;
     s->t0_wall_ms = t0_wall;
     s->max_inflight = 1;
     for (size_t i = 0; i < s->nsvcs; i++) {

@@ -62,6 +62,10 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
     json_object_set_new(o, "message", report_json_text(svc->has_result ? r->message : ""));
     if (svc->has_result && r->listening >= 0)
         json_object_set_new(o, "listening", json_integer(r->listening));
+    /* Probes finished so far: lets a caller see each service's cadence
+     * (the fault and soak tests check that one service's trouble never
+     * slows another's probing). */
+    json_object_set_new(o, "probes", json_integer((json_int_t)svc->probes));
     json_object_set_new(o, "depends_on", deps);
     json_object_set_new(o, "blocked_by", blocked_by_json(s, svc));
     json_object_set_new(o, "first_seen", offset_or_null(s, svc->health.first_seen_ms));

@@ -33,6 +33,7 @@ int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg
     s->max_inflight = cfg->max_inflight > 0 ? cfg->max_inflight : CONFIG_DEFAULT_MAX_INFLIGHT;
     s->t0_ms = ht_now_ms();
     s->t0_wall_ms = ht_wall_ms();
+    s->origin_ms = s->t0_ms;
     jitter_state ^= (uint32_t)uv_hrtime() | 1u;
     if (probe_env_init(&s->env, loop) != 0)
         return -1;
@@ -81,12 +82,20 @@ static void sched_finish(struct service *svc)
     bool changed;
 
     s->inflight--;
+    /* A probe cancelled by sched_close says "cancelled": that is not news
+     * about the service, and the final report must keep the last real
+     * result (a --wait ending at its deadline showed "cancelled"). */
+    if (s->closing)
+        return;
     svc->last = *r;
     svc->has_result = true;
     svc->probes++;
-    if (s->closing)
-        return;
 
+    if (r->since_wall_ms > 0) {
+        int64_t lead = s->t0_wall_ms - r->since_wall_ms;
+        if (lead > 0 && lead <= SCHED_ORIGIN_WINDOW_MS && s->t0_ms - lead < s->origin_ms)
+            s->origin_ms = s->t0_ms - lead;
+    }
     if (s->once)
         changed = health_set(&svc->health, health_verdict(svc->cfg, r), r, now);
     else
@@ -147,6 +156,7 @@ void sched_start(struct scheduler *s, bool once)
     s->once = once;
     s->t0_ms = ht_now_ms();
     s->t0_wall_ms = ht_wall_ms();
+    s->origin_ms = s->t0_ms;
     for (size_t i = 0; i < s->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
         health_init(&svc->health, s->t0_ms);

@@ -32,8 +32,7 @@ void secret_scrub(char *s, size_t cap)
             /* The mask is never longer than a secret (secrets are >= 3
              * bytes), so the string only shrinks and cap is respected. */
             memmove(at + mlen, at + slen, tail + 1);
-            /* The memmove above already moved the terminator. */
-            memcpy(at, SECRET_MASK, mlen); // NOLINT(bugprone-not-null-terminated-result)
+            memcpy(at, SECRET_MASK, mlen);
             at = s + pos + mlen;
         }
     }

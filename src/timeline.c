@@ -51,8 +51,9 @@ static void row_fill(struct timeline *tl, const struct scheduler *s, struct time
     struct deps_race race;
 
     r->state = svc->health.state;
-    r->seen_ms = svc->health.first_seen_ms < 0 ? -1 : svc->health.first_seen_ms - s->t0_ms;
-    r->healthy_ms = svc->health.first_healthy_ms < 0 ? -1 : svc->health.first_healthy_ms - s->t0_ms;
+    r->seen_ms = svc->health.first_seen_ms < 0 ? -1 : svc->health.first_seen_ms - s->origin_ms;
+    r->healthy_ms =
+        svc->health.first_healthy_ms < 0 ? -1 : svc->health.first_healthy_ms - s->origin_ms;
     r->skipped = r->healthy_ms < 0 && (svc->cfg->replicas == 0 || r->state == HEALTH_SKIPPED);
     if (deps_races_of(s, r->idx, &race, 1) > 0) {
         r->race = true;
@@ -96,7 +97,7 @@ void timeline_build(struct timeline *tl, const struct scheduler *s, int64_t now_
             tl->name_width = w;
     }
     tl->all_healthy_ms = tl->never == 0 && n > tl->skipped ? last : -1;
-    tl->span_ms = tl->never > 0 && now_ms - s->t0_ms > last ? now_ms - s->t0_ms : last;
+    tl->span_ms = tl->never > 0 && now_ms - s->origin_ms > last ? now_ms - s->origin_ms : last;
     if (tl->span_ms <= 0)
         tl->span_ms = 1;
     free(rows);
@@ -159,14 +160,12 @@ static void print_bar(FILE *out, const struct timeline *tl, const struct timelin
 
     fputs(report_color(st, r->skipped ? HEALTH_SKIPPED : r->state), out);
     for (int c = 0; c < width; c++) {
-        if (c < from || (r->skipped && r->healthy_ms < 0))
+        if (c < from || c > to || (r->skipped && r->healthy_ms < 0))
             fputc(' ', out);
         else if (c < to)
             fputs(r->healthy_ms >= 0 ? wait : open, out);
-        else if (c == to)
-            fputs(mark, out);
         else
-            fputc(' ', out);
+            fputs(mark, out);
     }
     fputs(report_reset(st), out);
 }
@@ -228,7 +227,12 @@ void timeline_text(FILE *out, const struct scheduler *s, int64_t now_ms, int wid
     if (bar < 10)
         bar = 10;
     timeline_offset(tl.span_ms, end, sizeof(end));
-    fprintf(out, "\nStart-up timeline (T+0 = healthtop start)\n");
+    if (s->origin_ms < s->t0_ms)
+        fprintf(out,
+                "\nStart-up timeline (T+0 = first container created, %.1fs before healthtop)\n",
+                (double)(s->t0_ms - s->origin_ms) / 1000.0);
+    else
+        fprintf(out, "\nStart-up timeline (T+0 = healthtop start)\n");
     fprintf(out, "%*s |T+0%*s|\n", tl.name_width + 10, "", bar - 3, end);
     for (size_t i = 0; i < tl.nrows; i++)
         print_row(out, s, &tl, &tl.rows[i], bar, st);

@@ -581,12 +581,12 @@ static char *expand(struct ydoc *d, const yaml_node_t *n, const char *s, size_t 
     sbuf_add(&b, "", 0);
     for (size_t i = 0; i < len;) {
         const char *close;
-        if (s[i] != '$' || i + 1 == len) {
-            sbuf_add(&b, s + i++, 1);
-        } else if (s[i + 1] == '$') {
+        /* The byte after a '$', or 0 for any other byte. */
+        int next = s[i] == '$' && i + 1 < len ? (unsigned char)s[i + 1] : 0;
+        if (next == '$') {
             sbuf_add(&b, "$", 1);
             i += 2;
-        } else if (s[i + 1] == '{') {
+        } else if (next == '{') {
             close = memchr(s + i + 2, '}', len - i - 2);
             if (close == NULL) {
                 ydoc_error(d, n, "unterminated '${' (write $$ for a literal $)");
@@ -596,7 +596,7 @@ static char *expand(struct ydoc *d, const yaml_node_t *n, const char *s, size_t 
             if (expand_ref(d, n, s + i + 2, (size_t)(close - s) - i - 2, &b) != 0)
                 rc = -1;
             i = (size_t)(close - s) + 1;
-        } else if (is_name_start((unsigned char)s[i + 1])) {
+        } else if (next != 0 && is_name_start(next)) {
             size_t j = i + 1;
             while (j < len && (isalnum((unsigned char)s[j]) || s[j] == '_'))
                 j++;

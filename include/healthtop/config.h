@@ -133,17 +133,11 @@ int config_parse(const char *name, const char *text, size_t len, struct ht_confi
                  size_t errlen) HT_WUR;
 void config_free(struct ht_config *cfg);
 
-/* Finds the config when -c is not given: ./healthtop.yml, else
- * $XDG_CONFIG_HOME/healthtop/config.yml. Returns 0 with the path in out. */
-int config_find_default(char *out, size_t n);
-/* Refuses (-1, message in err) a file that others can write, like ssh. */
-int config_check_perms(const char *path, char *err, size_t n);
-
 /* Number of targets (replicas probed) a service has: URLs, addresses... */
 size_t config_targets(const struct svc_config *s);
 /* A one-line description of what is probed, secrets redacted:
  * "GET http://127.0.0.1:8000/health", "tcp 127.0.0.1:5000", "exec pg_isready -h 127.0.0.1". */
-void config_describe(const struct svc_config *s, char *buf, size_t n);
+void config_describe(const struct svc_config *s, char *out, size_t n);
 /* Index of the service called name, or -1. */
 long config_find(const struct ht_config *cfg, const char *name);
 /* Parses a redis:// URL into t (strings owned by t); returns 0 or -1 with

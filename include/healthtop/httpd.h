@@ -6,9 +6,9 @@
  * handler, which must answer it before returning, with httpd_reply() (the
  * answer itself may be delayed, dripped, streamed, or misbehave on
  * purpose: see enum httpd_mode); a handler that does not answer gets a
- * 500 sent for it. Requests on one connection are answered in order. Keep-alive is the HTTP/1.1 default;
- * requests are read into a bounded buffer (431 and close when a request
- * head does not fit); request bodies are read and discarded.
+ * 500 sent for it. Requests on one connection are answered in order. Keep-alive is the HTTP/1.1
+ * default; requests are read into a bounded buffer (431 and close when a request head does not
+ * fit); request bodies are read and discarded.
  *
  * The process must ignore SIGPIPE: a client that leaves mid-response
  * would otherwise kill it. */

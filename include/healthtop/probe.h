@@ -28,6 +28,9 @@ struct probe_result {
     int listening;      /* celery: workers PUBLISH reached; -1 otherwise */
     int64_t latency_us; /* total time of the slowest target; -1 if none */
     int64_t connect_us; /* connect time, -1 when not measured */
+    /* When what was probed began, wall clock ms: the docker probe's
+     * earliest container creation. 0 when unknown. */
+    int64_t since_wall_ms;
     /* Short and human: "HTTP 200", "PONG", "connection refused",
      * "timeout after 1.0s", "body lacks 'healthy'". Secrets scrubbed. */
     char message[PROBE_MSG_MAX];

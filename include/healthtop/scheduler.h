@@ -38,6 +38,9 @@ typedef void (*sched_observer_cb)(struct scheduler *s, struct service *svc, bool
                                   enum health_state old, void *ud);
 
 #define SCHED_MAX_OBSERVERS 4
+/* How far before healthtop's start a container creation may move the
+ * timeline's T+0: a stack that has run for days keeps T+0 at our start. */
+#define SCHED_ORIGIN_WINDOW_MS (15 * 60 * 1000)
 
 struct scheduler {
     uv_loop_t *loop;
@@ -52,6 +55,10 @@ struct scheduler {
     bool once; /* probe each service once, no rescheduling, no retries */
     bool closing;
     int64_t t0_ms; /* monotonic start: T+0 */
+    /* T+0 of the start-up timeline: t0_ms, or earlier when a docker probe
+     * saw a container created at most SCHED_ORIGIN_WINDOW_MS before
+     * healthtop started (a `docker compose up` being watched). */
+    int64_t origin_ms;
     int64_t t0_wall_ms;
     size_t done_once; /* services with a result (once mode) */
     struct {

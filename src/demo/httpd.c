@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
+#include "healthtop/listen.h"
 
 #define STREAM_CHUNK     (64 * 1024)
 #define FOREVER_CHUNK    8192
@@ -524,35 +525,16 @@ static void srv_on_listener_closed(uv_handle_t *h)
 
 int httpd_listen(struct httpd *srv, const char *host, int port)
 {
-    struct sockaddr_storage ss;
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
+    bool opened;
     int rc;
 
     if (srv->listening || srv->closing || !srv->listener_closed)
         return UV_EALREADY;
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
-        return UV_EINVAL;
-    rc = uv_tcp_init(srv->loop, &srv->listener);
-    if (rc != 0)
-        return rc;
-    srv->listener_closed = false;
-    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&srv->listener, SOMAXCONN, srv_on_connection);
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
-    if (rc != 0) {
-        uv_close((uv_handle_t *)&srv->listener, srv_on_listener_closed);
-        return rc;
-    }
-    if (bound.ss_family == AF_INET6)
-        srv->port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-    else
-        srv->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    srv->listening = true;
-    return 0;
+    rc = listen_tcp(srv->loop, &srv->listener, host, port, srv_on_connection,
+                    srv_on_listener_closed, &srv->port, &opened);
+    srv->listener_closed = !opened;
+    srv->listening = rc == 0;
+    return rc;
 }
 
 int httpd_port(const struct httpd *srv)

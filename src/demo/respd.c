@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
+#include "healthtop/listen.h"
 
 #define RESPD_MAX_ARGS 64
 
@@ -312,30 +313,16 @@ static void srv_on_listener_closed(uv_handle_t *h)
 
 int respd_listen(struct respd *srv, const char *host, int port)
 {
-    struct sockaddr_storage ss, bound;
-    int len = sizeof(bound), rc;
+    bool opened;
+    int rc;
 
     if (srv->listening || srv->closing || !srv->listener_closed)
         return UV_EALREADY;
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
-        return UV_EINVAL;
-    if ((rc = uv_tcp_init(srv->loop, &srv->listener)) != 0)
-        return rc;
-    srv->listener_closed = false;
-    rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&srv->listener, SOMAXCONN, srv_on_connection);
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
-    if (rc != 0) {
-        uv_close((uv_handle_t *)&srv->listener, srv_on_listener_closed);
-        return rc;
-    }
-    srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                  : ((struct sockaddr_in *)&bound)->sin_port);
-    srv->listening = true;
-    return 0;
+    rc = listen_tcp(srv->loop, &srv->listener, host, port, srv_on_connection,
+                    srv_on_listener_closed, &srv->port, &opened);
+    srv->listener_closed = !opened;
+    srv->listening = rc == 0;
+    return rc;
 }
 
 void respd_set_mode(struct respd *srv, enum respd_mode mode, const char *msg)

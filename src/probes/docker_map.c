@@ -86,6 +86,9 @@ static void map_one(json_t *o, struct docker_ctr *c)
     if (!copy_str(o, "State", c->state, sizeof(c->state)) || c->state[0] == '\0')
         state_from_status(status, c->state, sizeof(c->state));
     c->exit_code = status_code(status);
+    if (json_is_integer(json_object_get(o, "Created")) &&
+        json_integer_value(json_object_get(o, "Created")) > 0)
+        c->created = (int64_t)json_integer_value(json_object_get(o, "Created"));
     c->health = status_health(status);
     if (c->health == DOCKER_HEALTH_UNKNOWN && strcmp(c->state, "running") != 0)
         c->health = DOCKER_HEALTH_NONE;
@@ -291,6 +294,8 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
         if (!docker_ctr_matches(&c[i], dc))
             continue;
         found++;
+        if (c[i].created > 0 && (r->since_wall_ms == 0 || c[i].created * 1000 < r->since_wall_ms))
+            r->since_wall_ms = c[i].created * 1000;
         if (ctr_up(&c[i])) {
             up++;
             all_healthy = all_healthy && c[i].health == DOCKER_HEALTH_HEALTHY;

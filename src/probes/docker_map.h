@@ -45,6 +45,7 @@ struct docker_ctr {
     enum docker_health health;
     int failing_streak;
     char output[120]; /* last health-log output, on one line */
+    int64_t created;  /* the listing's Created, unix seconds; 0 unknown */
 };
 
 /* Parses a container listing. On success returns 0 with *out (malloc'd,
@@ -62,7 +63,8 @@ bool docker_ctr_matches(const struct docker_ctr *c, const struct docker_config *
  * asked: running with no health suffix, or unhealthy (for the log). */
 bool docker_ctr_needs_inspect(const struct docker_ctr *c);
 /* Sets r's ok, up, found, starting, message and detail from the containers
- * of c[0..n) that match dc, against replicas expected. */
+ * of c[0..n) that match dc, against replicas expected, and since_wall_ms
+ * from the earliest creation among them. */
 void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker_config *dc,
                        int replicas, struct probe_result *r);
 

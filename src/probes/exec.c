@@ -10,12 +10,16 @@
  * The probe ends when the child has exited AND its output pipe is closed.
  * A grandchild that outlives the child may hold the pipe open forever: once
  * the child has exited the pipe gets a short grace, then the group is
- * killed and the pipe closed. libuv reaps the child (exit callback), so no
- * zombie is left; killed grandchildren are reaped by init, their parent's
- * parent now. Nothing from the output is ever given to a shell. */
+ * killed and the pipe closed. A grandchild that let go of the pipe
+ * (`daemon >/dev/null &`) would outlive every probe, one more per
+ * interval: when the probe ends, whatever is left in the group is killed
+ * too. libuv reaps the child (exit callback), so no zombie is left; killed
+ * grandchildren are reaped by init, their parent's parent now. Nothing
+ * from the output is ever given to a shell. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -102,6 +106,10 @@ static void exec_maybe_end(struct target *t)
         return;
     uv_timer_stop(&ep->grace);
     close_handle((uv_handle_t *)&ep->grace, &ep->grace_open);
+    /* Leftovers of the probe's process group; once only, so that a
+     * group id freed and reused later is never hit. */
+    kill_group(ep);
+    ep->pid = 0;
     if (!t->ended)
         exec_outcome(t);
 }
@@ -171,9 +179,10 @@ static void cloexec_all(void)
     if (d == NULL)
         return;
     while ((e = readdir(d)) != NULL) {
-        int fd = atoi(e->d_name);
-        if (fd > 2 && fd != dirfd(d))
-            (void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && fd > 2 && fd <= INT_MAX && fd != dirfd(d))
+            (void)fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
     }
     closedir(d);
 }

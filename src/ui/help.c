@@ -20,6 +20,10 @@ void help_draw(struct ui *u)
     h = rows + 3; /* border, keys, the closing hint, border */
     if (h > u->rows - 2)
         h = u->rows - 2;
+    /* The dashboard never draws below UI_MIN_ROWS; without room for one
+     * line of keys the column count below would divide by zero. */
+    if (h <= 3)
+        return;
     ncols = (rows + (h - 3) - 1) / (h - 3);
     rows = (int)(shown + (size_t)ncols - 1) / ncols;
     colw = (w - 2) / ncols;

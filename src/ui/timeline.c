@@ -84,7 +84,8 @@ void timeline_view_draw(struct ui *u)
         bar_w = 10;
     ui_fill(u, u->body, 0, 0, u->cols, ROLE_COLUMN_HEADER);
     ui_put(u, u->body, 0, 1, name_w, "Start-up timeline", ROLE_COLUMN_HEADER);
-    ui_put(u, u->body, 0, name_w + 11, bar_w, "T+0", ROLE_COLUMN_HEADER);
+    ui_put(u, u->body, 0, name_w + 11, bar_w,
+           u->s->origin_ms < u->s->t0_ms ? "T+0 first container" : "T+0", ROLE_COLUMN_HEADER);
     timeline_offset(tl.span_ms, end, sizeof(end));
     ui_put_right(u, u->body, 0, name_w + 11, bar_w, end, ROLE_COLUMN_HEADER);
     shown = rows - 3 < (int)tl.nrows ? rows - 3 : (int)tl.nrows;

@@ -94,6 +94,15 @@ static void test_docker_list_fields(void **state)
     assert_int_equal(s->health, DOCKER_HEALTH_UNKNOWN);
     assert_true(docker_ctr_needs_inspect(s));
     assert_false(docker_ctr_needs_inspect(find(c, n, "e2i-job-1")));
+    assert_int_equal(w->created, find(c, n, "e2i-web-1")->created);
+    assert_true(w->created >= 1764300001 && w->created <= 1764300011);
+    /* The result carries the earliest creation of the service's containers. */
+    struct probe_result r = map(c, n, "e2i", NULL, 1);
+    int64_t earliest = c[0].created;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].created < earliest)
+            earliest = c[i].created;
+    assert_int_equal(r.since_wall_ms, earliest * 1000);
     free(c);
 }
 

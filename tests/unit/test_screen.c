@@ -90,6 +90,7 @@ static void model_init(struct model *m, const struct spec *specs, size_t n, size
     m->s.svcs = calloc(total, sizeof(*m->s.svcs));
     m->s.nsvcs = total;
     m->s.t0_ms = NOW_MS - 245000;
+    m->s.origin_ms = m->s.t0_ms;
     m->s.t0_wall_ms = WALL_MS - 245000;
     for (size_t i = 0; i < total; i++) {
         const struct spec *sp = &specs[i % n];

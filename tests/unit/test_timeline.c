@@ -116,6 +116,25 @@ static void test_text_seed_ascii(void **state)
     model_free(&m);
 }
 
+/* A docker probe saw the stack's first container created 20 s before
+ * healthtop started: the timeline counts from there. */
+static void test_text_container_origin(void **state)
+{
+    (void)state;
+    struct model m;
+    char *text;
+
+    seed_cold_start(&m);
+    m.sched.origin_ms = m.sched.t0_ms - 20000;
+    text = render(&m, 130000, 100, true);
+    assert_non_null(strstr(
+        text, "Start-up timeline (T+0 = first container created, 20.0s before healthtop)\n"));
+    assert_non_null(strstr(line_of(text, "redis "), "T+30.0s |"));
+    assert_non_null(strstr(text, "\nall healthy at T+140.0s (1 skipped)\n"));
+    free(text);
+    model_free(&m);
+}
+
 static void test_text_never_and_race(void **state)
 {
     (void)state;
@@ -191,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_seed),
         cmocka_unit_test(test_text_seed_ascii),
+        cmocka_unit_test(test_text_container_origin),
         cmocka_unit_test(test_text_never_and_race),
         cmocka_unit_test(test_empty_and_unseen),
     };

@@ -1,0 +1,261 @@
+# The misbehaving stack of the fault tests (sourced after tests/lib.sh by
+# tests/integration/test_faults.sh and tests/tui/test_faults.sh): the
+# servers, the config naming one service per fault, and the checks of
+# what each service must show. Not a test itself (no test_ prefix).
+#
+# Services named ctl_* are healthy all along; *_flap ones fail and recover
+# when the test says so; every other one fails in its own way for the
+# whole run.
+
+# Markers in the orphan-forking exec probes' command lines, so that the
+# test can count (and at the end kill, by pid) what they left behind;
+# unique per test process, since tests may run side by side.
+ORPHAN_HELD="sleep 30.${$}1"
+ORPHAN_DETACHED="sleep 30.${$}2"
+HANG_CMD="sleep 31.${$}3"
+
+faults_cleanup() {
+	# The orphans' parent is gone; they are ours all the same.
+	for p in $(pgrep -f "^($ORPHAN_HELD|$ORPHAN_DETACHED|$HANG_CMD)\$" 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
+	t_cleanup
+}
+trap faults_cleanup EXIT
+
+# A free port for a server that takes a port number.
+faults_free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+faults_wait_redis() { # port [password]
+	local n=0
+	until redis-cli -p "$1" ${2:+-a "$2"} --no-auth-warning ping 2>/dev/null | grep -q PONG; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { echo "redis-server on $1 did not start" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# The transient faults, all at once: Redis killed, the HTTP /toggle
+# down, the Celery worker killed, the Docker socket gone.
+faults_inject() {
+	kill -KILL "$REDIS_FLAP_PID"
+	wait "$REDIS_FLAP_PID" 2>/dev/null
+	kill -KILL "$CELERY_PID"
+	wait "$CELERY_PID" 2>/dev/null
+	faults_docker_vanish
+	[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/down" >/dev/null
+}
+# ... and their end; sets *_BACK_MS to when each answers again.
+faults_recover() {
+	[ -n "$HAVE_HTTP" ] && curl -s "$HTTP_B/control/up" >/dev/null
+	HTTP_BACK_MS=$(t_ms)
+	faults_celery_start
+	faults_docker_start || return 1
+	DOCKER_BACK_MS=$(t_ms)
+	faults_redis_flap_restart || return 1
+	REDIS_BACK_MS=$(t_ms)
+	faults_celery_ready 2 || return 1
+	CELERY_BACK_MS=$(t_ms)
+}
+
+faults_redis_flap_restart() {
+	t_bg redis-server --port "$REDIS_FLAP_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$T_DIR" >>"$T_DIR/redis.flap.log" 2>&1
+	REDIS_FLAP_PID=$T_LAST_PID
+	faults_wait_redis "$REDIS_FLAP_PORT"
+}
+
+# A real Celery worker (tests/integration/celery_app.py, threads pool) on
+# db 2 of the password-protected Redis. Start-up takes seconds: the
+# worker logs "ready." at INFO once it listens to control messages.
+faults_celery_start() {
+	HT_CELERY_BROKER=redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/2 \
+		PYTHONPATH=$HT_SOURCE_DIR/tests/integration PYTHONDONTWRITEBYTECODE=1 \
+		t_bg $PY -m celery -A celery_app worker -n ht_fault1@%h -P threads -c 1 -Q faults \
+		--without-gossip --without-mingle --without-heartbeat -l INFO -f "$T_DIR/celery.log" \
+		>/dev/null 2>&1 </dev/null
+	CELERY_PID=$T_LAST_PID
+}
+faults_celery_ready() { # n: wait until the worker logged "ready." n times
+	local n=0
+	until [ "$(cat "$T_DIR/celery.log" 2>/dev/null | grep -c ' ready\.')" -ge "$1" ]; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && { echo "celery worker not ready" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# The recorded Docker engine (tests/fixtures/fixture_docker.py) on a unix
+# socket; "vanishing" is the engine killed and its socket file removed.
+faults_docker_start() {
+	DOCKER_SOCK=$T_DIR/docker.sock
+	t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$DOCKER_SOCK" \
+		"$HT_SOURCE_DIR/tests/data/docker" docker "$T_DIR/docker.log"
+	DOCKER_PID=$T_LAST_PID
+	local n=0
+	until curl -s --unix-socket "$DOCKER_SOCK" -o /dev/null http://localhost/v1.41/_ping 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && { echo "docker fixture did not start" >&2; return 1; }
+		sleep 0.05
+	done
+}
+faults_docker_vanish() {
+	kill "$DOCKER_PID"
+	wait "$DOCKER_PID" 2>/dev/null
+	rm -f "$DOCKER_SOCK"
+}
+
+# A self-signed certificate for 127.0.0.1, served by openssl s_server -www
+# (which answers any GET with an HTTP 200 status page).
+faults_tls() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj /CN=127.0.0.1 -keyout "$T_DIR/tls.key" -out "$T_DIR/tls.crt" >/dev/null 2>&1 ||
+		return 1
+	TLS_PORT=$(faults_free_port)
+	t_bg openssl s_server -quiet -www -accept "127.0.0.1:$TLS_PORT" -cert "$T_DIR/tls.crt" \
+		-key "$T_DIR/tls.key" >"$T_DIR/tls.log" 2>&1 </dev/null
+	local n=0
+	until curl -sk "https://127.0.0.1:$TLS_PORT/" -o /dev/null; do
+		n=$((n + 1))
+		[ $n -gt 100 ] && { echo "openssl s_server did not start" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+faults_start_servers() {
+	HAVE_HTTP=""
+	if [ -x "$HT_FIXTURE_DIR/fixture_http" ]; then
+		HAVE_HTTP=1
+		t_fixture_http || return 1
+		HTTP_B=http://127.0.0.1:$FIX_PORT
+		curl -s "$HTTP_B/control/up" >/dev/null
+		faults_tls || return 1
+	fi
+	REDIS_AUTH=right-pw t_redis --requirepass right-pw || return 1
+	REDIS_OK_PORT=$REDIS_PORT
+	REDIS_FLAP_PORT=$(faults_free_port)
+	faults_redis_flap_restart || return 1
+	t_bg "$HT_SOURCE_DIR/tests/fixtures/fixture_resp.py" --port-file "$T_DIR/resp.port"
+	t_wait_file "$T_DIR/resp.port" 10 || return 1
+	RESP_PORT=$(cat "$T_DIR/resp.port")
+	REFUSED=$(t_refused_port)
+	faults_docker_start || return 1
+	faults_celery_start
+	faults_celery_ready 1 || return 1
+}
+
+faults_config() { # file interval_ms timeout_ms retries
+	cat >"$1" <<YML
+title: Fault Matrix
+defaults: {interval: ${2}ms, timeout: ${3}ms, retries: $4}
+services:
+  ctl_exec: {exec: ["true"]}
+  ctl_tcp: {tcp: "127.0.0.1:$REDIS_OK_PORT"}
+  ctl_redis: {redis: "redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/0"}
+  redis_flap: {redis: "redis://127.0.0.1:$REDIS_FLAP_PORT"}
+  refused: {tcp: "127.0.0.1:$REFUSED"}
+  nores: {tcp: "nothing.invalid:80"}
+  redis_down: {redis: "redis://127.0.0.1:$REFUSED"}
+  redis_badpw: {redis: "redis://:wrong-pw@127.0.0.1:$REDIS_OK_PORT"}
+  redis_loading: {redis: "redis://127.0.0.1:$RESP_PORT"}
+  exec_hang: {exec: [sleep, "${HANG_CMD#sleep }"]}
+  exec_mega: {exec: [sh, -c, "echo MEGA-OUTPUT; head -c 8000000 /dev/zero; exit 3"]}
+  exec_held: {exec: [sh, -c, "$ORPHAN_HELD & echo held"]}
+  exec_detached: {exec: [sh, -c, "$ORPHAN_DETACHED >/dev/null 2>&1 & echo detached"]}
+  celery_flap:
+    celery: {broker: "redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/2", workers: "ht_fault*"}
+    replicas: 1
+  docker_flap: {docker: {project: e2i, service: web, socket: "$DOCKER_SOCK"}, replicas: 2}
+  docker_sick: {docker: {project: e2i, service: sick, socket: "$DOCKER_SOCK"}}
+YML
+	[ -n "$HAVE_HTTP" ] && cat >>"$1" <<YML
+  ctl_http: {http: "$HTTP_B/ok"}
+  http_flap: {http: "$HTTP_B/toggle"}
+  http_hang: {http: "$HTTP_B/hang"}
+  http_drip: {http: "$HTTP_B/drip"}
+  http_reset: {http: "$HTTP_B/reset"}
+  http_garbage: {http: "$HTTP_B/garbage"}
+  http_big: {http: "$HTTP_B/big?bytes=104857600"}
+  http_chunked: {http: "$HTTP_B/chunked-forever"}
+  http_redirect: {http: {url: "$HTTP_B/redirect-loop", follow_redirects: true}}
+  http_close: {http: "$HTTP_B/close"}
+  http_refused: {http: "http://127.0.0.1:$REFUSED/health"}
+  http_nores: {http: "http://nothing.invalid/health"}
+  tls_strict: {http: "https://127.0.0.1:$TLS_PORT/"}
+  tls_insecure: {http: {url: "https://127.0.0.1:$TLS_PORT/", insecure: true}}
+YML
+	chmod 600 "$1"
+}
+
+# What each service must show at the end of a run: status and a regular
+# expression on its message. Printed as "name status regex" lines.
+faults_expected() {
+	cat <<'EOF'
+ctl_exec healthy .
+ctl_tcp healthy .
+ctl_redis healthy ^PONG
+redis_flap healthy ^PONG
+refused unhealthy ^connection refused
+nores unhealthy ^cannot resolve nothing\.invalid
+redis_down unhealthy ^connection refused
+redis_badpw unhealthy ^WRONGPASS
+redis_loading unhealthy ^LOADING
+exec_hang unhealthy ^timeout after 1\.0s
+exec_mega unhealthy ^MEGA-OUTPUT$
+exec_held healthy ^held$
+exec_detached healthy ^detached$
+celery_flap healthy ^1 worker answering
+docker_flap healthy ^2 running \(healthy\)
+docker_sick unhealthy ^unhealthy: database is down
+EOF
+	[ -n "$HAVE_HTTP" ] && cat <<'EOF'
+ctl_http healthy ^HTTP 200
+http_flap healthy ^HTTP 200
+http_hang unhealthy ^timeout after 1\.0s
+http_drip unhealthy ^timeout after 1\.0s
+http_reset unhealthy ^(connection reset|empty reply|body cut short)
+http_garbage unhealthy ^bad HTTP response
+http_big unhealthy ^body over 64 KiB
+http_chunked unhealthy ^(body over 64 KiB|timeout after 1\.0s)
+http_redirect unhealthy ^too many redirects
+http_close unhealthy ^empty reply
+http_refused unhealthy ^connection refused
+http_nores unhealthy ^cannot resolve nothing\.invalid
+tls_strict unhealthy ^TLS: certificate verify failed \(self-signed\)
+tls_insecure healthy ^HTTP 200
+EOF
+}
+
+faults_check_states() { # json-file label
+	faults_expected >"$T_DIR/expected.txt"
+	t_check "$2: every service shows the right state and message" \
+		$PY - "$1" "$T_DIR/expected.txt" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+got = {s["name"]: s for s in d["services"]}
+bad = []
+for line in open(sys.argv[2]):
+    name, status, rx = line.rstrip("\n").split(" ", 2)
+    s = got.get(name)
+    if s is None:
+        bad.append(f"{name}: missing")
+    elif s["status"] != status or not re.search(rx, s["message"]):
+        bad.append(f'{name}: {s["status"]} "{s["message"]}", want {status} /{rx}/')
+if len(got) != sum(1 for _ in open(sys.argv[2])):
+    bad.append(f"{len(got)} services in the report")
+print("\n".join("    " + b for b in bad))
+sys.exit(1 if bad else 0)
+PY
+}
+
+# An exec probe whose command leaves a process behind must not leave one
+# per probe: the probe's process group is killed when it ends.
+faults_check_orphans() { # label
+	local held detached
+	held=$(pgrep -fc "^$ORPHAN_HELD\$")
+	detached=$(pgrep -fc "^$ORPHAN_DETACHED\$")
+	t_check "$1: no orphans pile up (${held} + ${detached} left by exec probes)" \
+		[ "$held" -le 1 -a "$detached" -le 1 ]
+}

@@ -1,0 +1,168 @@
+#!/bin/bash
+# Secrets never reach any output. A secret is planted through ${VAR} in
+# every place the config takes one -- a Redis password, URL credentials
+# (Redis and HTTP, some with a raw '@'), a header value, an exec argument --
+# and the probes are made to fail in ways that tempt each into a message:
+# a server echoing the header back in the body, a command printing its
+# argument, config errors quoting the value. Then every output of every
+# mode is searched for every secret (and for its longer pieces).
+# Also: TLS is verified by default, exec takes an argv and never a shell.
+. "$(dirname "$0")/../lib.sh"
+
+HAVE_HTTP=""
+[ -x "$HT_FIXTURE_DIR/fixture_http" ] && HAVE_HTTP=1
+
+export HT_S_REDIS=Redis-Secret-4a7f
+export HT_S_URL=Url-Secret-93bc
+export HT_S_AT=pa@ss-Secret-5e1d
+export HT_S_HEADER=Header-Secret-0d62
+export HT_S_ARGV=Argv-Secret-c8e1
+export HT_S_ADDR=Addr-Secret-77aa
+SECRETS="$HT_S_REDIS $HT_S_URL $HT_S_AT $HT_S_HEADER $HT_S_ARGV $HT_S_ADDR"
+
+REDIS_AUTH=$HT_S_URL t_redis --requirepass "$HT_S_URL" || exit 1
+REDIS_URL_PORT=$REDIS_PORT
+REDIS_AUTH=$HT_S_REDIS t_redis --requirepass "$HT_S_REDIS" || exit 1
+REFUSED=$(t_refused_port)
+
+cat >"$T_DIR/secrets.yml" <<YML
+title: Secrets
+defaults: {interval: 300ms, timeout: 1s, retries: 1}
+services:
+  redis_pw: {redis: {url: "redis://127.0.0.1:$REDIS_PORT", password: "\${HT_S_REDIS}"}}
+  redis_url: {redis: "redis://:\${HT_S_URL}@127.0.0.1:$REDIS_URL_PORT/0"}
+  redis_url_down: {redis: "redis://user:\${HT_S_URL}@127.0.0.1:$REFUSED/0"}
+  redis_at_down: {redis: "redis://:\${HT_S_AT}@127.0.0.1:$REFUSED/0"}
+  exec_echo: {exec: [sh, -c, 'echo "token is \$1"; exit 1', sh, "\${HT_S_ARGV}"]}
+  exec_ok: {exec: [sh, -c, 'echo "ok with \$1"', sh, "\${HT_S_ARGV}"]}
+YML
+if [ -n "$HAVE_HTTP" ]; then
+	t_fixture_http || exit 1
+	B=127.0.0.1:$FIX_PORT
+	cat >>"$T_DIR/secrets.yml" <<YML
+  http_header:
+    http:
+      url: "http://$B/header?name=Authorization"
+      headers: {Authorization: "Bearer \${HT_S_HEADER}"}
+      body: never-there
+  http_header_ok:
+    http:
+      url: "http://$B/header?name=Authorization"
+      headers: {Authorization: "Bearer \${HT_S_HEADER}"}
+  http_cred: {http: "http://user:\${HT_S_URL}@$B/status/500"}
+  http_cred_down: {http: "http://user:\${HT_S_URL}@127.0.0.1:$REFUSED/"}
+YML
+fi
+chmod 600 "$T_DIR/secrets.yml"
+
+# Every output, each in a file of its own.
+"$HEALTHTOP" --once -c "$T_DIR/secrets.yml" >"$T_DIR/out.once" 2>&1
+t_check "--once ran (exit 1: some fail on purpose)" [ $? -eq 1 ]
+"$HEALTHTOP" --once --json -c "$T_DIR/secrets.yml" >"$T_DIR/out.once-json" 2>&1
+t_check "--once --json ran" [ $? -eq 1 ]
+"$HEALTHTOP" --wait --timeout 2s -c "$T_DIR/secrets.yml" >"$T_DIR/out.wait" 2>&1
+t_check "--wait ran" [ $? -eq 1 ]
+"$HEALTHTOP" --wait --timeout 2s --json -c "$T_DIR/secrets.yml" >"$T_DIR/out.wait-json" \
+	2>"$T_DIR/out.wait-events"
+t_check "--wait --json ran" [ $? -eq 1 ]
+
+# --record writes every result to a file, and --replay reads it back.
+if "$HEALTHTOP" --help | grep -q -- --record; then
+	"$HEALTHTOP" --wait --timeout 2s --record "$T_DIR/out.record" -c "$T_DIR/secrets.yml" \
+		>"$T_DIR/out.record-wait" 2>&1
+	t_check "--wait --record wrote a recording" [ -s "$T_DIR/out.record" ]
+	"$HEALTHTOP" --replay "$T_DIR/out.record" --once >"$T_DIR/out.replay" 2>&1
+	t_contains "the replay shows the recorded results" "$T_DIR/out.replay" "exec_echo"
+else
+	echo "skip - --record is not built in this tree"
+fi
+
+# The probes really saw the secrets (else the greps below prove nothing).
+t_contains "the redis password worked" "$T_DIR/out.once" "redis_pw - HEALTHY"
+t_contains "the redis URL password worked" "$T_DIR/out.once" "redis_url - HEALTHY"
+t_contains "the command printed its secret argument, masked" "$T_DIR/out.once" "token is ***"
+if [ -n "$HAVE_HTTP" ]; then
+	t_contains "the header was sent" "$T_DIR/out.once" "http_header_ok - HEALTHY"
+fi
+
+# The live dashboard: the grid, and the detail pane of every service
+# (probe description, recent results, the output of the command), read
+# back from tmux.
+if command -v tmux >/dev/null; then
+	TM=ht-secrets-$$
+	tm() { tmux -f /dev/null -L "$TM" "$@"; }
+	trap 'tm kill-server 2>/dev/null; t_cleanup' EXIT
+	tm new-session -d -s main -x 200 -y 50 \
+		"env LC_ALL=C.UTF-8 TERM=screen-256color $HEALTHTOP -c $T_DIR/secrets.yml; sleep 60"
+	sleep 3
+	tm capture-pane -p -t main >"$T_DIR/out.tui-grid"
+	for name in $(awk '/^  [a-z_]+:/ {sub(":", "", $1); print $1}' "$T_DIR/secrets.yml"); do
+		tm send-keys -t main / $(echo "$name" | sed 's/./& /g') Enter
+		sleep 0.3
+		tm send-keys -t main Enter
+		sleep 0.5
+		tm capture-pane -p -t main >"$T_DIR/out.tui-$name"
+		tm send-keys -t main Escape
+		sleep 0.2
+		tm send-keys -t main Escape
+		sleep 0.2
+	done
+	t_contains "the detail pane was read (exec_echo)" "$T_DIR/out.tui-exec_echo" "─ exec_echo"
+	t_contains "the detail pane shows the masked output" "$T_DIR/out.tui-exec_echo" "token is ***"
+	tm send-keys -t main q
+fi
+
+# Config errors quoting secret values, one file per error.
+cfg_error() { # name yaml-service-line
+	printf 'services:\n  bad: %s\n' "$2" >"$T_DIR/err.$1.yml"
+	chmod 600 "$T_DIR/err.$1.yml"
+	"$HEALTHTOP" --once -c "$T_DIR/err.$1.yml" >"$T_DIR/out.err-$1" 2>&1
+	t_check "config error $1 exits 2" [ $? -eq 2 ]
+}
+cfg_error addr '{tcp: "${HT_S_ADDR}"}'
+cfg_error redis-port '{redis: "redis://:${HT_S_URL}@host:port/0"}'
+cfg_error redis-scheme '{redis: "rediss://:${HT_S_URL}@host/0"}'
+cfg_error http-url '{http: "http://user:${HT_S_URL}@ho st/"}'
+cfg_error http-scheme '{http: "ftp://user:${HT_S_URL}@host/"}'
+cfg_error http-at '{http: "http://user:${HT_S_AT}@127.0.0.1:1/ok"}'
+cfg_error header '{http: {url: "http://h/", headers: {X: "${HT_S_HEADER}"}, bogus: 1}}'
+cfg_error argv '{exec: ["${HT_S_ARGV}"], interval: "${HT_S_ADDR}"}'
+t_contains "the bad address error says what is wrong" "$T_DIR/out.err-addr" "port"
+
+# The search: every output, every secret, and every 8-byte piece of it
+# (a secret cut in two by a bad redaction is still a leak).
+leaks=$($PY - "$T_DIR" $SECRETS <<'PY'
+import glob, os, sys
+d, secrets = sys.argv[1], sys.argv[2:]
+for path in sorted(glob.glob(os.path.join(d, "out.*"))):
+    text = open(path, errors="replace").read()
+    for s in secrets:
+        for i in range(len(s) - 7):
+            if s[i:i + 8] in text:
+                print(f"{os.path.basename(path)}: '{s[i:i + 8]}' of {s}")
+                break
+PY
+)
+nout=$(ls "$T_DIR"/out.* | wc -l)
+if [ -z "$leaks" ]; then t_ok "no secret in any of $nout outputs"; else
+	t_fail "secrets leaked:"
+	echo "$leaks" | sed 's/^/    | /'
+fi
+
+# exec takes an argv: nothing is ever handed to a shell.
+printf 'services:\n  s: {exec: "echo hi; touch %s/pwned"}\n' "$T_DIR" >"$T_DIR/shell.yml"
+chmod 600 "$T_DIR/shell.yml"
+"$HEALTHTOP" --once -c "$T_DIR/shell.yml" >"$T_DIR/shell.out" 2>&1
+t_check "an exec command line as one string is refused (exit 2)" [ $? -eq 2 ]
+t_contains "the refusal says exec takes a list" "$T_DIR/shell.out" "exec takes a list"
+cat >"$T_DIR/meta.yml" <<YML
+services:
+  m: {exec: [echo, "\$\$(touch $T_DIR/pwned2); touch $T_DIR/pwned3 | \`id\`"]}
+YML
+chmod 600 "$T_DIR/meta.yml"
+"$HEALTHTOP" --once --json -c "$T_DIR/meta.yml" >"$T_DIR/meta.out" 2>&1
+t_check "shell syntax in an argument is passed literally" [ $? -eq 0 ]
+t_check "no shell ran it" [ ! -e "$T_DIR/pwned" -a ! -e "$T_DIR/pwned2" -a ! -e "$T_DIR/pwned3" ]
+t_contains "the argument came back as written" "$T_DIR/meta.out" "touch $T_DIR/pwned3 |"
+
+t_done
