@@ -60,8 +60,20 @@ while read -r name status _; do
 done <"$T_DIR/expected.txt"
 [ -n "$HAVE_HTTP" ] && wait_screen "TLS failure says why on screen" "^. tls_strict .*certificate" 2
 
-sample() { # -> "fds rss_kb"
+sample_one() { # -> "fds rss_kb"
 	echo "$(ls /proc/"$hpid"/fd 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/"$hpid"/status)"
+}
+# Hung connections, drips and probes in flight come and go, so one count
+# says little: take the fewest fds of ten samples over two seconds. A
+# leak raises even the fewest; a probe in flight does not.
+sample() { # -> "min_fds rss_kb"
+	local min=999999 fds rss
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		read -r fds rss <<<"$(sample_one)"
+		[ "$fds" -lt "$min" ] && min=$fds
+		sleep 0.2
+	done
+	echo "$min $rss"
 }
 read -r fd_early rss_early <<<"$(sample)"
 
