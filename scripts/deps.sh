@@ -12,7 +12,8 @@ set -eu
 BUILD_PKGS="gcc make cmake pkg-config libuv1-dev libcurl4-openssl-dev
 libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev"
 TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
-clang libclang-rt-14-dev podman runc busybox-static"
+clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind openssl procps
+podman runc busybox-static"
 
 pkgs=$BUILD_PKGS
 case "${1:-}" in

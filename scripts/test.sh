@@ -44,7 +44,7 @@ if command -v clang >/dev/null 2>&1 && [ -d fuzz ] && ls fuzz/fuzz_*.c >/dev/nul
 		set -- -max_total_time=4 -timeout=5 -rss_limit_mb=1024
 		[ -f "$dict" ] && set -- "$@" -dict="$dict"
 		if "$f" "$@" "$work" >"$work.log" 2>&1; then
-			echo "fuzz $name: $(grep -Eo '#[0-9]+' "$work.log" | tail -n 1) runs, no crash"
+			echo "fuzz $name: $(grep -Eo '^Done [0-9]+ runs' "$work.log" | tail -n 1), no crash"
 		else
 			tail -n 30 "$work.log"
 			failed="$failed $name"

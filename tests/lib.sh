@@ -15,6 +15,16 @@ export NO_COLOR=1
 
 t_cleanup() {
 	for p in $T_PIDS; do kill "$p" 2>/dev/null; done
+	# Whatever ignores SIGTERM for two seconds gets SIGKILL: a test must
+	# never hang in its clean-up.
+	n=0
+	for p in $T_PIDS; do
+		while kill -0 "$p" 2>/dev/null && [ $n -lt 40 ]; do
+			sleep 0.05
+			n=$((n + 1))
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
 	for p in $T_PIDS; do wait "$p" 2>/dev/null; done
 	rm -rf "$T_DIR"
 }

@@ -72,8 +72,20 @@ if [ -n "$HAVE_HTTP" ]; then
 	wait_screen "back to the grid" "SERVICE +KIND +STATE" 5
 fi
 
-sample() { # -> "fds rss_kb"
+sample_one() { # -> "fds rss_kb"
 	echo "$(ls /proc/"$hpid"/fd 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/"$hpid"/status)"
+}
+# Hung connections, drips and probes in flight come and go, so one count
+# says little: take the fewest fds of ten samples over two seconds. A
+# leak raises even the fewest; a probe in flight does not.
+sample() { # -> "min_fds rss_kb"
+	local min=999999 fds rss
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		read -r fds rss <<<"$(sample_one)"
+		[ "$fds" -lt "$min" ] && min=$fds
+		sleep 0.2
+	done
+	echo "$min $rss"
 }
 read -r fd_early rss_early <<<"$(sample)"
 
