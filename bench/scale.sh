@@ -1,0 +1,96 @@
+#!/bin/bash
+# Scenario 5, scale: 5,000 HTTP services with one hour of history.
+#
+#   bench/scale.sh [--smoke] [--runs N] [--out DIR]
+#
+# Two measurements, each a median over the rounds:
+#   bench_scale   the config loaded and the scheduler set up as the binary
+#                 does, every service's history filled to a full hour
+#                 (1,800 samples at 2 s, full recent and transition rings),
+#                 then frames drawn by the dashboard's own code on a
+#                 headless 200x60 ncurses screen: resident memory, and the
+#                 time of a frame drawn from scratch, of a frame after a
+#                 result for every service, and of the same sorted by
+#                 severity.
+#   bench_keylat  the real binary's dashboard on a pseudo-terminal
+#                 (120x40), probing 5,000 targets that answer after 4 s
+#                 (interval 1 s, timeout 6 s: about 4,000 probes in flight
+#                 at any moment and 1,000 results a second landing), after
+#                 a 10 s warm-up: the time from writing "?" to reading the
+#                 help overlay's first bytes (20 presses), and the
+#                 process's resident memory at the end.
+# Targets: 64 MB resident, 50 ms key to screen.
+# The targets live in one fixture_http process on 100 ports.
+# Output: $OUT/scale.tsv (measure, value, unit, target).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+N=5000 PORTS=100 DELAY=4000 WARM=10 PRESSES=20 FRAMES=30
+if [ "$B_SMOKE" = 1 ]; then N=50 PORTS=5 DELAY=200 WARM=2 PRESSES=3 FRAMES=3; fi
+OUT=$B_OUT/scale.tsv
+RAW=$B_OUT/scale.raw
+rm -f "$OUT"
+: >"$RAW"
+b_machine "$B_OUT/machine.txt"
+
+b_fixture_http $PORTS $DELAY || exit 1
+mapfile -t P <"$B_TMP/ports"
+gen() { # interval timeout
+	for ((i = 0; i < N; i++)); do
+		printf 'svc%04d: {group: "Group %02d", http: "http://127.0.0.1:%s/ok?svc=%d"}\n' \
+			"$i" $((i / 100)) "${P[i % PORTS]}" "$i"
+	done | b_config "$B_TMP/scale.$1.yml" "title: scale $N
+history: 1h
+max_inflight: $N
+defaults: {interval: $1, timeout: $2}"
+}
+gen 2s 1s # bench_scale: one hour at 2 s is 1,800 samples a service
+gen 1s 6s # the live run
+
+have_frames=0
+if [ -x "$B_BENCH_BIN/bench_scale" ]; then
+	have_frames=1
+else
+	b_log "skip frames and memory: bench_scale is not built (the build has no src/ui yet)"
+fi
+
+have_keys=1
+b_dashboard "$B_TMP/scale.1s.yml" || have_keys=0
+
+for round in $(seq 1 "$B_RUNS"); do
+	if [ $have_frames = 1 ]; then
+		"$B_BENCH_BIN/bench_scale" -c "$B_TMP/scale.2s.yml" -f $FRAMES >"$B_TMP/scale.out" 2>>"$B_TMP/cmd.err" &&
+			echo "frames $(cat "$B_TMP/scale.out")" >>"$RAW"
+	fi
+	[ $have_keys = 1 ] && TERM=xterm-256color "$B_BENCH_BIN/bench_keylat" -w $WARM -n $PRESSES -x 120 -y 40 -- \
+		"$HEALTHTOP" --allow-insecure-config -c "$B_TMP/scale.1s.yml" >"$B_TMP/keylat.out" 2>>"$B_TMP/cmd.err" &&
+		echo "keys $(cat "$B_TMP/keylat.out")" >>"$RAW"
+done
+if [ $have_keys = 1 ] && ! grep -q '^keys' "$RAW"; then
+	b_log "no key latency measured: does this healthtop have its dashboard?"
+	cat "$B_TMP/cmd.err" >&2
+fi
+
+med() { grep "^$1 " "$RAW" | cut -d' ' -f2- >"$B_TMP/$1.col"; b_median "$2" "$B_TMP/$1.col"; }
+ms() { b_fmt "$(echo "$1 / 1000" | bc -l)" "${2:-1}"; }
+mb() { b_fmt "$(echo "$1 / 1024" | bc -l)" 1; }
+b_row "$OUT" measure value unit target runs
+if grep -q '^frames' "$RAW"; then
+	r=$(grep -c '^frames' "$RAW")
+	b_row "$OUT" "model + 1h history, resident" "$(mb "$(med frames 2)")" MB 64 "$r"
+	b_row "$OUT" "  of which before any history" "$(mb "$(med frames 1)")" MB - "$r"
+	b_row "$OUT" "fill one hour of history" "$(med frames 3)" ms - "$r"
+	b_row "$OUT" "frame from scratch (200x60)" "$(ms "$(med frames 4)" 2)" ms - "$r"
+	b_row "$OUT" "frame after a full sweep" "$(ms "$(med frames 5)" 2)" ms - "$r"
+	b_row "$OUT" "same, sorted by severity" "$(ms "$(med frames 6)" 2)" ms - "$r"
+fi
+if grep -q '^keys' "$RAW"; then
+	r=$(grep -c '^keys' "$RAW")
+	b_row "$OUT" "key to screen, median" "$(ms "$(med keys 1)")" ms 50 "$r"
+	b_row "$OUT" "key to screen, p90" "$(ms "$(med keys 2)")" ms 50 "$r"
+	b_row "$OUT" "key to screen, max" "$(ms "$(med keys 3)")" ms - "$r"
+	b_row "$OUT" "presses unanswered in 2 s" "$(med keys 4)" - 0 "$r"
+	b_row "$OUT" "live binary, resident" "$(mb "$(med keys 5)")" MB 64 "$r"
+	b_row "$OUT" "live binary, peak resident" "$(mb "$(med keys 6)")" MB 64 "$r"
+fi
+b_done

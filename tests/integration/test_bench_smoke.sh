@@ -1,0 +1,39 @@
+#!/bin/bash
+# The benchmark scripts at their smallest size (--smoke), so that they
+# cannot rot: each must run to the end and write its table with
+# healthtop's row in it. Peers that are not installed are skipped by the
+# scripts themselves (the test suite's dependencies do not include them),
+# and the dashboard scenarios skip themselves while the binary has no
+# dashboard. Figures are not checked: this is not the benchmark.
+. "$(dirname "$0")/../lib.sh"
+
+B=$HT_SOURCE_DIR/bench
+export HT_BUILD_DIR HEALTHTOP HT_FIXTURE_DIR
+: "${HT_BUILD_DIR:=$(dirname "$HEALTHTOP")}"
+
+smoke() { # script, table, row that must be there (or "" when it may skip)
+	local out=$T_DIR/$1 start=$SECONDS
+	if ! "$B/$1.sh" --smoke --out "$out" >"$T_DIR/$1.log" 2>&1; then
+		t_fail "$1.sh --smoke exits 0"
+		sed 's/^/    /' "$T_DIR/$1.log"
+		return
+	fi
+	t_ok "$1.sh --smoke exits 0 ($((SECONDS - start)) s)"
+	if grep -q "skip: this healthtop has no dashboard" "$T_DIR/$1.log"; then
+		t_ok "$1.sh: skipped without a dashboard, as it should"
+	elif [ -n "$3" ]; then
+		if grep -q "$3" "$out/$2" 2>/dev/null; then t_ok "$1.sh: $2 has '$3'"; else
+			t_fail "$1.sh: $2 lacks '$3'"
+			sed 's/^/    /' "$T_DIR/$1.log"
+		fi
+	fi
+}
+
+smoke sweep sweep.tsv $'10\thealthtop\t'
+smoke cpu_per_probe cpu_per_probe.tsv $'healthtop-reuse\t'
+smoke redis_celery redis_celery.tsv $'healthtop-redis\t'
+smoke idle_tui idle_tui.tsv $'healthtop\t'
+smoke scale scale.tsv "key to screen"
+t_check "the plot script renders or says why not" "$B/plot.sh" "$T_DIR/sweep" "$T_DIR/plots"
+
+t_done
