@@ -58,8 +58,8 @@ static const int64_t bucket_steps[] = {100,    200,    250,    500,    1000,    
 
 static int64_t bucket_len(int64_t interval_ms)
 {
-    int64_t most = interval_ms > 10000 ? interval_ms : 10000;
-    int64_t want = interval_ms * 5 < most ? interval_ms * 5 : most;
+    int64_t most = interval_ms > 30000 ? interval_ms : 30000;
+    int64_t want = interval_ms * 15 < most ? interval_ms * 15 : most;
 
     for (size_t i = 0; i < HT_ARRAY_LEN(bucket_steps); i++)
         if (bucket_steps[i] >= want)

@@ -62,8 +62,8 @@ struct history {
 
 /* Capacity in samples: history_ms / interval_ms, at least 16. Storage is
  * taken as results arrive (see ring.h), not up front. Buckets are
- * interval_ms long at least, up to 5 intervals when that stays within
- * 10 s, rounded up to a length that divides the clock (1, 2, 5 s...). */
+ * interval_ms long at least, up to 15 intervals when that stays within
+ * 30 s, rounded up to a length that divides the clock (1, 2, 5 s...). */
 void history_init(struct history *h, int64_t history_ms, int64_t interval_ms);
 void history_free(struct history *h);
 void history_push(struct history *h, enum health_state state, bool ok, int64_t latency_us,

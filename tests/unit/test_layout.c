@@ -101,8 +101,8 @@ static void test_text_fit(void **state)
     assert_string_equal(out, "~");
 }
 
-/* Wall time of bucket b of a 2 s service (10 s buckets), plus ms. */
-#define B(b, ms) ((int64_t)(b)*10000 + (ms))
+/* Wall time of bucket b of a 2 s service (30 s buckets), plus ms. */
+#define B(b, ms) ((int64_t)(b)*30000 + (ms))
 
 static void test_sparkline_scale(void **state)
 {
@@ -135,11 +135,11 @@ static void test_sparkline_cells(void **state)
 
     (void)state;
     history_init(&h, 3600 * 1000, 2000);
-    assert_int_equal(history_bucket_ms(&h), 10000);
+    assert_int_equal(history_bucket_ms(&h), 30000);
     assert_int_equal(sparkline_cells(&h, B(100, 0), 12, c), 0);
     for (int i = 0; i < 12; i++)
         assert_int_equal(c[i].level, SPARK_EMPTY);
-    /* One bucket per 10 s: 8 buckets at 1 ms .. 128 ms, a doubling each,
+    /* One bucket per 30 s: 8 buckets at 1 ms .. 128 ms, a doubling each,
      * five samples in each with the highest drawn. */
     for (int b = 0; b < 8; b++)
         for (int k = 0; k < 5; k++)
@@ -198,16 +198,16 @@ static void test_sparkline_steady(void **state)
 
     (void)state;
     history_init(&h, 3600 * 1000, 2000);
-    for (int i = 0; i < 200; i++)
+    for (int i = 0; i < 600; i++)
         history_push(&h, HEALTH_HEALTHY, true, jitter[i % 10], "ok", i, B(0, i * 2000 + 37));
-    sparkline_cells(&h, B(0, 200 * 2000), 20, a);
+    sparkline_cells(&h, B(0, 600 * 2000), 20, a);
     for (int i = 0; i < 20; i++) {
         assert_int_equal(a[i].level, a[0].level);
         assert_int_equal(a[i].role, ROLE_SPARK_OK);
     }
-    for (int i = 200; i < 205; i++)
+    for (int i = 600; i < 615; i++)
         history_push(&h, HEALTH_HEALTHY, true, jitter[(i * 7) % 10], "ok", i, B(0, i * 2000 + 37));
-    sparkline_cells(&h, B(0, 205 * 2000), 20, b);
+    sparkline_cells(&h, B(0, 615 * 2000), 20, b);
     assert_memory_equal(a, b, sizeof(a));
     history_free(&h);
 }
@@ -226,7 +226,7 @@ static void test_history_buckets(void **state)
     assert_int_equal(history_bucket_ms(&slow), 30000);
     assert_int_equal(history_bucket_newest(&h), -1);
     assert_false(history_bucket(&h, 0, &hc));
-    history_push(&h, HEALTH_HEALTHY, true, 300, "ok", 0, B(7, 9999));
+    history_push(&h, HEALTH_HEALTHY, true, 300, "ok", 0, B(7, 29999));
     history_push(&h, HEALTH_HEALTHY, true, 500, "ok", 0, B(8, 0));
     assert_int_equal(history_bucket_of(&h, B(8, 0)), 8);
     assert_int_equal(history_bucket_newest(&h), 8);
