@@ -9,10 +9,11 @@
 
 struct ring {
     unsigned char *items;
-    uint32_t size; /* bytes per item */
-    uint32_t cap;  /* items */
-    uint32_t head; /* index of the next slot to write */
-    uint32_t len;  /* items held, <= cap */
+    uint32_t size;  /* bytes per item */
+    uint32_t cap;   /* items */
+    uint32_t alloc; /* items allocated so far, <= cap (grows on push) */
+    uint32_t head;  /* index of the next slot to write */
+    uint32_t len;   /* items held, <= cap */
 };
 
 void ring_init(struct ring *r, uint32_t item_size, uint32_t cap);

@@ -66,14 +66,18 @@ struct scheduler {
         void *ud;
     } observers[SCHED_MAX_OBSERVERS];
     int nobservers;
-    int open_handles; /* timers still closing */
+    uv_idle_t starter; /* once mode: starts the probes a batch per loop turn */
+    size_t start_next; /* once mode: the next service the starter starts */
+    int open_handles;  /* timers still closing */
     void (*close_cb)(struct scheduler *s);
 };
 
 int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg) HT_WUR;
 void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
-/* Starts probing. In once mode every service is probed at the same time
- * exactly once, and one failed result is final (no retries). */
+/* Starts probing. In once mode every service is probed exactly once,
+ * all at the same time (started SCHED_START_BATCH a loop turn, so that
+ * the first requests go out while later probes are still being set up),
+ * and one failed result is final (no retries). */
 void sched_start(struct scheduler *s, bool once);
 /* Probes svc now (or as soon as a slot frees), unless one is in flight. */
 void sched_probe_now(struct scheduler *s, struct service *svc);

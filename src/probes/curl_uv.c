@@ -7,16 +7,22 @@
 #include "curl_uv.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 struct curl_uv_sock;
 
+/* Sockets are found by fd (byfd) and by transfer (each xfer's list), never
+ * by walking every socket: at a thousand transfers in flight, those walks
+ * on each new socket and each completion were a tenth of a sweep's CPU. */
 struct curl_uv {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;           /* curl's single timeout */
     struct curl_uv_sock *socks; /* watched sockets */
+    struct curl_uv_sock **byfd; /* watched socket of each fd, or NULL */
+    size_t nbyfd;               /* entries in byfd */
     int depth;                  /* socket_action + drain under way */
     bool closing;               /* curl_uv_close was called */
 };
@@ -26,17 +32,45 @@ struct curl_uv_sock {
     uv_poll_t poll;
     struct curl_uv *cu;
     curl_socket_t fd;
-    CURL *easy; /* the transfer curl last named for it; NULL once it ended */
-    struct curl_uv_sock *prev, *next;
+    struct curl_uv_xfer *x;           /* the transfer curl last named for it; NULL once it ended */
+    struct curl_uv_sock *prev, *next; /* in cu->socks */
+    struct curl_uv_sock *xprev, *xnext; /* in x->socks */
 };
 
-/* x has left the multi handle: no socket may point at its easy handle,
- * which its owner is about to clean up. */
-static void forget_easy(struct curl_uv *cu, CURL *easy)
+static void sock_unbind(struct curl_uv_sock *s)
 {
-    for (struct curl_uv_sock *s = cu->socks; s; s = s->next)
-        if (s->easy == easy)
-            s->easy = NULL;
+    if (s->x == NULL)
+        return;
+    if (s->xprev)
+        s->xprev->xnext = s->xnext;
+    else
+        s->x->socks = s->xnext;
+    if (s->xnext)
+        s->xnext->xprev = s->xprev;
+    s->x = NULL;
+    s->xprev = s->xnext = NULL;
+}
+
+static void sock_bind(struct curl_uv_sock *s, struct curl_uv_xfer *x)
+{
+    if (s->x == x)
+        return;
+    sock_unbind(s);
+    if (x == NULL)
+        return;
+    s->x = x;
+    s->xnext = x->socks;
+    if (x->socks)
+        x->socks->xprev = s;
+    x->socks = s;
+}
+
+/* x has left the multi handle: no socket may point at it, or at its easy
+ * handle, which its owner is about to clean up. */
+static void forget_xfer(struct curl_uv_xfer *x)
+{
+    while (x->socks)
+        sock_unbind(x->socks);
 }
 
 /* Collects every finished transfer. Called after each socket_action
@@ -55,8 +89,8 @@ static void drain(struct curl_uv *cu)
         CURLcode rc = m->data.result;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
         curl_multi_remove_handle(cu->multi, easy);
-        forget_easy(cu, easy);
         if (x != NULL) {
+            forget_xfer(x);
             x->active = false;
             x->done(x, rc);
         }
@@ -84,15 +118,14 @@ static void act(struct curl_uv *cu, curl_socket_t fd, int ev)
  * clears it. */
 static void sock_note_error(struct curl_uv_sock *s)
 {
-    struct curl_uv_xfer *x = NULL;
+    struct curl_uv_xfer *x = s->x;
     curl_off_t sent = 0;
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (s->easy == NULL || curl_easy_getinfo(s->easy, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
-        x == NULL || !x->active)
+    if (x == NULL || !x->active)
         return;
-    if (curl_easy_getinfo(s->easy, CURLINFO_PRETRANSFER_TIME_T, &sent) != CURLE_OK || sent <= 0)
+    if (curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &sent) != CURLE_OK || sent <= 0)
         return;
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0)
         x->sock_errno = err;
@@ -131,6 +164,9 @@ static void sock_close(struct curl_uv_sock *s)
 {
     struct curl_uv *cu = s->cu;
 
+    sock_unbind(s);
+    if ((size_t)s->fd < cu->nbyfd && cu->byfd[s->fd] == s)
+        cu->byfd[s->fd] = NULL;
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -142,19 +178,28 @@ static void sock_close(struct curl_uv_sock *s)
 
 static struct curl_uv_sock *sock_open(struct curl_uv *cu, curl_socket_t fd)
 {
-    struct curl_uv_sock *s = xcalloc(1, sizeof(*s));
+    struct curl_uv_sock *s;
 
+    if (fd < 0)
+        return NULL;
+    if ((size_t)fd >= cu->nbyfd) {
+        size_t n = cu->nbyfd ? cu->nbyfd : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        cu->byfd = xrealloc(cu->byfd, n * sizeof(*cu->byfd));
+        memset(cu->byfd + cu->nbyfd, 0, (n - cu->nbyfd) * sizeof(*cu->byfd));
+        cu->nbyfd = n;
+    }
     /* A watcher left on a number curl reused means the old socket went
      * away unannounced: drop that watcher. */
-    for (struct curl_uv_sock *o = cu->socks; o; o = o->next)
-        if (o->fd == fd) {
-            sock_close(o);
-            break;
-        }
+    if (cu->byfd[fd] != NULL)
+        sock_close(cu->byfd[fd]);
+    s = xcalloc(1, sizeof(*s));
     if (uv_poll_init_socket(cu->loop, &s->poll, fd) != 0) {
         free(s);
         return NULL;
     }
+    cu->byfd[fd] = s;
     s->cu = cu;
     s->fd = fd;
     s->poll.data = s;
@@ -170,6 +215,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 {
     struct curl_uv *cu = userp;
     struct curl_uv_sock *s = sockp;
+    struct curl_uv_xfer *x = NULL;
     int events = 0;
 
     if (what == CURL_POLL_REMOVE) {
@@ -179,7 +225,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     }
     if (s == NULL && (s = sock_open(cu, fd)) == NULL)
         return -1;
-    s->easy = easy;
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x) == CURLE_OK)
+        sock_bind(s, x != NULL && x->active ? x : NULL);
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
@@ -243,10 +290,14 @@ int curl_uv_add(struct curl_uv *cu, struct curl_uv_xfer *x)
     if (cu->closing)
         return -1;
     x->sock_errno = 0;
+    x->socks = NULL;
     curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-    if (curl_multi_add_handle(cu->multi, x->easy) != CURLM_OK)
+    x->active = true; /* before: curl may name its sockets while adding */
+    if (curl_multi_add_handle(cu->multi, x->easy) != CURLM_OK) {
+        x->active = false;
+        forget_xfer(x);
         return -1;
-    x->active = true;
+    }
     return 0;
 }
 
@@ -256,12 +307,15 @@ void curl_uv_remove(struct curl_uv *cu, struct curl_uv_xfer *x)
         return;
     x->active = false;
     curl_multi_remove_handle(cu->multi, x->easy);
-    forget_easy(cu, x->easy);
+    forget_xfer(x);
 }
 
 static void on_timer_closed(uv_handle_t *h)
 {
-    free(h->data);
+    struct curl_uv *cu = h->data;
+
+    free(cu->byfd);
+    free(cu);
     curl_global_cleanup();
 }
 

@@ -33,7 +33,8 @@ struct curl_uv_xfer {
      * request was under way (ECONNRESET, say), or 0. Curl's own
      * CURLINFO_OS_ERRNO stays 0 in that case; use this when it is. */
     int sock_errno;
-    bool active; /* added and not yet done or removed */
+    bool active;                /* added and not yet done or removed */
+    struct curl_uv_sock *socks; /* curl_uv's: the sockets curl last named it for */
 };
 
 /* Takes a reference on curl's global state (curl_global_init) that is

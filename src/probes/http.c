@@ -19,10 +19,47 @@
 #define HEAD_KEEP     200 /* body bytes kept for the detail pane */
 #define MAX_REDIRECTS 5
 
+/* Easy handles kept between probes, reset, up to this many. */
+#define EASY_POOL_MAX 64
+
 struct http_env {
     struct curl_uv *cu;
     struct http_probe *probes; /* in flight */
+    CURL *pool[EASY_POOL_MAX]; /* ended transfers' handles, reset for reuse */
+    int npool;
 };
+
+/* A handle for a new transfer: one an ended transfer left, or a new one.
+ * Reuse skips curl's allocation and set-up of a handle (5 KB) on every
+ * probe: 9% fewer instructions per probe (callgrind, 3,000 probes).
+ * set_options sets every option it uses on every transfer, so what a
+ * handle keeps from its last one is overwritten; it is not reset, since
+ * curl refuses CURLOPT_BUFFERSIZE once a handle has its buffer, and a
+ * reset would put the size back to 16 KB. */
+static CURL *easy_get(struct http_env *env)
+{
+    CURL *e;
+
+    if (env->npool > 0)
+        return env->pool[--env->npool];
+    e = curl_easy_init();
+    /* curl's smallest receive buffer: health answers are small (the body
+     * is capped anyway), and at the default 16 KB per transfer 5,000
+     * probes in flight held 80 MB of buffers. */
+    if (e != NULL && curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 1024L) != CURLE_OK) {
+        curl_easy_cleanup(e);
+        e = NULL;
+    }
+    return e;
+}
+
+static void easy_put(struct http_env *env, CURL *easy)
+{
+    if (env->npool < EASY_POOL_MAX)
+        env->pool[env->npool++] = easy;
+    else
+        curl_easy_cleanup(easy);
+}
 
 struct http_target {
     struct http_probe *hp;
@@ -247,6 +284,8 @@ static int set_options(struct http_target *t, const char *url, int64_t timeout_m
     CURL *e = t->x.easy;
     CURLcode rc = CURLE_OK;
 
+    /* Every option, on every transfer, whatever its value: the handle may
+     * come from another service's probe (easy_get). */
 #define SET(opt, val) rc = rc != CURLE_OK ? rc : curl_easy_setopt(e, opt, val)
     SET(CURLOPT_URL, url);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
@@ -374,7 +413,7 @@ static void on_done(struct curl_uv_xfer *x, CURLcode code)
     struct http_probe *hp = t->hp;
 
     target_evaluate(t, code);
-    curl_easy_cleanup(t->x.easy);
+    easy_put(hp->env, t->x.easy);
     t->x.easy = NULL;
     if (--hp->pending == 0)
         hp_finish(hp);
@@ -428,7 +467,7 @@ static int start(struct probe *p)
     hp = hp_new(p, env);
     for (size_t i = 0; i < hp->n; i++) {
         struct http_target *t = &hp->t[i];
-        t->x.easy = curl_easy_init();
+        t->x.easy = easy_get(env);
         if (!t->x.easy || set_options(t, h->urls[i], timeout_ms) != 0 ||
             curl_uv_add(env->cu, &t->x) != 0) {
             /* hp_free removes what was added; one not added is ignored. */
@@ -484,6 +523,8 @@ static void env_close(struct probe_env *penv)
     penv->http = NULL;
     while (env->probes)
         cancel(env->probes->p);
+    while (env->npool > 0)
+        curl_easy_cleanup(env->pool[--env->npool]);
     curl_uv_close(env->cu);
     free(env);
 }

@@ -69,3 +69,19 @@ void ui_clock(int64_t wall_ms, char *buf, size_t n)
     if (localtime_r(&t, &tm) == NULL || strftime(buf, n, "%H:%M:%S", &tm) == 0)
         ht_strlcpy(buf, "--:--:--", n);
 }
+
+void ui_age_format(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms > 0 ? ms / 1000 : 0;
+
+    if (s < 10)
+        ht_snprintf(buf, n, "%ds", (int)s);
+    else if (s < 60)
+        ht_snprintf(buf, n, "%ds", (int)(s / 10 * 10));
+    else if (s < 3600)
+        ht_snprintf(buf, n, "%dm", (int)(s / 60));
+    else if (s < 86400)
+        ht_snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60 % 60));
+    else
+        ht_snprintf(buf, n, "%dd%02dh", (int)(s / 86400), (int)(s / 3600 % 24));
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "healthtop/deps.h"
+#include "healthtop/replay.h"
 
 static const char *const sort_names[SORT_COUNT] = {
     [SORT_CONFIG] = "config",
@@ -117,8 +118,12 @@ void grid_rebuild(struct ui *u)
 
     if (u->grank == NULL)
         rank_groups(u);
-    if (u->list == NULL)
+    if (u->list == NULL) {
         u->list = xcalloc(2 * s->nsvcs + 1, sizeof(*u->list));
+        u->lat_held = xcalloc(s->nsvcs + 1, sizeof(*u->lat_held));
+        for (size_t i = 0; i < s->nsvcs; i++)
+            u->lat_held[i] = -1;
+    }
     keys = xcalloc(s->nsvcs + 1, sizeof(*keys));
     for (size_t i = 0; i < s->nsvcs; i++)
         if (grid_matches(u, &s->svcs[i]))
@@ -239,13 +244,20 @@ static int widest_label(const struct ui *u)
     return w;
 }
 
+/* The wall time the model stands at: a replay's buckets hold the
+ * recording's times, so its sparklines end where the replay stands. */
+static int64_t model_wall_ms(const struct ui *u)
+{
+    return u->ext.replay ? u->s->t0_wall_ms + u->ext.replay->pos_ms : u->wall_ms;
+}
+
 static void draw_spark(struct ui *u, int y, int x, int w, const struct history *h)
 {
     struct spark_cell cells[64];
 
     if (w > (int)HT_ARRAY_LEN(cells))
         w = (int)HT_ARRAY_LEN(cells);
-    sparkline_cells(h, w, cells);
+    sparkline_cells(h, model_wall_ms(u), w, cells);
     for (int i = 0; i < w; i++) {
         const char *glyph = cells[i].level == SPARK_FAIL    ? u->g->fail
                             : cells[i].level == SPARK_EMPTY ? " "
@@ -277,6 +289,40 @@ static void put_col(struct ui *u, const struct layout *l, int y, enum column c, 
         ui_put(u, u->body, y, l->col[c].x, l->col[c].w, text, role);
 }
 
+/* The median latency of the last LAT_SMOOTH results that had one. */
+#define LAT_SMOOTH 5
+static int64_t recent_median(const struct history *h)
+{
+    int64_t v[LAT_SMOOTH], t;
+    int n = 0;
+
+    for (uint32_t i = history_len(h); i-- > 0 && n < LAT_SMOOTH;)
+        if ((t = history_latency_at(h, i)) >= 0)
+            v[n++] = t;
+    for (int i = 1; i < n; i++) /* insertion sort of at most 5 */
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--)
+            t = v[j], v[j] = v[j - 1], v[j - 1] = t;
+    return n ? v[n / 2] : -1;
+}
+
+/* The LAT column: "-" after a result without latency, else the median of
+ * the last few, held until it moves by more than a quarter (and by more
+ * than 50µs), under 1ms to 10µs. Loopback latency jitters between 150 and
+ * 400µs from one probe to the next; printed raw, the column repainted on
+ * every result and told nothing but the noise. */
+static int64_t shown_latency(struct ui *u, const struct service *svc)
+{
+    int64_t *held = &u->lat_held[svc->idx], m;
+
+    if (!svc->has_result || svc->last.latency_us < 0 || (m = recent_median(&svc->history)) < 0) {
+        *held = -1;
+        return svc->has_result ? svc->last.latency_us : -1;
+    }
+    if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
+        *held = m < 1000 ? (m + 5) / 10 * 10 : m;
+    return *held;
+}
+
 /* One service row; base is the role of plain text (selected or not). */
 static void draw_row(struct ui *u, const struct layout *l, int y, struct service *svc,
                      enum theme_role base)
@@ -297,7 +343,7 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     else
         ht_strlcpy(buf, "-", sizeof(buf));
     put_col(u, l, y, COL_REPLICAS, buf, replicas_role(h, base));
-    latency_format(svc->has_result ? svc->last.latency_us : -1, u->ascii, buf, sizeof(buf));
+    latency_format(shown_latency(u, svc), u->ascii, buf, sizeof(buf));
     put_col(u, l, y, COL_LATENCY, buf, base);
     if (l->col[COL_SPARK].shown)
         draw_spark(u, y, l->col[COL_SPARK].x, l->col[COL_SPARK].w, &svc->history);
@@ -306,7 +352,7 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     else
         ht_strlcpy(buf, "-", sizeof(buf));
     put_col(u, l, y, COL_UPTIME, buf, base);
-    duration_format(u->now_ms - h->since_ms, buf, sizeof(buf));
+    ui_age_format(u->now_ms - h->since_ms, buf, sizeof(buf));
     put_col(u, l, y, COL_SINCE, h->results > 0 ? buf : "-", base);
     if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0)
         put_col(u, l, y, COL_MESSAGE, buf, base == ROLE_SELECTED ? base : ROLE_DIM);

@@ -67,8 +67,11 @@ void header_draw(struct ui *u)
     ui_fill(u, u->header, 0, 0, cols, ROLE_HEADER);
     sched_counts(s, counts);
 
-    duration_format(u->now_ms - s->t0_ms, up, sizeof(up));
+    ui_age_format(u->now_ms - s->t0_ms, up, sizeof(up));
+    /* Hours and minutes: a clock ticking every second was a third of
+     * what an idle dashboard sent to its terminal. */
     ui_clock(u->wall_ms, clock, sizeof(clock));
+    clock[5] = '\0';
     ht_snprintf(right, sizeof(right), "up %s  %s ", up, clock);
     rw = text_width(right);
     ui_put(u, u->header, 0, cols - rw, rw, right, ROLE_HEADER);

@@ -37,6 +37,8 @@ void ui_free(struct ui *u)
     ui_delwins(u);
     free(u->list);
     free(u->grank);
+    free(u->lat_held);
+    u->lat_held = NULL;
     u->list = NULL;
     u->grank = NULL;
     u->nlist = 0;

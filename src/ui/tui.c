@@ -89,11 +89,19 @@ static void on_clock(uv_timer_t *h)
     schedule_paint(h->data);
 }
 
+/* A state change, a service's first result, or a recording played back
+ * paints at once (throttled to FRAME_MS); any other result waits for the
+ * clock's next second, which paints anyway. Results from a dozen services
+ * land at a dozen moments of each interval: painted one by one they made
+ * six frames a second of a screen whose clock changes once. */
 static void on_result(struct scheduler *s, struct service *svc, bool changed, enum health_state old,
                       void *ud)
 {
-    (void)s, (void)svc, (void)changed, (void)old;
-    schedule_paint(ud);
+    struct tui *t = ud;
+
+    (void)s, (void)old;
+    if (changed || svc->health.results <= 1 || t->opts->replay != NULL)
+        schedule_paint(t);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -169,8 +177,12 @@ static void on_input(uv_poll_t *h, int status, int events)
     t->ui.now_ms = ht_now_ms();
     while (!t->quitting && (ch = wgetch(stdscr)) != ERR)
         ui_key(&t->ui, ch);
-    if (t->ui.dirty)
-        schedule_paint(t);
+    /* A key paints at once: the frame throttle is for results, and a key
+     * made to wait behind it feels late. */
+    if (t->ui.dirty && !t->quitting) {
+        uv_timer_stop(&t->paint);
+        paint(t);
+    }
 }
 
 static void act_probe_now(struct ui *u, struct service *svc)

@@ -74,9 +74,13 @@ struct spark_cell {
     enum theme_role role; /* colour by the sample's state */
 };
 
-/* The newest samples of h, right-aligned in width cells. Levels scale
- * between the lowest and highest latency shown. Returns the samples used. */
-int sparkline_cells(const struct history *h, int width, struct spark_cell *cells);
+/* The newest width buckets of h (history.h) up to the wall time given,
+ * right-aligned; a bucket without results is SPARK_EMPTY. Levels halve
+ * from the top, which is sparkline_ceiling of the highest latency shown.
+ * Returns the cells that hold a bucket with results. */
+int sparkline_cells(const struct history *h, int64_t wall_ms, int width, struct spark_cell *cells);
+int64_t sparkline_ceiling(int64_t hi_us);
+int sparkline_level(int64_t lat_us, int64_t ceiling_us);
 
 /* ---- the view state ---------------------------------------------------- */
 
@@ -128,9 +132,10 @@ struct ui {
      * the sort or (for state and latency sorts) the results change. */
     struct ui_row *list;
     size_t nlist;
-    int *grank; /* per service: rank of its group, by first appearance */
-    long sel;   /* selected service index, -1 = none */
-    int scroll; /* first list row shown */
+    int *grank;        /* per service: rank of its group, by first appearance */
+    int64_t *lat_held; /* per service: the latency the LAT column shows */
+    long sel;          /* selected service index, -1 = none */
+    int scroll;        /* first list row shown */
     enum ui_sort sort;
 
     char filter[64];
@@ -184,6 +189,11 @@ void ui_fill(struct ui *u, WINDOW *w, int y, int x, int width, enum theme_role r
 void ui_box(struct ui *u, WINDOW *w, const char *title);
 /* "HH:MM:SS" of a wall-clock time in ms (local time). */
 void ui_clock(int64_t wall_ms, char *buf, size_t n);
+/* A time since, as the grid and header show it: seconds for 10 s, tens
+ * of seconds to a minute ("40s"), then minutes ("17m"), hours ("3h05m"),
+ * days ("2d04h"), so that it changes once a minute, not every second, on
+ * every row. */
+void ui_age_format(int64_t ms, char *buf, size_t n);
 
 /* ---- the views --------------------------------------------------------- */
 

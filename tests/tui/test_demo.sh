@@ -85,8 +85,17 @@ keys q
 wait_exit "q quits"
 
 # The recording in the dashboard: paused, stepped, seeked; the end state
-# is the run's.
-run "$HEALTHTOP" --replay "$T_DIR/rec.jsonl" --speed 50
+# is the run's. Its clock is moved a day back, as a recording replayed
+# the next day would be.
+/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    for k in ("t0_wall_ms", "wall_ms"):
+        if k in o:
+            o[k] -= 86400000
+    print(json.dumps(o))' "$T_DIR/rec.jsonl" >"$T_DIR/rec-old.jsonl"
+run "$HEALTHTOP" --replay "$T_DIR/rec-old.jsonl" --speed 50
 wait_screen "replay shows the stack" "E2I Causal Analytics" 10
 wait_screen "replay position in the header" "replay T\+[0-9.]+s/T\+[0-9.]+s x50" 10
 keys ' '
@@ -97,6 +106,8 @@ keys .
 wait_screen "step" "replay T\+[0-9.]+s/" 5
 keys ' ' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
 wait_screen "replay reaches the end" "replay .* end" 30
+# Sparkline cells are slices of the recording's clock, not today's.
+wait_screen "replay draws the sparklines" "(▁|▂|▃|▄|▅|▆|▇|█|×){3} +[0-9.]+%" 5
 keys q
 wait_exit "q quits the replay"
 

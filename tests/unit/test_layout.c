@@ -101,6 +101,33 @@ static void test_text_fit(void **state)
     assert_string_equal(out, "~");
 }
 
+/* Wall time of bucket b of a 2 s service (30 s buckets), plus ms. */
+#define B(b, ms) ((int64_t)(b)*30000 + (ms))
+
+static void test_sparkline_scale(void **state)
+{
+    (void)state;
+    assert_int_equal(sparkline_ceiling(0), 1000);
+    assert_int_equal(sparkline_ceiling(300), 1000);
+    assert_int_equal(sparkline_ceiling(1001), 2000);
+    assert_int_equal(sparkline_ceiling(4000), 5000);
+    assert_int_equal(sparkline_ceiling(8000), 10000);
+    assert_int_equal(sparkline_ceiling(10000), 10000);
+    assert_int_equal(sparkline_ceiling(2100000), 5000000);
+    /* Each level down halves: (c/2, c] is 7, ... anything <= c/128 is 0. */
+    assert_int_equal(sparkline_level(10000, 10000), 7);
+    assert_int_equal(sparkline_level(5001, 10000), 7);
+    assert_int_equal(sparkline_level(5000, 10000), 6);
+    assert_int_equal(sparkline_level(3000, 10000), 6);
+    assert_int_equal(sparkline_level(1250, 10000), 4);
+    assert_int_equal(sparkline_level(400000, 1000000), 6);
+    assert_int_equal(sparkline_level(7812, 1000000), 0);
+    /* Under a millisecond is the floor, whatever the scale. */
+    assert_int_equal(sparkline_level(1000, 1000), 0);
+    assert_int_equal(sparkline_level(600, 2000), 0);
+    assert_int_equal(sparkline_level(0, 1000), 0);
+}
+
 static void test_sparkline_cells(void **state)
 {
     struct history h;
@@ -108,18 +135,22 @@ static void test_sparkline_cells(void **state)
 
     (void)state;
     history_init(&h, 3600 * 1000, 2000);
-    assert_int_equal(sparkline_cells(&h, 12, c), 0);
+    assert_int_equal(history_bucket_ms(&h), 30000);
+    assert_int_equal(sparkline_cells(&h, B(100, 0), 12, c), 0);
     for (int i = 0; i < 12; i++)
         assert_int_equal(c[i].level, SPARK_EMPTY);
-    /* 1ms .. 8ms: the full ramp, oldest on the left. */
-    for (int i = 0; i < 8; i++)
-        history_push(&h, HEALTH_HEALTHY, true, (i + 1) * 1000, "ok", i, i);
-    history_push(&h, HEALTH_DEGRADED, true, 8000, "slow", 8, 8);
-    history_push(&h, HEALTH_UNHEALTHY, false, -1, "refused", 9, 9);
-    history_push(&h, HEALTH_STARTING, true, 1000, "ok", 10, 10);
-    assert_int_equal(sparkline_cells(&h, 12, c), 11);
+    /* One bucket per 30 s: 8 buckets at 1 ms .. 128 ms, a doubling each,
+     * five samples in each with the highest drawn. */
+    for (int b = 0; b < 8; b++)
+        for (int k = 0; k < 5; k++)
+            history_push(&h, HEALTH_HEALTHY, true, (k == 2 ? 1000 : 700) << b, "ok", b,
+                         B(b, k * 2000));
+    history_push(&h, HEALTH_DEGRADED, true, 128000, "slow", 8, B(8, 0));
+    history_push(&h, HEALTH_UNHEALTHY, false, -1, "refused", 9, B(9, 0));
+    history_push(&h, HEALTH_STARTING, true, 1000, "ok", 10, B(10, 500));
+    assert_int_equal(sparkline_cells(&h, B(10, 900), 12, c), 11);
     assert_int_equal(c[0].level, SPARK_EMPTY); /* right-aligned */
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 8; i++) {              /* ceiling 200 ms */
         assert_int_equal(c[1 + i].level, i);
         assert_int_equal(c[1 + i].role, ROLE_SPARK_OK);
     }
@@ -128,26 +159,102 @@ static void test_sparkline_cells(void **state)
     assert_int_equal(c[10].level, SPARK_FAIL);
     assert_int_equal(c[10].role, ROLE_SPARK_FAIL);
     assert_int_equal(c[11].role, ROLE_SPARK_STARTING);
-    /* Narrower than the history: the newest samples. */
-    assert_int_equal(sparkline_cells(&h, 3, c), 3);
+    /* Narrower than the history: the newest buckets, on their own scale. */
+    assert_int_equal(sparkline_cells(&h, B(10, 900), 3, c), 3);
     assert_int_equal(c[0].level, 7);
     assert_int_equal(c[1].level, SPARK_FAIL);
+    assert_int_equal(c[2].level, 0);
     /* A failure inside the retries leaves the state healthy, but the
-     * probe failed and is drawn as a failure all the same. */
-    history_push(&h, HEALTH_HEALTHY, false, 900000, "HTTP 503", 11, 11);
-    assert_int_equal(sparkline_cells(&h, 1, c), 1);
+     * probe failed and its whole bucket is drawn as a failure. */
+    history_push(&h, HEALTH_HEALTHY, false, 900000, "HTTP 503", 11, B(10, 3000));
+    assert_int_equal(sparkline_cells(&h, B(10, 3000), 1, c), 1);
     assert_int_equal(c[0].level, SPARK_FAIL);
     assert_int_equal(c[0].role, ROLE_SPARK_FAIL);
+    /* A bucket is its worst state: degraded then healthy stays degraded. */
+    history_push(&h, HEALTH_DEGRADED, true, 1000, "slow", 12, B(11, 0));
+    history_push(&h, HEALTH_HEALTHY, true, 1000, "ok", 13, B(11, 2000));
+    assert_int_equal(sparkline_cells(&h, B(11, 3000), 1, c), 1);
+    assert_int_equal(c[0].role, ROLE_SPARK_SLOW);
+    /* No result for more than a bucket: the right edge is now, the gap
+     * empty; a new result lands in its own bucket, the gap stays. */
+    assert_int_equal(sparkline_cells(&h, B(14, 0), 4, c), 1);
+    assert_int_equal(c[0].role, ROLE_SPARK_SLOW);
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(c[i].level, SPARK_EMPTY);
+    history_push(&h, HEALTH_HEALTHY, true, 1000, "ok", 14, B(14, 100));
+    assert_int_equal(sparkline_cells(&h, B(14, 200), 4, c), 2);
+    assert_int_equal(c[1].level, SPARK_EMPTY);
+    assert_int_equal(c[3].role, ROLE_SPARK_OK);
     history_free(&h);
+}
 
-    /* A flat line stays flat instead of magnifying noise. */
+/* Jitter within a factor of two draws one glyph in every cell, so a move
+ * to the next bucket changes nothing on the screen. */
+static void test_sparkline_steady(void **state)
+{
+    static const int jitter[] = {170, 390, 150, 260, 300, 220, 400, 180, 310, 240};
+    struct history h;
+    struct spark_cell a[20], b[20];
+
+    (void)state;
     history_init(&h, 3600 * 1000, 2000);
-    for (int i = 0; i < 5; i++)
-        history_push(&h, HEALTH_HEALTHY, true, 10000 + i * 10, "ok", i, i);
-    sparkline_cells(&h, 5, c);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(c[i].level, 2);
+    for (int i = 0; i < 600; i++)
+        history_push(&h, HEALTH_HEALTHY, true, jitter[i % 10], "ok", i, B(0, i * 2000 + 37));
+    sparkline_cells(&h, B(0, 600 * 2000), 20, a);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(a[i].level, a[0].level);
+        assert_int_equal(a[i].role, ROLE_SPARK_OK);
+    }
+    for (int i = 600; i < 615; i++)
+        history_push(&h, HEALTH_HEALTHY, true, jitter[(i * 7) % 10], "ok", i, B(0, i * 2000 + 37));
+    sparkline_cells(&h, B(0, 615 * 2000), 20, b);
+    assert_memory_equal(a, b, sizeof(a));
     history_free(&h);
+}
+
+/* Buckets on the clock: every service at one interval opens a bucket at
+ * the same wall time, whatever its phase; a clock stepped back lands in
+ * the bucket it names, or starts afresh when that is too far back. */
+static void test_history_buckets(void **state)
+{
+    struct history h, slow;
+    struct history_cell hc;
+
+    (void)state;
+    history_init(&h, 3600 * 1000, 2000);
+    history_init(&slow, 3600 * 1000, 30000);
+    assert_int_equal(history_bucket_ms(&slow), 30000);
+    assert_int_equal(history_bucket_newest(&h), -1);
+    assert_false(history_bucket(&h, 0, &hc));
+    history_push(&h, HEALTH_HEALTHY, true, 300, "ok", 0, B(7, 29999));
+    history_push(&h, HEALTH_HEALTHY, true, 500, "ok", 0, B(8, 0));
+    assert_int_equal(history_bucket_of(&h, B(8, 0)), 8);
+    assert_int_equal(history_bucket_newest(&h), 8);
+    assert_true(history_bucket(&h, 7, &hc));
+    assert_int_equal(hc.latency_us, 300);
+    assert_int_equal(hc.worst, HEALTH_HEALTHY);
+    assert_false(hc.failed);
+    /* Latency to within 0.4%: 0..127 µs exact, then a small float. */
+    history_push(&h, HEALTH_HEALTHY, true, 123456, "ok", 0, B(8, 1));
+    assert_true(history_bucket(&h, 8, &hc));
+    assert_true(hc.latency_us > 123456 - 500 && hc.latency_us < 123456 + 500);
+    /* Back in time, within the ring: merged into its bucket. */
+    history_push(&h, HEALTH_UNHEALTHY, false, -1, "down", 0, B(7, 5));
+    assert_true(history_bucket(&h, 7, &hc));
+    assert_true(hc.failed);
+    assert_int_equal(hc.worst, HEALTH_UNHEALTHY);
+    assert_int_equal(hc.latency_us, 300);
+    /* A gap of more than HISTORY_BUCKETS forgets the old ones. */
+    history_push(&h, HEALTH_HEALTHY, true, 100, "ok", 0, B(8 + HISTORY_BUCKETS + 1, 0));
+    assert_false(history_bucket(&h, 8, &hc));
+    assert_true(history_bucket(&h, 8 + HISTORY_BUCKETS + 1, &hc));
+    assert_int_equal(h.buckets.len, 1);
+    /* A clock stepped back an hour starts afresh there. */
+    history_push(&h, HEALTH_HEALTHY, true, 100, "ok", 0, B(2, 0));
+    assert_int_equal(history_bucket_newest(&h), 2);
+    assert_int_equal(h.buckets.len, 1);
+    history_free(&h);
+    history_free(&slow);
 }
 
 static void test_glyphs(void **state)
@@ -178,7 +285,10 @@ int main(void)
         cmocka_unit_test(test_layout_hides_in_priority_order),
         cmocka_unit_test(test_layout_widths),
         cmocka_unit_test(test_text_fit),
+        cmocka_unit_test(test_sparkline_scale),
         cmocka_unit_test(test_sparkline_cells),
+        cmocka_unit_test(test_sparkline_steady),
+        cmocka_unit_test(test_history_buckets),
         cmocka_unit_test(test_glyphs),
     };
 

@@ -54,20 +54,21 @@ static const struct spec small[] = {
      NULL},
 };
 
-/* Samples with a deterministic shape: a slow wave, with a failure run for
+/* Samples with a deterministic shape: a wave that doubles from one
+ * sparkline bucket (15 samples) to the next, with a failure run for
  * unhealthy services and slow samples for degraded ones. */
 static void fill_history(struct service *svc, const struct spec *sp, int n)
 {
     for (int i = 0; i < n; i++) {
         enum health_state st = sp->state;
-        int64_t lat = sp->latency_us + (i % 8) * sp->latency_us / 8;
+        int64_t lat = (sp->latency_us << (i / 15 % 4)) / 4 + (i % 5) * 10;
         bool ok = true;
         if (sp->state == HEALTH_UNHEALTHY && i >= n - 6) {
             lat = -1;
             ok = false;
         } else if (sp->state == HEALTH_UNHEALTHY) {
             st = HEALTH_HEALTHY;
-            lat = 5000 + (i % 5) * 1000;
+            lat = 5000 + (i / 15 % 5) * 1000;
         }
         history_push(&svc->history, st, ok, lat, ok ? "fine" : "connection refused",
                      NOW_MS - (n - i) * 2000, WALL_MS - (n - i) * 2000);
@@ -124,7 +125,7 @@ static void model_init(struct model *m, const struct spec *specs, size_t n, size
         history_init(&svc->history, m->cfg.history_ms, c->interval_ms);
         if (sp->latency_us < 0)
             continue;
-        fill_history(svc, sp, 40);
+        fill_history(svc, sp, 480);
         svc->has_result = true;
         svc->last.ok = sp->state != HEALTH_UNHEALTHY;
         svc->last.latency_us = sp->state == HEALTH_UNHEALTHY ? -1 : sp->latency_us;
