@@ -202,8 +202,12 @@ static void error_message(struct http_target *t, CURLcode code)
     long oserr = 0;
     char host[256], size[32];
 
+    /* Easy handles come from a pool and are not reset between probes, and
+     * curl only sets CURLINFO_OS_ERRNO on some failures: it can be a stale
+     * errno of an earlier probe. The socket's own error, read when the
+     * poll failed, is the one to trust. */
     curl_easy_getinfo(t->x.easy, CURLINFO_OS_ERRNO, &oserr);
-    if (oserr == 0)
+    if (t->x.sock_errno != 0)
         oserr = t->x.sock_errno;
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -229,7 +233,9 @@ static void error_message(struct http_target *t, CURLcode code)
         break;
     }
     const char *m = curl_easy_strerror(code);
-    if ((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR) && oserr == ECONNRESET)
+    /* A send fails only when the peer reset or closed the connection
+     * under it, and curl keeps no errno for it. */
+    if ((code == CURLE_RECV_ERROR && oserr == ECONNRESET) || code == CURLE_SEND_ERROR)
         m = "connection reset";
     else if (code == CURLE_GOT_NOTHING)
         m = "empty reply (connection closed)";
