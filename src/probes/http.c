@@ -229,7 +229,12 @@ static void error_message(struct http_target *t, CURLcode code)
         break;
     }
     const char *m = curl_easy_strerror(code);
-    if ((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR) && oserr == ECONNRESET)
+    /* A reset shows as ECONNRESET or EPIPE, or, when it arrives while curl
+     * waits on the socket, as the poll's error (CURL_CSELECT_ERR): then
+     * curl says "Failed sending data to the peer" with errbuf "select/poll
+     * returned error" and a stale errno (seen in the fault test). */
+    if ((code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR) &&
+        (oserr == ECONNRESET || oserr == EPIPE || strstr(t->errbuf, "select/poll") != NULL))
         m = "connection reset";
     else if (code == CURLE_GOT_NOTHING)
         m = "empty reply (connection closed)";
