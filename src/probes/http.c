@@ -233,9 +233,13 @@ static void error_message(struct http_target *t, CURLcode code)
         break;
     }
     const char *m = curl_easy_strerror(code);
-    /* A send fails only when the peer reset or closed the connection
-     * under it, and curl keeps no errno for it. */
-    if ((code == CURLE_RECV_ERROR && oserr == ECONNRESET) || code == CURLE_SEND_ERROR)
+    /* A reset shows as ECONNRESET, or, when it arrives while curl waits on
+     * the socket, as the poll's error (CURL_CSELECT_ERR: errbuf "select/poll
+     * returned error"); a send fails only when the peer reset or closed the
+     * connection under it, and curl keeps no errno for it. */
+    if ((code == CURLE_RECV_ERROR &&
+         (oserr == ECONNRESET || strstr(t->errbuf, "select/poll") != NULL)) ||
+        code == CURLE_SEND_ERROR)
         m = "connection reset";
     else if (code == CURLE_GOT_NOTHING)
         m = "empty reply (connection closed)";
