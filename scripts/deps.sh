@@ -4,6 +4,11 @@
 #   scripts/deps.sh          build dependencies (enough for `healthtop --demo`)
 #   scripts/deps.sh --test   also what the test suite talks to (redis-server,
 #                            Celery, tmux, clang for the fuzz build)
+#   scripts/deps.sh --bench  the benchmarks' peers and tools (bench/deps.sh):
+#                            check_http, blackbox_exporter, nginx-light, wrk,
+#                            hyperfine, gnuplot, perf; their packaged daemons
+#                            are kept from starting (the benchmarks start
+#                            private instances on free loopback ports)
 #
 # Idempotent: packages already installed are not touched, and when nothing
 # is missing no root rights are needed.
@@ -15,11 +20,16 @@ TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
 clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind openssl procps
 podman runc busybox-static"
 
+BENCH_PKGS="monitoring-plugins-basic prometheus-blackbox-exporter nginx-light wrk
+hyperfine gnuplot-nox tmux redis-server redis-tools python3-celery
+python3-redis curl procps linux-perf"
+
 pkgs=$BUILD_PKGS
 case "${1:-}" in
 --test) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
+--bench) pkgs=$BENCH_PKGS ;;
 "") ;;
-*) echo "usage: scripts/deps.sh [--test]" >&2; exit 2 ;;
+*) echo "usage: scripts/deps.sh [--test|--bench]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -44,5 +54,12 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# Debian starts packaged daemons on install; the benchmarks want a quiet
+# machine, so keep them from starting (policy-rc.d), when root.
+if [ "${1:-}" = --bench ] && [ -z "$SUDO" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
