@@ -8,14 +8,7 @@
 # test's directory and fail the test.
 . "$(dirname "$0")/../lib.sh"
 
-command -v tmux >/dev/null || { echo "skip: tmux not installed"; exit 0; }
-export LC_ALL=C.UTF-8
-export ASAN_OPTIONS="log_path=$T_DIR/asan:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="log_path=$T_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-TM=ht-tui-$$-$RANDOM
-SCREEN=$T_DIR/screen.txt
-
-tm() { tmux -f /dev/null -L "$TM" "$@"; }
+. "$(dirname "$0")/tmux.sh" tui
 stop_tmux() { tm kill-server 2>/dev/null; }
 trap 'stop_tmux; t_cleanup' EXIT
 

@@ -8,14 +8,7 @@
 # in the dashboard, with the replay keys.
 . "$(dirname "$0")/../lib.sh"
 
-command -v tmux >/dev/null || { echo "skip: tmux not installed"; exit 0; }
-export LC_ALL=C.UTF-8
-export ASAN_OPTIONS="log_path=$T_DIR/asan:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="log_path=$T_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-TM=ht-demo-$$-$RANDOM
-SCREEN=$T_DIR/screen.txt
-
-tm() { tmux -f /dev/null -L "$TM" "$@"; }
+. "$(dirname "$0")/tmux.sh" demo
 trap 'tm kill-server 2>/dev/null; t_cleanup' EXIT
 keys() { tm send-keys -t main "$@"; }
 

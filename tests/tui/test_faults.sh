@@ -8,14 +8,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../integration/faults_setup.sh"
 
-command -v tmux >/dev/null || { echo "skip: tmux not installed"; exit 0; }
-export LC_ALL=C.UTF-8
 # A small quarantine: ASan's default 256 MiB would hide any real growth.
-export ASAN_OPTIONS="log_path=$T_DIR/asan:detect_leaks=1:quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="log_path=$T_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-TM=ht-faults-$$-$RANDOM
-SCREEN=$T_DIR/screen.txt
-tm() { tmux -f /dev/null -L "$TM" "$@"; }
+HT_ASAN_EXTRA=quarantine_size_mb=16
+. "$(dirname "$0")/tmux.sh" faults
 trap 'tm kill-server 2>/dev/null; faults_cleanup' EXIT
 
 INTERVAL_MS=500
