@@ -15,19 +15,12 @@ void report_style_detect(struct report_style *st, FILE *out, bool force_ascii)
     st->ascii = force_ascii || !ht_locale_utf8();
 }
 
-/* The same Unicode marks as the dashboard (src/ui/glyphs.c), so a state
+/* The same Unicode marks as the dashboard (HEALTH_MARKS_UTF8), so a state
  * looks the same everywhere; the ASCII ones are wider here because a
  * report line has room for a word. */
 const char *report_mark(enum health_state s, bool ascii)
 {
-    static const char *const utf8[HEALTH_STATE_COUNT] = {
-        [HEALTH_UNKNOWN] = "?",
-        [HEALTH_STARTING] = "\xe2\x97\x8c",  /* ◌ */
-        [HEALTH_HEALTHY] = "\xe2\x97\x8f",   /* ● */
-        [HEALTH_DEGRADED] = "\xe2\x96\xb2",  /* ▲ */
-        [HEALTH_UNHEALTHY] = "\xe2\x9c\x97", /* ✗ */
-        [HEALTH_SKIPPED] = "\xe2\x97\x8b",   /* ○ */
-    };
+    static const char *const utf8[HEALTH_STATE_COUNT] = HEALTH_MARKS_UTF8;
     static const char *const plain[HEALTH_STATE_COUNT] = {
         [HEALTH_UNKNOWN] = "[ ?? ]",  [HEALTH_STARTING] = "[....]",  [HEALTH_HEALTHY] = "[ OK ]",
         [HEALTH_DEGRADED] = "[WARN]", [HEALTH_UNHEALTHY] = "[FAIL]", [HEALTH_SKIPPED] = "[SKIP]",

@@ -30,6 +30,16 @@ enum health_state {
     HEALTH_STATE_COUNT
 };
 
+/* Each state's one-column Unicode mark, for every view: they differ in
+ * shape as well as colour, so a state reads without colour too. An
+ * initializer for a const char *[HEALTH_STATE_COUNT]. */
+#define HEALTH_MARKS_UTF8                                                                          \
+    {                                                                                              \
+        [HEALTH_UNKNOWN] = "?", [HEALTH_STARTING] = "\xe2\x97\x8c" /* ◌ */,                        \
+        [HEALTH_HEALTHY] = "\xe2\x97\x8f" /* ● */, [HEALTH_DEGRADED] = "\xe2\x96\xb2" /* ▲ */,     \
+        [HEALTH_UNHEALTHY] = "\xe2\x9c\x97" /* ✗ */, [HEALTH_SKIPPED] = "\xe2\x97\x8b" /* ○ */,    \
+    }
+
 /* What one result says on its own, before retries: healthy, degraded,
  * unhealthy or skipped. */
 enum health_state health_verdict(const struct svc_config *svc, const struct probe_result *r);

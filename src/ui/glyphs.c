@@ -5,15 +5,7 @@
 #include "ui/ui.h"
 
 static const struct glyphs unicode = {
-    .mark =
-        {
-            [HEALTH_UNKNOWN] = "?",
-            [HEALTH_STARTING] = "\xe2\x97\x8c",  /* ◌ */
-            [HEALTH_HEALTHY] = "\xe2\x97\x8f",   /* ● */
-            [HEALTH_DEGRADED] = "\xe2\x96\xb2",  /* ▲ */
-            [HEALTH_UNHEALTHY] = "\xe2\x9c\x97", /* ✗ */
-            [HEALTH_SKIPPED] = "\xe2\x97\x8b",   /* ○ */
-        },
+    .mark = HEALTH_MARKS_UTF8,
     .ramp = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85",
              "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"}, /* ▁▂▃▄▅▆▇█ */
     .fail = "\xc3\x97",                                       /* × */
