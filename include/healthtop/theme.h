@@ -92,8 +92,9 @@ int theme_parse(const char *name, const char *text, size_t len, struct theme *t,
 /* Reads and parses the file at path; the theme is named after the file. */
 int theme_load(const char *path, struct theme *t, char *err, size_t errlen) HT_WUR;
 
-/* Finds NAME.theme in the search path: the source tree's themes/
- * (HT_SOURCE_THEMES), the install prefix (HT_INSTALL_THEMES), then
+/* Finds NAME.theme in the search path: share/healthtop/themes under the
+ * executable's own prefix (P/bin/healthtop -> P/share/healthtop/themes;
+ * the build tree has the same layout), then
  * $XDG_CONFIG_HOME/healthtop/themes (~/.config when unset). A name with a
  * '/' is taken as a path. Returns 0 and writes the path, or -1. */
 int theme_find(const char *name, char *path, size_t n) HT_WUR;

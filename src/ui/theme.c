@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 static const char *const role_names[THEME_ROLE_COUNT] = {
     [ROLE_NORMAL] = "normal",
     [ROLE_HEADER] = "header",
@@ -322,6 +324,8 @@ int theme_parse(const char *name, const char *text, size_t len, struct theme *t,
 
 /* Themes are tiny; anything bigger than this is not one. */
 #define THEME_FILE_MAX (64 * 1024)
+/* The two prefixes around the executable, then the user's own directory. */
+#define THEME_DIRS 3
 
 static void theme_name_from_path(const char *path, char *name, size_t n)
 {
@@ -368,15 +372,33 @@ int theme_load(const char *path, struct theme *t, char *err, size_t errlen)
     return rc;
 }
 
-/* The search path, in order; returns the number of directories. */
-static int theme_dirs(char dirs[3][512])
+/* The search path, in order; returns the number of directories.
+ *
+ * Shipped themes live in share/healthtop/themes beside the executable's
+ * prefix: P/bin/healthtop reads P/share/healthtop/themes, wherever P has
+ * been moved. The build tree mirrors that layout (CMake links
+ * build/share/healthtop/themes to the source's themes/), so a binary run
+ * from build/ or build/tests/ finds the themes it was built with. No
+ * directory is fixed at configure time. */
+static int theme_dirs(char dirs[THEME_DIRS][512])
 {
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
+    char exe[512];
+    size_t len = sizeof(exe);
     int n = 0;
 
-    ht_strlcpy(dirs[n++], HT_SOURCE_THEMES, 512);
-    ht_strlcpy(dirs[n++], HT_INSTALL_THEMES, 512);
+    if (uv_exepath(exe, &len) == 0) {
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) { /* the build tree: build/healthtop */
+            *slash = '\0';
+            ht_snprintf(dirs[n++], 512, "%s/share/healthtop/themes", exe);
+        }
+        if (slash != NULL && (slash = strrchr(exe, '/')) != NULL) { /* P/bin/healthtop */
+            *slash = '\0';
+            ht_snprintf(dirs[n++], 512, "%s/share/healthtop/themes", exe);
+        }
+    }
     if (xdg != NULL && xdg[0] != '\0')
         ht_snprintf(dirs[n++], 512, "%s/healthtop/themes", xdg);
     else if (home != NULL && home[0] != '\0')
@@ -391,7 +413,7 @@ static bool valid_theme_name(const char *name)
 
 int theme_find(const char *name, char *path, size_t n)
 {
-    char dirs[3][512];
+    char dirs[THEME_DIRS][512];
     int nd = theme_dirs(dirs);
 
     if (strchr(name, '/') != NULL) {
@@ -415,7 +437,7 @@ static int cmp_names(const void *a, const void *b)
 
 size_t theme_list(char ***names)
 {
-    char dirs[3][512];
+    char dirs[THEME_DIRS][512];
     int nd = theme_dirs(dirs);
     size_t n = 0, cap = 0, out = 0;
     char **v = NULL;
@@ -465,10 +487,14 @@ int theme_open(const char *name, struct theme *t, char *err, size_t errlen)
     char path[600];
 
     if (theme_find(name, path, sizeof(path)) != 0) {
-        ht_snprintf(err, errlen,
-                    "theme '%s' not found (looked in %s, %s, "
-                    "$XDG_CONFIG_HOME/healthtop/themes)\n",
-                    name, HT_SOURCE_THEMES, HT_INSTALL_THEMES);
+        char dirs[THEME_DIRS][512];
+        int nd = theme_dirs(dirs);
+        ht_snprintf(err, errlen, "theme '%s' not found (looked in", name);
+        for (int i = 0; i < nd; i++) {
+            size_t off = strlen(err);
+            ht_snprintf(err + off, errlen - off, "%s %s", i ? "," : "", dirs[i]);
+        }
+        ht_snprintf(err + strlen(err), errlen - strlen(err), ")\n");
         theme_builtin(t, strcmp(name, "mono") == 0);
         return -1;
     }
