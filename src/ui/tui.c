@@ -1,11 +1,12 @@
 /* The dashboard on the libuv loop: the terminal's set-up and restore, the
  * tty poll that feeds keys, the signals, and the paint timer.
  *
- * Order matters (../shared/PROTOCOLS.md): the uv_signal handlers for
- * SIGWINCH, SIGINT, SIGTERM and SIGHUP start before newterm(), so ncurses
- * leaves those signals to us and every one of them ends in the same
- * restore path. The terminal is /dev/tty opened on its own, so stdin and
- * the shell's file descriptor flags are left alone. */
+ * Order matters (doc/libraries.md, "ncurses inside the loop"): the
+ * uv_signal handlers for SIGWINCH, SIGINT, SIGTERM and SIGHUP start
+ * before newterm(), so ncurses leaves those signals to us and every one
+ * of them ends in the same restore path. The terminal is /dev/tty opened
+ * on its own, so stdin and the shell's file descriptor flags are left
+ * alone. */
 #include "healthtop/tui.h"
 
 #include <locale.h>
