@@ -248,7 +248,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     /* hiredis frees the context when this returns. */
     c->ac = NULL;
-    round_fail(c->r, ac->c.errstr[0] ? ac->c.errstr : "cannot connect");
+    round_fail(c->r, redis_uv_errstr(ac, "cannot connect"));
     round_maybe_free(c->r);
 }
 
@@ -260,7 +260,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     if (c == NULL)
         return;
     c->ac = NULL;
-    round_fail(c->r, ac->c.errstr[0] ? ac->c.errstr : "connection closed");
+    round_fail(c->r, redis_uv_errstr(ac, "connection closed"));
     round_maybe_free(c->r);
 }
 
@@ -275,7 +275,7 @@ static bool reply_ok(struct celery_round *r, redisAsyncContext *ac, const redisR
             r->cmd.ac = NULL;
         if (r->pop.ac == ac)
             r->pop.ac = NULL;
-        round_fail(r, ac->c.errstr[0] ? ac->c.errstr : "connection closed");
+        round_fail(r, redis_uv_errstr(ac, "connection closed"));
         return false;
     }
     if (r->ended)
@@ -402,6 +402,11 @@ static int queue_login(struct celery_conn *c)
     return command(c, on_plain, 2, argv);
 }
 
+/* A worker's reply to ping is a JSON envelope of a few hundred bytes;
+ * BRPOP answers with two strings; the other commands with an integer or
+ * OK. Anything much bigger is not a Celery broker talking. */
+static const struct redis_uv_limits celery_limits = {.max_buffer = 64 * 1024, .max_elements = 2};
+
 static int conn_open(struct celery_round *r, struct celery_conn *c, const char *ip)
 {
     redisAsyncContext *ac = redisAsyncConnect(ip, r->broker.port);
@@ -410,7 +415,7 @@ static int conn_open(struct celery_round *r, struct celery_conn *c, const char *
     c->r = r;
     if (ac == NULL)
         return -1;
-    if (ac->err != 0 || redis_uv_attach(ac, r->env->loop) != 0) {
+    if (ac->err != 0 || redis_uv_attach(ac, r->env->loop, &celery_limits) != 0) {
         round_fail(r, ac->err ? ac->c.errstr : "cannot watch the socket");
         redisAsyncFree(ac);
         return -1;

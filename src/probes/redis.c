@@ -54,7 +54,7 @@ static void fail_from_context(struct target *t, const redisAsyncContext *ac, con
 {
     char m[PROBE_MSG_MAX];
 
-    target_errtext(m, sizeof(m), ac->c.errstr);
+    target_errtext(m, sizeof(m), redis_uv_errstr(ac, ""));
     target_fail(t, "%s", m[0] != '\0' ? m : dflt);
 }
 
@@ -163,6 +163,10 @@ static int queue_commands(struct redis_probe *rp, const struct redis_target *cfg
     return queue(rp, 1, argv);
 }
 
+/* PING, AUTH and SELECT answer with a status line or an error of a few
+ * dozen bytes, never an array. */
+static const struct redis_uv_limits redis_limits = {.max_buffer = 4096, .max_elements = 0};
+
 static void on_resolved(struct target *t, const struct sockaddr *sa, const char *ip)
 {
     struct redis_probe *rp = t->state;
@@ -183,7 +187,7 @@ static void on_resolved(struct target *t, const struct sockaddr *sa, const char 
     }
     /* Without TCP_NODELAY each command waited ~40 ms (PROTOCOLS.md). */
     (void)setsockopt(ac->c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (redis_uv_attach(ac, t->loop) != 0) {
+    if (redis_uv_attach(ac, t->loop, &redis_limits) != 0) {
         target_fail(t, "cannot watch the socket");
         redisAsyncFree(ac);
         return;

@@ -4,13 +4,80 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "healthtop/util.h"
 
 struct redis_uv {
     uv_poll_t poll;
     redisAsyncContext *ac; /* NULL once hiredis called cleanup */
     int events;            /* UV_READABLE | UV_WRITABLE wanted by hiredis */
+    struct redis_uv_limits limits;
+    redisReplyObjectFunctions *fn; /* the reader's own reply functions */
+    char refused[96];              /* why a reply was refused, or "" */
 };
+
+/* The reader's reply functions, bounded. hiredis 0.14 allocates an
+ * array's element table as soon as it reads the header "*N\r\n", so a
+ * 13-byte reply would ask for 16 GiB; the array is refused before that.
+ * The reader then fails the reply as "Out of memory", drops the
+ * connection and calls every pending callback with a NULL reply;
+ * redis_uv_errstr() gives them the real reason. */
+static void *bounded_array(const redisReadTask *task, int n)
+{
+    struct redis_uv *e = task->privdata;
+
+    if (task->parent != NULL) {
+        ht_snprintf(e->refused, sizeof(e->refused), "reply too large (nested array)");
+        return NULL;
+    }
+    if (n > e->limits.max_elements) {
+        ht_snprintf(e->refused, sizeof(e->refused),
+                    "reply too large (array of %d elements, at most %d expected)", n,
+                    e->limits.max_elements);
+        return NULL;
+    }
+    return e->fn->createArray(task, n);
+}
+
+static void *bounded_string(const redisReadTask *task, char *str, size_t len)
+{
+    return ((struct redis_uv *)task->privdata)->fn->createString(task, str, len);
+}
+
+static void *bounded_integer(const redisReadTask *task, long long v)
+{
+    return ((struct redis_uv *)task->privdata)->fn->createInteger(task, v);
+}
+
+static void *bounded_nil(const redisReadTask *task)
+{
+    return ((struct redis_uv *)task->privdata)->fn->createNil(task);
+}
+
+/* The default freeObject, which needs no adapter (the reader may free its
+ * last reply after the adapter let go of the context). */
+static redisReplyObjectFunctions bounded_fn = {
+    bounded_string, bounded_array, bounded_integer, bounded_nil, freeReplyObject,
+};
+
+/* A bulk string "$N\r\n" stays in the reader's buffer until all N bytes
+ * have come, and nothing in hiredis stops the buffer growing. Complete
+ * replies have been taken off by the time a read returns, so what is left
+ * is one reply still arriving: past the limit, drop the connection. */
+static bool over_limit(struct redis_uv *e)
+{
+    const redisReader *r = e->ac->c.reader;
+
+    if (r->len - r->pos <= e->limits.max_buffer)
+        return false;
+    ht_snprintf(e->refused, sizeof(e->refused),
+                "reply too large (over %zu bytes, at most %zu expected)", r->len - r->pos,
+                e->limits.max_buffer);
+    return true;
+}
 
 /* libuv reports a socket error (POLLERR, as a refused connect gives) with
  * status < 0, no events, and stops the handle. hiredis finds the error
@@ -23,8 +90,19 @@ static void on_poll(uv_poll_t *h, int status, int events)
 
     if (status < 0)
         events = e->events ? e->events : UV_READABLE;
-    if (e->ac != NULL && (events & UV_READABLE))
+    if (e->ac != NULL && (events & UV_READABLE)) {
         redisAsyncHandleRead(e->ac);
+        if (e->ac != NULL && over_limit(e)) {
+            /* Pending callbacks get a NULL reply and this reason, then
+             * the owner's disconnect callback runs: the owner lets go of
+             * the context the way it does when a connection breaks. */
+            redisAsyncContext *ac = e->ac;
+            ac->err = ac->c.err = REDIS_ERR_OTHER;
+            ht_strlcpy(ac->c.errstr, e->refused, sizeof(ac->c.errstr));
+            redisAsyncFree(ac);
+            return;
+        }
+    }
     if (e->ac != NULL && (events & UV_WRITABLE))
         redisAsyncHandleWrite(e->ac);
 }
@@ -85,11 +163,22 @@ static void cleanup(void *data)
     ac->ev.addWrite = ac->ev.delWrite = NULL;
     ac->ev.cleanup = NULL;
     e->ac = NULL;
+    if (e->refused[0] != '\0') /* for the disconnect callback, which comes next */
+        ht_strlcpy(ac->c.errstr, e->refused, sizeof(ac->c.errstr));
     (void)uv_poll_stop(&e->poll);
     uv_close((uv_handle_t *)&e->poll, on_closed);
 }
 
-int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop)
+const char *redis_uv_errstr(const redisAsyncContext *ac, const char *dflt)
+{
+    const struct redis_uv *e = ac->ev.cleanup == cleanup ? ac->ev.data : NULL;
+
+    if (e != NULL && e->refused[0] != '\0')
+        return e->refused;
+    return ac->c.errstr[0] != '\0' ? ac->c.errstr : dflt;
+}
+
+int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop, const struct redis_uv_limits *limits)
 {
     struct redis_uv *e;
     int flags;
@@ -111,6 +200,10 @@ int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop)
     }
     e->poll.data = e;
     e->ac = ac;
+    e->limits = *limits;
+    e->fn = ac->c.reader->fn;
+    ac->c.reader->fn = &bounded_fn;
+    ac->c.reader->privdata = e;
     ac->ev.data = e;
     ac->ev.addRead = add_read;
     ac->ev.delRead = del_read;

@@ -9,7 +9,7 @@
  *
  * Use:
  *     redisAsyncContext *ac = redisAsyncConnect("127.0.0.1", 6379);
- *     if (ac->err == 0 && redis_uv_attach(ac, loop) == 0) {
+ *     if (ac->err == 0 && redis_uv_attach(ac, loop, &limits) == 0) {
  *         redisAsyncSetConnectCallback(ac, ...);
  *         redisAsyncCommand(ac, ...);
  *     }
@@ -19,18 +19,35 @@
  * context's socket; hiredis releases it through ev.cleanup when the
  * context is freed, and the poll handle's memory is freed later by
  * uv_close, so the loop must run once more after the last context goes
- * away (as for any libuv handle). Nothing else needs to be freed. */
+ * away (as for any libuv handle). Nothing else needs to be freed.
+ *
+ * Every reply is bounded before it is buffered (hiredis 0.14 has no
+ * limit of its own): see struct redis_uv_limits. A reply past a limit
+ * drops the connection; the pending callbacks get a NULL reply, and
+ * redis_uv_errstr() says "reply too large (...)". */
 #ifndef HEALTHTOP_REDIS_UV_H
 #define HEALTHTOP_REDIS_UV_H
 
 #include <hiredis/async.h>
 #include <uv.h>
 
+/* What one reply may hold. Health probes expect a few bytes: PONG, OK, an
+ * integer, BRPOP's two strings. Arrays nested in arrays are refused. */
+struct redis_uv_limits {
+    size_t max_buffer; /* bytes of a reply still arriving */
+    int max_elements;  /* elements of an array */
+};
+
 /* Sets ac->ev.addRead/delRead/addWrite/delWrite/cleanup and ac->ev.data,
  * and marks the socket close-on-exec (hiredis 0.14 does not), so that
  * spawned children never inherit it.
  * Returns 0, or -1 when ac already has an event library attached or the
  * poll handle cannot be set up (ac is left untouched: free it). */
-int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop);
+int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop, const struct redis_uv_limits *limits);
+
+/* Why the connection failed or was dropped: the adapter's own reason when
+ * it refused a reply, else hiredis' error text, else dflt. Valid in the
+ * callbacks hiredis calls while it frees the context. */
+const char *redis_uv_errstr(const redisAsyncContext *ac, const char *dflt);
 
 #endif

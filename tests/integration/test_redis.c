@@ -230,6 +230,7 @@ static void test_adapter(void **state)
 {
     (void)state;
     int ports[2] = {test_free_port(), plain.port};
+    static const struct redis_uv_limits limits = {.max_buffer = 4096, .max_elements = 0};
 
     for (int i = 0; i < 2; i++) {
         struct adapter_seen seen;
@@ -242,8 +243,8 @@ static void test_adapter(void **state)
         assert_non_null(ac);
         assert_int_equal(ac->err, 0);
         ac->data = &seen;
-        assert_int_equal(redis_uv_attach(ac, &loop), 0);
-        assert_int_equal(redis_uv_attach(ac, &loop), -1); /* only once */
+        assert_int_equal(redis_uv_attach(ac, &loop, &limits), 0);
+        assert_int_equal(redis_uv_attach(ac, &loop, &limits), -1); /* only once */
         redisAsyncSetConnectCallback(ac, adapter_on_connect);
         assert_int_equal(redisAsyncCommand(ac, adapter_on_reply, &seen, "PING"), REDIS_OK);
         assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
