@@ -217,11 +217,7 @@ static int load_config(const struct args *a, struct ht_config *cfg)
         fputs(start_text, stderr);
         return -1;
     }
-    if (!a->allow_insecure_config && config_check_perms(path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "healthtop: %s\n", err);
-        return -1;
-    }
-    if (config_load(path, cfg, err, sizeof(err)) != 0) {
+    if (config_load_file(path, !a->allow_insecure_config, cfg, err, sizeof(err)) != 0) {
         fputs(err, stderr);
         if (err[0] && err[strlen(err) - 1] != '\n')
             fputc('\n', stderr);

@@ -149,9 +149,15 @@ void redis_target_free(struct redis_target *t);
  * $XDG_CONFIG_HOME/healthtop/config.yml (XDG_CONFIG_HOME defaults to
  * ~/.config). Writes the path to out; returns 0 if found, else -1. */
 int config_find_default(char *out, size_t n) HT_WUR;
-/* Refuses (-1, message in err) a file that its group or others may write,
- * or that belongs to someone other than the user or root: such a file
- * could make the dashboard run any program. Returns 0 when it is safe. */
-int config_check_perms(const char *path, char *err, size_t n) HT_WUR;
+/* config_load, with check_perms: opens path once and refuses (-1, message
+ * in err) anything but a regular file (a FIFO or a device never blocks the
+ * open), and, when check_perms is set, a file that its group or others
+ * may write or that belongs to someone other than the user or root, and
+ * one in a directory (up to /) that someone else could write, unless it
+ * is sticky like /tmp: such a file could make the dashboard run any
+ * program. The checks are made on the open file, so a file swapped in
+ * after them is never the one read. */
+int config_load_file(const char *path, bool check_perms, struct ht_config *cfg, char *err,
+                     size_t errlen) HT_WUR;
 
 #endif

@@ -1,5 +1,5 @@
 /* The config's files and outputs: config_load, the shipped examples,
- * config_find_default, config_check_perms, config_describe (redacted),
+ * config_find_default, config_load_file's checks, config_describe (redacted),
  * redis_target_parse. */
 #include "test_config.h"
 
@@ -197,39 +197,108 @@ static void test_find_default(void **state)
     free(home);
 }
 
-static void test_check_perms(void **state)
+#define GOOD_CONFIG "services:\n  a: {tcp: \"127.0.0.1:1\"}\n"
+
+/* config_load_file with the ownership and mode checks on: rc, and err. */
+static int load_checked(const char *path, char *err, size_t n)
 {
-    char path[PATH_MAX], err[512];
+    struct ht_config cfg;
+    int rc = config_load_file(path, true, &cfg, err, n);
+
+    if (rc == 0)
+        config_free(&cfg);
+    return rc;
+}
+
+static void test_refuses_configs_others_can_write(void **state)
+{
+    char path[PATH_MAX], err[1024];
 
     (void)state;
     ht_snprintf(path, sizeof(path), "%s/config.yml", tmpdir);
-    write_file(path, "x", 0644);
-    assert_int_equal(config_check_perms(path, err, sizeof(err)), 0);
+    write_file(path, GOOD_CONFIG, 0644);
+    assert_int_equal(load_checked(path, err, sizeof(err)), 0);
     assert_int_equal(chmod(path, 0600), 0);
-    assert_int_equal(config_check_perms(path, err, sizeof(err)), 0);
+    assert_int_equal(load_checked(path, err, sizeof(err)), 0);
 
     assert_int_equal(chmod(path, 0666), 0);
-    assert_int_equal(config_check_perms(path, err, sizeof(err)), -1);
+    assert_int_equal(load_checked(path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "bad permissions: "));
     assert_non_null(strstr(err, "config.yml is writable by others; run chmod go-w "));
     assert_non_null(strstr(err, " or pass --allow-insecure-config"));
 
     assert_int_equal(chmod(path, 0620), 0);
-    assert_int_equal(config_check_perms(path, err, sizeof(err)), -1);
+    assert_int_equal(load_checked(path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "config.yml is writable by its group"));
 
     assert_int_equal(chmod(path, 0644), 0);
     /* Owned by someone else (only root can arrange that). */
     if (geteuid() == 0) {
         assert_int_equal(chown(path, 4242, 4242), 0);
-        assert_int_equal(config_check_perms(path, err, sizeof(err)), -1);
+        assert_int_equal(load_checked(path, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "bad ownership: "));
         assert_non_null(strstr(err, "owned by uid 4242"));
         assert_int_equal(chown(path, 0, 0), 0);
-        assert_int_equal(config_check_perms(path, err, sizeof(err)), 0);
+        assert_int_equal(load_checked(path, err, sizeof(err)), 0);
     }
-    assert_int_equal(config_check_perms("/nonexistent/x.yml", err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "cannot stat"));
+    assert_int_equal(load_checked("/nonexistent/x.yml", err, sizeof(err)), -1);
+    assert_string_equal(err, "/nonexistent/x.yml: cannot open: No such file or directory");
+}
+
+/* Whoever may write a directory above the file may put another file in
+ * its place: refused, unless the directory is sticky (as /tmp is, which
+ * holds this test's own directory). The check follows the file actually
+ * opened, so a symlink is judged by where it leads. */
+static void test_refuses_configs_in_directories_others_can_write(void **state)
+{
+    char dir[PATH_MAX], path[PATH_MAX], link[PATH_MAX], err[1024];
+
+    (void)state;
+    ht_snprintf(dir, sizeof(dir), "%s/shared", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    ht_snprintf(path, sizeof(path), "%s/config.yml", dir);
+    write_file(path, GOOD_CONFIG, 0600);
+    assert_int_equal(load_checked(path, err, sizeof(err)), 0);
+
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_int_equal(load_checked(path, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "bad permissions: directory "));
+    assert_non_null(strstr(err, "/shared is writable by others; run chmod go-w "));
+
+    ht_snprintf(link, sizeof(link), "%s/link.yml", tmpdir);
+    assert_int_equal(symlink(path, link), 0);
+    assert_int_equal(load_checked(link, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/shared is writable by others"));
+
+    assert_int_equal(chmod(dir, 01777), 0); /* sticky, like /tmp */
+    assert_int_equal(load_checked(path, err, sizeof(err)), 0);
+    assert_int_equal(chmod(dir, 0770), 0);
+    assert_int_equal(load_checked(path, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/shared is writable by its group"));
+    assert_int_equal(chmod(dir, 0700), 0);
+    unlink(link);
+}
+
+/* Only a regular file is a config: a FIFO must not block the open (no one
+ * writes to it here: a blocking open would hang this test), and a
+ * directory or a device gets no advice to chmod it. */
+static void test_refuses_what_is_not_a_regular_file(void **state)
+{
+    char fifo[PATH_MAX], err[1024];
+    struct ht_config cfg;
+
+    (void)state;
+    ht_snprintf(fifo, sizeof(fifo), "%s/fifo.yml", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    for (int check = 0; check <= 1; check++) {
+        assert_int_equal(config_load_file(fifo, check, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "fifo.yml: not a regular file (a FIFO)"));
+        assert_int_equal(config_load_file(tmpdir, check, &cfg, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, ": not a regular file (a directory)"));
+        assert_int_equal(config_load_file("/dev/null", check, &cfg, err, sizeof(err)), -1);
+        assert_string_equal(err, "/dev/null: not a regular file (a character device)");
+    }
+    unlink(fifo);
 }
 
 static void describe(const char *yaml, const char *want)
@@ -347,7 +416,12 @@ int main(void)
         cmocka_unit_test_teardown(test_example_minimal, teardown_secrets),
         cmocka_unit_test_setup_teardown(test_load_errors, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_find_default, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_check_perms, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_refuses_configs_others_can_write, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_refuses_configs_in_directories_others_can_write,
+                                        setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_refuses_what_is_not_a_regular_file, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_teardown(test_describe, teardown_secrets),
         cmocka_unit_test_teardown(test_describe_short_buffer, teardown_secrets),
         cmocka_unit_test_teardown(test_redis_target_parse, teardown_secrets),
