@@ -177,7 +177,15 @@ static void syntax_error(struct ydoc *d, const yaml_parser_t *p, const char *tex
     const char *problem = p->problem ? p->problem : "cannot parse";
     unsigned line = (unsigned)p->problem_mark.line + 1;
     unsigned col = (unsigned)p->problem_mark.column + 1;
+    size_t at = p->problem_mark.index;
 
+    /* libyaml's words for a tab where indentation is expected. */
+    if (p->error == YAML_SCANNER_ERROR && at < len && text[at] == '\t') {
+        ydoc_error_at(d, line, col,
+                      "YAML syntax error: a tab; tabs are not allowed for "
+                      "indentation in YAML, use spaces");
+        return;
+    }
     if (p->error == YAML_MEMORY_ERROR) {
         ydoc_error_at(d, 1, 1, "out of memory while parsing YAML");
         return;
@@ -195,6 +203,53 @@ static void syntax_error(struct ydoc *d, const yaml_parser_t *p, const char *tex
         ydoc_error_at(d, line, col, "YAML syntax error: %s", problem);
 }
 
+/* libyaml's scanner does work quadratic in the depth of flow nesting
+ * ("[[[[..."): 200,000 brackets, well under the file size cap, kept it
+ * busy for minutes. No config nests deeply, so the depth is measured on
+ * the text before libyaml sees it. The scan skips comments and quoted
+ * scalars (a quote starts one only where libyaml would start one); a
+ * bracket inside a plain scalar counts too, which only ever errs towards
+ * refusing something absurd. Returns false (error added)
+ * past YDOC_DEPTH_MAX. */
+static bool depth_ok(struct ydoc *d, const char *text, size_t len)
+{
+    unsigned depth = 0, line = 1, col = 0;
+    char quote = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+
+        col += ((unsigned char)c & 0xC0) != 0x80;
+        if (c == '\n') {
+            line++;
+            col = 0;
+            if (quote == 0)
+                continue;
+        }
+        if (quote != 0) {
+            if (c == '\\' && quote == '"' && i + 1 < len)
+                i++, col++;
+            else if (c == quote)
+                quote = 0;
+            continue;
+        }
+        if (c == '#' && (i == 0 || isspace((unsigned char)text[i - 1]))) {
+            while (i + 1 < len && text[i + 1] != '\n')
+                i++;
+        } else if ((c == '"' || c == '\'') && (i == 0 || strchr(" \t\n[{,:-?", text[i - 1]))) {
+            quote = c; /* starts a quoted scalar, as in libyaml; "it's" does not */
+        } else if (c == '[' || c == '{') {
+            if (++depth > YDOC_DEPTH_MAX) {
+                ydoc_error_at(d, line, col, "nested deeper than %d levels", YDOC_DEPTH_MAX);
+                return false;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return true;
+}
+
 int ydoc_load(struct ydoc *d, const char *name, const char *text, size_t len)
 {
     yaml_parser_t p;
@@ -203,6 +258,8 @@ int ydoc_load(struct ydoc *d, const char *name, const char *text, size_t len)
 
     memset(d, 0, sizeof(*d));
     d->name = name;
+    if (!depth_ok(d, text, len))
+        return -1;
     if (!yaml_parser_initialize(&p)) {
         ydoc_error_at(d, 1, 1, "out of memory while parsing YAML");
         return -1;

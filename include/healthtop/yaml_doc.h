@@ -21,6 +21,8 @@
 #define YDOC_MERGE_MAX 32
 /* Errors kept; more are counted and summarised. */
 #define YDOC_ERRORS_MAX 100
+/* Flow nesting ("[[{...") refused past this depth, before parsing. */
+#define YDOC_DEPTH_MAX 64
 
 struct ydoc_err {
     unsigned line, col; /* 1-based */
