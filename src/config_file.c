@@ -174,6 +174,7 @@ int config_find_default(char *out, size_t n)
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
 
+    out[0] = '\0';
     if (is_file("healthtop.yml")) {
         ht_strlcpy(out, "healthtop.yml", n);
         return 0;

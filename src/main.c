@@ -53,13 +53,19 @@ static const char usage_text[] =
     "(--replay).\n"
     "\n"
     "Exit status: 0 all healthy (skipped allowed), 1 something unhealthy,\n"
-    "degraded or not healthy by the --wait deadline, 2 usage or config error.\n";
+    "degraded or not healthy by the --wait deadline, 2 usage or config error,\n"
+    "130 interrupted (SIGINT or SIGTERM) in --once or --wait.\n";
 
-static const char start_text[] = "healthtop: no config file found (looked for ./healthtop.yml and\n"
-                                 "$XDG_CONFIG_HOME/healthtop/config.yml).\n"
-                                 "Start from an example:\n"
-                                 "  cp examples/minimal.yml healthtop.yml && healthtop --once\n"
-                                 "or pass one with -c FILE. See `healthtop --help`.\n";
+/* No config anywhere: say where we looked, with the real paths. */
+static void print_start_text(const char *tried)
+{
+    fprintf(stderr,
+            "healthtop: no config file found (looked for ./healthtop.yml%s%s).\n"
+            "Start from an example:\n"
+            "  cp examples/minimal.yml healthtop.yml && healthtop --once\n"
+            "or pass one with -c FILE. See `healthtop --help`.\n",
+            tried[0] ? " and " : "", tried);
+}
 
 enum mode { MODE_TUI, MODE_ONCE, MODE_WAIT };
 
@@ -214,7 +220,7 @@ static int load_config(const struct args *a, struct ht_config *cfg)
     if (a->config)
         ht_strlcpy(path, a->config, sizeof(path));
     else if (config_find_default(path, sizeof(path)) != 0) {
-        fputs(start_text, stderr);
+        print_start_text(path);
         return -1;
     }
     if (config_load_file(path, !a->allow_insecure_config, cfg, err, sizeof(err)) != 0) {

@@ -147,7 +147,9 @@ void redis_target_free(struct redis_target *t);
 
 /* The config file to use when none is given: ./healthtop.yml, else
  * $XDG_CONFIG_HOME/healthtop/config.yml (XDG_CONFIG_HOME defaults to
- * ~/.config). Writes the path to out; returns 0 if found, else -1. */
+ * ~/.config). Writes the path to out and returns 0 if found; else returns
+ * -1 with out holding the second path it looked at ("" when neither
+ * XDG_CONFIG_HOME nor HOME is set). */
 int config_find_default(char *out, size_t n) HT_WUR;
 /* config_load, with check_perms: opens path once and refuses (-1, message
  * in err) anything but a regular file (a FIFO or a device never blocks the
