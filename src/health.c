@@ -73,7 +73,9 @@ bool health_set(struct health *h, enum health_state s, const struct probe_result
     h->up = r->up;
     if (h->first_seen_ms < 0)
         h->first_seen_ms = now_ms;
-    if (h->first_healthy_ms < 0 && (s == HEALTH_HEALTHY || s == HEALTH_DEGRADED))
+    /* Degraded (too slow, or fewer replicas than expected) is not healthy:
+     * not in the timeline, the JSON or --wait's verdict. */
+    if (h->first_healthy_ms < 0 && s == HEALTH_HEALTHY)
         h->first_healthy_ms = now_ms;
     if (changed) {
         h->state = s;

@@ -229,8 +229,14 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
 
     bool ok = r.all_healthy_ms >= 0;
     if (ok) {
+        size_t skipped = 0;
+        for (size_t i = 0; i < r.sched.nsvcs; i++)
+            skipped += r.sched.svcs[i].health.state == HEALTH_SKIPPED;
         print_offset(r.events, &r.sched, r.all_healthy_ms);
-        fprintf(r.events, " all %zu services healthy\n", r.sched.nsvcs);
+        fprintf(r.events, " all %zu services healthy", r.sched.nsvcs - skipped);
+        if (skipped > 0)
+            fprintf(r.events, ", %zu skipped", skipped);
+        fputc('\n', r.events);
     } else if (!r.interrupted) {
         duration_format(o->wait_timeout_ms, d, sizeof(d));
         fprintf(r.events, "not healthy after %s:\n", d);

@@ -51,7 +51,7 @@ struct health {
     int64_t started_ms;       /* when monitoring began: start_period base */
     int64_t since_ms;         /* when the current state began */
     int64_t first_seen_ms;    /* first result of any kind; -1 before */
-    int64_t first_healthy_ms; /* first healthy or degraded; -1 before */
+    int64_t first_healthy_ms; /* first healthy (not degraded); -1 before */
     uint64_t results;         /* results applied */
 };
 

@@ -125,10 +125,33 @@ static void test_set_and_names(void **state)
     assert_false(health_is_up(HEALTH_STARTING));
 }
 
+/* One of two workers answering is degraded, and degraded is not healthy:
+ * the first healthy moment (timeline, JSON, --wait) waits for both. */
+static void test_degraded_never_counts_as_first_healthy(void **state)
+{
+    (void)state;
+    struct svc_config two = svc(3, 2, 0), one = svc(3, 1, 0);
+    struct probe_result half = res(1, false), both = res(2, false), slow = res(1, true);
+    struct health h;
+
+    health_init(&h, 0);
+    assert_true(health_apply(&h, &two, &half, 10));
+    assert_int_equal(h.state, HEALTH_DEGRADED);
+    assert_int_equal(h.first_healthy_ms, -1);
+    assert_true(health_apply(&h, &two, &both, 20));
+    assert_int_equal(h.first_healthy_ms, 20);
+
+    health_init(&h, 0);
+    assert_true(health_apply(&h, &one, &slow, 10));
+    assert_int_equal(h.state, HEALTH_DEGRADED);
+    assert_int_equal(h.first_healthy_ms, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_degraded_never_counts_as_first_healthy),
         cmocka_unit_test(test_retries_from_unknown),
         cmocka_unit_test(test_healthy_survives_fewer_than_retries),
         cmocka_unit_test(test_start_period),
