@@ -83,6 +83,7 @@ void history_init(struct history *h, int64_t history_ms, int64_t interval_ms)
     h->bucket_last = -1;
     h->total = 0;
     h->good = 0;
+    h->failed = 0;
 }
 
 void history_free(struct history *h)
@@ -160,6 +161,11 @@ static void bucket_add(struct history *h, int64_t wall_ms, enum health_state sta
     *slot = pack(worst, failed || (*slot & OK_BIT), lat);
 }
 
+static bool sample_failed(uint16_t v)
+{
+    return !(v & OK_BIT) && (enum health_state)(v >> STATE_SHIFT) != HEALTH_SKIPPED;
+}
+
 /* Uptime counts are kept up to date as samples are evicted, so reading
  * them is O(1). */
 void history_push(struct history *h, enum health_state state, bool ok, int64_t latency_us,
@@ -174,12 +180,16 @@ void history_push(struct history *h, enum health_state state, bool ok, int64_t l
         h->total--;
         if (state_good((enum health_state)(*old >> STATE_SHIFT)))
             h->good--;
+        if (sample_failed(*old))
+            h->failed--;
     }
     slot = ring_push(&h->samples);
     *slot = pack(state, ok, lat);
     h->total++;
     if (state_good(state))
         h->good++;
+    if (sample_failed(*slot))
+        h->failed++;
     bucket_add(h, wall_ms, state, ok, lat);
 
     r = ring_push(&h->recent);
@@ -246,4 +256,9 @@ bool history_bucket(const struct history *h, int64_t n, struct history_cell *out
 double history_uptime(const struct history *h)
 {
     return h->total ? 100.0 * (double)h->good / (double)h->total : -1.0;
+}
+
+uint64_t history_failed(const struct history *h)
+{
+    return h->failed;
 }

@@ -54,10 +54,13 @@ struct history {
     struct ring samples; /* uint16_t: state << 13 | ok << 12 | latency code */
     struct ring recent;
     struct ring transitions;
-    struct ring buckets;  /* uint16_t, as samples; state 7 = no result in it */
-    int64_t bucket_ms;    /* wall-clock length of a bucket */
-    int64_t bucket_last;  /* wall_ms / bucket_ms of the newest bucket */
-    uint64_t total, good; /* counts over the samples kept, for uptime */
+    struct ring buckets; /* uint16_t, as samples; state 7 = no result in it */
+    int64_t bucket_ms;   /* wall-clock length of a bucket */
+    int64_t bucket_last; /* wall_ms / bucket_ms of the newest bucket */
+    /* Counts over the samples kept: all, those whose state was up (healthy,
+     * degraded or skipped: uptime), and failed probes of a service not
+     * scaled to zero (a failure retries absorbed still counts here). */
+    uint64_t total, good, failed;
 };
 
 /* Capacity in samples: history_ms / interval_ms, at least 16. Storage is
@@ -90,5 +93,7 @@ bool history_bucket(const struct history *h, int64_t n, struct history_cell *out
 /* Share of kept samples in an up state (healthy, degraded, or skipped:
  * scaled to zero as intended), 0..100; -1 when empty. */
 double history_uptime(const struct history *h);
+/* Failed probes among the samples kept (see failed above). */
+uint64_t history_failed(const struct history *h);
 
 #endif

@@ -79,8 +79,10 @@ static void add_state(struct ui *u, struct dlines *d, const struct service *svc)
     if (h->results > 0)
         add(d, "Replicas", -1, ROLE_NORMAL, "%d up of %d expected", h->up, h->expected);
     if (upt >= 0)
-        add(d, "Uptime", -1, ROLE_NORMAL, "%.1f%% of the last %u results", upt,
-            history_len(&svc->history));
+        add(d, "Uptime", -1, ROLE_NORMAL,
+            "%.1f%% up (healthy or degraded) over the last %u "
+            "results; %llu probes failed",
+            upt, history_len(&svc->history), (unsigned long long)history_failed(&svc->history));
     if (!svc->has_result) {
         add(d, "Last", -1, ROLE_DIM, "no result yet");
         return;
