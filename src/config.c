@@ -3,7 +3,9 @@
  * whole file, records every error with its position (yaml_doc.c), and
  * only then fails, so that one run shows everything to fix.
  *
- * The probe part of each service is parsed in config_probe.c; reading
+ * The probe part of each service belongs to its kind: config_probe.c hands
+ * it to the kind's parser, found in the table of kinds (probe.c), and the
+ * questions below (targets, description) go to the same table. Reading
  * files and checking their permissions is in config_file.c. */
 #include "healthtop/config.h"
 
@@ -11,26 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/config_probe.h"
+#include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/yaml_doc.h"
-
-static const char *const kind_names[PROBE_KIND_COUNT] = {
-    [PROBE_HTTP] = "http", [PROBE_TCP] = "tcp",       [PROBE_REDIS] = "redis",
-    [PROBE_EXEC] = "exec", [PROBE_CELERY] = "celery", [PROBE_DOCKER] = "docker",
-};
-
-const char *probe_kind_name(enum probe_kind k)
-{
-    return (unsigned)k < PROBE_KIND_COUNT ? kind_names[k] : "unknown";
-}
-
-static int kind_from_name(const char *name)
-{
-    for (int k = 0; k < PROBE_KIND_COUNT; k++)
-        if (strcmp(kind_names[k], name) == 0)
-            return k;
-    return -1;
-}
 
 /* The settings `defaults:` gives every service, each overridable. */
 struct timing {
@@ -181,14 +166,39 @@ static void parse_deps(struct ydoc *d, yaml_node_t *n, struct svc_config *s, str
 /* ------------------------------------------------------------------ */
 /* Services                                                             */
 
-static const char *const service_keys[] = {
-    "label",        "group", "depends_on", "replicas", "interval", "timeout", "retries",
-    "start_period", "http",  "tcp",        "redis",    "exec",     "celery",  "docker"};
+static const char *const service_keys_base[] = {
+    "label", "group", "depends_on", "replicas", "interval", "timeout", "retries", "start_period"};
+
+/* The keys a service may have: the ones above, then every kind's name. */
+static size_t service_keys(const char **keys)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < HT_ARRAY_LEN(service_keys_base); i++)
+        keys[n++] = service_keys_base[i];
+    for (int k = 0; k < PROBE_KIND_COUNT; k++)
+        keys[n++] = probe_ops_get(k)->name;
+    return n;
+}
+
+/* "http, tcp, ... or docker": the kinds' names for a message. */
+static const char *kind_list(char *out, size_t n)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int k = 0; k < PROBE_KIND_COUNT; k++) {
+        const char *sep = k == 0 ? "" : k == PROBE_KIND_COUNT - 1 ? " or " : ", ";
+        ht_snprintf(out + used, n - used, "%s%s", sep, probe_ops_get(k)->name);
+        used += strlen(out + used);
+    }
+    return out;
+}
 
 static void parse_replicas(struct ydoc *d, yaml_node_t *n, struct svc_config *s)
 {
     size_t targets = config_targets(s);
-    bool per_target = s->kind != PROBE_CELERY && s->kind != PROBE_DOCKER;
+    bool per_target = !(probe_ops_get(s->kind)->flags & PROBE_F_FINDS_REPLICAS);
     int64_t v;
 
     s->replicas = per_target ? (int)targets : 1;
@@ -222,14 +232,16 @@ static void service_keys_walk(struct parse *P, struct svc_config *s, struct svc_
             parse_deps(d, p->value, s, t);
         else if (strcmp(p->name, "replicas") == 0)
             *replicas = p->value;
-        else if (kind_from_name(p->name) >= 0 && *probe != NULL)
+        else if (probe_ops_find(p->name) != NULL && *probe != NULL)
             ydoc_error(d, p->key,
                        "service '%s' has two probes ('%s' and '%s'): use one per service", s->name,
                        (*probe)->name, p->name);
-        else if (kind_from_name(p->name) >= 0)
+        else if (probe_ops_find(p->name) != NULL)
             *probe = p;
-        else
-            ydoc_unknown_key(d, p, "a service", service_keys, HT_ARRAY_LEN(service_keys));
+        else {
+            const char *keys[HT_ARRAY_LEN(service_keys_base) + PROBE_KIND_COUNT];
+            ydoc_unknown_key(d, p, "a service", keys, service_keys(keys));
+        }
     }
 }
 
@@ -242,6 +254,7 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
     yaml_node_t *replicas = NULL;
     struct ypair *pairs = NULL;
     size_t np = 0;
+    char kinds[256];
 
     s->name = xstrdup(sp->name);
     s->line = (unsigned)sp->key->start_mark.line + 1;
@@ -253,18 +266,15 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
     if (ydoc_pairs(d, sp->value, &pairs, &np) != 0) {
         if (!ydoc_is_map(sp->value))
             ydoc_error(d, ydoc_is_null(sp->value) ? sp->key : sp->value,
-                       "service '%s' must be a mapping with a probe (http, tcp, redis, exec, "
-                       "celery or docker), not %s",
-                       s->name, ydoc_type_name(sp->value));
+                       "service '%s' must be a mapping with a probe (%s), not %s", s->name,
+                       kind_list(kinds, sizeof(kinds)), ydoc_type_name(sp->value));
     } else {
         service_keys_walk(P, s, t, pairs, np, &tm, &probe, &replicas);
         if (probe == NULL && !d->over_budget)
-            ydoc_error(d, sp->key,
-                       "service '%s' has no probe: give it one of http, tcp, redis, exec, "
-                       "celery or docker",
-                       s->name);
+            ydoc_error(d, sp->key, "service '%s' has no probe: give it one of %s", s->name,
+                       kind_list(kinds, sizeof(kinds)));
         if (probe != NULL) {
-            s->kind = (enum probe_kind)kind_from_name(probe->name);
+            s->kind = probe_ops_find(probe->name)->kind;
             config_probe_parse(d, s->kind, probe, s);
         }
         parse_replicas(d, replicas, s);
@@ -547,16 +557,9 @@ void config_free(struct ht_config *cfg)
 
 size_t config_targets(const struct svc_config *s)
 {
-    switch (s->kind) {
-    case PROBE_HTTP:
-        return s->u.http.nurls;
-    case PROBE_TCP:
-        return s->u.tcp.naddrs;
-    case PROBE_REDIS:
-        return s->u.redis.ntargets;
-    default:
-        return 1;
-    }
+    const struct probe_ops *ops = probe_ops_get(s->kind);
+
+    return ops != NULL && ops->targets != NULL ? ops->targets(s) : 1;
 }
 
 long config_find(const struct ht_config *cfg, const char *name)
@@ -567,61 +570,11 @@ long config_find(const struct ht_config *cfg, const char *name)
     return -1;
 }
 
-/* Prints what a service probes to f; URLs with credentials masked. */
-static void describe_to(const struct svc_config *s, FILE *f)
-{
-    const struct docker_config *dk = &s->u.docker;
-    const char *url = NULL, *verb = "";
-    size_t targets = config_targets(s);
-    char *shown;
-
-    switch (s->kind) {
-    case PROBE_HTTP:
-        url = s->u.http.nurls ? s->u.http.urls[0] : "";
-        verb = "GET";
-        break;
-    case PROBE_TCP:
-        fprintf(f, "tcp %s", s->u.tcp.naddrs ? s->u.tcp.addrs[0] : "");
-        break;
-    case PROBE_REDIS:
-        url = s->u.redis.ntargets ? s->u.redis.targets[0].url : "";
-        verb = "redis PING";
-        break;
-    case PROBE_EXEC:
-        fputs("exec", f);
-        for (size_t i = 0; i < s->u.exec.argc; i++)
-            fprintf(f, " %s", s->u.exec.argv[i]);
-        break;
-    case PROBE_CELERY:
-        url = s->u.celery.broker.url ? s->u.celery.broker.url : "";
-        verb = "celery ping";
-        break;
-    case PROBE_DOCKER:
-        fprintf(f, "docker%s%s%s%s", dk->service ? " service " : "", dk->service ? dk->service : "",
-                dk->project ? " project " : "", dk->project ? dk->project : "");
-        break;
-    case PROBE_KIND_COUNT:
-        break;
-    }
-    if (url != NULL) {
-        shown = config_redact_url(url);
-        fprintf(f, "%s %s", verb, shown);
-        free(shown);
-    }
-    if (s->kind == PROBE_CELERY)
-        fprintf(f, " workers %s", s->u.celery.workers ? s->u.celery.workers : "*");
-    else if (targets > 1)
-        fprintf(f, " (+%zu more)", targets - 1);
-    /* Said wherever the probe is described: a check that accepts any
-     * certificate must not look like one that verifies. */
-    if (s->kind == PROBE_HTTP && s->u.http.insecure)
-        fputs(" (insecure: TLS not verified)", f);
-}
-
 /* Written in full, scrubbed, and only then cut to n: cutting first could
  * leave the start of a secret showing. */
 void config_describe(const struct svc_config *s, char *out, size_t n)
 {
+    const struct probe_ops *ops = probe_ops_get(s->kind);
     char *text = NULL;
     size_t len = 0;
     FILE *f;
@@ -632,7 +585,8 @@ void config_describe(const struct svc_config *s, char *out, size_t n)
     f = open_memstream(&text, &len);
     if (f == NULL)
         return;
-    describe_to(s, f);
+    if (ops != NULL)
+        ops->describe(s, f);
     if (fclose(f) != 0 || text == NULL) {
         free(text);
         return;

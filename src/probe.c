@@ -1,16 +1,56 @@
-/* The probe interface: dispatch to the kinds and the helpers they share. */
+/* The probe interface: the table of kinds, dispatch to them, and the
+ * helpers they share. */
 #include "healthtop/probe.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "healthtop/secret.h"
 
+/* The table of probe kinds: the one place that lists them. Each kind's
+ * file defines its probe_ops (doc/probe-kinds.md); the enum in config.h
+ * gives it its index. */
+extern const struct probe_ops probe_http_ops;
+extern const struct probe_ops probe_tcp_ops;
+extern const struct probe_ops probe_redis_ops;
+extern const struct probe_ops probe_exec_kind;
+extern const struct probe_ops probe_celery_ops;
+extern const struct probe_ops probe_docker_ops;
+
+/* clang-format off */
 static const struct probe_ops *const kinds[PROBE_KIND_COUNT] = {
-    [PROBE_HTTP] = &probe_http_ops,     [PROBE_TCP] = &probe_tcp_ops,
-    [PROBE_REDIS] = &probe_redis_ops,   [PROBE_EXEC] = &probe_exec_ops,
-    [PROBE_CELERY] = &probe_celery_ops, [PROBE_DOCKER] = &probe_docker_ops,
+    [PROBE_HTTP] = &probe_http_ops,
+    [PROBE_TCP] = &probe_tcp_ops,
+    [PROBE_REDIS] = &probe_redis_ops,
+    [PROBE_EXEC] = &probe_exec_kind,
+    [PROBE_CELERY] = &probe_celery_ops,
+    [PROBE_DOCKER] = &probe_docker_ops,
 };
+/* clang-format on */
+
+const struct probe_ops *probe_ops_get(enum probe_kind k)
+{
+    if ((unsigned)k >= PROBE_KIND_COUNT)
+        return NULL;
+    assert(kinds[k] != NULL && kinds[k]->kind == k);
+    return kinds[k];
+}
+
+const struct probe_ops *probe_ops_find(const char *name)
+{
+    for (int k = 0; k < PROBE_KIND_COUNT; k++)
+        if (strcmp(probe_ops_get(k)->name, name) == 0)
+            return kinds[k];
+    return NULL;
+}
+
+const char *probe_kind_name(enum probe_kind k)
+{
+    const struct probe_ops *ops = probe_ops_get(k);
+
+    return ops ? ops->name : "unknown";
+}
 
 int probe_env_init(struct probe_env *env, uv_loop_t *loop)
 {

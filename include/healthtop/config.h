@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include "healthtop/util.h"
 
+/* The probe kinds, each an index into the table of kinds (src/probe.c,
+ * struct probe_ops in probe.h); doc/probe-kinds.md says how to add one. */
 enum probe_kind {
     PROBE_HTTP,
     PROBE_TCP,
@@ -22,7 +24,8 @@ enum probe_kind {
     PROBE_KIND_COUNT
 };
 
-/* "http", "tcp", ... as written in the config. */
+/* "http", "tcp", ... as written in the config; "unknown" out of range.
+ * Answered by the table of kinds in probe.c. */
 const char *probe_kind_name(enum probe_kind k);
 
 struct kv {

@@ -11,7 +11,9 @@
 #define HEALTHTOP_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 #include "healthtop/config.h"
 
@@ -62,23 +64,60 @@ struct probe {
     struct probe_result result;
 };
 
+struct ydoc;
+struct ypair;
+
+/* Flags of a kind (struct probe_ops.flags). */
+enum {
+    /* The probe finds its replicas itself (celery workers, docker
+     * containers) instead of probing one target per replica: replicas:
+     * defaults to 1 and may exceed the number of targets. */
+    PROBE_F_FINDS_REPLICAS = 1 << 0,
+};
+
+/* One probe kind, whole: what it is called in the config, how its config
+ * is parsed, described and freed, and how it runs. Every kind defines one
+ * (src/probes/http.c: probe_http_ops) and the table in probe.c lists them
+ * all; the rest of the program asks the table (probe_ops_get,
+ * probe_ops_find) and never names a kind. doc/probe-kinds.md says how to
+ * add one. */
 struct probe_ops {
-    enum probe_kind kind;
+    enum probe_kind kind; /* its index in the table */
+    const char *name;     /* the service key that selects it: "http" */
+    /* What the key takes, for "http needs a value: <form>". */
+    const char *form;
+    /* The keys of its mapping form, NULL-terminated; NULL when it has
+     * none. What its parser accepts, and what it lists in "valid keys". */
+    const char *const *keys;
+    unsigned flags; /* PROBE_F_* */
+
+    /* Required. Fills s->u from p (the kind's key and its value, never
+     * null); records every problem in d with its position, never stops at
+     * the first. Whatever was allocated is owned by s, also on error, and
+     * freed by free_config (optional when nothing is allocated). */
+    void (*parse)(struct ydoc *d, const struct ypair *p, struct svc_config *s);
+    void (*free_config)(struct svc_config *s);
+    /* Targets probed (one per replica); NULL means one. */
+    size_t (*targets)(const struct svc_config *s);
+    /* Required. Prints what is probed on one line: "GET http://...".
+     * URLs with credentials go through config_redact_url; config_describe
+     * scrubs the secrets of the whole line afterwards. */
+    void (*describe)(const struct svc_config *s, FILE *f);
+
     /* Optional per-loop set-up and tear-down of the kind's probe_env part.
      * env_close may leave handles closing: the loop must run until it
      * has no more handles. */
     int (*env_init)(struct probe_env *env);
     void (*env_close)(struct probe_env *env);
+    /* Required: the life of a probe, as said at the top of this file. */
     int (*start)(struct probe *p);
     void (*cancel)(struct probe *p);
 };
 
-extern const struct probe_ops probe_http_ops;
-extern const struct probe_ops probe_tcp_ops;
-extern const struct probe_ops probe_redis_ops;
-extern const struct probe_ops probe_exec_ops;
-extern const struct probe_ops probe_celery_ops;
-extern const struct probe_ops probe_docker_ops;
+/* The kind with index k, or NULL when k is out of range. */
+const struct probe_ops *probe_ops_get(enum probe_kind k);
+/* The kind called name in the config, or NULL. */
+const struct probe_ops *probe_ops_find(const char *name);
 
 int probe_env_init(struct probe_env *env, uv_loop_t *loop) HT_WUR;
 void probe_env_close(struct probe_env *env);

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "celery_wire.h"
+#include "redis_config.h"
 #include "redis_uv.h"
 #include "targets.h"
 
@@ -665,6 +666,13 @@ static void env_close(struct probe_env *penv)
 
 const struct probe_ops probe_celery_ops = {
     .kind = PROBE_CELERY,
+    .name = "celery",
+    .form = "a broker URL or a mapping with broker:",
+    .keys = celery_config_keys,
+    .flags = PROBE_F_FINDS_REPLICAS,
+    .parse = celery_config_parse,
+    .free_config = celery_config_free,
+    .describe = celery_config_describe,
     .env_init = env_init,
     .env_close = env_close,
     .start = start,

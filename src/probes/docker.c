@@ -38,6 +38,7 @@
 #include "docker_map.h"
 #include "targets.h"
 #include "healthtop/buf.h"
+#include "healthtop/config_probe.h"
 #include <jansson.h>
 
 #define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
@@ -435,6 +436,78 @@ static void cancel(struct probe *p)
     probe_done(p);
 }
 
+/* ---- the config: `docker: SERVICE` or {service, project, socket} ------- */
+
+static const char *const docker_keys[] = {"service", "project", "socket", NULL};
+
+/* The engine's socket when the config names none: DOCKER_HOST if it is a
+ * unix:// address, else the usual path. */
+static void docker_default_socket(struct ydoc *d, const struct ypair *p, struct docker_config *c)
+{
+    const char *dh = getenv("DOCKER_HOST");
+
+    if (dh == NULL || *dh == '\0') {
+        c->socket = xstrdup(DOCKER_DEFAULT_SOCKET);
+    } else if (strncmp(dh, "unix://", 7) == 0 && dh[7] == '/') {
+        c->socket = xstrdup(dh + 7);
+    } else {
+        char *shown = config_redact_url(dh);
+        ydoc_error(d, p->key,
+                   "DOCKER_HOST=%s is not supported: only unix:// sockets are (set socket: "
+                   "or unset DOCKER_HOST)",
+                   shown);
+        free(shown);
+    }
+}
+
+static void parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
+{
+    struct docker_config *c = &s->u.docker;
+    struct ypair *pairs;
+    size_t np;
+
+    if (!ydoc_is_map(p->value)) {
+        c->service = ydoc_str(d, p->value, "docker service");
+    } else if (ydoc_pairs(d, p->value, &pairs, &np) == 0) {
+        for (size_t i = 0; i < np; i++) {
+            if (strcmp(pairs[i].name, "service") == 0)
+                c->service = ydoc_str(d, pairs[i].value, "service");
+            else if (strcmp(pairs[i].name, "project") == 0)
+                c->project = ydoc_str(d, pairs[i].value, "project");
+            else if (strcmp(pairs[i].name, "socket") == 0) {
+                c->socket = ydoc_str(d, pairs[i].value, "socket");
+                if (c->socket != NULL && c->socket[0] != '/')
+                    ydoc_error(d, pairs[i].value, "socket must be an absolute path, not '%s'",
+                               c->socket);
+            } else
+                ydoc_unknown_key(d, &pairs[i], "docker", docker_keys,
+                                 HT_ARRAY_LEN(docker_keys) - 1);
+        }
+        free(pairs);
+        if (c->service == NULL && c->project == NULL && !d->over_budget)
+            ydoc_error(d, p->key, "docker needs a service: (the compose service name)");
+    }
+    if (c->socket == NULL)
+        docker_default_socket(d, p, c);
+}
+
+static void free_config(struct svc_config *s)
+{
+    free(s->u.docker.service);
+    free(s->u.docker.project);
+    free(s->u.docker.socket);
+}
+
+static void describe(const struct svc_config *s, FILE *f)
+{
+    const struct docker_config *dk = &s->u.docker;
+
+    fprintf(f, "docker%s%s%s%s", dk->service ? " service " : "", dk->service ? dk->service : "",
+            dk->project ? " project " : "", dk->project ? dk->project : "");
+}
+
+/* ---- the env ------------------------------------------------------------ */
+
 static int env_init(struct probe_env *penv)
 {
     struct docker_env *env = xcalloc(1, sizeof(*env));
@@ -468,6 +541,13 @@ static void env_close(struct probe_env *penv)
 
 const struct probe_ops probe_docker_ops = {
     .kind = PROBE_DOCKER,
+    .name = "docker",
+    .form = "a compose service name or a mapping with service:",
+    .keys = docker_keys,
+    .flags = PROBE_F_FINDS_REPLICAS,
+    .parse = parse,
+    .free_config = free_config,
+    .describe = describe,
     .env_init = env_init,
     .env_close = env_close,
     .start = start,

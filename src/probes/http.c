@@ -14,6 +14,7 @@
 #include "healthtop/buf.h"
 #include "healthtop/secret.h"
 #include "probes/curl_uv.h"
+#include "probes/http_config.h"
 #include "probes/http_check.h"
 
 #define HEAD_KEEP     200 /* body bytes kept for the detail pane */
@@ -541,6 +542,13 @@ static void env_close(struct probe_env *penv)
 
 const struct probe_ops probe_http_ops = {
     .kind = PROBE_HTTP,
+    .name = "http",
+    .form = "a URL, a list of URLs or a mapping with url:",
+    .keys = http_config_keys,
+    .parse = http_config_parse,
+    .free_config = http_config_free,
+    .targets = http_config_targets,
+    .describe = http_config_describe,
     .env_init = env_init,
     .env_close = env_close,
     .start = start,

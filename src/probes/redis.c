@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "healthtop/probe.h"
+#include "redis_config.h"
 #include "redis_uv.h"
 #include "targets.h"
 
@@ -231,6 +232,13 @@ static int start(struct probe *p)
 
 const struct probe_ops probe_redis_ops = {
     .kind = PROBE_REDIS,
+    .name = "redis",
+    .form = "a redis:// URL, a list of them or a mapping with url:",
+    .keys = redis_config_keys,
+    .parse = redis_config_parse,
+    .free_config = redis_config_free,
+    .targets = redis_config_targets,
+    .describe = redis_config_describe,
     .start = start,
     .cancel = targets_cancel,
 };
