@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "healthtop/deps.h"
+#include "healthtop/probe.h"
 #include "healthtop/util.h"
 
 void report_style_detect(struct report_style *st, FILE *out, bool force_ascii)
@@ -62,8 +63,8 @@ void report_detail(const struct service *svc, char *buf, size_t n)
     }
     if (r->latency_us >= 0)
         latency_format(r->latency_us, true, lat, sizeof(lat));
-    if (expected > 1 || r->found > 1 || svc->cfg->kind == PROBE_CELERY ||
-        svc->cfg->kind == PROBE_DOCKER)
+    if (expected > 1 || r->found > 1 ||
+        (probe_ops_get(svc->cfg->kind)->flags & PROBE_F_FINDS_REPLICAS))
         ht_snprintf(reps, sizeof(reps), "%d/%d %s", r->up, expected,
                     expected == 1 ? "replica" : "replicas");
     if (reps[0] || lat[0])
