@@ -88,8 +88,12 @@ static void rank_groups(struct ui *u)
     }
 }
 
-static void make_key(const struct ui *u, struct service *svc, struct sortkey *k)
+static int64_t shown_latency(struct ui *u, const struct service *svc);
+
+static void make_key(struct ui *u, struct service *svc, struct sortkey *k)
 {
+    int64_t lat;
+
     k->grank = u->grank[svc->idx];
     k->idx = svc->idx;
     k->name = NULL;
@@ -101,8 +105,9 @@ static void make_key(const struct ui *u, struct service *svc, struct sortkey *k)
     case SORT_NAME:
         k->name = svc_label(svc);
         break;
-    case SORT_LATENCY: /* slowest first; no result last */
-        k->key = svc->has_result && svc->last.latency_us >= 0 ? -svc->last.latency_us : 1;
+    case SORT_LATENCY: /* slowest first, as the column shows it; none last */
+        lat = shown_latency(u, svc);
+        k->key = lat >= 0 ? -lat : 1;
         break;
     default:
         break;
@@ -289,7 +294,9 @@ static void put_col(struct ui *u, const struct layout *l, int y, enum column c, 
         ui_put(u, u->body, y, l->col[c].x, l->col[c].w, text, role);
 }
 
-/* The median latency of the last LAT_SMOOTH results that had one. */
+/* The median latency of the last LAT_SMOOTH successful answers: a
+ * failure's latency is how long it took to fail (a timeout), not how fast
+ * the service answers. */
 #define LAT_SMOOTH 5
 static int64_t recent_median(const struct history *h)
 {
@@ -297,7 +304,7 @@ static int64_t recent_median(const struct history *h)
     int n = 0;
 
     for (uint32_t i = history_len(h); i-- > 0 && n < LAT_SMOOTH;)
-        if ((t = history_latency_at(h, i)) >= 0)
+        if (history_ok_at(h, i) && (t = history_latency_at(h, i)) >= 0)
             v[n++] = t;
     for (int i = 1; i < n; i++) /* insertion sort of at most 5 */
         for (int j = i; j > 0 && v[j - 1] > v[j]; j--)
@@ -305,18 +312,25 @@ static int64_t recent_median(const struct history *h)
     return n ? v[n / 2] : -1;
 }
 
-/* The LAT column: "-" after a result without latency, else the median of
- * the last few, held until it moves by more than a quarter (and by more
- * than 50µs), under 1ms to 10µs. Loopback latency jitters between 150 and
+/* The LAT column, the latency of successful answers: "-" when the last
+ * probe failed or had none; the last answer's own figure when it was too
+ * slow (a row degraded for slowness shows why); else the median of the
+ * last few, held until it moves by more than a quarter (and by more than
+ * 50µs), under 1ms to 10µs. Loopback latency jitters between 150 and
  * 400µs from one probe to the next; printed raw, the column repainted on
- * every result and told nothing but the noise. */
+ * every result and told nothing but the noise. Sorting by latency sorts
+ * by this. */
 static int64_t shown_latency(struct ui *u, const struct service *svc)
 {
     int64_t *held = &u->lat_held[svc->idx], m;
 
-    if (!svc->has_result || svc->last.latency_us < 0 || (m = recent_median(&svc->history)) < 0) {
+    if (!svc->has_result || !svc->last.ok || svc->last.latency_us < 0) {
         *held = -1;
-        return svc->has_result ? svc->last.latency_us : -1;
+        return -1;
+    }
+    if (svc->last.slow || (m = recent_median(&svc->history)) < 0) {
+        *held = -1;
+        return svc->last.latency_us;
     }
     if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
         *held = m < 1000 ? (m + 5) / 10 * 10 : m;
