@@ -357,6 +357,17 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     else
         ht_strlcpy(buf, "-", sizeof(buf));
     put_col(u, l, y, COL_REPLICAS, buf, replicas_role(h, base));
+    if (h->state == HEALTH_SKIPPED) {
+        /* Scaled to zero and nothing answering, as expected: no latency,
+         * uptime or failures to show, only that it is not running. */
+        put_col(u, l, y, COL_LATENCY, "-", base);
+        put_col(u, l, y, COL_UPTIME, "-", base);
+        ui_age_format(u->now_ms - h->since_ms, buf, sizeof(buf));
+        put_col(u, l, y, COL_SINCE, buf, base);
+        put_col(u, l, y, COL_MESSAGE, "not running (scaled to 0)",
+                base == ROLE_SELECTED ? base : ROLE_DIM);
+        return;
+    }
     latency_format(shown_latency(u, svc), u->ascii, buf, sizeof(buf));
     put_col(u, l, y, COL_LATENCY, buf, base);
     if (l->col[COL_SPARK].shown)
