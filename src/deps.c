@@ -171,6 +171,22 @@ bool deps_is_root(const struct scheduler *s, size_t idx)
     return r;
 }
 
+/* "; also unhealthy: mlflow": the failing services that block nobody and
+ * are blocked by nobody, so that the root-cause line hides no failure. */
+static void also_failing(const struct scheduler *s, const bool *is_root, char *buf, size_t n,
+                         size_t len)
+{
+    unsigned char *below = below_all(s);
+
+    for (size_t i = 0, k = 0; i < s->nsvcs && len < n; i++) {
+        if (s->svcs[i].health.state != HEALTH_UNHEALTHY || is_root[i] || below[i] == BELOW_YES)
+            continue;
+        len += (size_t)snprintf(buf + len, n - len, "%s%s",
+                                k++ ? ", " : "; also unhealthy: ", s->svcs[i].cfg->name);
+    }
+    free(below);
+}
+
 int deps_summary(const struct scheduler *s, char *buf, size_t n)
 {
     bool *is_root = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*is_root));
@@ -194,8 +210,9 @@ int deps_summary(const struct scheduler *s, char *buf, size_t n)
                 len += (size_t)snprintf(buf + len, n - len, "%s%s", k++ ? ", " : "",
                                         s->svcs[i].cfg->name);
         if (len < n)
-            snprintf(buf + len, n - len, "%s %d service%s blocked", nroots > 1 ? ";" : ",", blocked,
-                     blocked == 1 ? "" : "s");
+            len += (size_t)snprintf(buf + len, n - len, "%s %d service%s blocked",
+                                    nroots > 1 ? ";" : ",", blocked, blocked == 1 ? "" : "s");
+        also_failing(s, is_root, buf, n, len);
     }
     free(is_root);
     return blocked;

@@ -38,8 +38,10 @@ size_t deps_blocked_text(const struct scheduler *s, size_t idx, char *buf, size_
 bool deps_is_root(const struct scheduler *s, size_t idx);
 
 /* The header line: "root cause: redis, 3 services blocked", or
- * "root causes: redis, mlflow; 5 services blocked". Returns the number of
- * blocked services (buf is "" when 0). */
+ * "root causes: redis, mlflow; 5 services blocked", followed by
+ * "; also unhealthy: opik" when services fail that block nobody and are
+ * blocked by nobody. Returns the number of blocked services (buf is ""
+ * when 0). */
 int deps_summary(const struct scheduler *s, char *buf, size_t n);
 
 /* A race: svc was first healthy lead_ms before dep (lead_ms is -1 when dep

@@ -379,9 +379,14 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     put_col(u, l, y, COL_UPTIME, buf, base);
     ui_age_format(u->now_ms - h->since_ms, buf, sizeof(buf));
     put_col(u, l, y, COL_SINCE, h->results > 0 ? buf : "-", base);
-    if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0)
-        put_col(u, l, y, COL_MESSAGE, buf, base == ROLE_SELECTED ? base : ROLE_DIM);
-    else if (svc->has_result)
+    if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0) {
+        /* The root cause first, then the service's own failure: a blocked
+         * service may be broken in its own right too. */
+        char msg[sizeof(buf) + PROBE_MSG_MAX + 2];
+        ht_snprintf(msg, sizeof(msg), "%s%s%s", buf, svc->has_result ? "; " : "",
+                    svc->has_result ? svc->last.message : "");
+        put_col(u, l, y, COL_MESSAGE, msg, base == ROLE_SELECTED ? base : ROLE_DIM);
+    } else if (svc->has_result)
         put_col(u, l, y, COL_MESSAGE, svc->last.message, base);
     else
         put_col(u, l, y, COL_MESSAGE, u->s->paused ? "paused" : "waiting for the first result",
