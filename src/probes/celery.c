@@ -31,9 +31,11 @@
  * workers matching the glob that answered pong, listening = PUBLISH's
  * count, detail = their names. ok = up >= replicas and up > 0, so
  * replicas 0 with none answering is "not ok, up 0": skipped. Message:
- * "2 workers answering"; "listening 3, answering 2" when PUBLISH reached
- * more workers than answered by the end (counts of the whole broker
- * against this glob's answers); "no workers answering"; or the broker's
+ * "2 workers answering"; "1 answering; 2 of 4 on the broker silent" when
+ * PUBLISH reached more workers than answered by the end (the first count
+ * is this glob's, the others the whole broker's: a silent worker's name
+ * is unknown, so it may be this glob's or another service's); "no workers
+ * answering"; or the broker's
  * error ("connection refused", "NOAUTH ...", "timeout after 1.0s" when
  * PUBLISH itself did not answer in time).
  *
@@ -48,6 +50,7 @@
 #include "healthtop/probe.h"
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
@@ -201,8 +204,9 @@ static void round_result(struct celery_round *r, struct probe *p)
     res->ok = m > 0 && m >= replicas;
     if (m == 0)
         probe_msg(p, "no workers answering");
-    else if (r->listening > r->replies)
-        probe_msg(p, "listening %d, answering %d", r->listening, m);
+    else if (r->listening > r->replies) /* the silent ones may be anyone's */
+        probe_msg(p, "%d answering; %d of %d on the broker silent", m, r->listening - r->replies,
+                  r->listening);
     else
         probe_msg(p, "%d worker%s answering", m, m == 1 ? "" : "s");
 }
@@ -311,7 +315,7 @@ static void on_publish(redisAsyncContext *ac, void *reply, void *priv)
         round_fail(r, "unexpected reply to PUBLISH");
         return;
     }
-    r->listening = rep->integer > 0 ? (int)rep->integer : 0;
+    r->listening = rep->integer <= 0 ? 0 : rep->integer > INT_MAX ? INT_MAX : (int)rep->integer;
     maybe_complete(r);
 }
 
