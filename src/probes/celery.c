@@ -26,6 +26,8 @@
  *   clean-up   always, also after a timeout, an error or a cancel: SREM
  *              the binding and DEL the reply list on cmd, then a graceful
  *              disconnect; pop is freed at once. CLEANUP_MS bounds it.
+ *              Skipped when PUBLISH never answered (a hung broker would
+ *              not answer these either): both connections close at once.
  *
  * Result of a member (the health module maps it): up = found = distinct
  * workers matching the glob that answered pong, listening = PUBLISH's
@@ -527,8 +529,11 @@ static void round_cleanup(struct celery_round *r)
     if (r->resolving)
         (void)uv_cancel((uv_req_t *)&r->gai);
     conn_free(&r->pop);
-    if (r->cmd.ac != NULL && r->cmd.connected && command(&r->cmd, on_plain, 3, srem) == 0 &&
-        command(&r->cmd, on_plain, 5, del) == 0)
+    /* A broker that left PUBLISH unanswered until the deadline would leave
+     * SREM and DEL unanswered too: waiting for them would only make the
+     * run outlast its timeout (--once promises it does not). */
+    if (r->cmd.ac != NULL && r->cmd.connected && r->listening >= 0 &&
+        command(&r->cmd, on_plain, 3, srem) == 0 && command(&r->cmd, on_plain, 5, del) == 0)
         redisAsyncDisconnect(r->cmd.ac);
     else
         conn_free(&r->cmd); /* not connected: nothing was sent */
