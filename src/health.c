@@ -84,20 +84,22 @@ bool health_set(struct health *h, enum health_state s, const struct probe_result
     return changed;
 }
 
-/* Failures inside start_period do not count, as in Docker; after it, a
- * service that was never up stays "starting" until it passes once or
- * fails `retries` times in a row, and a service that was up keeps its
- * state through fewer than `retries` failures. */
-bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
-                  int64_t now_ms)
+/* Docker's rules (moby's daemon/health.go): a failure of a probe that
+ * began inside start_period does not count while the service is still
+ * starting; once it has been up, every failure counts. Failures that
+ * count make an up service unhealthy after `retries` in a row, and keep a
+ * never-up one "starting" until then. */
+bool health_apply_at(struct health *h, const struct svc_config *svc, const struct probe_result *r,
+                     int64_t began_ms, int64_t now_ms)
 {
     enum health_state v = health_verdict(svc, r);
     enum health_state next = v;
 
     h->expected = svc->replicas;
     if (v == HEALTH_UNHEALTHY) {
-        bool counted = now_ms - h->started_ms >= svc->start_period_ms;
-        if (counted && ++h->failures >= svc->retries)
+        bool starting = h->state == HEALTH_UNKNOWN || h->state == HEALTH_STARTING;
+        bool forgiven = starting && began_ms - h->started_ms < svc->start_period_ms;
+        if (!forgiven && ++h->failures >= svc->retries)
             next = HEALTH_UNHEALTHY;
         else
             next = h->state == HEALTH_UNKNOWN ? HEALTH_STARTING : h->state;
@@ -105,4 +107,10 @@ bool health_apply(struct health *h, const struct svc_config *svc, const struct p
         h->failures = 0;
     }
     return health_set(h, next, r, now_ms);
+}
+
+bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
+                  int64_t now_ms)
+{
+    return health_apply_at(h, svc, r, now_ms, now_ms);
 }

@@ -101,7 +101,7 @@ static void sched_finish(struct service *svc)
     if (s->once)
         changed = health_set(&svc->health, health_verdict(svc->cfg, r), r, now);
     else
-        changed = health_apply(&svc->health, svc->cfg, r, now);
+        changed = health_apply_at(&svc->health, svc->cfg, r, svc->probe.started_us / 1000, now);
     history_push(&svc->history, svc->health.state, health_is_up(health_verdict(svc->cfg, r)),
                  r->latency_us, r->message, now, wall);
     if (changed)

@@ -59,6 +59,11 @@ void health_init(struct health *h, int64_t now_ms);
 /* Applies one result at now_ms. Returns true when the state changed. */
 bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
                   int64_t now_ms);
+/* The same for a probe that began at began_ms: start_period is judged by
+ * when the probe began, as in Docker (a probe that began inside it and
+ * timed out after it is still forgiven). */
+bool health_apply_at(struct health *h, const struct svc_config *svc, const struct probe_result *r,
+                     int64_t began_ms, int64_t now_ms);
 
 /* Sets the state directly (once mode, where one failed result is final).
  * Returns true when the state changed. */

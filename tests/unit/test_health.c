@@ -109,6 +109,42 @@ static void test_start_period(void **state)
     assert_int_equal(h.state, HEALTH_HEALTHY);
 }
 
+/* As in Docker: start_period forgives failures only while the service is
+ * starting. One that answered once and then fails is not kept healthy
+ * for the rest of the period. */
+static void test_start_period_ends_once_up(void **state)
+{
+    (void)state;
+    struct svc_config c = svc(1, 1, 10000);
+    struct probe_result down = res(0, false), ok = res(1, false);
+    struct health h;
+
+    health_init(&h, 0);
+    health_apply(&h, &c, &down, 500);
+    assert_int_equal(h.state, HEALTH_STARTING);
+    health_apply(&h, &c, &ok, 1000);
+    assert_int_equal(h.state, HEALTH_HEALTHY);
+    assert_true(health_apply(&h, &c, &down, 2000));
+    assert_int_equal(h.state, HEALTH_UNHEALTHY);
+}
+
+/* A probe that began inside start_period and timed out after it is judged
+ * by when it began, as Docker judges it; one that began after it counts. */
+static void test_start_period_judged_by_probe_start(void **state)
+{
+    (void)state;
+    struct svc_config c = svc(1, 1, 1000);
+    struct probe_result down = res(0, false);
+    struct health h;
+
+    health_init(&h, 0);
+    assert_true(health_apply_at(&h, &c, &down, 900, 1900));
+    assert_int_equal(h.state, HEALTH_STARTING);
+    assert_int_equal(h.failures, 0);
+    assert_true(health_apply_at(&h, &c, &down, 1000, 2000));
+    assert_int_equal(h.state, HEALTH_UNHEALTHY);
+}
+
 static void test_set_and_names(void **state)
 {
     (void)state;
@@ -155,6 +191,8 @@ int main(void)
         cmocka_unit_test(test_retries_from_unknown),
         cmocka_unit_test(test_healthy_survives_fewer_than_retries),
         cmocka_unit_test(test_start_period),
+        cmocka_unit_test(test_start_period_ends_once_up),
+        cmocka_unit_test(test_start_period_judged_by_probe_start),
         cmocka_unit_test(test_set_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
