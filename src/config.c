@@ -21,6 +21,7 @@
 struct timing {
     int64_t interval_ms, timeout_ms, start_period_ms;
     int retries;
+    int64_t start_interval_ms; /* -1: the service's interval */
 };
 
 /* What the walk needs to remember about a service until all are known. */
@@ -54,6 +55,8 @@ static bool timing_key(struct ydoc *d, const struct ypair *p, struct timing *t)
         (void)ydoc_duration(d, p->value, "timeout", 1, &t->timeout_ms);
     else if (strcmp(p->name, "start_period") == 0)
         (void)ydoc_duration(d, p->value, "start_period", 0, &t->start_period_ms);
+    else if (strcmp(p->name, "start_interval") == 0)
+        (void)ydoc_duration(d, p->value, "start_interval", 100, &t->start_interval_ms);
     else if (strcmp(p->name, "retries") == 0) {
         if (ydoc_int(d, p->value, "retries", 1, 1000, &v) == 0)
             t->retries = (int)v;
@@ -64,7 +67,8 @@ static bool timing_key(struct ydoc *d, const struct ypair *p, struct timing *t)
 
 static void parse_defaults(struct parse *P, yaml_node_t *n)
 {
-    static const char *const keys[] = {"interval", "timeout", "retries", "start_period"};
+    static const char *const keys[] = {"interval", "timeout", "retries", "start_period",
+                                       "start_interval"};
     struct ypair *pairs;
     size_t np;
 
@@ -166,8 +170,9 @@ static void parse_deps(struct ydoc *d, yaml_node_t *n, struct svc_config *s, str
 /* ------------------------------------------------------------------ */
 /* Services                                                             */
 
-static const char *const service_keys_base[] = {
-    "label", "group", "depends_on", "replicas", "interval", "timeout", "retries", "start_period"};
+static const char *const service_keys_base[] = {"label",    "group",        "depends_on",
+                                                "replicas", "interval",     "timeout",
+                                                "retries",  "start_period", "start_interval"};
 
 /* The keys a service may have: the ones above, then every kind's name. */
 static size_t service_keys(const char **keys)
@@ -283,6 +288,7 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
     s->interval_ms = tm.interval_ms;
     s->timeout_ms = tm.timeout_ms;
     s->start_period_ms = tm.start_period_ms;
+    s->start_interval_ms = tm.start_interval_ms >= 0 ? tm.start_interval_ms : tm.interval_ms;
     s->retries = tm.retries;
     if (s->label == NULL)
         s->label = xstrdup(s->name);
@@ -508,7 +514,7 @@ int config_parse(const char *name, const char *text, size_t len, struct ht_confi
 {
     struct parse P = {.cfg = cfg,
                       .defaults = {CONFIG_DEFAULT_INTERVAL_MS, CONFIG_DEFAULT_TIMEOUT_MS, 0,
-                                   CONFIG_DEFAULT_RETRIES}};
+                                   CONFIG_DEFAULT_RETRIES, -1}};
     int rc = 0;
 
     memset(cfg, 0, sizeof(*cfg));

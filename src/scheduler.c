@@ -73,6 +73,19 @@ static void schedule_next(struct service *svc, uint64_t delay_ms)
     uv_timer_start(&svc->timer, on_timer, delay_ms, 0);
 }
 
+/* As in Docker: start_interval while the service is starting inside its
+ * start_period, interval otherwise. */
+static int64_t next_interval(const struct service *svc, int64_t now_ms)
+{
+    const struct health *h = &svc->health;
+    bool starting = h->state == HEALTH_UNKNOWN || h->state == HEALTH_STARTING;
+
+    if (starting && svc->cfg->start_interval_ms > 0 &&
+        now_ms - h->started_ms < svc->cfg->start_period_ms)
+        return svc->cfg->start_interval_ms;
+    return svc->cfg->interval_ms;
+}
+
 /* Every result, whether the probe finished on the loop or failed at
  * once, comes through here exactly once. */
 static void sched_finish(struct service *svc)
@@ -109,8 +122,10 @@ static void sched_finish(struct service *svc)
 
     if (s->once)
         s->done_once++;
-    else if (!s->paused)
-        schedule_next(svc, (uint64_t)svc->cfg->interval_ms + jitter_ms(svc->cfg->interval_ms));
+    else if (!s->paused) {
+        int64_t next = next_interval(svc, now);
+        schedule_next(svc, (uint64_t)next + jitter_ms(next));
+    }
 
     for (int i = 0; i < s->nobservers; i++)
         s->observers[i].cb(s, svc, changed, old, s->observers[i].ud);

@@ -102,6 +102,9 @@ struct svc_config {
     int64_t interval_ms;
     int64_t timeout_ms;
     int64_t start_period_ms;
+    /* The interval while starting inside start_period (Docker's
+     * start_interval); the interval itself unless set. */
+    int64_t start_interval_ms;
     int retries;
     int replicas; /* expected; defaults to the number of targets */
     char **depends_on;

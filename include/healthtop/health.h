@@ -2,9 +2,9 @@
  * semantics:
  *
  *   unknown    until the first result;
- *   starting   inside start_period (failures there do not count), and
- *              after that until the first success or `retries`
- *              consecutive failures;
+ *   starting   until the first success or `retries` consecutive
+ *              failures; while starting, a failed probe that began
+ *              inside start_period does not count;
  *   healthy    the last probe passed;
  *   degraded   the last probe passed but was slower than max_latency, or
  *              0 < replicas up < replicas expected;
