@@ -96,7 +96,12 @@ bool health_apply_at(struct health *h, const struct svc_config *svc, const struc
     enum health_state next = v;
 
     h->expected = svc->replicas;
-    if (v == HEALTH_UNHEALTHY) {
+    if (r->engine_verdict) {
+        /* Docker applied its healthcheck's retries and start period
+         * already: applying ours on top kept a failed container healthy
+         * for more probes. */
+        h->failures = v == HEALTH_UNHEALTHY ? h->failures + 1 : 0;
+    } else if (v == HEALTH_UNHEALTHY) {
         bool starting = h->state == HEALTH_UNKNOWN || h->state == HEALTH_STARTING;
         bool forgiven = starting && began_ms - h->started_ms < svc->start_period_ms;
         if (!forgiven && ++h->failures >= svc->retries)

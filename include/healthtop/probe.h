@@ -21,15 +21,18 @@
 #define PROBE_DETAIL_MAX 512
 
 struct probe_result {
-    bool ok;            /* every check passed on at least the expected replicas */
-    bool slow;          /* correct, but slower than max_latency */
-    bool starting;      /* the target says it is still starting (docker
-                         * "health: starting"): not a failure yet */
-    int up;             /* targets (replicas) that answered correctly */
-    int found;          /* targets probed or replicas found (celery, docker) */
-    int listening;      /* celery: workers PUBLISH reached; -1 otherwise */
-    int64_t latency_us; /* total time of the slowest target; -1 if none */
-    int64_t connect_us; /* connect time, -1 when not measured */
+    bool ok;             /* every check passed on at least the expected replicas */
+    bool slow;           /* correct, but slower than max_latency */
+    bool starting;       /* the target says it is still starting (docker
+                          * "health: starting"): not a failure yet */
+    bool engine_verdict; /* the verdict is the engine's own healthcheck,
+                          * which applied its retries already (docker
+                          * containers with a healthcheck): taken as is */
+    int up;              /* targets (replicas) that answered correctly */
+    int found;           /* targets probed or replicas found (celery, docker) */
+    int listening;       /* celery: workers PUBLISH reached; -1 otherwise */
+    int64_t latency_us;  /* total time of the slowest target; -1 if none */
+    int64_t connect_us;  /* connect time, -1 when not measured */
     /* When what was probed began, wall clock ms: the docker probe's
      * earliest container creation. 0 when unknown. */
     int64_t since_wall_ms;

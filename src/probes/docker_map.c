@@ -293,10 +293,16 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
 
     r->detail[0] = '\0';
     r->starting = false;
+    r->engine_verdict = true;
     for (size_t i = 0; i < n; i++) {
         if (!docker_ctr_matches(&c[i], dc))
             continue;
         found++;
+        /* Docker judged it with its own retries only when it runs a
+         * healthcheck; a container without one is judged here. */
+        if (strcmp(c[i].state, "running") != 0 || c[i].health == DOCKER_HEALTH_NONE ||
+            c[i].health == DOCKER_HEALTH_UNKNOWN)
+            r->engine_verdict = false;
         if (c[i].created > 0 && (r->since_wall_ms == 0 || c[i].created * 1000 < r->since_wall_ms))
             r->since_wall_ms = c[i].created * 1000;
         if (ctr_up(&c[i])) {
@@ -314,6 +320,7 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
         append(r->detail, sizeof(r->detail), "; ", line);
     }
     r->found = found;
+    r->engine_verdict = r->engine_verdict && found > 0;
     r->up = up;
     r->ok = up > 0 && up >= replicas;
     result_message(worst, up, replicas, all_healthy, r);

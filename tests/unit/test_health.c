@@ -145,6 +145,25 @@ static void test_start_period_judged_by_probe_start(void **state)
     assert_int_equal(h.state, HEALTH_UNHEALTHY);
 }
 
+/* A container with its own healthcheck: Docker applied its retries, so
+ * its verdict is taken as it comes, not counted again. */
+static void test_engine_verdict_is_not_retried_again(void **state)
+{
+    (void)state;
+    struct svc_config c = svc(3, 1, 0);
+    struct probe_result ok = res(1, false), down = res(0, false);
+    struct health h;
+
+    ok.engine_verdict = down.engine_verdict = true;
+    health_init(&h, 0);
+    health_apply(&h, &c, &ok, 100);
+    assert_int_equal(h.state, HEALTH_HEALTHY);
+    assert_true(health_apply(&h, &c, &down, 200));
+    assert_int_equal(h.state, HEALTH_UNHEALTHY);
+    assert_true(health_apply(&h, &c, &ok, 300));
+    assert_int_equal(h.state, HEALTH_HEALTHY);
+}
+
 static void test_set_and_names(void **state)
 {
     (void)state;
@@ -192,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_healthy_survives_fewer_than_retries),
         cmocka_unit_test(test_start_period),
         cmocka_unit_test(test_start_period_ends_once_up),
+        cmocka_unit_test(test_engine_verdict_is_not_retried_again),
         cmocka_unit_test(test_start_period_judged_by_probe_start),
         cmocka_unit_test(test_set_and_names),
     };
