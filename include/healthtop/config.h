@@ -56,8 +56,9 @@ struct http_config {
     int64_t max_latency_ms; /* 0 = none; slower but correct -> degraded */
     size_t max_body;        /* default 64 KiB */
     bool insecure;          /* skip TLS verification */
-    bool follow_redirects;
-    bool fresh_connect; /* new connection for every probe */
+    bool follow_redirects;  /* the probe follows them itself: see http.c */
+    bool allow_downgrade;   /* a redirect from https to http is followed */
+    bool fresh_connect;     /* new connection for every probe */
 };
 
 struct tcp_config {

@@ -73,6 +73,11 @@ struct http_target {
     uint64_t received; /* body bytes so far */
     bool over;         /* the body passed max_body: transfer aborted */
     bool pass;
+    int redirects;      /* followed so far */
+    bool foreign;       /* a redirect left the origin: headers dropped */
+    int64_t started_us; /* the first transfer's start */
+    int64_t before_us;  /* time spent in the transfers redirected from */
+    char *url;          /* the URL of the current transfer */
     int64_t total_us, connect_us;
     char msg[PROBE_MSG_MAX];
 };
@@ -249,8 +254,6 @@ static void error_message(struct http_target *t, CURLcode code)
     else if (code == CURLE_WEIRD_SERVER_REPLY ||
              (code == CURLE_UNSUPPORTED_PROTOCOL && strstr(t->errbuf, "HTTP/0.9")))
         m = "bad HTTP response";
-    else if (code == CURLE_TOO_MANY_REDIRECTS)
-        m = "too many redirects";
     else if (code == CURLE_SSL_CONNECT_ERROR)
         m = "TLS handshake failed";
     else if (code == CURLE_URL_MALFORMAT)
@@ -268,7 +271,7 @@ static void target_evaluate(struct http_target *t, CURLcode code)
 
     curl_easy_getinfo(t->x.easy, CURLINFO_RESPONSE_CODE, &status);
     if (curl_easy_getinfo(t->x.easy, CURLINFO_TOTAL_TIME_T, &total) == CURLE_OK)
-        t->total_us = total;
+        t->total_us = t->before_us + total;
     if (curl_easy_getinfo(t->x.easy, CURLINFO_CONNECT_TIME_T, &connect) == CURLE_OK)
         t->connect_us = connect;
     if (t->over || code == CURLE_FILESIZE_EXCEEDED)
@@ -304,16 +307,16 @@ static int set_options(struct http_target *t, const char *url, int64_t timeout_m
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
     SET(CURLOPT_USERAGENT, "healthtop/" HT_VERSION);
-    SET(CURLOPT_HTTPHEADER, t->hp->headers);
+    SET(CURLOPT_HTTPHEADER, t->foreign ? NULL : t->hp->headers);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, (void *)t);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, (void *)t);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body(h));
-    SET(CURLOPT_FOLLOWLOCATION, h->follow_redirects ? 1L : 0L);
-    SET(CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+    /* Redirects are followed here, not by curl (follow_redirect), which
+     * would send the configured headers to any host it is sent to. */
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     SET(CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
     SET(CURLOPT_FRESH_CONNECT, h->fresh_connect ? 1L : 0L);
@@ -338,6 +341,7 @@ static void hp_free(struct http_probe *hp)
             curl_easy_cleanup(t->x.easy);
         }
         buf_free(&t->body);
+        free(t->url);
     }
     if (hp->prev)
         hp->prev->next = hp->next;
@@ -417,13 +421,88 @@ static void hp_finish(struct http_probe *hp)
     probe_done(p);
 }
 
+enum follow { FOLLOW_STANDS, FOLLOW_GOING, FOLLOW_REFUSED };
+
+/* When the answer is a redirect the probe should follow, starts the next
+ * transfer on the same handle (FOLLOW_GOING). FOLLOW_REFUSED, with the
+ * reason in why, when it must not be followed; FOLLOW_STANDS when the
+ * answer is not a redirect to follow. The configured headers go only to
+ * the origin they were written for, and https never falls back to http
+ * unless allow_downgrade says so. */
+static enum follow follow_redirect(struct http_target *t, CURLcode code, char *why, size_t n)
+{
+    const struct http_config *h = cfg_of(t->hp);
+    int64_t timeout_ms =
+        t->hp->p->svc->timeout_ms > 0 ? t->hp->p->svc->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
+    int64_t left_ms = timeout_ms - (ht_now_us() - t->started_us) / 1000;
+    curl_off_t took = 0;
+    char *next = NULL, d[32];
+    long status = 0;
+
+    if (!h->follow_redirects || code != CURLE_OK || t->over)
+        return FOLLOW_STANDS;
+    curl_easy_getinfo(t->x.easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 300 || status > 399 ||
+        curl_easy_getinfo(t->x.easy, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || next == NULL)
+        return FOLLOW_STANDS;
+    if (t->redirects >= MAX_REDIRECTS) {
+        ht_strlcpy(why, "too many redirects", n);
+        return FOLLOW_REFUSED;
+    }
+    switch (http_redirect_classify(t->url, next)) {
+    case HTTP_REDIRECT_DOWNGRADE:
+        if (!h->allow_downgrade) {
+            ht_strlcpy(why, "redirect from https to http refused (allow_downgrade)", n);
+            return FOLLOW_REFUSED;
+        }
+        t->foreign = true;
+        break;
+    case HTTP_REDIRECT_OTHER_ORIGIN:
+        t->foreign = true;
+        break;
+    case HTTP_REDIRECT_SAME_ORIGIN:
+        break;
+    default:
+        ht_strlcpy(why, "redirect to a URL that is not http(s)", n);
+        return FOLLOW_REFUSED;
+    }
+    if (left_ms <= 0) {
+        duration_format(timeout_ms, d, sizeof(d));
+        ht_snprintf(why, n, "timeout after %s", d);
+        return FOLLOW_REFUSED;
+    }
+    if (curl_easy_getinfo(t->x.easy, CURLINFO_TOTAL_TIME_T, &took) == CURLE_OK)
+        t->before_us += took;
+    next = xstrdup(next); /* curl's string dies with the next transfer */
+    free(t->url);
+    t->url = next;
+    t->redirects++;
+    t->status_line[0] = '\0';
+    t->head_len = 0;
+    t->received = 0;
+    buf_reset(&t->body);
+    if (set_options(t, t->url, left_ms) != 0 || curl_uv_add(t->hp->env->cu, &t->x) != 0) {
+        ht_strlcpy(why, "cannot follow the redirect", n);
+        return FOLLOW_REFUSED;
+    }
+    return FOLLOW_GOING;
+}
+
 /* A transfer has ended (curl_uv has removed it from the multi handle). */
 static void on_done(struct curl_uv_xfer *x, CURLcode code)
 {
     struct http_target *t = x->data;
     struct http_probe *hp = t->hp;
+    char why[PROBE_MSG_MAX];
+    enum follow f = follow_redirect(t, code, why, sizeof(why));
 
+    if (f == FOLLOW_GOING)
+        return;
     target_evaluate(t, code);
+    if (f == FOLLOW_REFUSED) {
+        t->pass = false;
+        ht_strlcpy(t->msg, why, sizeof(t->msg));
+    }
     easy_put(hp->env, t->x.easy);
     t->x.easy = NULL;
     if (--hp->pending == 0)
@@ -479,6 +558,8 @@ static int start(struct probe *p)
     for (size_t i = 0; i < hp->n; i++) {
         struct http_target *t = &hp->t[i];
         t->x.easy = easy_get(env);
+        t->started_us = ht_now_us();
+        t->url = xstrdup(h->urls[i]);
         if (!t->x.easy || set_options(t, h->urls[i], timeout_ms) != 0 ||
             curl_uv_add(env->cu, &t->x) != 0) {
             /* hp_free removes what was added; one not added is ignored. */

@@ -1,6 +1,7 @@
 /* The checks an http probe applies to an answer: see http_check.h. */
 #include "probes/http_check.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool http_check_needs_body(const struct http_config *h)
 {
@@ -195,4 +197,40 @@ void http_escape(const char *s, size_t len, char *out, size_t n)
         o += el;
     }
     out[o] = '\0';
+}
+
+/* scheme, host and port of url, lower-cased by curl, default port filled
+ * in. Returns 0 or -1. */
+static int origin_of(const char *url, char **scheme, char **host, char **port)
+{
+    CURLU *u = curl_url();
+    int rc = -1;
+
+    *scheme = *host = *port = NULL;
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        rc = 0;
+    curl_url_cleanup(u);
+    return rc;
+}
+
+enum http_redirect http_redirect_classify(const char *url, const char *next)
+{
+    char *s1 = NULL, *h1 = NULL, *p1 = NULL, *s2 = NULL, *h2 = NULL, *p2 = NULL;
+    enum http_redirect r = HTTP_REDIRECT_BAD;
+
+    if (origin_of(url, &s1, &h1, &p1) == 0 && origin_of(next, &s2, &h2, &p2) == 0 &&
+        (strcmp(s2, "http") == 0 || strcmp(s2, "https") == 0)) {
+        if (strcmp(s1, "https") == 0 && strcmp(s2, "http") == 0)
+            r = HTTP_REDIRECT_DOWNGRADE;
+        else if (strcmp(s1, s2) == 0 && strcasecmp(h1, h2) == 0 && strcmp(p1, p2) == 0)
+            r = HTTP_REDIRECT_SAME_ORIGIN;
+        else
+            r = HTTP_REDIRECT_OTHER_ORIGIN;
+    }
+    curl_free(s1), curl_free(h1), curl_free(p1);
+    curl_free(s2), curl_free(h2), curl_free(p2);
+    return r;
 }

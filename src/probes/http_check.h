@@ -1,6 +1,7 @@
 /* The checks an http probe applies to one answer (status, body, JSON
- * fields), and the small formatters its messages use. Pure functions:
- * no curl, no loop. */
+ * fields), what a redirect may carry, and the small formatters its
+ * messages use. Pure functions: no transfer, no loop (curl's URL parser
+ * only). */
 #ifndef HEALTHTOP_PROBES_HTTP_CHECK_H
 #define HEALTHTOP_PROBES_HTTP_CHECK_H
 
@@ -18,6 +19,17 @@ bool http_check_status(const struct http_config *h, long status);
  * "json status is \"degraded\", want \"healthy\"", "json components.api
  * missing", "body is not JSON"). */
 int http_check_body(const struct http_config *h, const char *body, size_t len, char *msg, size_t n);
+
+/* What a redirect from url to next may carry. */
+enum http_redirect {
+    HTTP_REDIRECT_SAME_ORIGIN,  /* same scheme, host and port: headers go along */
+    HTTP_REDIRECT_OTHER_ORIGIN, /* elsewhere: the configured headers are dropped */
+    HTTP_REDIRECT_DOWNGRADE,    /* https to http: refused unless allowed */
+    HTTP_REDIRECT_BAD,          /* not an http(s) URL curl can parse */
+};
+/* Classifies a redirect by comparing the scheme, host and port (default
+ * ports filled in) of the two absolute URLs. */
+enum http_redirect http_redirect_classify(const char *url, const char *next);
 
 /* "512 bytes", "64 KiB", "1.5 MiB". */
 void http_size_format(uint64_t bytes, char *out, size_t n);

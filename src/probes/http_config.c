@@ -184,8 +184,8 @@ static void parse_status(struct ydoc *d, yaml_node_t *n, struct http_config *h)
 }
 
 const char *const http_config_keys[] = {
-    "url",      "status",           "body",          "json",     "headers", "max_latency",
-    "insecure", "follow_redirects", "fresh_connect", "max_body", NULL};
+    "url",      "status",           "body",          "json",     "headers",         "max_latency",
+    "insecure", "follow_redirects", "fresh_connect", "max_body", "allow_downgrade", NULL};
 
 static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *h)
 {
@@ -208,6 +208,8 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
         (void)ydoc_bool(d, p->value, "insecure", &h->insecure);
     else if (strcmp(p->name, "follow_redirects") == 0)
         (void)ydoc_bool(d, p->value, "follow_redirects", &h->follow_redirects);
+    else if (strcmp(p->name, "allow_downgrade") == 0)
+        (void)ydoc_bool(d, p->value, "allow_downgrade", &h->allow_downgrade);
     else if (strcmp(p->name, "fresh_connect") == 0)
         (void)ydoc_bool(d, p->value, "fresh_connect", &h->fresh_connect);
     else if (strcmp(p->name, "max_body") == 0) {
