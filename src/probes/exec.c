@@ -14,8 +14,13 @@
  * (`daemon >/dev/null &`) would outlive every probe, one more per
  * interval: when the probe ends, whatever is left in the group is killed
  * too. libuv reaps the child (exit callback), so no zombie is left; killed
- * grandchildren are reaped by init, their parent's parent now. Nothing
- * from the output is ever given to a shell. */
+ * grandchildren are reaped by init, their parent's parent now. libuv
+ * reaps only the children of open process handles, so the handle is
+ * closed from the exit callback and nowhere else (a spawn that failed
+ * aside): closed earlier, say on a timeout, the child would stay a zombie
+ * for as long as healthtop runs. tests/integration/test_faults.sh checks
+ * that every exited child is reaped at the next SIGCHLD. Nothing from the
+ * output is ever given to a shell. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
