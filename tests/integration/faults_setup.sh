@@ -13,10 +13,11 @@
 ORPHAN_HELD="sleep 30.${$}1"
 ORPHAN_DETACHED="sleep 30.${$}2"
 HANG_CMD="sleep 31.${$}3"
+STUCK_CMD="sleep 32.${$}4"
 
 faults_cleanup() {
 	# The orphans' parent is gone; they are ours all the same.
-	for p in $(pgrep -f "^($ORPHAN_HELD|$ORPHAN_DETACHED|$HANG_CMD)\$" 2>/dev/null); do
+	for p in $(pgrep -f "^($ORPHAN_HELD|$ORPHAN_DETACHED|$HANG_CMD|$STUCK_CMD)\$" 2>/dev/null); do
 		kill "$p" 2>/dev/null
 	done
 	t_cleanup
