@@ -20,7 +20,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 INTERVAL_MS=500
 TIMEOUT_MS=1000 # of the hung probes only (see faults_config)
 RETRIES=2
-RUN_S=30 # the --wait deadline: the length of the run
+RUN_S=40 # the --wait deadline: the length of the run, ample for the
+         # faults and their end on a busy machine (an ASan build too)
 FLAPS="redis_flap docker_flap celery_flap"
 
 faults_start_servers || exit 1
@@ -61,11 +62,23 @@ flaps_seen() { # state [since-line]: each flap's latest event since that line is
 			grep -qx "$1:\?" || return 1
 	done
 }
-sample_until flaps_seen healthy
+flap_states() { # [since-line]: each flap's latest state
+	local f
+	for f in $FLAPS; do
+		printf '%s=%s ' "$f" "$(tail -n +"${1:-1}" "$T_DIR/wait.events" |
+			awk -v s="$f" '$2 == s {st = $3} END {print st}')"
+	done
+}
+phase() { # what state [since-line]
+	sample_until flaps_seen "$2" "${3:-1}"
+	flaps_seen "$2" "${3:-1}" ||
+		t_fail "$1: expected every flap $2 before the run's end; saw $(flap_states "${3:-1}")"
+}
+phase "before the faults" healthy
 fault_ms=$(t_ms)
 fault_line=$(($(wc -l <"$T_DIR/wait.events") + 1))
 faults_inject
-sample_until flaps_seen unhealthy "$fault_line"
+phase "the faults" unhealthy "$fault_line"
 faults_recover || exit 1
 sample_until false
 wait "$hpid"
