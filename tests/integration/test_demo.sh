@@ -54,7 +54,7 @@ t_check "state changes recorded ($(wc -l <"$T_DIR/wait.changes"))" [ -s "$T_DIR/
 if cmp -s "$T_DIR/wait.changes" "$T_DIR/replay.changes"; then
 	t_ok "replay gives the same sequence of state changes"
 else
-	t_fail "replay differs from the run:"
+	t_fail "expected the replay's state changes to equal the run's; they differ (< run, > replay):"
 	diff "$T_DIR/wait.changes" "$T_DIR/replay.changes" | sed 's/^/    | /'
 fi
 t_contains "replay timeline total" "$T_DIR/replay.txt" "all healthy at T+"

@@ -189,7 +189,7 @@ wait_screen "flaky starts healthy" "^. flaky +tcp +healthy"
 kill "$FLAKY_PID"
 wait "$FLAKY_PID" 2>/dev/null
 wait_screen "stopped service turns unhealthy" "^. flaky +tcp +unhealthy +0/1 .*refused"
-start_http "$FLAKY_PORT" || t_fail "could not restart the flaky server"
+start_http "$FLAKY_PORT" || t_fail "expected the flaky server to listen again on $FLAKY_PORT; it did not"
 wait_screen "restarted service recovers" "^. flaky +tcp +healthy +1/1"
 
 # q: exit code 0, terminal restored (alternate screen left, cursor back).

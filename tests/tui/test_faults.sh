@@ -91,7 +91,7 @@ t_is "every key was answered while exec_stuck's command was still open" \
 kill -KILL "$REDIS_FLAP_PID"
 wait "$REDIS_FLAP_PID" 2>/dev/null
 wait_screen "killed redis turns unhealthy" "^. redis_flap +redis +unhealthy"
-faults_redis_flap_restart || t_fail "could not restart redis"
+faults_redis_flap_restart || t_fail "expected redis_flap's server to answer again on $REDIS_FLAP_PORT; it did not"
 wait_screen "restarted redis recovers" "^. redis_flap +redis +healthy"
 
 # The detail pane of a hung service opens while it is hung too.
