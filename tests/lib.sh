@@ -66,10 +66,6 @@ t_wait_grep() { # description file ERE [seconds]: passes once the file matches
 	fi
 }
 
-t_pid_exits() { # pid [seconds]: wait until the process is gone
-	t_until "${2:-$T_DEADLINE_S}" eval "! kill -0 $1 2>/dev/null"
-}
-
 # Starts tests/fixtures/fixture_http on a free port; sets FIX_PORT.
 t_fixture_http() {
 	pf=$T_DIR/http.$$.$RANDOM.port
