@@ -37,20 +37,40 @@ t_bg() { # run a command in the background, remember it
 	T_LAST_PID=$!
 }
 
-t_wait_file() { # file [seconds]: wait until it exists and is not empty
-	n=0
-	while [ ! -s "$1" ]; do
-		n=$((n + 1))
-		[ "$n" -gt $((${2:-10} * 20)) ] && { echo "timed out waiting for $1" >&2; return 1; }
+# Waiting: never a fixed sleep. A test waits for the condition it needs
+# (a file, a line, a counter) and gives up only at a deadline that ends a
+# stuck test -- tens of seconds, never a bound the behaviour is held to.
+T_DEADLINE_S=${T_DEADLINE_S:-60}
+
+t_until() { # seconds command...: succeeds as soon as the command does
+	local deadline=$(($(t_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		[ "$(t_ms)" -gt "$deadline" ] && return 1
 		sleep 0.05
 	done
+}
+
+t_wait_file() { # file [seconds]: wait until it exists and is not empty
+	t_until "${2:-$T_DEADLINE_S}" test -s "$1" || {
+		echo "expected $1 to be written within ${2:-$T_DEADLINE_S}s; it is still missing or empty" >&2
+		return 1
+	}
+}
+
+t_wait_grep() { # description file ERE [seconds]: passes once the file matches
+	if t_until "${4:-$T_DEADLINE_S}" grep -qE -- "$3" "$2"; then t_ok "$1"; else
+		t_fail "$1: expected /$3/ in $2 within ${4:-$T_DEADLINE_S}s; it holds:"
+		sed 's/^/    | /' "$2" 2>/dev/null
+		return 1
+	fi
 }
 
 # Starts tests/fixtures/fixture_http on a free port; sets FIX_PORT.
 t_fixture_http() {
 	pf=$T_DIR/http.$$.$RANDOM.port
 	t_bg "$HT_FIXTURE_DIR/fixture_http" --port 0 --port-file "$pf" "$@"
-	t_wait_file "$pf" 10 || return 1
+	t_wait_file "$pf" || return 1
 	FIX_PID=$T_LAST_PID
 	FIX_PORT=$(cat "$pf")
 }
@@ -62,13 +82,13 @@ t_redis() {
 	t_bg redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 		--dir "$T_DIR" "$@" >"$T_DIR/redis.$REDIS_PORT.log" 2>&1
 	REDIS_PID=$T_LAST_PID
-	n=0
-	until redis-cli -p "$REDIS_PORT" ${REDIS_AUTH:+-a "$REDIS_AUTH"} --no-auth-warning ping 2>/dev/null |
-		grep -q PONG; do
-		n=$((n + 1))
-		[ $n -gt 200 ] && { echo "redis-server did not start" >&2; return 1; }
-		sleep 0.05
-	done
+	t_until "$T_DEADLINE_S" t_redis_up "$REDIS_PORT" ${REDIS_AUTH:+"$REDIS_AUTH"} || {
+		echo "expected redis-server to answer PING on $REDIS_PORT; it did not" >&2
+		return 1
+	}
+}
+t_redis_up() { # port [password]
+	redis-cli -p "$1" ${2:+-a "$2"} --no-auth-warning ping 2>/dev/null | grep -q PONG
 }
 
 # A port nothing listens on (bound, then released).
@@ -82,19 +102,23 @@ t_fail() { T_FAILS=$((T_FAILS + 1)); echo "FAIL - $*"; }
 t_check() { # description, command...: passes when the command succeeds
 	d=$1
 	shift
-	if "$@"; then t_ok "$d"; else t_fail "$d"; fi
+	if "$@"; then t_ok "$d"; else t_fail "$d (expected this to hold: $*)"; fi
+}
+
+t_is() { # description expected seen: passes when the two are equal
+	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1: expected '$2', saw '$3'"; fi
 }
 
 t_contains() { # description, file, fixed string
 	if grep -qF -- "$3" "$2"; then t_ok "$1"; else
-		t_fail "$1: '$3' not in $2:"
+		t_fail "$1: expected '$3' in $2, which holds:"
 		sed 's/^/    | /' "$2"
 	fi
 }
 
 t_lacks() { # description, file, fixed string
 	if grep -qF -- "$3" "$2"; then
-		t_fail "$1: '$3' found in $2:"
+		t_fail "$1: expected no '$3' in $2, which holds:"
 		sed 's/^/    | /' "$2"
 	else t_ok "$1"; fi
 }
@@ -104,5 +128,5 @@ t_done() {
 	[ "$T_FAILS" -eq 0 ]
 }
 
-# Milliseconds on a monotonic-enough clock, for "took about 1 s" checks.
+# Milliseconds since the epoch: for deadlines and lower bounds only.
 t_ms() { date +%s%3N; }

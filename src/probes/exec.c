@@ -10,12 +10,19 @@
  * The probe ends when the child has exited AND its output pipe is closed.
  * A grandchild that outlives the child may hold the pipe open forever: once
  * the child has exited the pipe gets a short grace, then the group is
- * killed and the pipe closed. A grandchild that let go of the pipe
+ * killed and the pipe closed. All the child wrote is in the pipe when it
+ * exits, so the pipe is read to its current end at the exit and before
+ * every close, whether or not the loop has polled it yet. A grandchild that let go of the pipe
  * (`daemon >/dev/null &`) would outlive every probe, one more per
  * interval: when the probe ends, whatever is left in the group is killed
  * too. libuv reaps the child (exit callback), so no zombie is left; killed
- * grandchildren are reaped by init, their parent's parent now. Nothing
- * from the output is ever given to a shell. */
+ * grandchildren are reaped by init, their parent's parent now. libuv
+ * reaps only the children of open process handles, so the handle is
+ * closed from the exit callback and nowhere else (a spawn that failed
+ * aside): closed earlier, say on a timeout, the child would stay a zombie
+ * for as long as healthtop runs. tests/integration/test_faults.sh checks
+ * that every exited child is reaped at the next SIGCHLD. Nothing from the
+ * output is ever given to a shell. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,7 @@
 #define EXEC_KEEP_BYTES 4096
 #define EXEC_LINE_MAX   120
 #define EXEC_GRACE_MS   200
+#define EXEC_DRAIN_MAX  64 /* reads of a chunk at most, per drain */
 
 struct exec_probe {
     uv_process_t proc;
@@ -123,20 +131,49 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
     *b = uv_buf_init(ep->chunk, sizeof(ep->chunk));
 }
 
+static void exec_keep(struct exec_probe *ep, const char *data, size_t n)
+{
+    if (!ep->output.over && buf_append(&ep->output, data, n) != 0) {
+        /* Over the limit: the first bytes are kept, the rest is
+         * drained and dropped from now on. */
+    }
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
     struct target *t = s->data;
     struct exec_probe *ep = t->state;
 
-    if (n > 0 && !ep->output.over) {
-        if (buf_append(&ep->output, b->base, (size_t)n) != 0) {
-            /* Over the limit: the first bytes are kept, the rest is
-             * drained and dropped from now on. */
-        }
-    }
+    if (n > 0)
+        exec_keep(ep, b->base, (size_t)n);
     if (n < 0) {
         close_handle((uv_handle_t *)&ep->out, &ep->out_open);
         exec_maybe_end(t);
+    }
+}
+
+/* Reads what the pipe holds now, without waiting for the loop to poll
+ * it. When the child has exited, all it wrote is in the pipe already,
+ * but the loop may not have read it yet: on a busy loop the exit
+ * callback, and then the grace timer, can come first (the grace then
+ * closed the pipe unread, and "detached" came out as "exit 0"). Closes
+ * the pipe at its end (every writer gone). */
+static void exec_drain(struct exec_probe *ep)
+{
+    uv_os_fd_t fd;
+
+    if (!ep->out_open || uv_fileno((uv_handle_t *)&ep->out, &fd) != 0)
+        return;
+    for (int i = 0; i < EXEC_DRAIN_MAX; i++) {
+        ssize_t n = read(fd, ep->chunk, sizeof(ep->chunk));
+        if (n > 0) {
+            exec_keep(ep, ep->chunk, (size_t)n);
+        } else if (n == 0) {
+            close_handle((uv_handle_t *)&ep->out, &ep->out_open);
+            return;
+        } else if (errno != EINTR) {
+            return; /* EAGAIN: nothing more for now */
+        }
     }
 }
 
@@ -146,6 +183,7 @@ static void on_grace(uv_timer_t *timer)
     struct exec_probe *ep = t->state;
 
     kill_group(ep);
+    exec_drain(ep);
     close_handle((uv_handle_t *)&ep->out, &ep->out_open);
     exec_maybe_end(t);
 }
@@ -161,8 +199,13 @@ static void on_child_exit(uv_process_t *proc, int64_t status, int sig)
     if (!t->ended)
         t->latency_us = ht_now_us() - t->started_us;
     close_handle((uv_handle_t *)&ep->proc, &ep->proc_open);
-    if (ep->out_open)
+    exec_drain(ep);
+    if (ep->out_open) {
+        /* The grace counts from now, not from the loop's cached time,
+         * which a long callback batch may have left far behind. */
+        uv_update_time(t->loop);
         uv_timer_start(&ep->grace, on_grace, EXEC_GRACE_MS, 0);
+    }
     exec_maybe_end(t);
 }
 
@@ -271,6 +314,7 @@ static void abort_target(struct target *t)
 
     kill_group(ep);
     if (ep->exited) {
+        exec_drain(ep);
         close_handle((uv_handle_t *)&ep->out, &ep->out_open);
         exec_maybe_end(t);
     }

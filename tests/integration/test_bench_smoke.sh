@@ -15,7 +15,7 @@ smoke() { # script, table, row that must be there (or "" when it may skip)
 	local out=$T_DIR/$1${HT_BENCH_PEERS:+-no-peers} start=$SECONDS what="$1.sh --smoke"
 	[ -n "${HT_BENCH_PEERS:-}" ] && what="$what (HT_BENCH_PEERS=$HT_BENCH_PEERS)"
 	if ! "$B/$1.sh" --smoke --out "$out" >"$T_DIR/$1.log" 2>&1; then
-		t_fail "$what exits 0"
+		t_fail "$what: expected exit 0; it failed, saying:"
 		sed 's/^/    /' "$T_DIR/$1.log"
 		return
 	fi
@@ -24,7 +24,7 @@ smoke() { # script, table, row that must be there (or "" when it may skip)
 		t_ok "$1.sh: skipped without a dashboard, as it should"
 	elif [ -n "$3" ]; then
 		if grep -q "$3" "$out/$2" 2>/dev/null; then t_ok "$what: $2 has '$3'"; else
-			t_fail "$1.sh: $2 lacks '$3'"
+			t_fail "$1.sh: expected '$3' in $2; it lacks it. The run said:"
 			sed 's/^/    /' "$T_DIR/$1.log"
 		fi
 	fi

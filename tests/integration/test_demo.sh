@@ -7,14 +7,14 @@
 . "$(dirname "$0")/../lib.sh"
 export LC_ALL=C.UTF-8
 
-# --demo --wait: 120 s of cold start at speed 20 is 6 s; allow plenty.
+# --demo --wait: 120 s of cold start at speed 20 is 6 s of wall time, at
+# least; the --wait deadline only ends a stuck run.
 start=$(t_ms)
-"$HEALTHTOP" --demo --demo-speed 20 --wait --timeout 60s --record "$T_DIR/rec.jsonl" \
+"$HEALTHTOP" --demo --demo-speed 20 --wait --timeout 300s --record "$T_DIR/rec.jsonl" \
 	>"$T_DIR/wait.txt" 2>&1
 rc=$?
 took=$(($(t_ms) - start))
-t_check "--demo --wait exits 0 (got $rc)" [ "$rc" -eq 0 ]
-t_check "--demo --wait took ${took}ms (about 6 s, < 40 s)" [ "$took" -lt 40000 ]
+t_is "--demo --wait exits 0" 0 "$rc"
 t_check "--demo --wait took ${took}ms (the cold start is not skipped, >= 4 s)" [ "$took" -ge 4000 ]
 t_contains "all healthy line" "$T_DIR/wait.txt" "all 12 services healthy"
 t_contains "worker_heavy skipped" "$T_DIR/wait.txt" "worker_heavy skipped"
@@ -37,10 +37,10 @@ echo "# redis $r falkordb $f api $a worker_light $w scheduler $s"
 t_check "redis healthy before falkordb" $PY -c "import sys; sys.exit(not $r < $f)"
 t_check "falkordb before api" $PY -c "import sys; sys.exit(not $f < $a)"
 t_check "api before worker_light before scheduler" $PY -c "import sys; sys.exit(not $a < $w < $s)"
-# At speed 20 the seed's T+10 s is T+0.5 s and T+120 s is T+6 s; the probe
-# interval (100 ms) and 3-replica staggering add a little.
-t_check "redis near T+0.5s ($r)" $PY -c "import sys; sys.exit(not 0.3 <= $r <= 2.5)"
-t_check "scheduler near T+6s ($s)" $PY -c "import sys; sys.exit(not 5.5 <= $s <= 12)"
+# At speed 20 the seed's T+10 s is T+0.5 s and T+120 s is T+6 s: none is
+# healthy before its time (a busy machine may only make them later).
+t_check "redis not before T+0.5s (T+${r}s >= 0.3)" $PY -c "import sys; sys.exit(not 0.3 <= $r)"
+t_check "scheduler not before T+6s (T+${s}s >= 5.5)" $PY -c "import sys; sys.exit(not 5.5 <= $s)"
 
 # --record then --replay --once: the same state changes, in the same
 # order, at the same offsets.
@@ -54,7 +54,7 @@ t_check "state changes recorded ($(wc -l <"$T_DIR/wait.changes"))" [ -s "$T_DIR/
 if cmp -s "$T_DIR/wait.changes" "$T_DIR/replay.changes"; then
 	t_ok "replay gives the same sequence of state changes"
 else
-	t_fail "replay differs from the run:"
+	t_fail "expected the replay's state changes to equal the run's; they differ (< run, > replay):"
 	diff "$T_DIR/wait.changes" "$T_DIR/replay.changes" | sed 's/^/    | /'
 fi
 t_contains "replay timeline total" "$T_DIR/replay.txt" "all healthy at T+"

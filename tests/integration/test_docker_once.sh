@@ -12,12 +12,8 @@ SOCK=$T_DIR/docker.sock
 LOG=$T_DIR/docker.log
 t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$SOCK" \
 	"$HT_SOURCE_DIR/tests/data/docker" docker "$LOG"
-n=0
-until $PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" "$SOCK" 2>/dev/null; do
-	n=$((n + 1))
-	[ $n -gt 200 ] && { echo "fixture_docker did not start" >&2; exit 1; }
-	sleep 0.05
-done
+t_until "$T_DEADLINE_S" $PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" \
+	"$SOCK" 2>/dev/null || { echo "expected fixture_docker to listen on $SOCK; it did not" >&2; exit 1; }
 t_redis || exit 1
 
 CFG=$T_DIR/healthtop.yml

@@ -27,7 +27,7 @@ REFUSED=$(t_refused_port)
 
 cat >"$T_DIR/secrets.yml" <<YML
 title: Secrets
-defaults: {interval: 300ms, timeout: 1s, retries: 1}
+defaults: {interval: 300ms, timeout: 30s, retries: 1}
 services:
   redis_pw: {redis: {url: "redis://127.0.0.1:$REDIS_PORT", password: "\${HT_S_REDIS}"}}
   redis_url: {redis: "redis://:\${HT_S_URL}@127.0.0.1:$REDIS_URL_PORT/0"}
@@ -57,14 +57,14 @@ chmod 600 "$T_DIR/secrets.yml"
 
 # Every output, each in a file of its own.
 "$HEALTHTOP" --once -c "$T_DIR/secrets.yml" >"$T_DIR/out.once" 2>&1
-t_check "--once ran (exit 1: some fail on purpose)" [ $? -eq 1 ]
+t_is "--once ran (exit 1: some fail on purpose)" 1 "$?"
 "$HEALTHTOP" --once --json -c "$T_DIR/secrets.yml" >"$T_DIR/out.once-json" 2>&1
-t_check "--once --json ran" [ $? -eq 1 ]
+t_is "--once --json ran" 1 "$?"
 "$HEALTHTOP" --wait --timeout 2s -c "$T_DIR/secrets.yml" >"$T_DIR/out.wait" 2>&1
-t_check "--wait ran" [ $? -eq 1 ]
+t_is "--wait ran" 1 "$?"
 "$HEALTHTOP" --wait --timeout 2s --json -c "$T_DIR/secrets.yml" >"$T_DIR/out.wait-json" \
 	2>"$T_DIR/out.wait-events"
-t_check "--wait --json ran" [ $? -eq 1 ]
+t_is "--wait --json ran" 1 "$?"
 
 # --record writes every result to a file, and --replay reads it back.
 if "$HEALTHTOP" --help | grep -q -- --record; then
@@ -89,27 +89,37 @@ fi
 # (probe description, recent results, the output of the command), read
 # back from tmux.
 if command -v tmux >/dev/null; then
-	TM=ht-secrets-$$
-	tm() { tmux -f /dev/null -L "$TM" "$@"; }
+	# tmux.sh sends sanitizer reports to files: only for the dashboard.
+	saved_asan=${ASAN_OPTIONS-} saved_ubsan=${UBSAN_OPTIONS-}
+	. "$(dirname "$0")/../tui/tmux.sh" secrets
 	trap 'tm kill-server 2>/dev/null; t_cleanup' EXIT
 	tm new-session -d -s main -x 200 -y 50 \
-		"env LC_ALL=C.UTF-8 TERM=screen-256color $HEALTHTOP -c $T_DIR/secrets.yml; sleep 60"
-	sleep 3
-	tm capture-pane -p -t main >"$T_DIR/out.tui-grid"
-	for name in $(awk '/^  [a-z_]+:/ {sub(":", "", $1); print $1}' "$T_DIR/secrets.yml"); do
-		tm send-keys -t main / $(echo "$name" | sed 's/./& /g') Enter
-		sleep 0.3
-		tm send-keys -t main Enter
-		sleep 0.5
-		tm capture-pane -p -t main >"$T_DIR/out.tui-$name"
-		tm send-keys -t main Escape
-		sleep 0.2
-		tm send-keys -t main Escape
-		sleep 0.2
+		"env TERM=screen-256color $HEALTHTOP -c $T_DIR/secrets.yml; sleep 60"
+	names=$(awk '/^  [a-z_]+:/ {sub(":", "", $1); print $1}' "$T_DIR/secrets.yml")
+	for name in $names; do
+		wait_screen "$name has a result on the grid" "^. $name +[a-z]+ +(healthy|unhealthy)"
+	done
+	capture
+	cp "$SCREEN" "$T_DIR/out.tui-grid"
+	for name in $names; do
+		keys / $(echo "$name" | sed 's/./& /g') Enter
+		wait_screen "filter to $name" "/$name +sort"
+		keys Enter
+		wait_screen "$name: the detail pane lists its results" "Last [0-9]+ results?"
+		cp "$SCREEN" "$T_DIR/out.tui-$name"
+		keys Escape
+		wait_screen_gone "$name: Esc closes the detail pane" "─ $name"
+		keys Escape
+		wait_screen_gone "$name: Esc clears the filter" "/$name +sort"
 	done
 	t_contains "the detail pane was read (exec_echo)" "$T_DIR/out.tui-exec_echo" "─ exec_echo"
 	t_contains "the detail pane shows the masked output" "$T_DIR/out.tui-exec_echo" "token is ***"
-	tm send-keys -t main q
+	keys q
+	if ls "$T_DIR"/asan.* "$T_DIR"/ubsan.* >/dev/null 2>&1; then
+		t_fail "expected no sanitizer reports from the dashboard; saw:"
+		cat "$T_DIR"/asan.* "$T_DIR"/ubsan.* | head -60
+	fi
+	ASAN_OPTIONS=$saved_asan UBSAN_OPTIONS=$saved_ubsan
 fi
 
 # Config errors quoting secret values, one file per error.
@@ -117,7 +127,7 @@ cfg_error() { # name yaml-service-line
 	printf 'services:\n  bad: %s\n' "$2" >"$T_DIR/err.$1.yml"
 	chmod 600 "$T_DIR/err.$1.yml"
 	"$HEALTHTOP" --once -c "$T_DIR/err.$1.yml" >"$T_DIR/out.err-$1" 2>&1
-	t_check "config error $1 exits 2" [ $? -eq 2 ]
+	t_is "config error $1 exits 2" 2 "$?"
 }
 cfg_error addr '{tcp: "${HT_S_ADDR}"}'
 cfg_error redis-port '{redis: "redis://:${HT_S_URL}@host:port/0"}'
@@ -145,7 +155,7 @@ PY
 )
 nout=$(ls "$T_DIR"/out.* | wc -l)
 if [ -z "$leaks" ]; then t_ok "no secret in any of $nout outputs"; else
-	t_fail "secrets leaked:"
+	t_fail "expected no secret in any of $nout outputs; saw:"
 	echo "$leaks" | sed 's/^/    | /'
 fi
 
@@ -153,7 +163,7 @@ fi
 printf 'services:\n  s: {exec: "echo hi; touch %s/pwned"}\n' "$T_DIR" >"$T_DIR/shell.yml"
 chmod 600 "$T_DIR/shell.yml"
 "$HEALTHTOP" --once -c "$T_DIR/shell.yml" >"$T_DIR/shell.out" 2>&1
-t_check "an exec command line as one string is refused (exit 2)" [ $? -eq 2 ]
+t_is "an exec command line as one string is refused (exit 2)" 2 "$?"
 t_contains "the refusal says exec takes a list" "$T_DIR/shell.out" "exec takes a list"
 cat >"$T_DIR/meta.yml" <<YML
 services:
@@ -161,7 +171,7 @@ services:
 YML
 chmod 600 "$T_DIR/meta.yml"
 "$HEALTHTOP" --once --json -c "$T_DIR/meta.yml" >"$T_DIR/meta.out" 2>&1
-t_check "shell syntax in an argument is passed literally" [ $? -eq 0 ]
+t_is "shell syntax in an argument is passed literally (exit 0)" 0 "$?"
 t_check "no shell ran it" [ ! -e "$T_DIR/pwned" -a ! -e "$T_DIR/pwned2" -a ! -e "$T_DIR/pwned3" ]
 t_contains "the argument came back as written" "$T_DIR/meta.out" "touch $T_DIR/pwned3 |"
 

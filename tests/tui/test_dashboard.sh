@@ -12,41 +12,10 @@
 stop_tmux() { tm kill-server 2>/dev/null; }
 trap 'stop_tmux; t_cleanup' EXIT
 
-capture() { tm capture-pane -p -t "${1:-main}" >"$SCREEN" 2>/dev/null; }
-
-# wait_screen DESCRIPTION ERE [SECONDS [SESSION]]: passes as soon as the
-# screen matches; on failure shows the last screen.
-wait_screen() {
-	local deadline=$(($(t_ms) + ${3:-10} * 1000))
-	while :; do
-		capture "${4:-main}"
-		if grep -qE -- "$2" "$SCREEN"; then
-			t_ok "$1"
-			return 0
-		fi
-		[ "$(t_ms)" -gt "$deadline" ] && break
-		sleep 0.1
-	done
-	t_fail "$1: /$2/ not on screen:"
-	sed 's/^/    | /' "$SCREEN"
-	return 1
-}
-
-# screen_lacks DESCRIPTION ERE: the current screen does not match.
-screen_lacks() {
-	capture "${3:-main}"
-	if grep -qE -- "$2" "$SCREEN"; then
-		t_fail "$1: /$2/ on screen:"
-		sed 's/^/    | /' "$SCREEN"
-	else t_ok "$1"; fi
-}
-
 fits_in() { # columns file: no line wider (in characters)
 	local line
 	while IFS= read -r line; do [ ${#line} -le "$1" ] || return 1; done <"$2"
 }
-
-keys() { tm send-keys -t main "$@"; }
 
 # An HTTP server: the project's fixture when built, else Python's (which
 # answers 200 on / only). HTTP_PATH is a path that answers 200.
@@ -62,12 +31,9 @@ start_http() { # port
 		t_bg $PY -m http.server "$1" --bind 127.0.0.1
 	fi
 	HTTP_PID=$T_LAST_PID
-	for _ in $(seq 100); do
-		$PY -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null &&
-			return 0
-		sleep 0.05
-	done
-	echo "HTTP server on $1 did not start" >&2
+	t_until "$T_DEADLINE_S" $PY -c "import socket; socket.create_connection(('127.0.0.1', $1), 5)" \
+		2>/dev/null && return 0
+	echo "expected an HTTP server listening on $1; none did" >&2
 	return 1
 }
 
@@ -83,7 +49,7 @@ cat >"$T_DIR/stack.yml" <<YML
 title: TUI Stack
 defaults:
   interval: 300ms
-  timeout: 1s
+  timeout: 30s
   retries: 2
 services:
   api:
@@ -120,7 +86,7 @@ chmod 600 "$T_DIR/stack.yml"
 
 # Not a terminal: a refusal that points at --once and --wait.
 "$HEALTHTOP" -c "$T_DIR/stack.yml" >"$T_DIR/notty.out" 2>"$T_DIR/notty.err"
-t_check "stdout not a tty: exit 2" [ $? -eq 2 ]
+t_is "stdout not a tty: exit 2" 2 "$?"
 t_contains "stdout not a tty: points at --once" "$T_DIR/notty.err" "--once"
 t_contains "stdout not a tty: points at --wait" "$T_DIR/notty.err" "--wait"
 
@@ -222,41 +188,41 @@ wait_screen "100x30: grid again" "SERVICE +KIND +STATE"
 wait_screen "flaky starts healthy" "^. flaky +tcp +healthy"
 kill "$FLAKY_PID"
 wait "$FLAKY_PID" 2>/dev/null
-wait_screen "stopped service turns unhealthy" "^. flaky +tcp +unhealthy +0/1 .*refused" 6
-start_http "$FLAKY_PORT" || t_fail "could not restart the flaky server"
-wait_screen "restarted service recovers" "^. flaky +tcp +healthy +1/1" 6
+wait_screen "stopped service turns unhealthy" "^. flaky +tcp +unhealthy +0/1 .*refused"
+start_http "$FLAKY_PORT" || t_fail "expected the flaky server to listen again on $FLAKY_PORT; it did not"
+wait_screen "restarted service recovers" "^. flaky +tcp +healthy +1/1"
 
 # q: exit code 0, terminal restored (alternate screen left, cursor back).
 keys q
-t_wait_file "$T_DIR/main.rc" 10
-t_check "q exits 0 (got $(cat "$T_DIR/main.rc" 2>/dev/null))" [ "$(cat "$T_DIR/main.rc" 2>/dev/null)" = 0 ]
-t_check "q leaves the alternate screen" [ "$(tm display -p -t main '#{alternate_on}')" = 0 ]
-t_check "q shows the cursor again" [ "$(tm display -p -t main '#{cursor_flag}')" = 1 ]
+t_wait_file "$T_DIR/main.rc"
+t_is "q exits 0" 0 "$(cat "$T_DIR/main.rc" 2>/dev/null)"
+t_is "q leaves the alternate screen" 0 "$(tm display -p -t main '#{alternate_on}')"
+t_is "q shows the cursor again" 1 "$(tm display -p -t main '#{cursor_flag}')"
 
 # Ctrl-C quits like q; SIGTERM restores the terminal and says so in the
 # exit code. This session runs with --ascii and a broken theme, which is
 # reported with its file:line while the default theme is used.
 printf 'healthy = green\nunhealthy = purple\n' >"$T_DIR/broken.theme"
 run_dashboard sig --ascii --theme "$T_DIR/broken.theme"
-wait_screen "malformed theme: file:line in the footer" "broken.theme:2: bad colour 'purple'" 10 sig
-wait_screen "--ascii: ASCII marks" "^\+ web +tcp +healthy" 10 sig
+wait_screen "malformed theme: file:line in the footer" "broken.theme:2: bad colour 'purple'" "" sig
+wait_screen "--ascii: ASCII marks" "^\+ web +tcp +healthy" "" sig
 tm send-keys -t sig C-c
-t_wait_file "$T_DIR/sig.rc" 10
-t_check "Ctrl-C exits 0" [ "$(cat "$T_DIR/sig.rc" 2>/dev/null)" = 0 ]
-t_check "Ctrl-C leaves the alternate screen" [ "$(tm display -p -t sig '#{alternate_on}')" = 0 ]
+t_wait_file "$T_DIR/sig.rc"
+t_is "Ctrl-C exits 0" 0 "$(cat "$T_DIR/sig.rc" 2>/dev/null)"
+t_is "Ctrl-C leaves the alternate screen" 0 "$(tm display -p -t sig '#{alternate_on}')"
 tm kill-session -t sig
 
 run_dashboard term
-wait_screen "second dashboard up" "^. web +tcp +healthy" 10 term
+wait_screen "second dashboard up" "^. web +tcp +healthy" "" term
 pid=$(pgrep -P "$(tm display -p -t term '#{pane_pid}')" | head -1)
 kill -TERM "$pid"
-t_wait_file "$T_DIR/term.rc" 10
-t_check "SIGTERM exits 143 (got $(cat "$T_DIR/term.rc" 2>/dev/null))" [ "$(cat "$T_DIR/term.rc" 2>/dev/null)" = 143 ]
-t_check "SIGTERM leaves the alternate screen" [ "$(tm display -p -t term '#{alternate_on}')" = 0 ]
+t_wait_file "$T_DIR/term.rc"
+t_is "SIGTERM exits 143" 143 "$(cat "$T_DIR/term.rc" 2>/dev/null)"
+t_is "SIGTERM leaves the alternate screen" 0 "$(tm display -p -t term '#{alternate_on}')"
 
 # No sanitizer report from any run.
 if ls "$T_DIR"/asan.* "$T_DIR"/ubsan.* >/dev/null 2>&1; then
-	t_fail "sanitizer reports:"
+	t_fail "expected no sanitizer reports; saw:"
 	cat "$T_DIR"/asan.* "$T_DIR"/ubsan.* 2>/dev/null | head -60
 else
 	t_ok "no sanitizer reports"
