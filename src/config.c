@@ -44,19 +44,42 @@ static bool is_extension(const char *key)
     return strncmp(key, "x-", 2) == 0;
 }
 
+/* A duration Docker also has, where Docker reads 0 as "the default":
+ * refused here, saying so. */
+static void docker_duration(struct ydoc *d, yaml_node_t *v, const char *what, int64_t min_ms,
+                            int64_t *out)
+{
+    int64_t ms;
+    char minbuf[32];
+
+    if (ydoc_duration(d, v, what, 0, &ms) != 0)
+        return;
+    duration_format(min_ms, minbuf, sizeof(minbuf));
+    if (ms == 0)
+        ydoc_error(d, v,
+                   "%s must be at least %s, not 0 (0 is Docker's 'the default'; here, leave "
+                   "the key out for the default)",
+                   what, minbuf);
+    else if (ms < min_ms)
+        ydoc_error(d, v, "%s must be at least %s, not %s", what, minbuf,
+                   (const char *)v->data.scalar.value);
+    else
+        *out = ms;
+}
+
 /* Returns true when p is one of the timing keys (then parsed into t). */
 static bool timing_key(struct ydoc *d, const struct ypair *p, struct timing *t)
 {
     int64_t v;
 
     if (strcmp(p->name, "interval") == 0)
-        (void)ydoc_duration(d, p->value, "interval", 100, &t->interval_ms);
+        docker_duration(d, p->value, "interval", 100, &t->interval_ms);
     else if (strcmp(p->name, "timeout") == 0)
-        (void)ydoc_duration(d, p->value, "timeout", 1, &t->timeout_ms);
+        docker_duration(d, p->value, "timeout", 1, &t->timeout_ms);
     else if (strcmp(p->name, "start_period") == 0)
         (void)ydoc_duration(d, p->value, "start_period", 0, &t->start_period_ms);
     else if (strcmp(p->name, "start_interval") == 0)
-        (void)ydoc_duration(d, p->value, "start_interval", 100, &t->start_interval_ms);
+        docker_duration(d, p->value, "start_interval", 100, &t->start_interval_ms);
     else if (strcmp(p->name, "retries") == 0) {
         if (ydoc_int(d, p->value, "retries", 1, 1000, &v) == 0)
             t->retries = (int)v;

@@ -755,13 +755,8 @@ int ydoc_duration(struct ydoc *d, yaml_node_t *n, const char *what, int64_t min_
     if (duration_parse(s, &ms, &why) != 0) {
         ydoc_error(d, n, "bad duration '%s' for %s: %s", s, what, why);
     } else if (ms < min_ms) {
-        /* Docker reads a zero interval or timeout as "the default": say
-         * that it is not read so here, rather than only refuse it. */
         duration_format(min_ms, minbuf, sizeof(minbuf));
-        ydoc_error(d, n, "%s must be at least %s, not %s%s", what, minbuf, s,
-                   ms == 0 ? " (0 is not 'the default' here as in Docker: leave the key out "
-                             "for the default)"
-                           : "");
+        ydoc_error(d, n, "%s must be at least %s, not %s", what, minbuf, s);
     } else {
         *out = ms;
         rc = 0;

@@ -116,14 +116,28 @@ t_contains() { # description, file, fixed string
 	fi
 }
 
-t_lacks() { # description, file, fixed string
-	if grep -qF -- "$3" "$2"; then
+t_lacks() { # description, file, fixed string; a missing file fails too
+	if [ ! -f "$2" ]; then
+		t_fail "$1: expected $2 to exist (and to lack '$3'); there is no such file"
+	elif grep -qF -- "$3" "$2"; then
 		t_fail "$1: expected no '$3' in $2, which holds:"
 		sed 's/^/    | /' "$2"
 	else t_ok "$1"; fi
 }
 
+# A typo or a helper that moved must fail the test, not pass it by
+# accident: bash calls this for every command it cannot find. It runs in a
+# subshell, so it leaves a note that t_done counts.
+command_not_found_handle() {
+	echo "FAIL - no such command: $1"
+	echo "$1" >>"$T_DIR/commands-not-found"
+	return 127
+}
+
 t_done() {
+	if [ -s "$T_DIR/commands-not-found" ]; then
+		T_FAILS=$((T_FAILS + $(wc -l <"$T_DIR/commands-not-found")))
+	fi
 	echo "$T_PASSES passed, $T_FAILS failed"
 	[ "$T_FAILS" -eq 0 ]
 }

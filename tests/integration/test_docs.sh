@@ -28,6 +28,8 @@ ci=$(grep -vE '^\s*(#|$|set |cd )' "$HT_SOURCE_DIR/.ci/run" | tail -n 1)
 t_check "README holds .ci/run's command ($ci)" grep -qF -- "$ci" "$README"
 t_check "README's first command runs the demo" \
 	grep -qE '^scripts/deps.sh && .*healthtop --demo$' "$README"
+t_check "README's first command builds only the program, not the tests" \
+	grep -qE '^scripts/deps.sh && .*cmake --build build [^&]*--target healthtop && build/healthtop --demo$' "$README"
 for f in "$HT_SOURCE_DIR"/examples/*.yml; do
 	cp "$f" "$T_DIR/ex.yml"
 	chmod 600 "$T_DIR/ex.yml"

@@ -146,7 +146,7 @@ t_contains "ASCII marks outside UTF-8" "$T_DIR/ascii.txt" "[ OK ] api - HEALTHY"
 "$HEALTHTOP" --wait --timeout 120s -c "$T_DIR/good.yml" >"$T_DIR/wait.txt" 2>&1
 t_is "--wait exits 0 when everything comes up" 0 "$?"
 t_contains "--wait prints state changes" "$T_DIR/wait.txt" " api healthy"
-t_contains "--wait says when all were healthy" "$T_DIR/wait.txt" "all 3 services healthy"
+t_contains "--wait says when all were healthy" "$T_DIR/wait.txt" "all 2 services healthy, 1 skipped"
 
 # --wait with a failing service: exit 1 at the deadline (not before),
 # listing why.
@@ -188,6 +188,9 @@ t_check "--help describes --once" [ $? -eq 0 ]
 (cd "$T_DIR" && XDG_CONFIG_HOME=$T_DIR/none "$HEALTHTOP" --once >"$T_DIR/nocfg.txt" 2>&1)
 t_is "no config found exits 2" 2 "$?"
 t_contains "no config found says how to start" "$T_DIR/nocfg.txt" "examples/minimal.yml"
+t_contains "no config found names the real path it looked at" "$T_DIR/nocfg.txt" \
+	"looked for ./healthtop.yml and $T_DIR/none/healthtop/config.yml)"
+t_lacks "no config found prints no unexpanded variable" "$T_DIR/nocfg.txt" '$XDG_CONFIG_HOME'
 
 # A config others can write is refused unless allowed.
 chmod 666 "$T_DIR/good.yml"

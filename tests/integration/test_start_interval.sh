@@ -40,5 +40,5 @@ sed 's/start_interval: 100ms/start_interval: 0s/' "$T_DIR/si.yml" >"$T_DIR/zero.
 chmod 600 "$T_DIR/zero.yml"
 "$HEALTHTOP" --once -c "$T_DIR/zero.yml" >"$T_DIR/zero.txt" 2>&1
 t_contains "start_interval 0 is refused with Docker's meaning explained" "$T_DIR/zero.txt" \
-	"$T_DIR/zero.yml:6:21: start_interval must be at least 100ms, not 0s (0 is not 'the default' here as in Docker: leave the key out for the default)"
+	"$T_DIR/zero.yml:6:21: start_interval must be at least 100ms, not 0 (0 is Docker's 'the default'; here, leave the key out for the default)"
 t_done

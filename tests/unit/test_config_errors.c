@@ -24,7 +24,8 @@ static const struct config_error {
      "t.yml:3:30: unknown key 'stauts' in http (did you mean 'status'?)"},
     {SVC "    tcp: h:1\n    zzzzzz: 1\n",
      "t.yml:4:5: unknown key 'zzzzzz' in a service (valid keys: label, group, depends_on, "
-     "replicas, interval, timeout, retries, start_period, http, tcp, redis, exec, celery, docker)"},
+     "replicas, interval, timeout, retries, start_period, start_interval, http, tcp, redis, exec, "
+     "celery, docker)"},
     {SVC "    docker: {service: s, host: x}\n",
      "t.yml:3:26: unknown key 'host' in docker (valid keys: service, project, socket)"},
     {SVC "    redis: {url: 'redis://h', pasword: x}\n",
@@ -71,7 +72,9 @@ static const struct config_error {
      "t.yml:4:15: bad duration '2x' for interval: unknown unit: use ms, s, m or h"},
     {SVC "    tcp: h:1\n    interval: 50ms\n",
      "t.yml:4:15: interval must be at least 100ms, not 50ms"},
-    {SVC "    tcp: h:1\n    timeout: 0s\n", "t.yml:4:14: timeout must be at least 1ms, not 0s"},
+    {SVC "    tcp: h:1\n    timeout: 0s\n",
+     "t.yml:4:14: timeout must be at least 1ms, not 0 (0 is Docker's 'the default'; here, leave "
+     "the key out for the default)"},
     {SVC "    tcp: h:1\n    timeout: -1s\n", "t.yml:4:14: bad duration '-1s' for timeout: a "
                                              "duration is a number and a unit: 250ms, 2s, 1m, 1h"},
     {SVC "    tcp: h:1\n    retries: 0\n", "t.yml:4:14: retries must be between 1 and 1000, not 0"},
