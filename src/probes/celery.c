@@ -1,5 +1,5 @@
 /* The celery probe: Celery's `inspect ping` through the Redis broker
- * (kombu pidbox, PROTOCOLS.md), on the loop with hiredis async.
+ * (kombu pidbox, doc/celery.md), on the loop with hiredis async.
  *
  * Rounds. A broker usually serves several celery services (light, medium
  * and heavy workers), told apart only by a glob on the worker name. Every
@@ -427,7 +427,7 @@ static int conn_open(struct celery_round *r, struct celery_conn *c, const char *
         redisAsyncFree(ac);
         return -1;
     }
-    /* Without TCP_NODELAY each command waited ~40 ms (PROTOCOLS.md). */
+    /* Without TCP_NODELAY each command waited ~40 ms (doc/libraries.md). */
     (void)setsockopt(ac->c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->ac = ac;
     ac->data = c;

@@ -117,7 +117,7 @@ int celery_envelope_build(const char *ticket, const char *reply_rk, const char *
     buf_init(&b64, 4096);
     if (body == NULL || celery_b64_encode(body, strlen(body), &b64) != 0)
         goto out;
-    /* Every field below is required by real workers (PROTOCOLS.md). */
+    /* Every field below is required by real workers (doc/celery.md). */
     env = json_pack("{s:s, s:s, s:s, s:{s:i, s:I}, s:{s:i, s:{s:s, s:s}, s:i, s:s, s:s}}", "body",
                     b64.data, "content-encoding", "utf-8", "content-type", "application/json",
                     "headers", "clock", 1, "expires", (json_int_t)expires, "properties",

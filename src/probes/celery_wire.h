@@ -1,5 +1,5 @@
 /* What the celery probe puts on the wire and reads back: kombu's pidbox
- * envelopes over a Redis broker (PROTOCOLS.md, "Celery inspect ping").
+ * envelopes over a Redis broker (doc/celery.md).
  *
  * The one function that builds a request is celery_envelope_build(): the
  * probe never publishes anything else. Real workers crash on an envelope

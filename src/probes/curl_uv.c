@@ -1,4 +1,4 @@
-/* libcurl multi_socket on libuv. The traps (PROTOCOLS.md) are handled
+/* libcurl multi_socket on libuv. The traps (doc/libraries.md) are handled
  * here once: completions are drained after every socket_action whatever
  * the running count says, a failed poll is passed on as CURL_CSELECT_ERR,
  * curl is never called from inside its own timer callback, one fd has at

@@ -3,7 +3,7 @@
  * One curl_uv per loop (struct http_env) holds the connection cache, so
  * a probe that does not ask for a fresh connection reuses the previous
  * one. A probe runs one transfer per URL (replica) at once and completes
- * when the last ends. The multi_socket traps (PROTOCOLS.md) are handled
+ * when the last ends. The multi_socket traps (doc/libraries.md) are handled
  * in curl_uv.c. */
 #include "healthtop/probe.h"
 

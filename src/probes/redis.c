@@ -186,7 +186,7 @@ static void on_resolved(struct target *t, const struct sockaddr *sa, const char 
         redisAsyncFree(ac);
         return;
     }
-    /* Without TCP_NODELAY each command waited ~40 ms (PROTOCOLS.md). */
+    /* Without TCP_NODELAY each command waited ~40 ms (doc/libraries.md). */
     (void)setsockopt(ac->c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (redis_uv_attach(ac, t->loop, &redis_limits) != 0) {
         target_fail(t, "cannot watch the socket");
