@@ -14,7 +14,7 @@
 extern const struct probe_ops probe_http_ops;
 extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_redis_ops;
-extern const struct probe_ops probe_exec_kind;
+extern const struct probe_ops probe_exec_ops;
 extern const struct probe_ops probe_celery_ops;
 extern const struct probe_ops probe_docker_ops;
 
@@ -23,7 +23,7 @@ static const struct probe_ops *const kinds[PROBE_KIND_COUNT] = {
     [PROBE_HTTP] = &probe_http_ops,
     [PROBE_TCP] = &probe_tcp_ops,
     [PROBE_REDIS] = &probe_redis_ops,
-    [PROBE_EXEC] = &probe_exec_kind,
+    [PROBE_EXEC] = &probe_exec_ops,
     [PROBE_CELERY] = &probe_celery_ops,
     [PROBE_DOCKER] = &probe_docker_ops,
 };

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "healthtop/buf.h"
+#include "healthtop/config_probe.h"
 #include "healthtop/probe.h"
 #include "targets.h"
 
@@ -338,8 +339,49 @@ static int start(struct probe *p)
     return targets_start(p, 1, &exec_target_ops);
 }
 
+/* ---- the config: a list, the argv of a program run without a shell ---- */
+
+static void parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
+{
+    struct exec_config *e = &s->u.exec;
+
+    if (!ydoc_is_seq(p->value)) {
+        ydoc_error(d, p->value,
+                   "exec takes a list (argv, run without a shell), e.g. "
+                   "[pg_isready, -h, 127.0.0.1], not %s",
+                   ydoc_type_name(p->value));
+        return;
+    }
+    if (ydoc_nitems(p->value) == 0) {
+        ydoc_error(d, p->value, "exec needs at least a program: [pg_isready]");
+        return;
+    }
+    (void)config_str_list(d, p->value, "an exec argument", NULL, &e->argv, &e->argc);
+    e->argv = xrealloc(e->argv, (e->argc + 1) * sizeof(*e->argv));
+    e->argv[e->argc] = NULL;
+    if (e->argc > 0 && e->argv[0][0] == '\0')
+        ydoc_error(d, p->value, "exec: the program name is empty");
+}
+
+static void free_config(struct svc_config *s)
+{
+    config_free_list(s->u.exec.argv, s->u.exec.argc);
+}
+
+static void describe(const struct svc_config *s, FILE *f)
+{
+    fputs("exec", f);
+    for (size_t i = 0; i < s->u.exec.argc; i++)
+        fprintf(f, " %s", s->u.exec.argv[i]);
+}
+
 const struct probe_ops probe_exec_ops = {
     .kind = PROBE_EXEC,
+    .name = "exec",
+    .form = "a list: [program, arg, ...]",
+    .parse = parse,
+    .free_config = free_config,
+    .describe = describe,
     .start = start,
     .cancel = targets_cancel,
 };
