@@ -11,11 +11,13 @@
  * and says something on failure; the substring check agrees with a plain
  * search; statuses are accepted exactly as configured; escaped text holds
  * no control or non-ASCII byte. */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "probes/http_check.h"
+#include "healthtop/text.h"
 
 #define MAX_FIELD 256
 #define MAX_KV    8
@@ -121,12 +123,18 @@ static void check_format(const char *body, size_t len)
     uint64_t v = 0;
 
     for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-        http_escape(body, len, out, caps[i]);
+        /* text_safe: what comes out fits, is valid UTF-8 (jansson
+         * accepts it) and holds no control character. */
+        text_safe(out, caps[i], body, len);
         if (!fits(out, caps[i]))
             abort();
         for (const char *c = out; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
                 abort();
+        json_t *j = json_string(out);
+        if (j == NULL)
+            abort();
+        json_decref(j);
     }
     memcpy(&v, body, len < sizeof(v) ? len : sizeof(v));
     http_size_format(v, out, 12);

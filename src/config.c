@@ -15,6 +15,7 @@
 #include "healthtop/config_probe.h"
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
+#include "healthtop/text.h"
 #include "healthtop/yaml_doc.h"
 
 /* The settings `defaults:` gives every service, each overridable. */
@@ -42,6 +43,20 @@ static bool is_extension(const char *key)
 {
     /* Compose's convention: x-* keys hold anchors for the rest to use. */
     return strncmp(key, "x-", 2) == 0;
+}
+
+/* A text shown as it is (title, label, group): made safe to print like any
+ * outside text (text.h). A ${VAR} value in it is a secret as everywhere,
+ * so it shows as "***". */
+static char *display_str(struct ydoc *d, yaml_node_t *v, const char *what)
+{
+    char *raw = ydoc_str(d, v, what), *safe;
+
+    if (raw == NULL)
+        return NULL;
+    safe = text_safe_dup(raw);
+    free(raw);
+    return safe;
 }
 
 /* A duration Docker also has, where Docker reads 0 as "the default":
@@ -253,9 +268,9 @@ static void service_keys_walk(struct parse *P, struct svc_config *s, struct svc_
         if (is_extension(p->name) || timing_key(d, p, tm))
             continue;
         if (strcmp(p->name, "label") == 0)
-            s->label = ydoc_str(d, p->value, "label");
+            s->label = display_str(d, p->value, "label");
         else if (strcmp(p->name, "group") == 0)
-            s->group = ydoc_str(d, p->value, "group");
+            s->group = display_str(d, p->value, "group");
         else if (strcmp(p->name, "depends_on") == 0)
             parse_deps(d, p->value, s, t);
         else if (strcmp(p->name, "replicas") == 0)
@@ -513,7 +528,7 @@ static void parse_root(struct parse *P)
             continue;
         if (strcmp(p->name, "title") == 0) {
             free(cfg->title);
-            cfg->title = ydoc_str(&P->d, p->value, "title");
+            cfg->title = display_str(&P->d, p->value, "title");
         } else if (strcmp(p->name, "history") == 0)
             (void)ydoc_duration(&P->d, p->value, "history", 1000, &cfg->history_ms);
         else if (strcmp(p->name, "max_inflight") == 0) {

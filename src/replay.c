@@ -8,6 +8,7 @@
 #include "healthtop/buf.h"
 #include "healthtop/record.h"
 #include "healthtop/report.h"
+#include "healthtop/text.h"
 #include "healthtop/timeline.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
@@ -36,10 +37,12 @@ static enum probe_kind kind_of(const char *name)
     return PROBE_KIND_COUNT;
 }
 
+/* A recording is outside text like any other: every string in it is
+ * made safe to print (text.h) as it is read. */
 static char *str_or(json_t *o, const char *key, const char *dflt)
 {
     const char *v = json_string_value(json_object_get(o, key));
-    return xstrdup(v ? v : dflt);
+    return text_safe_dup(v ? v : dflt);
 }
 
 static int int_in(json_t *j, json_int_t lo, json_int_t hi, json_int_t dflt, json_int_t *out)
@@ -68,7 +71,7 @@ static const char *header_service(struct ht_config *cfg, size_t i, json_t *o)
     for (size_t j = 0; j < i; j++)
         if (strcmp(cfg->svcs[j].name, name) == 0)
             return "a service named twice";
-    c->name = xstrdup(name);
+    c->name = text_safe_dup(name);
     c->label = str_or(o, "label", name);
     c->group = str_or(o, "group", "Services");
     c->kind = kind_of(json_string_value(json_object_get(o, "kind")));
@@ -92,7 +95,7 @@ static const char *header_service(struct ht_config *cfg, size_t i, json_t *o)
     {
         if (!json_is_string(d))
             return "depends_on holds a non-name";
-        c->depends_on[k] = xstrdup(json_string_value(d));
+        c->depends_on[k] = text_safe_dup(json_string_value(d));
     }
     return NULL;
 }
@@ -180,8 +183,12 @@ static const char *parse_event(struct replay *r, json_t *o, struct replay_event 
         return "no valid t_ms";
     if (r->nev > 0 && t < r->ev[r->nev - 1].t_ms)
         return "t_ms goes backwards";
-    if (!json_is_string(json_object_get(o, "service")) ||
-        (at = config_find(&r->cfg, json_string_value(json_object_get(o, "service")))) < 0)
+    if (!json_is_string(json_object_get(o, "service")))
+        return "unknown service";
+    char *svc = text_safe_dup(json_string_value(json_object_get(o, "service")));
+    at = config_find(&r->cfg, svc);
+    free(svc);
+    if (at < 0)
         return "unknown service";
     e->state = (uint8_t)state_of(json_string_value(json_object_get(o, "state")));
     if (e->state >= HEALTH_STATE_COUNT)
@@ -203,7 +210,7 @@ static const char *parse_event(struct replay *r, json_t *o, struct replay_event 
     e->up = (int)up;
     e->found = (int)found;
     e->latency_us = lat && json_is_number(lat) ? (int64_t)(json_number_value(lat) * 1000.0) : -1;
-    ht_strlcpy(e->message, msg ? json_string_value(msg) : "", sizeof(e->message));
+    text_safe_str(e->message, sizeof(e->message), msg ? json_string_value(msg) : "");
     return NULL;
 }
 

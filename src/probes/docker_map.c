@@ -1,6 +1,8 @@
 /* Docker Engine API answers -> container states -> a probe result. */
 #include "docker_map.h"
 
+#include "healthtop/text.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,10 +13,13 @@
 #define LABEL_PROJECT "com.docker.compose.project"
 
 /* Copies a string member of o into dst, "" when absent or not a string. */
+/* A string field of the engine's JSON, made safe to print (text.h). */
 static bool copy_str(json_t *o, const char *key, char *dst, size_t n)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    ht_strlcpy(dst, s ? s : "", n);
+    json_t *v = json_object_get(o, key);
+    const char *s = json_string_value(v);
+
+    text_safe(dst, n, s, s ? json_string_length(v) : 0);
     return s != NULL;
 }
 
@@ -79,7 +84,7 @@ static void map_one(json_t *o, struct docker_ctr *c)
 
     memset(c, 0, sizeof(*c));
     copy_str(o, "Id", c->id, sizeof(c->id));
-    ht_strlcpy(c->name, name ? name + (name[0] == '/') : c->id, sizeof(c->name));
+    text_safe_str(c->name, sizeof(c->name), name ? name + (name[0] == '/') : c->id);
     c->has_service = copy_str(labels, LABEL_SERVICE, c->service, sizeof(c->service));
     c->has_project = copy_str(labels, LABEL_PROJECT, c->project, sizeof(c->project));
     copy_str(o, "Status", status, sizeof(status));
@@ -128,26 +133,30 @@ int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_
     return 0;
 }
 
-/* Health-log output on one line, trimmed: checks print newlines. */
+/* Health-log output on one line, trimmed (checks print newlines), then
+ * made safe to print: masked, escaped and cut, in that order. */
 static void one_line(const char *s, char *dst, size_t n)
 {
+    char *line = xmalloc(strlen(s) + 1);
     size_t j = 0;
     bool space = false;
 
     while (*s && isspace((unsigned char)*s))
         s++;
-    for (; *s && j + 1 < n; s++) {
+    for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (isspace(ch) || ch < 0x20) {
+        if (isspace(ch)) {
             space = true;
             continue;
         }
-        if (space && j > 0 && j + 2 < n)
-            dst[j++] = ' ';
+        if (space && j > 0)
+            line[j++] = ' ';
         space = false;
-        dst[j++] = (char)ch;
+        line[j++] = (char)ch;
     }
-    dst[j] = '\0';
+    line[j] = '\0';
+    text_safe_str(dst, n, line);
+    free(line);
 }
 
 int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c)

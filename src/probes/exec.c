@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include "healthtop/buf.h"
 #include "healthtop/config_probe.h"
+#include "healthtop/text.h"
 #include "healthtop/probe.h"
 #include "targets.h"
 
@@ -75,15 +76,6 @@ static void kill_group(struct exec_probe *ep)
         (void)kill(ep->pid, SIGKILL);
 }
 
-/* The output goes to the screen: no escape sequences, no carriage
- * returns; line breaks stay. */
-static void blank_controls(char *s)
-{
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
-            *s = ' ';
-}
-
 static void exec_outcome(struct target *t)
 {
     struct exec_probe *ep = t->state;
@@ -97,9 +89,12 @@ static void exec_outcome(struct target *t)
         ht_snprintf(status, sizeof(status), "exit %d", (int)ep->exit_status);
     if (!target_first_line(line, sizeof(line), out, ep->output.len, EXEC_LINE_MAX))
         ht_strlcpy(line, status, sizeof(line));
-    ht_snprintf(t->detail, sizeof(t->detail), "%s%s\n%s", status,
-                ep->output.over ? " (output cut at 4 KiB)" : "", out);
-    blank_controls(t->detail);
+    /* The output goes to the detail pane: masked, escaped, cut; line
+     * breaks stay. */
+    ht_snprintf(t->detail, sizeof(t->detail), "%s%s\n", status,
+                ep->output.over ? " (output cut at 4 KiB)" : "");
+    text_safe_lines(t->detail + strlen(t->detail), sizeof(t->detail) - strlen(t->detail), out,
+                    ep->output.len);
     if (ok)
         target_pass(t, "%s", line);
     else

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "healthtop/buf.h"
 #include "healthtop/secret.h"
+#include "healthtop/text.h"
 #include "probes/curl_uv.h"
 #include "probes/http_config.h"
 #include "probes/http_check.h"
@@ -139,7 +140,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         size_t k = n;
         while (k > 0 && (data[k - 1] == '\r' || data[k - 1] == '\n'))
             k--;
-        http_escape(data, k, t->status_line, sizeof(t->status_line));
+        text_safe(t->status_line, sizeof(t->status_line), data, k);
         t->head_len = 0;
         t->received = 0;
         buf_reset(&t->body);
@@ -364,7 +365,7 @@ static void result_detail(struct http_probe *hp, size_t i)
     if (hp->n > 1)
         ht_snprintf(who, sizeof(who), "replica %zu: ", i + 1);
     secret_redact_url(h->urls[i], url, sizeof(url));
-    http_escape(t->head, t->head_len, body, sizeof(body));
+    text_safe_lines(body, sizeof(body), t->head, t->head_len);
     ht_snprintf(r->detail, sizeof(r->detail), "%sGET %s\n%s%s%s%s%s%s", who, url, t->status_line,
                 t->status_line[0] ? "\n" : "", body, body[0] ? "\n" : "",
                 !t->pass && t->errbuf[0] ? t->errbuf : "",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "healthtop/text.h"
 
 bool http_check_needs_body(const struct http_config *h)
 {
@@ -70,7 +71,9 @@ static bool json_value_matches(json_t *v, const char *want, char *got, size_t n)
 
     switch (json_typeof(v)) {
     case JSON_STRING:
-        ht_snprintf(got, n, "\"%s\"", json_string_value(v));
+        snprintf(got, n, "\"");
+        text_safe(got + 1, n > 2 ? n - 2 : 1, json_string_value(v), json_string_length(v));
+        ht_snprintf(got + strlen(got), n - strlen(got), "\"");
         return strcmp(json_string_value(v), want) == 0;
     case JSON_INTEGER:
         ht_snprintf(got, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -166,37 +169,6 @@ void http_size_format(uint64_t bytes, char *out, size_t n)
         ht_snprintf(out, n, "%.0f %s", v, units[u]);
     else
         ht_snprintf(out, n, "%.1f %s", v, units[u]);
-}
-
-void http_escape(const char *s, size_t len, char *out, size_t n)
-{
-    size_t o = 0;
-
-    if (n == 0)
-        return;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char esc[5];
-        size_t el = 2;
-
-        if (ch == '\n')
-            memcpy(esc, "\\n", 2);
-        else if (ch == '\t')
-            memcpy(esc, "\\t", 2);
-        else if (ch == '\r')
-            memcpy(esc, "\\r", 2);
-        else if (ch < 0x20 || ch >= 0x7f)
-            el = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", ch);
-        else {
-            esc[0] = (char)ch;
-            el = 1;
-        }
-        if (o + el + 1 > n)
-            break;
-        memcpy(out + o, esc, el);
-        o += el;
-    }
-    out[o] = '\0';
 }
 
 /* scheme, host and port of url, lower-cased by curl, default port filled

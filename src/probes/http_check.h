@@ -33,8 +33,5 @@ enum http_redirect http_redirect_classify(const char *url, const char *next);
 
 /* "512 bytes", "64 KiB", "1.5 MiB". */
 void http_size_format(uint64_t bytes, char *out, size_t n);
-/* Copies s[0..len) to out with control and non-ASCII bytes escaped
- * (\n, \t, \xNN), truncated to fit; always NUL-terminates. */
-void http_escape(const char *s, size_t len, char *out, size_t n);
 
 #endif

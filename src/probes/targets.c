@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "healthtop/text.h"
 #include "healthtop/util.h"
 
 struct target_set {
@@ -372,7 +373,6 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         const char *a = p, *b = eol ? eol : end;
-        size_t k = 0;
 
         p = eol ? eol + 1 : end;
         while (a < b && blankish(*a))
@@ -381,14 +381,13 @@ bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t 
             b--;
         if (a == b)
             continue;
-        if ((size_t)(b - a) > max) {
-            b = a + max;
-            while (b > a && ((unsigned char)*b & 0xC0) == 0x80)
-                b--; /* do not cut a UTF-8 sequence */
-        }
-        for (; a < b; a++)
-            dst[k++] = blankish(*a) ? ' ' : *a;
-        dst[k] = '\0';
+        /* Tabs read as spaces; then masked, escaped and cut (text.h), so
+         * that a secret the line echoes is never half shown. */
+        char *line = xmalloc((size_t)(b - a) + 1);
+        for (size_t i = 0; i < (size_t)(b - a); i++)
+            line[i] = a[i] == '\t' ? ' ' : a[i];
+        text_safe(dst, max + 1, line, (size_t)(b - a));
+        free(line);
         return true;
     }
     return false;

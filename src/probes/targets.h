@@ -87,7 +87,7 @@ void target_resolve(struct target *t, const char *host, int port,
 int target_split_hostport(const char *s, char *host, size_t hostlen, int *port) HT_WUR;
 
 /* Copies the first non-empty line of src (len bytes) into dst, trimmed,
- * control characters made spaces, cut at max bytes on a UTF-8 boundary.
+ * then masked, escaped and cut to max bytes (text_safe, text.h).
  * Returns false (dst empty) when src holds no such line. */
 bool target_first_line(char *dst, size_t n, const char *src, size_t len, size_t max);
 /* Copies an error text from a library ("Connection refused") as a

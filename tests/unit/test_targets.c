@@ -43,20 +43,23 @@ static void test_first_line(void **state)
     s = "a\tb\x1b"
         "c";
     assert_true(target_first_line(out, sizeof(out), s, strlen(s), 15));
-    assert_string_equal(out, "a b c");
+    assert_string_equal(out, "a b\\x1bc"); /* a tab reads as a space; ESC shows */
     s = "\n  \n\t";
     assert_false(target_first_line(out, sizeof(out), s, strlen(s), 15));
     assert_string_equal(out, "");
-    /* Cut at max bytes, never inside a UTF-8 sequence. */
+    /* Cut at max bytes, never inside a UTF-8 sequence, with "..." saying
+     * something was cut. */
     s = "abcd\xc3\xa9\xc3\xa9";
-    assert_true(target_first_line(out, sizeof(out), s, strlen(s), 5));
-    assert_string_equal(out, "abcd");
-    assert_true(target_first_line(out, sizeof(out), s, strlen(s), 6));
-    assert_string_equal(out, "abcd\xc3\xa9");
+    assert_true(target_first_line(out, sizeof(out), s, strlen(s), 8));
+    assert_string_equal(out, "abcd\xc3\xa9\xc3\xa9");
+    assert_true(target_first_line(out, sizeof(out), s, strlen(s), 7));
+    assert_string_equal(out, "abcd...");
+    assert_true(target_first_line(out, sizeof(out), s, strlen(s), 9));
+    assert_string_equal(out, "abcd\xc3\xa9\xc3\xa9");
     /* Bounded by the destination too. */
     s = "0123456789abcdefghij";
     assert_true(target_first_line(out, sizeof(out), s, strlen(s), 100));
-    assert_string_equal(out, "0123456789abcde");
+    assert_string_equal(out, "0123456789ab...");
     /* Only len bytes are read. */
     assert_true(target_first_line(out, sizeof(out), "xyz", 2, 10));
     assert_string_equal(out, "xy");
