@@ -10,6 +10,17 @@
 export LC_ALL=C.UTF-8
 PASSWORD=Zq9-hunter2-s3cret-pw
 
+# DESCRIPTION FILE: no ESC, BEL, C1 control (U+0085) or bidi override
+# (U+202E) as such in FILE.
+no_raw_controls() {
+	if LC_ALL=C grep -q $'\x1b\|\x07\|\xc2\x85\|\xe2\x80\xae' "$2"; then
+		t_fail "$1: expected no ESC, BEL, C1 control or bidi override in the output; saw:"
+		sed 's/^/    | /' "$2" | cat -v
+	else
+		t_ok "$1: no ESC, BEL, C1 control or bidi override reaches the output"
+	fi
+}
+
 t_fixture_http
 t_bg "$HT_SOURCE_DIR/tests/fixtures/fixture_resp.py" --port-file "$T_DIR/resp.port" \
 	--reply "-WRONGPASS $(printf 'x%.0s' $(seq 128)) tried $PASSWORD for user default"
@@ -36,12 +47,7 @@ for fmt in text json; do
 		shown=${shown//\\/\\\\} # JSON writes a backslash as two
 	fi
 	"$HEALTHTOP" "${args[@]}" -c "$T_DIR/h.yml" >"$T_DIR/once.$fmt" 2>&1
-	if LC_ALL=C grep -q $'\x1b\|\x07' "$T_DIR/once.$fmt"; then
-		t_fail "$fmt: expected no ESC or BEL byte in the output; saw:"
-		sed 's/^/    | /' "$T_DIR/once.$fmt" | cat -v
-	else
-		t_ok "$fmt: no ESC or BEL byte reaches the output"
-	fi
+	no_raw_controls "$fmt" "$T_DIR/once.$fmt"
 	t_contains "$fmt: the escape shows, visibly" "$T_DIR/once.$fmt" "$shown"
 	t_contains "$fmt: the echoed password is masked" "$T_DIR/once.$fmt" "tried ***"
 	t_lacks "$fmt: no part of the password shows" "$T_DIR/once.$fmt" "Zq9-hun"
@@ -64,12 +70,7 @@ with open(sys.argv[1], "w") as f:
                         "message": "M" + evil, "from": "unknown"}) + "\n")
 PY
 "$HEALTHTOP" --replay "$T_DIR/rec.jsonl" --once >"$T_DIR/replay.txt" 2>&1
-if LC_ALL=C grep -q $'\x1b\|\x07\xc2\x85\|\xe2\x80\xae' "$T_DIR/replay.txt"; then
-	t_fail "replay: expected no ESC, BEL, C1 or bidi override in the output; saw:"
-	sed 's/^/    | /' "$T_DIR/replay.txt" | cat -v
-else
-	t_ok "replay: no ESC, BEL, C1 control or bidi override reaches the output"
-fi
+no_raw_controls replay "$T_DIR/replay.txt"
 t_contains "replay: the title's escapes show" "$T_DIR/replay.txt" 'T\x1b]0;owned\x07\u0085\u202etxt'
 t_contains "replay: the message's escapes show" "$T_DIR/replay.txt" 'M\x1b]0;owned\x07\u0085\u202etxt'
 t_done
