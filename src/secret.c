@@ -46,10 +46,13 @@ void secret_redact_url(const char *url, char *out, size_t n)
 {
     const char *scheme = strstr(url, "://");
     const char *host = scheme ? scheme + 3 : url;
-    const char *end = host + strcspn(host, "/?#");
     const char *at = NULL;
 
-    for (const char *c = host; c < end; c++)
+    /* The last '@' anywhere after the scheme: a password holding '/', '#'
+     * or '?' ends what a URL parser takes as the authority, and would show
+     * whole in the very message that says the URL is wrong. A path with
+     * an '@' is masked too: in a message, that is the safe side. */
+    for (const char *c = host; *c != '\0'; c++)
         if (*c == '@')
             at = c;
     if (at == NULL) {

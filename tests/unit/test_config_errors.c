@@ -119,6 +119,13 @@ static const struct config_error {
     {SVC "    http: ftp://h/x\n",
      "t.yml:3:11: bad URL 'ftp://h/x': the scheme must be http:// or https://"},
     {SVC "    http: 'http:///x'\n", "t.yml:3:11: bad URL 'http:///x': no host: write host:port"},
+    /* A password holding '/', '#' or '?' ends what a URL parser takes as
+     * the credentials: it must not show in the error saying so. */
+    {SVC "    http: 'http://u:p4ss/w#rd?x@h:1/'\n",
+     "t.yml:3:11: bad URL 'http://***@h:1/': the port must be a number: host:port"},
+    {SVC "    redis: 'redis://:p4ss/w#rd?x@h:6379/0'\n",
+     "t.yml:3:12: bad Redis URL 'redis://***@h:6379/0': query strings are not supported in Redis "
+     "URLs (use the password: key)"},
     {SVC "    http: 'http://h:99999/'\n",
      "t.yml:3:11: bad URL 'http://h:99999/': the port must be a number from 1 to 65535"},
     {SVC "    http: 'http://h x/'\n",
