@@ -259,6 +259,10 @@ static void error_message(struct http_target *t, CURLcode code)
         m = "TLS handshake failed";
     else if (code == CURLE_URL_MALFORMAT)
         m = "bad URL";
+    else if (code == CURLE_OUT_OF_MEMORY && t->status_line[0] != '\0')
+        /* After the status line, this is curl refusing a header past its
+         * own cap (100 KiB), not the process running out of memory. */
+        m = "response headers too large (over curl's 100 KiB)";
     ht_strlcpy(t->msg, m, sizeof(t->msg));
 }
 
