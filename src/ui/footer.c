@@ -62,8 +62,9 @@ void footer_draw(struct ui *u)
 
     ht_snprintf(arrows, sizeof(arrows), "%s%s", g->arrow_up, g->arrow_down);
     const struct hint grid_hints[] = {
-        {"q", "quit"}, {"?", "help"},      {arrows, "move"}, {g->enter, "detail"}, {"/", "filter"},
-        {"s", "sort"}, {"space", "pause"}, {"r", "probe"},   {"R", "all"},         {"T", "theme"},
+        {"q", "quit"},   {"?", "help"},     {arrows, "move"},   {g->enter, "detail"},
+        {"/", "filter"}, {"s", "sort"},     {"space", "pause"}, {"r", "probe"},
+        {"R", "all"},    {"t", "timeline"}, {"T", "theme"},
     };
     const struct hint detail_hints[] = {
         {"Esc", "back"}, {arrows, "scroll"}, {"r", "probe"}, {"q", "quit"}, {"?", "help"},

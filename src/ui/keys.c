@@ -138,7 +138,11 @@ static void k_mouse(struct ui *u, int key)
     }
 }
 
+/* In the footer's order (footer.c), so that ? reads like the footer it
+ * explains, then the keys the footer has no room for. */
 static const struct ui_key keys[] = {
+    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit, KEYS_ALWAYS},
+    {{'?'}, "?", "this help", k_help, KEYS_ALWAYS},
     {{'j', KEY_DOWN}, "j Down", "move down", k_down, KEYS_ALWAYS},
     {{'k', KEY_UP}, "k Up", "move up", k_up, KEYS_ALWAYS},
     {{KEY_NPAGE}, "PgDn", "page down", k_page, KEYS_ALWAYS},
@@ -146,18 +150,16 @@ static const struct ui_key keys[] = {
     {{'g', KEY_HOME}, "g Home", "first service", k_ends, KEYS_ALWAYS},
     {{'G', KEY_END}, "G End", "last service", k_ends, KEYS_ALWAYS},
     {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter, KEYS_ALWAYS},
-    {{KEY_ESC}, "Esc", "back, clear filter", k_esc, KEYS_ALWAYS},
     {{'/'}, "/", "filter by name", k_filter, KEYS_ALWAYS},
     {{'n'}, "n", "next match", k_next, KEYS_ALWAYS},
     {{'s'}, "s", "cycle sort", k_sort, KEYS_ALWAYS},
     {{' '}, "space", "pause/resume", k_pause, KEYS_ALWAYS},
     {{'r'}, "r", "probe selected", k_probe, KEYS_PROBING},
     {{'R'}, "R", "probe all now", k_probe_all, KEYS_PROBING},
-    {{'T'}, "T", "cycle themes", k_theme, KEYS_ALWAYS},
-    {{'?'}, "?", "this help", k_help, KEYS_ALWAYS},
-    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit, KEYS_ALWAYS},
-    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, KEYS_ALWAYS},
     {{'t'}, "t", "start-up timeline", timeline_key, KEYS_ALWAYS},
+    {{'T'}, "T", "cycle themes", k_theme, KEYS_ALWAYS},
+    {{KEY_ESC}, "Esc", "back, clear filter", k_esc, KEYS_ALWAYS},
+    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, KEYS_ALWAYS},
     {{'K'}, "K", "stop or revive", demo_key, KEYS_DEMO},
     {{'.', '[', ']'}, ". [ ]", "step, seek 10s", replay_key, KEYS_REPLAY},
     {{'+', '-'}, "+ -", "replay speed", replay_key, KEYS_REPLAY},
