@@ -283,6 +283,14 @@ int main(int argc, char **argv)
         }
         cfgp = stack_config(demo);
         ro.hooks[ro.nhooks++] = (struct run_hook){stack_hook_setup, stack_hook_close, demo};
+        if (a.mode == MODE_ONCE) {
+            double speed = a.demo_speed > 0 ? a.demo_speed : STACK_DEFAULT_SPEED;
+            fprintf(stderr,
+                    "healthtop: --demo --once probes the simulated stack at T+0, as it starts "
+                    "from cold:\nnothing is up yet. --demo --wait watches it come up (%.0f s "
+                    "at --demo-speed %g).\n",
+                    STACK_COLD_START_S / speed, speed);
+        }
     } else if (load_config(&a, &cfg) != 0) {
         return 2;
     }

@@ -30,6 +30,8 @@
 #include "healthtop/config.h"
 
 #define STACK_DEFAULT_SPEED 4.0
+/* About how long the simulated cold start takes at speed 1. */
+#define STACK_COLD_START_S 120.0
 
 struct stack;
 struct scheduler;

@@ -75,6 +75,8 @@ t_contains "no recording: says so" "$T_DIR/none.err" "No such file or directory"
 # root cause, and the JSON carries blocked_by.
 "$HEALTHTOP" --demo --once >"$T_DIR/once.txt" 2>&1
 t_check "--demo --once exits 1" [ $? -eq 1 ]
+t_contains "--demo --once says why everything is down" "$T_DIR/once.txt" \
+	"--demo --once probes the simulated stack at T+0, as it starts from cold"
 t_contains "--once: falkordb blocked by redis" "$T_DIR/once.txt" "UNHEALTHY: blocked by redis;"
 t_contains "--once: root cause line" "$T_DIR/once.txt" "root cause"
 "$HEALTHTOP" --demo --once --json >"$T_DIR/once.json" 2>/dev/null
