@@ -74,10 +74,8 @@ void ui_age_format(int64_t ms, char *buf, size_t n)
 {
     int64_t s = ms > 0 ? ms / 1000 : 0;
 
-    if (s < 10)
+    if (s < 60) /* seconds in the first minute, as the README says */
         ht_snprintf(buf, n, "%ds", (int)s);
-    else if (s < 60)
-        ht_snprintf(buf, n, "%ds", (int)(s / 10 * 10));
     else if (s < 3600)
         ht_snprintf(buf, n, "%dm", (int)(s / 60));
     else if (s < 86400)

@@ -278,6 +278,26 @@ static void test_glyphs(void **state)
             assert_true((unsigned char)*p < 0x80);
 }
 
+/* The up and FOR columns: seconds through the first minute (they moved in
+ * 10-second steps), then minutes, hours, days. */
+static void test_age_in_seconds_through_the_first_minute(void **state)
+{
+    static const struct {
+        int64_t ms;
+        const char *want;
+    } cases[] = {{0, "0s"},     {9999, "9s"},     {13000, "13s"},     {59999, "59s"},
+                 {60000, "1m"}, {3599999, "59m"}, {3600000, "1h00m"}, {90061000, "1d01h"}};
+    char buf[16];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ui_age_format(cases[i].ms, buf, sizeof(buf));
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("age of %lld ms: expected %s, saw %s", (long long)cases[i].ms, cases[i].want,
+                     buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_sparkline_steady),
         cmocka_unit_test(test_history_buckets),
         cmocka_unit_test(test_glyphs),
+        cmocka_unit_test(test_age_in_seconds_through_the_first_minute),
     };
 
     if (setlocale(LC_ALL, "C.UTF-8") == NULL)
