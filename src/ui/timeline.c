@@ -84,9 +84,12 @@ void timeline_view_draw(struct ui *u)
         bar_w = 10;
     ui_fill(u, u->body, 0, 0, u->cols, ROLE_COLUMN_HEADER);
     ui_put(u, u->body, 0, 1, name_w, "Start-up timeline", ROLE_COLUMN_HEADER);
-    ui_put(u, u->body, 0, name_w + 11, bar_w,
-           u->s->origin_ms < u->s->t0_ms ? "T+0 first container" : "T+0", ROLE_COLUMN_HEADER);
+    /* The axis: its start on the left, its end on the right, with at
+     * least a space between them however narrow (they ran together at
+     * 60 columns); the start gives way first. */
     timeline_offset(tl.span_ms, end, sizeof(end));
+    ui_put(u, u->body, 0, name_w + 11, bar_w - text_width(end) - 1,
+           u->s->origin_ms < u->s->t0_ms ? "T+0 first container" : "T+0", ROLE_COLUMN_HEADER);
     ui_put_right(u, u->body, 0, name_w + 11, bar_w, end, ROLE_COLUMN_HEADER);
     shown = rows - 3 < (int)tl.nrows ? rows - 3 : (int)tl.nrows;
     for (int i = 0; i < shown; i++)
@@ -99,9 +102,11 @@ void timeline_view_draw(struct ui *u)
     if (tl.races)
         ht_snprintf(total + strlen(total), sizeof(total) - strlen(total), "; %zu race%s", tl.races,
                     tl.races == 1 ? "" : "s");
-    ui_put(u, u->body, rows - 1, 1, u->cols - 2, total,
-           tl.all_healthy_ms >= 0 ? ROLE_HEALTHY : ROLE_UNHEALTHY);
-    ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", ROLE_DIM);
+    /* The total first; the hint takes what is left on the right. */
+    int used = ui_put(u, u->body, rows - 1, 1, u->cols - 2, total,
+                      tl.all_healthy_ms >= 0 ? ROLE_HEALTHY : ROLE_UNHEALTHY);
+    if (u->cols - 2 - used >= 22)
+        ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", ROLE_DIM);
     timeline_free(&tl);
     wnoutrefresh(u->body);
 }

@@ -466,6 +466,24 @@ static void test_help_overlay(void **state)
     model_free(&m);
 }
 
+/* The start-up timeline view: the axis's two ends never run together
+ * (at 60 columns they read "T+0T+32.7s"). */
+static void test_timeline_view(void **state)
+{
+    struct model m;
+    struct ui u;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    for (int size = 0; size < 2; size++) {
+        screen_open(&u, &m, size ? 120 : 60, size ? 30 : 15, false);
+        ui_key(&u, 't');
+        ui_draw(&u);
+        check_golden(size ? "timeline_120x30" : "timeline_60x15");
+        screen_close(&u);
+    }
+}
+
 static void test_too_small(void **state)
 {
     struct model m;
@@ -683,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_grid_scrolls),
         cmocka_unit_test(test_detail_pane),
         cmocka_unit_test(test_help_overlay),
+        cmocka_unit_test(test_timeline_view),
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes),
         cmocka_unit_test(test_keys),
