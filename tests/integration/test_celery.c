@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include "support/probe_run.c"
-#include "support/redis_server.c"
+#include "support/probe_run.h"
+#include "support/redis_server.h"
 
 #define PY          "/usr/bin/python3"
 #define MAX_WORKERS 8

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "healthtop/respd.h"
-#include "support/probe_run.c"
+#include "support/probe_run.h"
 
 static struct {
     uv_loop_t loop;

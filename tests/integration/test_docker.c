@@ -29,7 +29,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "support/probe_run.c"
+#include "support/probe_run.h"
 
 #define PY "/usr/bin/python3"
 

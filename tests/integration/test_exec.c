@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "support/probe_run.c"
+#include "support/probe_run.h"
 
 #define SH(script)                                                                                 \
     (const char *[])                                                                               \

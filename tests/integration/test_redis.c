@@ -21,8 +21,8 @@
 
 #include "healthtop/secret.h"
 #include "probes/redis_uv.h"
-#include "support/probe_run.c"
-#include "support/redis_server.c"
+#include "support/probe_run.h"
+#include "support/redis_server.h"
 
 #define PASSWORD "s3cret-pass-42"
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "support/probe_run.c"
-#include "support/ports.c"
+#include "support/probe_run.h"
+#include "support/ports.h"
 
 static struct svc_config tcp_svc(const char **addrs, size_t n, int64_t timeout_ms)
 {

@@ -1,9 +1,7 @@
 /* Running probes for integration tests: start a batch of probes on a fresh
  * libuv loop, run the loop until nothing is left in it, and record for
  * each probe how many times it called back and when. Also counts this
- * process's open file descriptors, to catch leaks.
- *
- * Include probe_run.c directly in the test file. */
+ * process's open file descriptors, to catch leaks. Part of the htsupport library. */
 #ifndef HT_TEST_PROBE_RUN_H
 #define HT_TEST_PROBE_RUN_H
 
