@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "support/check.h"
 #include "support/probe_run.h"
 #include "support/ports.h"
 
@@ -44,7 +46,7 @@ static void test_connected_and_refused(void **state)
 
     assert_true(fd >= 0);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    struct probe_run r = run_tcp(addr, 2000);
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.start_rc, 0);
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
@@ -53,11 +55,11 @@ static void test_connected_and_refused(void **state)
     assert_int_equal(r.p.result.connect_us, r.p.result.latency_us);
 
     snprintf(addr, sizeof(addr), "localhost:%d", port);
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_true(r.p.result.ok);
     close(fd);
 
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connection refused");
@@ -75,18 +77,18 @@ static void test_ipv6_literal(void **state)
     if (fd < 0)
         skip(); /* no IPv6 loopback here */
     snprintf(addr, sizeof(addr), "[::1]:%d", port);
-    struct probe_run r = run_tcp(addr, 2000);
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     close(fd);
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_string_equal(r.p.result.message, "connection refused");
 }
 
 static void test_bad_names(void **state)
 {
     (void)state;
-    struct probe_run r = run_tcp("nonexistent.invalid:80", 3000);
+    struct probe_run r = run_tcp("nonexistent.invalid:80", TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "cannot resolve nonexistent.invalid");
@@ -115,7 +117,7 @@ static void test_timeout(void **state)
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "timeout after 1.0s");
-    assert_in_range(r.done_ms, 900, 3000);
+    CHECK_GE("ms to the timeout", r.done_ms, 900);
     for (int i = 0; i < nfill; i++)
         close(fillers[i]);
     close(fd);
@@ -135,7 +137,7 @@ static void test_replicas(void **state)
     snprintf(a2, sizeof(a2), "127.0.0.1:%d", test_free_port());
     snprintf(a3, sizeof(a3), "localhost:%d", port);
 
-    struct svc_config s = tcp_svc(addrs, 2, 2000);
+    struct svc_config s = tcp_svc(addrs, 2, TEST_PATIENCE_MS);
     struct probe_run r = probe_run_one(&s);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
@@ -145,7 +147,7 @@ static void test_replicas(void **state)
     assert_non_null(strstr(r.p.result.detail, "replica 1: connected"));
 
     /* Enough replicas up: healthy, the missing one still named. */
-    s = tcp_svc(addrs, 3, 2000);
+    s = tcp_svc(addrs, 3, TEST_PATIENCE_MS);
     s.replicas = 2;
     r = probe_run_one(&s);
     assert_true(r.p.result.ok);
@@ -155,7 +157,7 @@ static void test_replicas(void **state)
 
     /* All up. */
     addrs[1] = a3;
-    s = tcp_svc(addrs, 2, 2000);
+    s = tcp_svc(addrs, 2, TEST_PATIENCE_MS);
     r = probe_run_one(&s);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connected");
@@ -163,10 +165,19 @@ static void test_replicas(void **state)
     assert_int_equal(test_count_fds(), fds);
 }
 
+static atomic_int pool_release; /* set: the busy work may end */
+static atomic_int pool_ended;   /* busy work items that ended */
+
+/* Holds a pool thread until the test releases it (or, stuck, until the
+ * test's patience runs out). */
 static void busy_work(uv_work_t *w)
 {
+    int64_t deadline = test_deadline();
+
     (void)w;
-    usleep(1500 * 1000);
+    while (!atomic_load(&pool_release) && test_nap_before(deadline))
+        ;
+    atomic_fetch_add(&pool_ended, 1);
 }
 
 static void busy_done(uv_work_t *w, int status)
@@ -188,13 +199,18 @@ static void test_numeric_skips_thread_pool(void **state)
 
     assert_true(fd >= 0);
     assert_int_equal(uv_loop_init(&other), 0);
+    atomic_store(&pool_release, 0);
+    atomic_store(&pool_ended, 0);
     for (int i = 0; i < 8; i++)
         assert_int_equal(uv_queue_work(&other, &work[i], busy_work, busy_done), 0);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    struct probe_run r = run_tcp(addr, 1000);
+    /* A probe that needed the pool would wait for the busy work, which
+     * outlasts this timeout. */
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS / 2);
     assert_int_equal(r.calls, 1);
-    assert_string_equal(r.p.result.message, "connected");
-    assert_true(r.done_ms < 500);
+    CHECK_STR("message with the pool busy", r.p.result.message, "connected");
+    CHECK_EQ("busy work items ended before the probe answered", atomic_load(&pool_ended), 0);
+    atomic_store(&pool_release, 1);
     uv_run(&other, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&other), 0);
     close(fd);
@@ -216,7 +232,7 @@ static void test_batch(void **state)
     for (int i = 0; i < N; i++) {
         snprintf(addrs[i], sizeof(addrs[i]), "127.0.0.1:%d", i % 2 ? port : down);
         ptr[i] = addrs[i];
-        svcs[i] = tcp_svc(&ptr[i], 1, 2000);
+        svcs[i] = tcp_svc(&ptr[i], 1, TEST_PATIENCE_MS);
         sp[i] = &svcs[i];
     }
     assert_true(probe_run_batch(runs, sp, N, 0) >= 0);
