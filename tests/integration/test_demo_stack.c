@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "healthtop/stack.h"
+#include "support/check.h"
 
 struct check {
     uv_tcp_t tcp;
@@ -55,12 +56,17 @@ static int port_of(struct stack *st, const char *name)
     return atoi(strrchr(c->u.http.urls[0], ':') + 1);
 }
 
-/* Runs the loop for about ms. */
-static void spin(uv_loop_t *loop, int ms)
+/* Connects to port again and again (running the loop, so that the
+ * stack's closes and opens go on) until the outcome is want; fails with
+ * the last outcome after TEST_PATIENCE_MS. */
+static void wait_connect(uv_loop_t *loop, int port, int want, const char *what)
 {
-    int64_t end = ht_now_ms() + ms;
-    while (ht_now_ms() < end)
+    int64_t deadline = test_deadline();
+    int got;
+
+    while ((got = try_connect(loop, port)) != want && test_before(deadline))
         uv_run(loop, UV_RUN_NOWAIT);
+    CHECK_EQ(what, got, want);
 }
 
 static void test_config(void **state)
@@ -116,8 +122,7 @@ static void test_life(void **state)
     /* Stopped: the port refuses; revived: the same port answers again. */
     assert_int_equal(stack_toggle(st, "redis"), 1);
     assert_false(stack_running(st, "redis"));
-    spin(&loop, 50);
-    assert_int_equal(try_connect(&loop, redis), UV_ECONNREFUSED);
+    wait_connect(&loop, redis, UV_ECONNREFUSED, "connect to stopped redis");
     assert_int_equal(stack_toggle(st, "redis"), 0);
     assert_true(stack_running(st, "redis"));
     assert_int_equal(try_connect(&loop, redis), 0);
@@ -126,11 +131,9 @@ static void test_life(void **state)
      * revive comes, and the server opens again once it is done. */
     assert_int_equal(stack_toggle(st, "worker_light"), 1);
     assert_int_equal(stack_toggle(st, "worker_light"), 0);
-    spin(&loop, 50);
-    assert_int_equal(try_connect(&loop, wl2), 0);
+    wait_connect(&loop, wl2, 0, "connect to revived worker_light");
     assert_int_equal(stack_toggle(st, "api"), 1);
-    spin(&loop, 50);
-    assert_int_equal(try_connect(&loop, api), UV_ECONNREFUSED);
+    wait_connect(&loop, api, UV_ECONNREFUSED, "connect to stopped api");
 
     /* Closing leaves nothing on the loop, a stopped service included. */
     stack_close(st);
