@@ -29,12 +29,19 @@ static void seed_cold_start(struct model *m)
     model_state(m, "worker_heavy", HEALTH_SKIPPED);
 }
 
+/* The memstream's pointer and size are static, not locals: inlined at
+ * -O3, gcc 12 took the address of a local given to open_memstream for
+ * where the text lives and warned of a dangling pointer. */
 static char *render(const struct model *m, int64_t now, int width, bool ascii)
 {
     struct report_style st = {.color = false, .ascii = ascii};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    static char *text;
+    static size_t len;
+    FILE *f;
+
+    text = NULL;
+    len = 0;
+    f = open_memstream(&text, &len);
 
     assert_non_null(f);
     timeline_text(f, &m->sched, now, width, &st);
