@@ -281,7 +281,7 @@ static void test_counts_and_names(void **state)
 }
 
 /* Replicas expected above those answering: not ok, counts still right. */
-static void test_degraded(void **state)
+static void test_fewer_workers_than_expected_fails(void **state)
 {
     struct probe_run r = ping(0, "worker_light*", 3, TEST_PATIENCE_MS);
 
@@ -336,7 +336,7 @@ static void test_matches_celery_cli(void **state)
 }
 
 /* A solo worker busy in a long task listens but does not answer. */
-static void test_busy_worker(void **state)
+static void test_busy_worker_is_listening_not_answering(void **state)
 {
     const char *args[] = {"-c",
                           "import celery_app; "
@@ -484,9 +484,12 @@ static void test_hung_broker(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts_and_names), cmocka_unit_test(test_degraded),
-        cmocka_unit_test(test_busy_worker),      cmocka_unit_test(test_broker_errors),
-        cmocka_unit_test(test_hung_broker),      cmocka_unit_test(test_matches_celery_cli),
+        cmocka_unit_test(test_counts_and_names),
+        cmocka_unit_test(test_fewer_workers_than_expected_fails),
+        cmocka_unit_test(test_busy_worker_is_listening_not_answering),
+        cmocka_unit_test(test_broker_errors),
+        cmocka_unit_test(test_hung_broker),
+        cmocka_unit_test(test_matches_celery_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -117,7 +117,7 @@ static const char *ask(const char *req, size_t want, bool *closed)
     return out;
 }
 
-static void test_parse(void **state)
+static void test_resp_parse_prefixes_and_malformed(void **state)
 {
     (void)state;
     char name[8];
@@ -143,7 +143,7 @@ static void test_parse(void **state)
     assert_string_equal(name, "CONFIGU");
 }
 
-static void test_raw_socket(void **state)
+static void test_raw_socket_answers_by_mode(void **state)
 {
     (void)state;
     bool closed;
@@ -168,7 +168,7 @@ static void test_raw_socket(void **state)
     set_mode(RESPD_READY, "");
 }
 
-static void test_redis_cli(void **state)
+static void test_redis_cli_gets_pong(void **state)
 {
     (void)state;
     char cmd[128], out[64] = "";
@@ -203,7 +203,7 @@ static struct probe_run probe_it(void)
     return probe_run_one(&svc);
 }
 
-static void test_redis_probe(void **state)
+static void test_redis_probe_sees_ready_loading_closed(void **state)
 {
     (void)state;
     struct probe_run r;
@@ -227,10 +227,10 @@ static void test_redis_probe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_raw_socket),
-        cmocka_unit_test(test_redis_cli),
-        cmocka_unit_test(test_redis_probe),
+        cmocka_unit_test(test_resp_parse_prefixes_and_malformed),
+        cmocka_unit_test(test_raw_socket_answers_by_mode),
+        cmocka_unit_test(test_redis_cli_gets_pong),
+        cmocka_unit_test(test_redis_probe_sees_ready_loading_closed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

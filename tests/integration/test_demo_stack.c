@@ -69,7 +69,7 @@ static void wait_connect(uv_loop_t *loop, int port, int want, const char *what)
     CHECK_EQ(what, got, want);
 }
 
-static void test_config(void **state)
+static void test_demo_config_has_twelve_services(void **state)
 {
     (void)state;
     char err[512];
@@ -96,7 +96,7 @@ static void test_config(void **state)
     stack_free(st);
 }
 
-static void test_life(void **state)
+static void test_stop_revive_and_close_leave_no_handle(void **state)
 {
     (void)state;
     char err[512];
@@ -145,8 +145,8 @@ static void test_life(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_config),
-        cmocka_unit_test(test_life),
+        cmocka_unit_test(test_demo_config_has_twelve_services),
+        cmocka_unit_test(test_stop_revive_and_close_leave_no_handle),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

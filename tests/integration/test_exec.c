@@ -91,7 +91,7 @@ static bool process_dead(pid_t pid)
     return false;
 }
 
-static void test_true_false(void **state)
+static void test_exit_status_and_signal_decide(void **state)
 {
     (void)state;
     struct probe_run r = run_exec((const char *[]){"true", NULL}, TEST_PATIENCE_MS);
@@ -116,7 +116,7 @@ static void test_true_false(void **state)
     assert_no_children();
 }
 
-static void test_output(void **state)
+static void test_first_output_line_is_the_message(void **state)
 {
     (void)state;
     struct probe_run r = run_exec((const char *[]){"echo", "ready", NULL}, TEST_PATIENCE_MS);
@@ -179,7 +179,7 @@ static void test_hang_timeout_kills_group(void **state)
     assert_no_children();
 }
 
-static void test_megabytes(void **state)
+static void test_megabytes_of_output_are_cut(void **state)
 {
     (void)state;
     struct probe_run r = run_exec(SH("yes | head -c 5000000"), TEST_PATIENCE_MS);
@@ -195,7 +195,7 @@ static void test_megabytes(void **state)
  * pipe: the probe must end with the child, not wait for the pipe (the
  * grandchild outlives the timeout, so waiting would fail the probe), and
  * kill the grandchild. */
-static void test_orphan_child(void **state)
+static void test_orphan_grandchild_killed_without_waiting(void **state)
 {
     (void)state;
     struct probe_run r = run_exec(SH("sleep 600 & echo $!"), TEST_PATIENCE_MS);
@@ -207,7 +207,7 @@ static void test_orphan_child(void **state)
     assert_no_children();
 }
 
-static void test_missing_command(void **state)
+static void test_missing_command_is_named(void **state)
 {
     (void)state;
     int fds = test_count_fds();
@@ -226,7 +226,7 @@ static void test_missing_command(void **state)
 }
 
 /* Many at once, one cancelled: exactly one callback each, no fd left. */
-static void test_batch_and_cancel(void **state)
+static void test_hung_commands_never_stall_the_others(void **state)
 {
     (void)state;
     enum { N = 12 };
@@ -262,13 +262,13 @@ static void test_batch_and_cancel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_true_false),
-        cmocka_unit_test(test_output),
+        cmocka_unit_test(test_exit_status_and_signal_decide),
+        cmocka_unit_test(test_first_output_line_is_the_message),
         cmocka_unit_test(test_hang_timeout_kills_group),
-        cmocka_unit_test(test_megabytes),
-        cmocka_unit_test(test_orphan_child),
-        cmocka_unit_test(test_missing_command),
-        cmocka_unit_test(test_batch_and_cancel),
+        cmocka_unit_test(test_megabytes_of_output_are_cut),
+        cmocka_unit_test(test_orphan_grandchild_killed_without_waiting),
+        cmocka_unit_test(test_missing_command_is_named),
+        cmocka_unit_test(test_hung_commands_never_stall_the_others),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, probe_run_warmup, NULL);

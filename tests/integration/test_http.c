@@ -237,7 +237,7 @@ static int teardown(void **state)
 
 /* ---- status and timing ----------------------------------------------------- */
 
-static void test_ok(void **state)
+static void test_ok_answer_is_healthy_with_latency(void **state)
 {
     struct svc s;
     struct run r;
@@ -252,7 +252,7 @@ static void test_ok(void **state)
     assert_non_null(strstr(res->detail, "HTTP/1.1 200 OK\nhealthy"));
 }
 
-static void test_status(void **state)
+static void test_status_codes_match_the_expected_list(void **state)
 {
     struct svc s;
     struct run r;
@@ -271,7 +271,7 @@ static void test_status(void **state)
     probe_path(&s, &r, NULL, false, "HTTP 200");
 }
 
-static void test_slow(void **state)
+static void test_slow_answer_is_flagged_over_max_latency(void **state)
 {
     struct svc s;
     struct run r;
@@ -290,7 +290,7 @@ static void test_slow(void **state)
     assert_non_null(strstr(res->message, "HTTP 200, slow: "));
 }
 
-static void test_hang_times_out(void **state)
+static void test_hung_and_dripping_servers_time_out(void **state)
 {
     struct svc s;
     struct run r;
@@ -307,7 +307,7 @@ static void test_hang_times_out(void **state)
 
 /* The trap of curl's own example: the last transfer, ended by its
  * timeout, must still complete (here against this process's server). */
-static void test_hung_server_completes(void **state)
+static void test_every_hung_transfer_completes_by_timeout(void **state)
 {
     struct svc s;
     struct run r[3];
@@ -324,7 +324,7 @@ static void test_hung_server_completes(void **state)
 
 /* ---- bodies ------------------------------------------------------------------ */
 
-static void test_body(void **state)
+static void test_body_must_contain_the_text(void **state)
 {
     struct svc s;
     struct run r;
@@ -348,7 +348,7 @@ static void json_case(const char *key, const char *value, bool ok, const char *m
     probe_path(&s, &r, NULL, ok, msg);
 }
 
-static void test_json(void **state)
+static void test_json_fields_must_match(void **state)
 {
     struct svc s;
     struct run r;
@@ -372,7 +372,7 @@ static void test_json(void **state)
     probe_path(&s, &r, NULL, false, "body is not JSON");
 }
 
-static void test_body_cap(void **state)
+static void test_body_over_the_cap_is_cut_not_downloaded(void **state)
 {
     struct svc s;
     struct run r;
@@ -408,7 +408,7 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
-static void test_broken(void **state)
+static void test_broken_servers_name_their_failure(void **state)
 {
     struct svc s;
     struct run r;
@@ -422,7 +422,7 @@ static void test_broken(void **state)
     assert_non_null(strstr(r.p.result.detail, "Failed to connect to 127.0.0.1 port"));
 }
 
-static void test_unresolvable(void **state)
+static void test_unresolvable_host_is_named(void **state)
 {
     struct svc s;
     struct run r;
@@ -453,7 +453,7 @@ static void test_redirects(void **state)
 
 /* ---- replicas, reuse, load, cancel ----------------------------------------------- */
 
-static void test_replicas(void **state)
+static void test_replicas_count_the_urls_that_answer(void **state)
 {
     struct svc s;
     struct run r;
@@ -477,7 +477,7 @@ static void test_replicas(void **state)
     probe_path(&s, &r, NULL, true, "HTTP 200");
 }
 
-static void test_reuse(void **state)
+static void test_connection_reused_unless_fresh_connect(void **state)
 {
     struct svc s;
     struct run r;
@@ -503,7 +503,7 @@ static void on_srv2_closed(struct httpd *s)
 
 /* A server restarted between probes leaves a dead connection in curl's
  * cache: the next probe must notice and connect afresh, not fail. */
-static void test_server_restart(void **state)
+static void test_restarted_server_gets_a_fresh_connection(void **state)
 {
     struct httpd s2;
     struct svc s;
@@ -526,7 +526,7 @@ static void test_server_restart(void **state)
 }
 
 /* A service going down and up: /control/down, then SIGUSR1 flips it. */
-static void test_fixture_toggle(void **state)
+static void test_service_going_down_and_up(void **state)
 {
     struct svc s;
     struct run r;
@@ -542,7 +542,7 @@ static void test_fixture_toggle(void **state)
 }
 
 /* One fixture serving three ports, each answer delayed: three replicas. */
-static void test_fixture_ports(void **state)
+static void test_replicas_on_three_ports_are_probed_at_once(void **state)
 {
     char *extra[] = {"--ports", "3", "--delay-ms", "1000"};
     int ports[3];
@@ -568,7 +568,7 @@ static void test_fixture_ports(void **state)
     assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
-static void test_concurrent(void **state)
+static void test_hundred_probes_are_in_the_server_at_once(void **state)
 {
     enum { N = 100 };
     struct svc s;
@@ -585,7 +585,7 @@ static void test_concurrent(void **state)
     free(r);
 }
 
-static void test_cancel(void **state)
+static void test_cancel_calls_back_once_at_any_stage(void **state)
 {
     struct svc s;
     struct run r = {0};
@@ -621,7 +621,7 @@ static void test_cancel(void **state)
     assert_int_equal(r.calls, 3);
 }
 
-static void test_headers(void **state)
+static void test_headers_sent_and_secrets_masked(void **state)
 {
     struct svc s;
     struct run r;
@@ -654,7 +654,7 @@ static bool port_open(int port)
     return ok;
 }
 
-static void test_tls(void **state)
+static void test_tls_self_signed_fails_unless_insecure(void **state)
 {
     char dir[] = "/tmp/ht_tls_XXXXXX", key[64], crt[64], acc[32];
     int port = free_port(), status;
@@ -756,26 +756,26 @@ static void test_env_close_no_leak(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ok),
-        cmocka_unit_test(test_status),
-        cmocka_unit_test(test_slow),
-        cmocka_unit_test(test_hang_times_out),
-        cmocka_unit_test(test_hung_server_completes),
-        cmocka_unit_test(test_body),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_body_cap),
-        cmocka_unit_test(test_broken),
-        cmocka_unit_test(test_unresolvable),
+        cmocka_unit_test(test_ok_answer_is_healthy_with_latency),
+        cmocka_unit_test(test_status_codes_match_the_expected_list),
+        cmocka_unit_test(test_slow_answer_is_flagged_over_max_latency),
+        cmocka_unit_test(test_hung_and_dripping_servers_time_out),
+        cmocka_unit_test(test_every_hung_transfer_completes_by_timeout),
+        cmocka_unit_test(test_body_must_contain_the_text),
+        cmocka_unit_test(test_json_fields_must_match),
+        cmocka_unit_test(test_body_over_the_cap_is_cut_not_downloaded),
+        cmocka_unit_test(test_broken_servers_name_their_failure),
+        cmocka_unit_test(test_unresolvable_host_is_named),
         cmocka_unit_test(test_redirects),
-        cmocka_unit_test(test_replicas),
-        cmocka_unit_test(test_reuse),
-        cmocka_unit_test(test_server_restart),
-        cmocka_unit_test(test_fixture_toggle),
-        cmocka_unit_test(test_fixture_ports),
-        cmocka_unit_test(test_concurrent),
-        cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_replicas_count_the_urls_that_answer),
+        cmocka_unit_test(test_connection_reused_unless_fresh_connect),
+        cmocka_unit_test(test_restarted_server_gets_a_fresh_connection),
+        cmocka_unit_test(test_service_going_down_and_up),
+        cmocka_unit_test(test_replicas_on_three_ports_are_probed_at_once),
+        cmocka_unit_test(test_hundred_probes_are_in_the_server_at_once),
+        cmocka_unit_test(test_cancel_calls_back_once_at_any_stage),
+        cmocka_unit_test(test_headers_sent_and_secrets_masked),
+        cmocka_unit_test(test_tls_self_signed_fails_unless_insecure),
         cmocka_unit_test(test_env_close_no_leak),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

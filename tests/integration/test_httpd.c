@@ -234,7 +234,7 @@ static void error_case(const char *request, const char *status_line)
     close(fd);
 }
 
-static void test_errors(void **state)
+static void test_bad_requests_get_an_error_and_close(void **state)
 {
     char big[HTTPD_MAX_HEAD + 100];
 
@@ -271,7 +271,7 @@ static void test_delay_and_drip(void **state)
 
 /* Many connections at once, answered after a delay, plus hanging ones
  * left open for the teardown to close. */
-static void test_many_connections(void **state)
+static void test_many_connections_held_at_once(void **state)
 {
     enum { N = 200 };
     int fds[N];
@@ -302,9 +302,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keep_alive_pipelined),
         cmocka_unit_test(test_http10_closes),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bad_requests_get_an_error_and_close),
         cmocka_unit_test(test_delay_and_drip),
-        cmocka_unit_test(test_many_connections),
+        cmocka_unit_test(test_many_connections_held_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

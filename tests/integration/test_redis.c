@@ -99,7 +99,7 @@ static void assert_msg(const struct probe_run *r, bool ok, const char *msg)
     assert_string_equal(r->p.result.message, msg);
 }
 
-static void test_pong(void **state)
+static void test_ping_answers_pong(void **state)
 {
     (void)state;
     int fds = test_count_fds();
@@ -115,7 +115,7 @@ static void test_pong(void **state)
     assert_int_equal(test_count_fds(), fds);
 }
 
-static void test_auth(void **state)
+static void test_auth_and_its_failure(void **state)
 {
     (void)state;
     int p = locked.port;
@@ -144,7 +144,7 @@ static void test_auth(void **state)
     assert_null(strstr(r.p.result.message, PASSWORD));
 }
 
-static void test_select(void **state)
+static void test_select_db_and_bad_index(void **state)
 {
     (void)state;
     struct probe_run r =
@@ -172,7 +172,7 @@ static void test_refused_and_unresolvable(void **state)
 
 /* The kernel accepts the connection into the backlog; nobody ever reads
  * the PING. */
-static void test_hanging(void **state)
+static void test_hanging_server_times_out(void **state)
 {
     (void)state;
     int port, fds = test_count_fds();
@@ -265,7 +265,7 @@ static void test_adapter(void **state)
     }
 }
 
-static void test_replicas(void **state)
+static void test_replicas_count_the_targets_that_answer(void **state)
 {
     (void)state;
     struct target_spec specs[3] = {
@@ -442,7 +442,7 @@ static void test_no_socket_inherited(void **state)
 }
 
 /* An IPv6 literal, bare or bracketed as in a URL. */
-static void test_ipv6(void **state)
+static void test_ipv6_literal_bare_and_bracketed(void **state)
 {
     (void)state;
     struct redis_server s;
@@ -488,7 +488,7 @@ static int clients_left(int port)
 
 /* Many probes at once, of every outcome, some cancelled: one callback
  * each, and no descriptor left once the loop is done. */
-static void test_batch_and_cancel(void **state)
+static void test_hung_servers_never_stall_the_others(void **state)
 {
     (void)state;
     enum { N = 40 };
@@ -528,18 +528,18 @@ static void test_batch_and_cancel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pong),
-        cmocka_unit_test(test_auth),
-        cmocka_unit_test(test_select),
+        cmocka_unit_test(test_ping_answers_pong),
+        cmocka_unit_test(test_auth_and_its_failure),
+        cmocka_unit_test(test_select_db_and_bad_index),
         cmocka_unit_test(test_refused_and_unresolvable),
-        cmocka_unit_test(test_hanging),
+        cmocka_unit_test(test_hanging_server_times_out),
         cmocka_unit_test(test_adapter),
-        cmocka_unit_test(test_replicas),
+        cmocka_unit_test(test_replicas_count_the_targets_that_answer),
         cmocka_unit_test(test_loading_and_closed),
         cmocka_unit_test(test_killed_and_restarted),
-        cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_ipv6_literal_bare_and_bracketed),
         cmocka_unit_test(test_no_socket_inherited),
-        cmocka_unit_test(test_batch_and_cancel),
+        cmocka_unit_test(test_hung_servers_never_stall_the_others),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, setup, teardown);

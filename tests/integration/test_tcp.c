@@ -102,7 +102,7 @@ static void test_bad_names(void **state)
 
 /* A listener with backlog 0 whose queue is already full drops further
  * SYNs, so a connect to it neither succeeds nor fails: a hanging host. */
-static void test_timeout(void **state)
+static void test_dropped_syn_times_out(void **state)
 {
     (void)state;
     char addr[64];
@@ -124,7 +124,7 @@ static void test_timeout(void **state)
     assert_int_equal(test_count_fds(), fds);
 }
 
-static void test_replicas(void **state)
+static void test_replicas_name_the_missing_one(void **state)
 {
     (void)state;
     char a1[64], a2[64], a3[64];
@@ -216,7 +216,7 @@ static void test_numeric_skips_thread_pool(void **state)
     close(fd);
 }
 
-static void test_batch(void **state)
+static void test_batch_one_callback_each_no_fd_left(void **state)
 {
     (void)state;
     enum { N = 40 };
@@ -250,10 +250,10 @@ int main(void)
         cmocka_unit_test(test_connected_and_refused),
         cmocka_unit_test(test_ipv6_literal),
         cmocka_unit_test(test_bad_names),
-        cmocka_unit_test(test_timeout),
-        cmocka_unit_test(test_replicas),
+        cmocka_unit_test(test_dropped_syn_times_out),
+        cmocka_unit_test(test_replicas_name_the_missing_one),
         cmocka_unit_test(test_numeric_skips_thread_pool),
-        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_batch_one_callback_each_no_fd_left),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, probe_run_warmup, NULL);

@@ -172,7 +172,7 @@ static void test_docker_states(void **state)
 }
 
 /* The worst container names the trouble; running ones are counted. */
-static void test_docker_mixed(void **state)
+static void test_docker_mixed_states_count_replicas(void **state)
 {
     size_t n;
     struct docker_ctr *c = load_list("docker_list.json", &n);
@@ -189,7 +189,7 @@ static void test_docker_mixed(void **state)
     free(c);
 }
 
-static void test_podman(void **state)
+static void test_podman_list_needs_inspect(void **state)
 {
     size_t n;
     struct docker_ctr *c = load_list("podman_list.json", &n);
@@ -226,7 +226,7 @@ static void test_podman(void **state)
     free(c);
 }
 
-static void test_bad_input(void **state)
+static void test_bad_engine_answers_are_errors(void **state)
 {
     struct docker_ctr *c = NULL, one;
     size_t n = 7;
@@ -266,9 +266,11 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_docker_list_fields), cmocka_unit_test(test_docker_states),
-        cmocka_unit_test(test_docker_mixed),       cmocka_unit_test(test_podman),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_docker_list_fields),
+        cmocka_unit_test(test_docker_states),
+        cmocka_unit_test(test_docker_mixed_states_count_replicas),
+        cmocka_unit_test(test_podman_list_needs_inspect),
+        cmocka_unit_test(test_bad_engine_answers_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

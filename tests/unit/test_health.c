@@ -29,7 +29,7 @@ static struct probe_result res(int up, bool slow)
     return r;
 }
 
-static void test_verdicts(void **state)
+static void test_verdict_from_result_and_replicas(void **state)
 {
     (void)state;
     struct svc_config one = svc(3, 1, 0), two = svc(3, 2, 0), zero = svc(3, 0, 0);
@@ -109,7 +109,7 @@ static void test_start_period(void **state)
     assert_int_equal(h.state, HEALTH_HEALTHY);
 }
 
-static void test_set_and_names(void **state)
+static void test_state_names_and_severity(void **state)
 {
     (void)state;
     struct probe_result down = res(0, false);
@@ -128,11 +128,11 @@ static void test_set_and_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_verdict_from_result_and_replicas),
         cmocka_unit_test(test_retries_from_unknown),
         cmocka_unit_test(test_healthy_survives_fewer_than_retries),
         cmocka_unit_test(test_start_period),
-        cmocka_unit_test(test_set_and_names),
+        cmocka_unit_test(test_state_names_and_severity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@ static int load(struct replay *r, const char *text, char *err)
     return replay_parse(r, "rec", text, strlen(text), err, 256);
 }
 
-static void test_good(void **state)
+static void test_good_recording_loads(void **state)
 {
     (void)state;
     struct replay r;
@@ -123,7 +123,7 @@ static void test_bad_lines(void **state)
     free(big);
 }
 
-static void test_bad_header(void **state)
+static void test_bad_header_is_named(void **state)
 {
     (void)state;
     static const struct {
@@ -194,7 +194,7 @@ static void test_seek_and_step(void **state)
     replay_free(&r);
 }
 
-static void test_report(void **state)
+static void test_report_lists_changes_and_verdict(void **state)
 {
     (void)state;
     struct replay r;
@@ -272,9 +272,12 @@ static void test_play_on_loop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),       cmocka_unit_test(test_bad_lines),
-        cmocka_unit_test(test_bad_header), cmocka_unit_test(test_seek_and_step),
-        cmocka_unit_test(test_report),     cmocka_unit_test(test_play_on_loop),
+        cmocka_unit_test(test_good_recording_loads),
+        cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_bad_header_is_named),
+        cmocka_unit_test(test_seek_and_step),
+        cmocka_unit_test(test_report_lists_changes_and_verdict),
+        cmocka_unit_test(test_play_on_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -500,7 +500,7 @@ static void test_resize_between_sizes(void **state)
     model_free(&m);
 }
 
-static void test_keys(void **state)
+static void test_keys_move_and_probe(void **state)
 {
     struct model m;
     struct ui u;
@@ -574,7 +574,7 @@ static void push_mouse(int y, mmask_t bstate)
 
 /* Wheel moves by three; a click selects, a click on the selection opens
  * the detail pane. */
-static void test_mouse(void **state)
+static void test_mouse_wheel_and_click_select(void **state)
 {
     struct model m;
     struct ui u;
@@ -628,7 +628,7 @@ static void test_eight_colours(void **state)
 }
 
 /* No services at all: a screen that says so, and keys that do nothing. */
-static void test_empty(void **state)
+static void test_no_services_keys_are_harmless(void **state)
 {
     struct model m;
     struct ui u;
@@ -685,10 +685,10 @@ int main(void)
         cmocka_unit_test(test_help_overlay),
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes),
-        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_keys_move_and_probe),
         cmocka_unit_test(test_theme_cycle),
-        cmocka_unit_test(test_mouse),
-        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_mouse_wheel_and_click_select),
+        cmocka_unit_test(test_no_services_keys_are_harmless),
         cmocka_unit_test(test_eight_colours),
     };
 
