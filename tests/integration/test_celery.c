@@ -82,7 +82,7 @@ static void worker_start(int db, const char *name, const char *pool, const char 
     snprintf(nodename, sizeof(nodename), "%s@%%h", name);
     snprintf(log, sizeof(log), "%s/%s.log", logdir, name);
     pid = fork();
-    assert_true(pid >= 0);
+    CHECK_GE("pid", pid, 0);
     if (pid == 0) {
         const char *args[] = {"-m",
                               "celery",
@@ -227,7 +227,7 @@ static void assert_names(const char *detail, const char *const *want, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "%s@%s", want[i], host);
-        assert_non_null(strstr(detail, name));
+        CHECK_CONTAINS("detail", detail, name);
     }
     for (const char *at = detail; (at = strchr(at, '@')) != NULL; at++)
         count++;
@@ -249,8 +249,8 @@ static void test_counts_and_names(void **state)
     svc_celery(&s[2], "worker_heavy", 0, "worker_heavy*", 0, TEST_PATIENCE_MS);
     svc_celery(&s[3], "all", 0, NULL, 3, TEST_PATIENCE_MS);
     int64_t ms = probe_run_batch(runs, sp, 4, 0);
-    assert_true(ms >= 0);
-    assert_true(ms < 2500); /* ends on the PUBLISH count, not the timeout */
+    CHECK_GE("ms", ms, 0);
+    CHECK_LT("ms", ms, 2500); /* ends on the PUBLISH count, not the timeout */
     assert_int_equal(publish_calls() - before, 1);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(runs[i].start_rc, 0);
@@ -274,8 +274,8 @@ static void test_counts_and_names(void **state)
     assert_string_equal(heavy->detail, "");
     assert_true(all->ok);
     assert_int_equal(all->up, 3);
-    assert_true(all->latency_us > 0);
-    assert_true(all->connect_us >= 0);
+    CHECK_GT("all->latency_us", all->latency_us, 0);
+    CHECK_GE("all->connect_us", all->connect_us, 0);
     assert_clean();
     assert_int_equal(test_count_fds(), fds);
 }
@@ -308,7 +308,7 @@ static void test_matches_celery_cli(void **state)
     assert_int_equal(r.p.result.up, 3);
     assert_int_equal(pipe(fd), 0);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    CHECK_GE("pid", pid, 0);
     if (pid == 0) {
         dup2(fd[1], 1);
         close(fd[0]);
@@ -330,7 +330,7 @@ static void test_matches_celery_cli(void **state)
     json_object_foreach(j, key, val)
     {
         assert_string_equal(json_string_value(json_object_get(val, "ok")), "pong");
-        assert_non_null(strstr(r.p.result.detail, key));
+        CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, key);
     }
     json_decref(j);
 }
@@ -347,7 +347,7 @@ static void test_busy_worker_is_listening_not_answering(void **state)
 
     (void)state;
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    CHECK_GE("pid", pid, 0);
     if (pid == 0)
         exec_python(1, args);
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -372,14 +372,14 @@ static void test_busy_worker_is_listening_not_answering(void **state)
     svc_celery(&s[0], "short", 1, NULL, 1, 600);
     svc_celery(&s[1], "long", 1, NULL, 1, 1500);
     long before = publish_calls();
-    assert_true(probe_run_batch(runs, sp, 2, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, sp, 2, 0)", probe_run_batch(runs, sp, 2, 0), 0);
     CHECK_EQ("rounds published: the long probe joined the short one's", publish_calls() - before,
              1);
     /* ...and opens its own when that round would outlast its timeout. */
     sp[0] = &s[1];
     sp[1] = &s[0];
     before = publish_calls();
-    assert_true(probe_run_batch(runs, sp, 2, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, sp, 2, 0)", probe_run_batch(runs, sp, 2, 0), 0);
     CHECK_EQ("rounds published: the short probe opened its own", publish_calls() - before, 2);
     CHECK_GE("ms the long probe waited (its own 1.5 s round)", runs[0].done_ms, 1400);
     CHECK_LT("ms to the short probe's answer, before the long one's", runs[1].done_ms,
@@ -436,7 +436,7 @@ static void test_broker_errors(void **state)
     assert_string_equal(r.p.result.message, "NOAUTH Authentication required.");
     s.u.celery.broker.password = (char *)"wrong-pass";
     r = probe_run_one(&s);
-    assert_non_null(strstr(r.p.result.message, "WRONGPASS"));
+    CHECK_CONTAINS("r.p.result.message", r.p.result.message, "WRONGPASS");
     /* Right password, db 3, no workers: PUBLISH says 0, so no waiting
      * for the (patient) timeout. */
     s.u.celery.broker.password = (char *)"s3cret-pass";

@@ -217,7 +217,7 @@ static void test_redis_probe_sees_ready_loading_closed(void **state)
     r = probe_it();
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
-    assert_non_null(strstr(r.p.result.message, "LOADING waiting for redis"));
+    CHECK_CONTAINS("r.p.result.message", r.p.result.message, "LOADING waiting for redis");
     set_mode(RESPD_CLOSE, "");
     r = probe_it();
     assert_false(r.p.result.ok);

@@ -50,7 +50,7 @@ static int port_of(struct stack *st, const char *name)
     long i = config_find(cfg, name);
     const struct svc_config *c = &cfg->svcs[i];
 
-    assert_true(i >= 0);
+    CHECK_GE("i", i, 0);
     if (c->kind == PROBE_REDIS)
         return c->u.redis.targets[0].port;
     return atoi(strrchr(c->u.http.urls[0], ':') + 1);
@@ -88,10 +88,10 @@ static void test_demo_config_has_twelve_services(void **state)
     assert_int_equal(cfg->svcs[wh].replicas, 0);
     assert_int_equal(cfg->svcs[sch].ndeps, 2);
     assert_string_equal(cfg->svcs[sch].depends_on[1], "worker_light");
-    assert_non_null(strstr(cfg->svcs[wl].label, "simulated"));
+    CHECK_CONTAINS("cfg->svcs[wl].label", cfg->svcs[wl].label, "simulated");
     /* Speed 4: probes every 500 ms; start_period covers the cold start. */
     assert_int_equal(cfg->svcs[0].interval_ms, 500);
-    assert_true(cfg->svcs[0].start_period_ms >= 30000);
+    CHECK_GE("cfg->svcs[0].start_period_ms", cfg->svcs[0].start_period_ms, 30000);
     assert_int_equal(stack_toggle(st, "nosuch"), -1);
     stack_free(st);
 }

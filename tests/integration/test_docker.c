@@ -78,7 +78,7 @@ static pid_t spawn_server(const char *const *argv, const char *sock, const char 
 {
     pid_t pid = fork();
 
-    assert_true(pid >= 0);
+    CHECK_GE("pid", pid, 0);
     if (pid == 0) {
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -91,7 +91,7 @@ static pid_t spawn_server(const char *const *argv, const char *sock, const char 
     int slot = 0;
     while (slot < nchildren && children[slot] > 0)
         slot++;
-    assert_true(slot < MAX_CHILDREN);
+    CHECK_LT("slot", slot, MAX_CHILDREN);
     children[slot] = pid;
     if (slot == nchildren)
         nchildren++;
@@ -122,7 +122,7 @@ static void fixture_start(struct fixture *f, const char *mode)
     snprintf(f->log, sizeof(f->log), "%s/%s-%d.log", dir, mode, seq);
     const char *argv[] = {PY, script, f->sock, data, mode, f->log, NULL};
     f->pid = spawn_server(argv, f->sock, f->log);
-    assert_true(f->pid > 0);
+    CHECK_GT("f->pid", f->pid, 0);
 }
 
 /* The requests the fixture saw, one "METHOD PATH" per line. */
@@ -167,12 +167,12 @@ static void check_batch(const char *sock, const char *project, const struct want
     struct probe_run runs[16];
     int fds = test_count_fds();
 
-    assert_true(n <= 16);
+    CHECK_LE("n", n, 16);
     for (size_t i = 0; i < n; i++) {
         svc_docker(&s[i], sock, project, w[i].service, w[i].replicas, TEST_PATIENCE_MS);
         sp[i] = &s[i];
     }
-    assert_true(probe_run_batch(runs, sp, n, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, sp, n, 0)", probe_run_batch(runs, sp, n, 0), 0);
     for (size_t i = 0; i < n; i++) {
         const struct probe_result *r = &runs[i].p.result;
         if (runs[i].calls != 1 || r->ok != w[i].ok || r->up != w[i].up || r->found != w[i].found ||
@@ -181,7 +181,7 @@ static void check_batch(const char *sock, const char *project, const struct want
                      "up %d found %d '%s'",
                      w[i].service, runs[i].calls, r->ok, r->up, r->found, r->message, r->detail,
                      w[i].ok, w[i].up, w[i].found, w[i].message);
-        assert_true(r->latency_us > 0);
+        CHECK_GT("r->latency_us", r->latency_us, 0);
     }
     assert_int_equal(test_count_fds(), fds);
 }
@@ -328,7 +328,7 @@ static void test_socket_missing_and_vanishing(void **state)
      * fixture has logged the request it will never answer. */
     fixture_start(&f, "hang");
     pid_t killer = fork();
-    assert_true(killer >= 0);
+    CHECK_GE("killer", killer, 0);
     if (killer == 0) {
         int64_t end = test_deadline();
         while (fixture_requests(&f, "GET ") == 0 && test_nap_before(end))
@@ -416,7 +416,7 @@ static void test_permission_denied(void **state)
     }
     assert_int_equal(pipe(fd), 0);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    CHECK_GE("pid", pid, 0);
     if (pid == 0) {
         close(fd[0]);
         if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)

@@ -101,7 +101,7 @@ static void test_exit_status_and_signal_decide(void **state)
     assert_int_equal(r.p.result.up, 1);
     assert_int_equal(r.p.result.found, 1);
     assert_string_equal(r.p.result.message, "exit 0");
-    assert_true(r.p.result.latency_us > 0);
+    CHECK_GT("r.p.result.latency_us", r.p.result.latency_us, 0);
 
     r = run_exec((const char *[]){"false", NULL}, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
@@ -123,7 +123,7 @@ static void test_first_output_line_is_the_message(void **state)
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "ready");
-    assert_non_null(strstr(r.p.result.detail, "exit 0\nready"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "exit 0\nready");
 
     /* The first non-empty line, trimmed, control characters blanked. */
     r = run_exec(SH("printf '\\n   \\n  up\\tand running  \\nsecond\\n'"), TEST_PATIENCE_MS);
@@ -134,7 +134,7 @@ static void test_first_output_line_is_the_message(void **state)
     r = run_exec(SH("echo 'no response' >&2; exit 2"), TEST_PATIENCE_MS);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "no response");
-    assert_non_null(strstr(r.p.result.detail, "exit 2"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "exit 2");
 
     /* Escape sequences never reach the screen, in the message or detail. */
     r = run_exec(SH("printf '\\033[2Jcleared\\r\\nnext\\n'"), TEST_PATIENCE_MS);
@@ -142,7 +142,7 @@ static void test_first_output_line_is_the_message(void **state)
     assert_string_equal(r.p.result.message, "[2Jcleared");
     assert_null(strchr(r.p.result.detail, '\033'));
     assert_null(strchr(r.p.result.detail, '\r'));
-    assert_non_null(strstr(r.p.result.detail, "next"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "next");
 
     /* A long line is cut at 120 bytes. */
     r = run_exec(SH("printf '%0300d\\n' 7"), TEST_PATIENCE_MS);
@@ -159,7 +159,7 @@ static void test_hang_timeout_kills_group(void **state)
     int sh_pid = 0, sleep_pid = 0;
     FILE *f;
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     close(fd);
     snprintf(script, sizeof(script), "sleep 30 & echo $$ $! > %s; wait", path);
     struct probe_run r = run_exec(SH(script), 1000);
@@ -186,7 +186,7 @@ static void test_megabytes_of_output_are_cut(void **state)
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "y");
-    assert_non_null(strstr(r.p.result.detail, "cut at 4 KiB"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "cut at 4 KiB");
     CHECK_LT("detail length", strlen(r.p.result.detail), PROBE_DETAIL_MAX);
     assert_no_children();
 }
@@ -202,7 +202,7 @@ static void test_orphan_grandchild_killed_without_waiting(void **state)
     assert_int_equal(r.calls, 1);
     CHECK_TRUE("probe ok, ended with its child", r.p.result.ok);
     int pid = atoi(r.p.result.message);
-    assert_true(pid > 0);
+    CHECK_GT("pid", pid, 0);
     assert_true(process_dead(pid));
     assert_no_children();
 }

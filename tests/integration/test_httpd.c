@@ -129,7 +129,7 @@ static int client(void)
     struct timeval tv = {.tv_sec = TEST_PATIENCE_MS / 1000}; /* only ends a stuck test */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return fd;
@@ -153,7 +153,7 @@ static size_t read_answer(int fd, char *out, size_t cap)
         if (n <= 0)
             return 0;
         out[++len] = '\0';
-        assert_true(len + 1 < cap);
+        CHECK_LT("len + 1", len + 1, cap);
         const char *end = strstr(out, "\r\n\r\n");
         if (want == 0 && end) {
             const char *cl = strstr(out, "Content-Length: ");
@@ -187,24 +187,24 @@ static void test_keep_alive_pipelined(void **state)
     /* Three requests in one write, the first with a body to discard. */
     send_text(fd, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nxxxxx"
                   "GET /?delay=50 HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\n\r\n");
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
-    assert_non_null(strstr(b, "HTTP/1.1 200 OK\r\n"));
-    assert_non_null(strstr(b, "Connection: keep-alive\r\n\r\nhello"));
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
-    assert_non_null(strstr(b, "\r\n\r\nhello"));
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
+    CHECK_CONTAINS("b", b, "HTTP/1.1 200 OK\r\n");
+    CHECK_CONTAINS("b", b, "Connection: keep-alive\r\n\r\nhello");
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
+    CHECK_CONTAINS("b", b, "\r\n\r\nhello");
     /* HEAD: the length of the body, not the body. */
     send_text(fd, "GET /204 HTTP/1.1\r\n\r\n");
     char *head = b;
     size_t n = 0;
     while (!strstr(b, "HTTP/1.1 204")) {
         ssize_t k = recv(fd, head + n, sizeof(b) - n - 1, 0);
-        assert_true(k > 0);
+        CHECK_GT("k", k, 0);
         n += (size_t)k;
         b[n] = '\0';
     }
-    assert_non_null(strstr(b, "Content-Length: 5\r\n"));
-    assert_non_null(strstr(b, "\r\n\r\nHTTP/1.1 204 No Content\r\n"));
-    assert_null(strstr(strstr(b, "204 No Content"), "Content-Length"));
+    CHECK_CONTAINS("b", b, "Content-Length: 5\r\n");
+    CHECK_CONTAINS("b", b, "\r\n\r\nHTTP/1.1 204 No Content\r\n");
+    CHECK_LACKS("strstr(b, \"204 No Content\")", strstr(b, "204 No Content"), "Content-Length");
     close(fd);
 }
 
@@ -215,8 +215,8 @@ static void test_http10_closes(void **state)
 
     (void)state;
     send_text(fd, "GET / HTTP/1.0\r\n\r\n");
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
-    assert_non_null(strstr(b, "Connection: close\r\n"));
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
+    CHECK_CONTAINS("b", b, "Connection: close\r\n");
     assert_true(peer_closed(fd));
     close(fd);
 }
@@ -227,7 +227,7 @@ static void error_case(const char *request, const char *status_line)
     int fd = client();
 
     send_text(fd, request);
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
     if (!strstr(b, status_line))
         fail_msg("got %s, want %s", b, status_line);
     assert_true(peer_closed(fd));
@@ -258,13 +258,13 @@ static void test_delay_and_drip(void **state)
 
     (void)state;
     send_text(fd, "GET /?delay=300 HTTP/1.1\r\n\r\n");
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
     CHECK_GE("ms to a 300 ms delayed answer", ht_now_ms() - t0, 290);
     /* Five bytes at 20 a second: about 250 ms. */
     t0 = ht_now_ms();
     send_text(fd, "GET /drip HTTP/1.1\r\n\r\n");
-    assert_true(read_answer(fd, b, sizeof(b)) > 0);
-    assert_non_null(strstr(b, "\r\n\r\nhello"));
+    CHECK_GT("read_answer(fd, b, sizeof(b))", read_answer(fd, b, sizeof(b)), 0);
+    CHECK_CONTAINS("b", b, "\r\n\r\nhello");
     CHECK_GE("ms to drip 5 bytes at 20 a second", ht_now_ms() - t0, 200);
     close(fd);
 }
@@ -284,8 +284,8 @@ static void test_many_connections_held_at_once(void **state)
         send_text(fds[i], "GET /?delay=2000 HTTP/1.1\r\n\r\n");
     }
     for (int i = 0; i < N; i++) {
-        assert_true(read_answer(fds[i], b, sizeof(b)) > 0);
-        assert_non_null(strstr(b, "hello"));
+        CHECK_GT("read_answer(fds[i], b, sizeof(b))", read_answer(fds[i], b, sizeof(b)), 0);
+        CHECK_CONTAINS("b", b, "hello");
     }
     /* Not one after another: the server held all N answers at once. */
     CHECK_EQ("answers held at once", atomic_load(&max_held), N);

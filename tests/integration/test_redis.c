@@ -106,9 +106,9 @@ static void test_ping_answers_pong(void **state)
     struct probe_run r =
         run1((struct target_spec){"127.0.0.1", plain.port, 0, NULL, NULL}, TEST_PATIENCE_MS);
     assert_msg(&r, true, "PONG");
-    assert_true(r.p.result.latency_us > 0);
-    assert_true(r.p.result.connect_us >= 0);
-    assert_true(r.p.result.connect_us <= r.p.result.latency_us);
+    CHECK_GT("r.p.result.latency_us", r.p.result.latency_us, 0);
+    CHECK_GE("r.p.result.connect_us", r.p.result.connect_us, 0);
+    CHECK_LE("r.p.result.connect_us", r.p.result.connect_us, r.p.result.latency_us);
 
     r = run1((struct target_spec){"localhost", plain.port, 0, NULL, NULL}, TEST_PATIENCE_MS);
     assert_msg(&r, true, "PONG");
@@ -141,7 +141,7 @@ static void test_auth_and_its_failure(void **state)
     r = run1((struct target_spec){"127.0.0.1", plain.port, 0, NULL, PASSWORD}, TEST_PATIENCE_MS);
     assert_false(r.p.result.ok);
     assert_true(strncmp(r.p.result.message, "ERR AUTH", 8) == 0);
-    assert_null(strstr(r.p.result.message, PASSWORD));
+    CHECK_LACKS("r.p.result.message", r.p.result.message, PASSWORD);
 }
 
 static void test_select_db_and_bad_index(void **state)
@@ -178,7 +178,7 @@ static void test_hanging_server_times_out(void **state)
     int port, fds = test_count_fds();
     int fd = test_listen(AF_INET, 16, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     struct probe_run r = run1((struct target_spec){"127.0.0.1", port, 0, NULL, NULL}, 1000);
     assert_msg(&r, false, "timeout after 1.0s");
     CHECK_GE("ms to the timeout", r.done_ms, 900);
@@ -188,7 +188,7 @@ static void test_hanging_server_times_out(void **state)
      * hangs, and the context is freed before it ever connected. */
     int fillers[4];
     fd = test_listen(AF_INET, 0, &port);
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     for (int i = 0; i < 4; i++)
         fillers[i] = test_fill_backlog(port);
     r = run1((struct target_spec){"127.0.0.1", port, 0, NULL, PASSWORD}, 1000);
@@ -358,7 +358,7 @@ static void fake_start(struct fake_redis *f, const char *reply)
     memset(f, 0, sizeof(*f));
     f->reply = reply;
     f->fd = test_listen(AF_INET, 16, &f->port);
-    assert_true(f->fd >= 0);
+    CHECK_GE("f->fd", f->fd, 0);
     assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 
@@ -427,13 +427,13 @@ static void test_no_socket_inherited(void **state)
     static const char *argv[] = {"/bin/sh", "-c", "ls -l /proc/$$/fd | grep -c socket", NULL};
     struct probe_run runs[2];
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     redis_svc_init(&rs, &(struct target_spec){"127.0.0.1", port, 0, NULL, NULL}, 1, 1000);
     test_svc_init(&ex, "exec", PROBE_EXEC, TEST_PATIENCE_MS);
     ex.u.exec.argv = (char **)argv;
     ex.u.exec.argc = 3;
     const struct svc_config *svcs[2] = {&rs.svc, &ex};
-    assert_true(probe_run_batch(runs, svcs, 2, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, svcs, 2, 0)", probe_run_batch(runs, svcs, 2, 0), 0);
     close(fd);
     assert_int_equal(runs[0].calls, 1);
     assert_string_equal(runs[0].p.result.message, "timeout after 1.0s");
@@ -499,7 +499,7 @@ static void test_hung_servers_never_stall_the_others(void **state)
     int hang = test_listen(AF_INET, 64, &hang_port);
     int down = test_free_port();
 
-    assert_true(hang >= 0);
+    CHECK_GE("hang", hang, 0);
     for (int i = 0; i < N; i++) {
         struct target_spec spec[4] = {
             {"127.0.0.1", plain.port, 0, NULL, NULL},

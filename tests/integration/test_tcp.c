@@ -44,14 +44,14 @@ static void test_connected_and_refused(void **state)
     int port, fds = test_count_fds();
     int fd = test_listen(AF_INET, 16, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
     struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.start_rc, 0);
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connected");
-    assert_true(r.p.result.connect_us >= 0);
+    CHECK_GE("r.p.result.connect_us", r.p.result.connect_us, 0);
     assert_int_equal(r.p.result.connect_us, r.p.result.latency_us);
 
     snprintf(addr, sizeof(addr), "localhost:%d", port);
@@ -109,7 +109,7 @@ static void test_dropped_syn_times_out(void **state)
     int port, fillers[4], nfill = 4, fds = test_count_fds();
     int fd = test_listen(AF_INET, 0, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     for (int i = 0; i < nfill; i++)
         fillers[i] = test_fill_backlog(port);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
@@ -132,7 +132,7 @@ static void test_replicas_name_the_missing_one(void **state)
     int fd = test_listen(AF_INET, 16, &port);
     const char *addrs[3] = {a1, a2, a3};
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     snprintf(a1, sizeof(a1), "127.0.0.1:%d", port);
     snprintf(a2, sizeof(a2), "127.0.0.1:%d", test_free_port());
     snprintf(a3, sizeof(a3), "localhost:%d", port);
@@ -144,7 +144,7 @@ static void test_replicas_name_the_missing_one(void **state)
     assert_int_equal(r.p.result.up, 1);
     assert_int_equal(r.p.result.found, 2);
     assert_string_equal(r.p.result.message, "replica 2: connection refused");
-    assert_non_null(strstr(r.p.result.detail, "replica 1: connected"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "replica 1: connected");
 
     /* Enough replicas up: healthy, the missing one still named. */
     s = tcp_svc(addrs, 3, TEST_PATIENCE_MS);
@@ -197,7 +197,7 @@ static void test_numeric_skips_thread_pool(void **state)
     uv_work_t work[8];
     int port, fd = test_listen(AF_INET, 16, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     assert_int_equal(uv_loop_init(&other), 0);
     atomic_store(&pool_release, 0);
     atomic_store(&pool_ended, 0);
@@ -235,7 +235,7 @@ static void test_batch_one_callback_each_no_fd_left(void **state)
         svcs[i] = tcp_svc(&ptr[i], 1, TEST_PATIENCE_MS);
         sp[i] = &svcs[i];
     }
-    assert_true(probe_run_batch(runs, sp, N, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, sp, N, 0)", probe_run_batch(runs, sp, N, 0), 0);
     for (int i = 0; i < N; i++) {
         assert_int_equal(runs[i].calls, 1);
         assert_int_equal(runs[i].p.result.ok, i % 2 == 1);

@@ -12,12 +12,27 @@
 
 #define TEST_POLL_MS 10
 
-void check_cmp(const char *file, int line, const char *what, long long seen, const char *op,
-               long long want, bool ok)
+static bool holds(long double seen, const char *op, long double want)
 {
-    if (ok)
+    if (strcmp(op, "==") == 0)
+        return seen == want;
+    if (strcmp(op, "!=") == 0)
+        return seen != want;
+    if (strcmp(op, ">=") == 0)
+        return seen >= want;
+    if (strcmp(op, "<=") == 0)
+        return seen <= want;
+    if (strcmp(op, ">") == 0)
+        return seen > want;
+    return seen < want;
+}
+
+void check_cmp(const char *file, int line, const char *what, long double seen, const char *op,
+               long double want)
+{
+    if (holds(seen, op, want))
         return;
-    print_error("%s: want %s %lld, saw %lld\n", what, op, want, seen);
+    print_error("%s: want %s %.20Lg, saw %.20Lg\n", what, op, want, seen);
     _fail(file, line);
 }
 

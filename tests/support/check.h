@@ -14,10 +14,11 @@
 
 #define TEST_PATIENCE_MS 60000
 
-/* Integer comparisons: on failure, "file:line: what: want OP W, saw S". */
+/* Comparisons of numbers, each side evaluated once and compared as a
+ * long double (exact for every 64-bit integer on x86-64); on failure
+ * "file:line: what: want OP W, saw S". */
 #define CHECK_CMP(what, seen, op, want)                                                            \
-    check_cmp(__FILE__, __LINE__, (what), (long long)(seen), #op, (long long)(want),               \
-              (long long)(seen)op(long long)(want))
+    check_cmp(__FILE__, __LINE__, (what), (long double)(seen), #op, (long double)(want))
 #define CHECK_EQ(what, seen, want) CHECK_CMP(what, seen, ==, want)
 #define CHECK_NE(what, seen, want) CHECK_CMP(what, seen, !=, want)
 #define CHECK_GE(what, seen, want) CHECK_CMP(what, seen, >=, want)
@@ -43,8 +44,8 @@
                 check_bool(__FILE__, __LINE__, (what), true, false);                               \
     } while (0)
 
-void check_cmp(const char *file, int line, const char *what, long long seen, const char *op,
-               long long want, bool ok);
+void check_cmp(const char *file, int line, const char *what, long double seen, const char *op,
+               long double want);
 void check_bool(const char *file, int line, const char *what, bool want, bool seen);
 void check_str(const char *file, int line, const char *what, const char *seen, const char *want,
                bool contains);

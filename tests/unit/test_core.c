@@ -11,6 +11,7 @@
 #include "healthtop/ring.h"
 #include "healthtop/secret.h"
 #include "healthtop/util.h"
+#include "support/check.h"
 
 static void test_duration_parse(void **state)
 {
@@ -114,7 +115,7 @@ static void test_history_keeps_the_recent_samples(void **state)
     struct history h;
     history_init(&h, 10000, 1000); /* 10 samples -> floor of 16 */
     assert_int_equal(h.samples.cap, 16);
-    assert_true(history_uptime(&h) < 0);
+    CHECK_LT("history_uptime(&h)", history_uptime(&h), 0);
     for (int i = 0; i < 20; i++)
         history_push(&h, i < 10 ? HEALTH_UNHEALTHY : HEALTH_HEALTHY, i >= 10,
                      i == 19 ? -1 : i * 1000, "msg", i, i);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "probes/docker_map.h"
+#include "support/check.h"
 
 static char *slurp(const char *name, size_t *len)
 {
@@ -236,7 +237,7 @@ static void test_bad_engine_answers_are_errors(void **state)
     assert_int_equal(docker_map_list("[{", 2, &c, &n, why, sizeof(why)), -1);
     assert_null(c);
     assert_int_equal(n, 0);
-    assert_non_null(strstr(why, "bad JSON"));
+    CHECK_CONTAINS("why", why, "bad JSON");
     const char *err = "{\"message\":\"client version 1.41 is too new\"}";
     assert_int_equal(docker_map_list(err, strlen(err), &c, &n, why, sizeof(why)), -1);
     assert_string_equal(why, "engine: client version 1.41 is too new");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "healthtop/health.h"
+#include "support/check.h"
 
 static struct svc_config svc(int retries, int replicas, int64_t start_period)
 {
@@ -120,7 +121,8 @@ static void test_state_names_and_severity(void **state)
     assert_int_equal(h.state, HEALTH_UNHEALTHY);
     assert_string_equal(health_state_name(HEALTH_DEGRADED), "degraded");
     assert_string_equal(health_state_shout(HEALTH_SKIPPED), "NOT RUNNING");
-    assert_true(health_severity(HEALTH_UNHEALTHY) > health_severity(HEALTH_DEGRADED));
+    CHECK_GT("health_severity(HEALTH_UNHEALTHY)", health_severity(HEALTH_UNHEALTHY),
+             health_severity(HEALTH_DEGRADED));
     assert_true(health_is_up(HEALTH_SKIPPED));
     assert_false(health_is_up(HEALTH_STARTING));
 }

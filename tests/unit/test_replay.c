@@ -205,12 +205,13 @@ static void test_report_lists_changes_and_verdict(void **state)
     assert_int_equal(load(&r, GOOD EV(13000, "api", "garbage", ""), err), 0);
     assert_int_equal(replay_report(&r, f, false, true), 1); /* stopped early */
     fclose(f);
-    assert_non_null(strstr(text, "T+0.1s redis starting: LOADING\n"
-                                 "T+0.1s api starting: HTTP 503\n"
-                                 "T+10.0s redis healthy\n"
-                                 "T+12.0s api healthy\n"));
-    assert_non_null(strstr(text, "all healthy at T+12.0s\n"));
-    assert_non_null(strstr(text, "SYSTEM STATUS: HEALTHY"));
+    CHECK_CONTAINS("text", text,
+                   "T+0.1s redis starting: LOADING\n"
+                   "T+0.1s api starting: HTTP 503\n"
+                   "T+10.0s redis healthy\n"
+                   "T+12.0s api healthy\n");
+    CHECK_CONTAINS("text", text, "all healthy at T+12.0s\n");
+    CHECK_CONTAINS("text", text, "SYSTEM STATUS: HEALTHY");
     free(text);
     replay_free(&r);
 }
@@ -263,9 +264,9 @@ static void test_play_on_loop(void **state)
     replay_pause(&r, true);
     assert_true(r.paused);
     replay_set_speed(&r, 2);
-    assert_true(r.speed == 2);
+    CHECK_EQ("r.speed", r.speed, 2);
     replay_set_speed(&r, -1);
-    assert_true(r.speed == 2);
+    CHECK_EQ("r.speed", r.speed, 2);
     replay_free(&r);
 }
 

@@ -18,6 +18,7 @@
 #include <wchar.h>
 
 #include "ui/ui.h"
+#include "support/check.h"
 
 /* ---- the model --------------------------------------------------------- */
 
@@ -351,8 +352,8 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(0, 1), ROLE_TITLE);
     assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
     assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
-    assert_non_null(strstr(text, "API gateway"));
-    assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
+    CHECK_CONTAINS("text", text, "API gateway");
+    CHECK_CONTAINS("text", text, "auth-service-wi\xe2\x80\xa6");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -399,8 +400,8 @@ static void test_detail_pane(void **state)
     ui_draw(&u);
     check_golden("detail_100x30");
     text = screen_text();
-    assert_null(strstr(text, "s3cret")); /* secrets redacted */
-    assert_non_null(strstr(text, "connection refused"));
+    CHECK_LACKS("text", text, "s3cret"); /* secrets redacted */
+    CHECK_CONTAINS("text", text, "connection refused");
     free(text);
     ui_key(&u, 'j'); /* scrolls the pane, keeps the selection */
     assert_int_equal(u.sel, 2);
@@ -434,7 +435,7 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
+            CHECK_CONTAINS("text", text, keys[i].help);
     free(text);
     ui_key(&u, 'x'); /* any key closes it */
     assert_false(u.help);
@@ -447,7 +448,7 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
+            CHECK_CONTAINS("text", text, keys[i].help);
     free(text);
     screen_close(&u);
 
@@ -459,8 +460,8 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
-    assert_non_null(strstr(text, "stop or revive"));
+            CHECK_CONTAINS("text", text, keys[i].help);
+    CHECK_CONTAINS("text", text, "stop or revive");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -646,8 +647,8 @@ static void test_no_services_keys_are_harmless(void **state)
     assert_false(u.detail);
     assert_int_equal(calls_probe_now, 0);
     text = screen_text();
-    assert_non_null(strstr(text, "no services"));
-    assert_non_null(strstr(text, "0/0"));
+    CHECK_CONTAINS("text", text, "no services");
+    CHECK_CONTAINS("text", text, "0/0");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -665,7 +666,7 @@ static void test_theme_cycle(void **state)
     ht_strlcpy(first, u.theme.name, sizeof(first));
     ui_key(&u, 'T');
     assert_string_not_equal(u.theme.name, first);
-    assert_non_null(strstr(u.notice, "theme: "));
+    CHECK_CONTAINS("u.notice", u.notice, "theme: ");
     ui_draw(&u);
     /* Without colour only mono is used, whatever is asked. */
     u.color = false;
