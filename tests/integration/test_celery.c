@@ -369,8 +369,10 @@ static void test_busy_worker_is_listening_not_answering(void **state)
     struct svc_config s[2];
     const struct svc_config *sp[2] = {&s[0], &s[1]};
     struct probe_run runs[2];
-    svc_celery(&s[0], "short", 1, NULL, 1, 600);
-    svc_celery(&s[1], "long", 1, NULL, 1, 1500);
+    /* Seconds, not ms: the idle worker must answer within the short
+     * one's round even on a busy machine. */
+    svc_celery(&s[0], "short", 1, NULL, 1, 2000);
+    svc_celery(&s[1], "long", 1, NULL, 1, 5000);
     long before = publish_calls();
     CHECK_GE("probe_run_batch(runs, sp, 2, 0)", probe_run_batch(runs, sp, 2, 0), 0);
     CHECK_EQ("rounds published: the long probe joined the short one's", publish_calls() - before,
@@ -381,7 +383,7 @@ static void test_busy_worker_is_listening_not_answering(void **state)
     before = publish_calls();
     CHECK_GE("probe_run_batch(runs, sp, 2, 0)", probe_run_batch(runs, sp, 2, 0), 0);
     CHECK_EQ("rounds published: the short probe opened its own", publish_calls() - before, 2);
-    CHECK_GE("ms the long probe waited (its own 1.5 s round)", runs[0].done_ms, 1400);
+    CHECK_GE("ms the long probe waited (its own 5 s round)", runs[0].done_ms, 4500);
     CHECK_LT("ms to the short probe's answer, before the long one's", runs[1].done_ms,
              runs[0].done_ms);
     for (int i = 0; i < 2; i++) {
@@ -389,7 +391,7 @@ static void test_busy_worker_is_listening_not_answering(void **state)
         assert_string_equal(runs[i].p.result.message, "listening 2, answering 1");
     }
     /* One replica expected: the idle worker is enough. */
-    r = ping(1, "worker_idle*", 1, 1000);
+    r = ping(1, "worker_idle*", 1, 3000);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "listening 2, answering 1");
     assert_clean();
