@@ -16,7 +16,8 @@
 #include <cmocka.h>
 
 #include "healthtop/respd.h"
-#include "support/probe_run.c"
+#include "support/check.h"
+#include "support/probe_run.h"
 
 static struct {
     uv_loop_t loop;
@@ -57,13 +58,12 @@ static void set_mode(int mode, const char *msg)
     pthread_mutex_unlock(&g.lock);
     uv_async_send(&g.wake);
     /* Applied within a loop turn; poll until it is. */
-    for (int i = 0; i < 200; i++) {
+    for (int64_t deadline = test_deadline();;) {
         pthread_mutex_lock(&g.lock);
         int pending = g.want_mode != -1;
         pthread_mutex_unlock(&g.lock);
-        if (!pending)
+        if (!pending || !test_nap_before(deadline))
             return;
-        usleep(5000);
     }
 }
 
@@ -95,7 +95,7 @@ static const char *ask(const char *req, size_t want, bool *closed)
 {
     static char out[4096];
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g.srv.port)};
-    struct timeval tv = {.tv_sec = 3};
+    struct timeval tv = {.tv_sec = TEST_PATIENCE_MS / 1000}; /* only ends a stuck test */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     size_t got = 0;
     ssize_t k = 0;
@@ -117,7 +117,7 @@ static const char *ask(const char *req, size_t want, bool *closed)
     return out;
 }
 
-static void test_parse(void **state)
+static void test_resp_parse_prefixes_and_malformed(void **state)
 {
     (void)state;
     char name[8];
@@ -143,7 +143,7 @@ static void test_parse(void **state)
     assert_string_equal(name, "CONFIGU");
 }
 
-static void test_raw_socket(void **state)
+static void test_raw_socket_answers_by_mode(void **state)
 {
     (void)state;
     bool closed;
@@ -152,21 +152,23 @@ static void test_raw_socket(void **state)
     assert_string_equal(ask("ping\r\n", 7, NULL), "+PONG\r\n");
     assert_string_equal(ask("*1\r\n$4\r\nPING\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n", 12, NULL),
                         "+PONG\r\n+OK\r\n");
-    assert_string_equal(ask("FLUSHALL\r\n", 40, NULL), "-ERR unknown command 'FLUSHALL'\r\n");
+    /* Read exactly the answer's length: never wait for bytes that do not come. */
+    const char *unknown = "-ERR unknown command 'FLUSHALL'\r\n";
+    CHECK_STR("answer to FLUSHALL", ask("FLUSHALL\r\n", strlen(unknown), NULL), unknown);
     assert_string_equal(ask("*x\r\n", 100, &closed), "-ERR Protocol error\r\n");
     assert_true(closed);
     assert_string_equal(ask("QUIT\r\n", 100, &closed), "+OK\r\n");
     assert_true(closed);
     set_mode(RESPD_LOADING, "waiting for redis");
-    assert_string_equal(ask("PING\r\nAUTH x\r\n", 100, NULL),
-                        "-LOADING waiting for redis\r\n+OK\r\n");
+    const char *loading = "-LOADING waiting for redis\r\n+OK\r\n";
+    CHECK_STR("answers while loading", ask("PING\r\nAUTH x\r\n", strlen(loading), NULL), loading);
     set_mode(RESPD_CLOSE, "");
     assert_string_equal(ask("PING\r\n", 100, &closed), "");
     assert_true(closed);
     set_mode(RESPD_READY, "");
 }
 
-static void test_redis_cli(void **state)
+static void test_redis_cli_gets_pong(void **state)
 {
     (void)state;
     char cmd[128], out[64] = "";
@@ -188,7 +190,7 @@ static struct probe_run probe_it(void)
     static struct svc_config svc;
     static struct redis_target t;
 
-    test_svc_init(&svc, "falkordb", PROBE_REDIS, 1000);
+    test_svc_init(&svc, "falkordb", PROBE_REDIS, TEST_PATIENCE_MS);
     memset(&t, 0, sizeof(t));
     t.url = (char *)"redis://demo";
     t.host = (char *)"127.0.0.1";
@@ -201,7 +203,7 @@ static struct probe_run probe_it(void)
     return probe_run_one(&svc);
 }
 
-static void test_redis_probe(void **state)
+static void test_redis_probe_sees_ready_loading_closed(void **state)
 {
     (void)state;
     struct probe_run r;
@@ -215,7 +217,7 @@ static void test_redis_probe(void **state)
     r = probe_it();
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
-    assert_non_null(strstr(r.p.result.message, "LOADING waiting for redis"));
+    CHECK_CONTAINS("r.p.result.message", r.p.result.message, "LOADING waiting for redis");
     set_mode(RESPD_CLOSE, "");
     r = probe_it();
     assert_false(r.p.result.ok);
@@ -225,10 +227,10 @@ static void test_redis_probe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_raw_socket),
-        cmocka_unit_test(test_redis_cli),
-        cmocka_unit_test(test_redis_probe),
+        cmocka_unit_test(test_resp_parse_prefixes_and_malformed),
+        cmocka_unit_test(test_raw_socket_answers_by_mode),
+        cmocka_unit_test(test_redis_cli_gets_pong),
+        cmocka_unit_test(test_redis_probe_sees_ready_loading_closed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

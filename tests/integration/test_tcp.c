@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,8 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "support/probe_run.c"
-#include "support/ports.c"
+#include "support/check.h"
+#include "support/probe_run.h"
+#include "support/ports.h"
 
 static struct svc_config tcp_svc(const char **addrs, size_t n, int64_t timeout_ms)
 {
@@ -42,22 +44,22 @@ static void test_connected_and_refused(void **state)
     int port, fds = test_count_fds();
     int fd = test_listen(AF_INET, 16, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    struct probe_run r = run_tcp(addr, 2000);
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.start_rc, 0);
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connected");
-    assert_true(r.p.result.connect_us >= 0);
+    CHECK_GE("r.p.result.connect_us", r.p.result.connect_us, 0);
     assert_int_equal(r.p.result.connect_us, r.p.result.latency_us);
 
     snprintf(addr, sizeof(addr), "localhost:%d", port);
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_true(r.p.result.ok);
     close(fd);
 
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connection refused");
@@ -75,18 +77,18 @@ static void test_ipv6_literal(void **state)
     if (fd < 0)
         skip(); /* no IPv6 loopback here */
     snprintf(addr, sizeof(addr), "[::1]:%d", port);
-    struct probe_run r = run_tcp(addr, 2000);
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_true(r.p.result.ok);
     close(fd);
-    r = run_tcp(addr, 2000);
+    r = run_tcp(addr, TEST_PATIENCE_MS);
     assert_string_equal(r.p.result.message, "connection refused");
 }
 
 static void test_bad_names(void **state)
 {
     (void)state;
-    struct probe_run r = run_tcp("nonexistent.invalid:80", 3000);
+    struct probe_run r = run_tcp("nonexistent.invalid:80", TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "cannot resolve nonexistent.invalid");
@@ -100,14 +102,14 @@ static void test_bad_names(void **state)
 
 /* A listener with backlog 0 whose queue is already full drops further
  * SYNs, so a connect to it neither succeeds nor fails: a hanging host. */
-static void test_timeout(void **state)
+static void test_dropped_syn_times_out(void **state)
 {
     (void)state;
     char addr[64];
     int port, fillers[4], nfill = 4, fds = test_count_fds();
     int fd = test_listen(AF_INET, 0, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     for (int i = 0; i < nfill; i++)
         fillers[i] = test_fill_backlog(port);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
@@ -115,14 +117,14 @@ static void test_timeout(void **state)
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_string_equal(r.p.result.message, "timeout after 1.0s");
-    assert_in_range(r.done_ms, 900, 3000);
+    CHECK_GE("ms to the timeout", r.done_ms, 900);
     for (int i = 0; i < nfill; i++)
         close(fillers[i]);
     close(fd);
     assert_int_equal(test_count_fds(), fds);
 }
 
-static void test_replicas(void **state)
+static void test_replicas_name_the_missing_one(void **state)
 {
     (void)state;
     char a1[64], a2[64], a3[64];
@@ -130,22 +132,22 @@ static void test_replicas(void **state)
     int fd = test_listen(AF_INET, 16, &port);
     const char *addrs[3] = {a1, a2, a3};
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     snprintf(a1, sizeof(a1), "127.0.0.1:%d", port);
     snprintf(a2, sizeof(a2), "127.0.0.1:%d", test_free_port());
     snprintf(a3, sizeof(a3), "localhost:%d", port);
 
-    struct svc_config s = tcp_svc(addrs, 2, 2000);
+    struct svc_config s = tcp_svc(addrs, 2, TEST_PATIENCE_MS);
     struct probe_run r = probe_run_one(&s);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
     assert_int_equal(r.p.result.up, 1);
     assert_int_equal(r.p.result.found, 2);
     assert_string_equal(r.p.result.message, "replica 2: connection refused");
-    assert_non_null(strstr(r.p.result.detail, "replica 1: connected"));
+    CHECK_CONTAINS("r.p.result.detail", r.p.result.detail, "replica 1: connected");
 
     /* Enough replicas up: healthy, the missing one still named. */
-    s = tcp_svc(addrs, 3, 2000);
+    s = tcp_svc(addrs, 3, TEST_PATIENCE_MS);
     s.replicas = 2;
     r = probe_run_one(&s);
     assert_true(r.p.result.ok);
@@ -155,7 +157,7 @@ static void test_replicas(void **state)
 
     /* All up. */
     addrs[1] = a3;
-    s = tcp_svc(addrs, 2, 2000);
+    s = tcp_svc(addrs, 2, TEST_PATIENCE_MS);
     r = probe_run_one(&s);
     assert_true(r.p.result.ok);
     assert_string_equal(r.p.result.message, "connected");
@@ -163,10 +165,19 @@ static void test_replicas(void **state)
     assert_int_equal(test_count_fds(), fds);
 }
 
+static atomic_int pool_release; /* set: the busy work may end */
+static atomic_int pool_ended;   /* busy work items that ended */
+
+/* Holds a pool thread until the test releases it (or, stuck, until the
+ * test's patience runs out). */
 static void busy_work(uv_work_t *w)
 {
+    int64_t deadline = test_deadline();
+
     (void)w;
-    usleep(1500 * 1000);
+    while (!atomic_load(&pool_release) && test_nap_before(deadline))
+        ;
+    atomic_fetch_add(&pool_ended, 1);
 }
 
 static void busy_done(uv_work_t *w, int status)
@@ -186,21 +197,26 @@ static void test_numeric_skips_thread_pool(void **state)
     uv_work_t work[8];
     int port, fd = test_listen(AF_INET, 16, &port);
 
-    assert_true(fd >= 0);
+    CHECK_GE("fd", fd, 0);
     assert_int_equal(uv_loop_init(&other), 0);
+    atomic_store(&pool_release, 0);
+    atomic_store(&pool_ended, 0);
     for (int i = 0; i < 8; i++)
         assert_int_equal(uv_queue_work(&other, &work[i], busy_work, busy_done), 0);
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    struct probe_run r = run_tcp(addr, 1000);
+    /* A probe that needed the pool would wait for the busy work, which
+     * outlasts this timeout. */
+    struct probe_run r = run_tcp(addr, TEST_PATIENCE_MS / 2);
     assert_int_equal(r.calls, 1);
-    assert_string_equal(r.p.result.message, "connected");
-    assert_true(r.done_ms < 500);
+    CHECK_STR("message with the pool busy", r.p.result.message, "connected");
+    CHECK_EQ("busy work items ended before the probe answered", atomic_load(&pool_ended), 0);
+    atomic_store(&pool_release, 1);
     uv_run(&other, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&other), 0);
     close(fd);
 }
 
-static void test_batch(void **state)
+static void test_batch_one_callback_each_no_fd_left(void **state)
 {
     (void)state;
     enum { N = 40 };
@@ -216,10 +232,10 @@ static void test_batch(void **state)
     for (int i = 0; i < N; i++) {
         snprintf(addrs[i], sizeof(addrs[i]), "127.0.0.1:%d", i % 2 ? port : down);
         ptr[i] = addrs[i];
-        svcs[i] = tcp_svc(&ptr[i], 1, 2000);
+        svcs[i] = tcp_svc(&ptr[i], 1, TEST_PATIENCE_MS);
         sp[i] = &svcs[i];
     }
-    assert_true(probe_run_batch(runs, sp, N, 0) >= 0);
+    CHECK_GE("probe_run_batch(runs, sp, N, 0)", probe_run_batch(runs, sp, N, 0), 0);
     for (int i = 0; i < N; i++) {
         assert_int_equal(runs[i].calls, 1);
         assert_int_equal(runs[i].p.result.ok, i % 2 == 1);
@@ -234,10 +250,10 @@ int main(void)
         cmocka_unit_test(test_connected_and_refused),
         cmocka_unit_test(test_ipv6_literal),
         cmocka_unit_test(test_bad_names),
-        cmocka_unit_test(test_timeout),
-        cmocka_unit_test(test_replicas),
+        cmocka_unit_test(test_dropped_syn_times_out),
+        cmocka_unit_test(test_replicas_name_the_missing_one),
         cmocka_unit_test(test_numeric_skips_thread_pool),
-        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_batch_one_callback_each_no_fd_left),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, probe_run_warmup, NULL);

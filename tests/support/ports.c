@@ -1,6 +1,4 @@
 /* Loopback ports for integration tests: see ports.h. */
-#ifndef HT_TEST_PORTS_C
-#define HT_TEST_PORTS_C
 #include "ports.h"
 
 #include <netinet/in.h>
@@ -66,5 +64,3 @@ int test_fill_backlog(int port)
     (void)connect(fd, (struct sockaddr *)&a, sizeof(a));
     return fd;
 }
-
-#endif

@@ -1,5 +1,5 @@
-/* Loopback ports for integration tests. Include ports.c directly in the
- * test file (it is safe to include from several support files). */
+/* Loopback ports for integration tests. Part of the
+ * htsupport library (tests/CMakeLists.txt). */
 #ifndef HT_TEST_PORTS_H
 #define HT_TEST_PORTS_H
 

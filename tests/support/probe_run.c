@@ -9,7 +9,11 @@ struct probe_batch {
     uv_timer_t cancel;
     struct probe_run *runs;
     size_t n;
+    size_t ndone;        /* callbacks so far */
+    size_t cancel_after; /* > 0: cancel the rest after this many callbacks */
 };
+
+static void probe_run_cancel(uv_timer_t *t);
 
 static void probe_run_cb(struct probe *p)
 {
@@ -18,6 +22,9 @@ static void probe_run_cb(struct probe *p)
 
     r->calls++;
     r->done_ms = ht_now_ms() - b->started_ms;
+    /* Not from inside this callback: from the next loop turn. */
+    if (++b->ndone == b->cancel_after)
+        uv_timer_start(&b->cancel, probe_run_cancel, 0, 0);
 }
 
 static void probe_run_cancel(uv_timer_t *t)
@@ -29,8 +36,8 @@ static void probe_run_cancel(uv_timer_t *t)
             probe_cancel(&b->runs[i].p);
 }
 
-int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *svcs, size_t n,
-                        int64_t cancel_after_ms)
+static int64_t batch_run(struct probe_run *runs, const struct svc_config *const *svcs, size_t n,
+                         int64_t cancel_after_ms, size_t cancel_after)
 {
     uv_loop_t loop;
     struct probe_env env;
@@ -41,6 +48,7 @@ int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *
     memset(&b, 0, sizeof(b));
     b.runs = runs;
     b.n = n;
+    b.cancel_after = cancel_after;
     loop.data = &b;
     if (probe_env_init(&env, &loop) != 0)
         return -1;
@@ -70,6 +78,18 @@ int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *
     if (uv_loop_close(&loop) != 0)
         return -1;
     return ht_now_ms() - b.started_ms;
+}
+
+int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *svcs, size_t n,
+                        int64_t cancel_after_ms)
+{
+    return batch_run(runs, svcs, n, cancel_after_ms, 0);
+}
+
+int64_t probe_run_batch_then_cancel(struct probe_run *runs, const struct svc_config *const *svcs,
+                                    size_t n, size_t ndone)
+{
+    return batch_run(runs, svcs, n, 0, ndone);
 }
 
 struct probe_run probe_run_one(const struct svc_config *svc)

@@ -1,9 +1,7 @@
 /* Running probes for integration tests: start a batch of probes on a fresh
  * libuv loop, run the loop until nothing is left in it, and record for
  * each probe how many times it called back and when. Also counts this
- * process's open file descriptors, to catch leaks.
- *
- * Include probe_run.c directly in the test file. */
+ * process's open file descriptors, to catch leaks. Part of the htsupport library. */
 #ifndef HT_TEST_PROBE_RUN_H
 #define HT_TEST_PROBE_RUN_H
 
@@ -23,6 +21,11 @@ struct probe_run {
  * probe still in flight after that long. */
 int64_t probe_run_batch(struct probe_run *runs, const struct svc_config *const *svcs, size_t n,
                         int64_t cancel_after_ms);
+/* Like probe_run_batch, but cancels every probe still in flight as soon
+ * as ndone of them have called back: "the others finished while these
+ * were still hanging", without a clock. */
+int64_t probe_run_batch_then_cancel(struct probe_run *runs, const struct svc_config *const *svcs,
+                                    size_t n, size_t ndone);
 /* One probe; returns its run by value. */
 struct probe_run probe_run_one(const struct svc_config *svc);
 

@@ -1,6 +1,5 @@
 /* Starting and stopping a real redis-server for tests: see redis_server.h. */
 #include "redis_server.h"
-#include "ports.c"
 
 #include <errno.h>
 #include <fcntl.h>

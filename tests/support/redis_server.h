@@ -1,8 +1,8 @@
 /* Starting and stopping a real redis-server (Debian's /usr/bin/redis-server)
  * for integration tests, on a free loopback port, with no persistence.
  *
- * Used by the redis and celery tests. Include redis_server.c directly in
- * the test file (tests/CMakeLists.txt builds one .c per test). Every server
+ * Used by the redis and celery tests. Part of the htsupport
+ * library (tests/CMakeLists.txt). Every server
  * started is also killed at exit (atexit) and when the test process dies
  * (PR_SET_PDEATHSIG), so a failing test never leaves one behind. */
 #ifndef HT_TEST_REDIS_SERVER_H

@@ -109,7 +109,7 @@ static void test_envelope_bytes(void **state)
     buf_free(&out);
 }
 
-static void test_base64(void **state)
+static void test_base64_rfc4648_vectors(void **state)
 {
     static const struct {
         const char *plain, *enc;
@@ -150,7 +150,7 @@ static void test_base64(void **state)
     buf_free(&b);
 }
 
-static void test_uuid(void **state)
+static void test_uuid_is_v4_and_unique(void **state)
 {
     char a[CELERY_UUID_LEN + 1], b[CELERY_UUID_LEN + 1];
 
@@ -192,7 +192,7 @@ static enum celery_reply decode(const char *text, char *name)
     return celery_reply_decode(text, strlen(text), TICKET, name, CELERY_NAME_MAX);
 }
 
-static void test_reply_pong(void **state)
+static void test_reply_pong_names_the_worker(void **state)
 {
     char name[CELERY_NAME_MAX];
     char *r;
@@ -238,7 +238,7 @@ static void test_reply_real_worker(void **state)
                              CELERY_REPLY_PONG);
 }
 
-static void test_reply_ignored(void **state)
+static void test_reply_other_ticket_or_bad_json_ignored(void **state)
 {
     char name[CELERY_NAME_MAX];
     char *r;
@@ -303,10 +303,14 @@ static void test_reply_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envelope_fields), cmocka_unit_test(test_envelope_bytes),
-        cmocka_unit_test(test_base64),          cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_reply_pong),      cmocka_unit_test(test_reply_real_worker),
-        cmocka_unit_test(test_reply_ignored),   cmocka_unit_test(test_reply_limits),
+        cmocka_unit_test(test_envelope_fields),
+        cmocka_unit_test(test_envelope_bytes),
+        cmocka_unit_test(test_base64_rfc4648_vectors),
+        cmocka_unit_test(test_uuid_is_v4_and_unique),
+        cmocka_unit_test(test_reply_pong_names_the_worker),
+        cmocka_unit_test(test_reply_real_worker),
+        cmocka_unit_test(test_reply_other_ticket_or_bad_json_ignored),
+        cmocka_unit_test(test_reply_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "healthtop/ring.h"
 #include "healthtop/secret.h"
 #include "healthtop/util.h"
+#include "support/check.h"
 
 static void test_duration_parse(void **state)
 {
@@ -59,7 +60,7 @@ static void test_duration_format(void **state)
     assert_string_equal(b, "-");
 }
 
-static void test_buf_limit(void **state)
+static void test_buf_stops_at_its_limit(void **state)
 {
     (void)state;
     struct buf b;
@@ -75,7 +76,7 @@ static void test_buf_limit(void **state)
     buf_free(&b);
 }
 
-static void test_ring(void **state)
+static void test_ring_keeps_the_last_n(void **state)
 {
     (void)state;
     struct ring r;
@@ -91,7 +92,7 @@ static void test_ring(void **state)
     ring_free(&r);
 }
 
-static void test_secrets(void **state)
+static void test_secrets_scrubbed_and_urls_redacted(void **state)
 {
     (void)state;
     char s[128] = "AUTH hunter22 failed for hunter22";
@@ -112,13 +113,13 @@ static void test_secrets(void **state)
     secret_clear();
 }
 
-static void test_history(void **state)
+static void test_history_keeps_the_recent_samples(void **state)
 {
     (void)state;
     struct history h;
     history_init(&h, 10000, 1000); /* 10 samples -> floor of 16 */
     assert_int_equal(h.samples.cap, 16);
-    assert_true(history_uptime(&h) < 0);
+    CHECK_LT("history_uptime(&h)", history_uptime(&h), 0);
     for (int i = 0; i < 20; i++)
         history_push(&h, i < 10 ? HEALTH_UNHEALTHY : HEALTH_HEALTHY, i >= 10,
                      i == 19 ? -1 : i * 1000, "msg", i, i);
@@ -148,9 +149,12 @@ static void test_history(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_duration_parse), cmocka_unit_test(test_duration_format),
-        cmocka_unit_test(test_buf_limit),      cmocka_unit_test(test_ring),
-        cmocka_unit_test(test_secrets),        cmocka_unit_test(test_history),
+        cmocka_unit_test(test_duration_parse),
+        cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_buf_stops_at_its_limit),
+        cmocka_unit_test(test_ring_keeps_the_last_n),
+        cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
+        cmocka_unit_test(test_history_keeps_the_recent_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

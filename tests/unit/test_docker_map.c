@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "probes/docker_map.h"
+#include "support/check.h"
 
 static char *slurp(const char *name, size_t *len)
 {
@@ -172,7 +173,7 @@ static void test_docker_states(void **state)
 }
 
 /* The worst container names the trouble; running ones are counted. */
-static void test_docker_mixed(void **state)
+static void test_docker_mixed_states_count_replicas(void **state)
 {
     size_t n;
     struct docker_ctr *c = load_list("docker_list.json", &n);
@@ -189,7 +190,7 @@ static void test_docker_mixed(void **state)
     free(c);
 }
 
-static void test_podman(void **state)
+static void test_podman_list_needs_inspect(void **state)
 {
     size_t n;
     struct docker_ctr *c = load_list("podman_list.json", &n);
@@ -226,7 +227,7 @@ static void test_podman(void **state)
     free(c);
 }
 
-static void test_bad_input(void **state)
+static void test_bad_engine_answers_are_errors(void **state)
 {
     struct docker_ctr *c = NULL, one;
     size_t n = 7;
@@ -236,7 +237,7 @@ static void test_bad_input(void **state)
     assert_int_equal(docker_map_list("[{", 2, &c, &n, why, sizeof(why)), -1);
     assert_null(c);
     assert_int_equal(n, 0);
-    assert_non_null(strstr(why, "bad JSON"));
+    CHECK_CONTAINS("why", why, "bad JSON");
     const char *err = "{\"message\":\"client version 1.41 is too new\"}";
     assert_int_equal(docker_map_list(err, strlen(err), &c, &n, why, sizeof(why)), -1);
     assert_string_equal(why, "engine: client version 1.41 is too new");
@@ -266,9 +267,11 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_docker_list_fields), cmocka_unit_test(test_docker_states),
-        cmocka_unit_test(test_docker_mixed),       cmocka_unit_test(test_podman),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_docker_list_fields),
+        cmocka_unit_test(test_docker_states),
+        cmocka_unit_test(test_docker_mixed_states_count_replicas),
+        cmocka_unit_test(test_podman_list_needs_inspect),
+        cmocka_unit_test(test_bad_engine_answers_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "healthtop/health.h"
+#include "support/check.h"
 
 static struct svc_config svc(int retries, int replicas, int64_t start_period)
 {
@@ -29,7 +30,7 @@ static struct probe_result res(int up, bool slow)
     return r;
 }
 
-static void test_verdicts(void **state)
+static void test_verdict_from_result_and_replicas(void **state)
 {
     (void)state;
     struct svc_config one = svc(3, 1, 0), two = svc(3, 2, 0), zero = svc(3, 0, 0);
@@ -164,7 +165,7 @@ static void test_engine_verdict_is_not_retried_again(void **state)
     assert_int_equal(h.state, HEALTH_HEALTHY);
 }
 
-static void test_set_and_names(void **state)
+static void test_state_names_and_severity(void **state)
 {
     (void)state;
     struct probe_result down = res(0, false);
@@ -175,7 +176,8 @@ static void test_set_and_names(void **state)
     assert_int_equal(h.state, HEALTH_UNHEALTHY);
     assert_string_equal(health_state_name(HEALTH_DEGRADED), "degraded");
     assert_string_equal(health_state_shout(HEALTH_SKIPPED), "NOT RUNNING");
-    assert_true(health_severity(HEALTH_UNHEALTHY) > health_severity(HEALTH_DEGRADED));
+    CHECK_GT("health_severity(HEALTH_UNHEALTHY)", health_severity(HEALTH_UNHEALTHY),
+             health_severity(HEALTH_DEGRADED));
     assert_true(health_is_up(HEALTH_SKIPPED));
     assert_false(health_is_up(HEALTH_STARTING));
 }
@@ -205,15 +207,15 @@ static void test_degraded_never_counts_as_first_healthy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_verdict_from_result_and_replicas),
         cmocka_unit_test(test_degraded_never_counts_as_first_healthy),
         cmocka_unit_test(test_retries_from_unknown),
         cmocka_unit_test(test_healthy_survives_fewer_than_retries),
         cmocka_unit_test(test_start_period),
         cmocka_unit_test(test_start_period_ends_once_up),
-        cmocka_unit_test(test_engine_verdict_is_not_retried_again),
         cmocka_unit_test(test_start_period_judged_by_probe_start),
-        cmocka_unit_test(test_set_and_names),
+        cmocka_unit_test(test_engine_verdict_is_not_retried_again),
+        cmocka_unit_test(test_state_names_and_severity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@ static long parse(const char *text, struct httpd_req *req, char *scratch, size_t
     return httpd_parse(scratch, strlen(scratch), req);
 }
 
-static void test_parse(void **state)
+static void test_parse_request_head(void **state)
 {
     char b[1024], v[64];
     struct httpd_req req;
@@ -54,7 +54,7 @@ static void test_parse(void **state)
     assert_int_equal(req.content_length, 12);
 }
 
-static void test_parse_bad(void **state)
+static void test_parse_rejects_malformed_heads(void **state)
 {
     static const char *const bad[] = {
         "GET /\r\n\r\n",
@@ -91,8 +91,8 @@ static void test_parse_bad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_parse_request_head),
+        cmocka_unit_test(test_parse_rejects_malformed_heads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ui/ui.h"
+#include "support/check.h"
 
 static void test_layout_fits_every_width(void **state)
 {
@@ -20,11 +21,11 @@ static void test_layout_fits_every_width(void **state)
         for (int c = 0; c < COL_COUNT; c++) {
             if (!l.col[c].shown)
                 continue;
-            assert_true(l.col[c].x >= end); /* in order, no overlap */
-            assert_true(l.col[c].w > 0);
+            CHECK_GE("l.col[c].x", l.col[c].x, end); /* in order, no overlap */
+            CHECK_GT("l.col[c].w", l.col[c].w, 0);
             end = l.col[c].x + l.col[c].w;
         }
-        assert_true(end <= cols);
+        CHECK_LE("end", end, cols);
         assert_true(l.col[COL_MARK].shown && l.col[COL_LABEL].shown && l.col[COL_STATE].shown);
     }
 }
@@ -275,7 +276,7 @@ static void test_glyphs(void **state)
     }
     for (int i = 0; i < HEALTH_STATE_COUNT; i++)
         for (const char *p = glyphs_get(true)->mark[i]; *p; p++)
-            assert_true((unsigned char)*p < 0x80);
+            CHECK_LT("(unsigned char)*p", (unsigned char)*p, 0x80);
 }
 
 /* The up and FOR columns: seconds through the first minute (they moved in

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "healthtop/replay.h"
+#include "support/check.h"
 
 #define HEAD                                                                                       \
     "{\"healthtop_recording\":1,\"title\":\"T\",\"t0_wall_ms\":5,\"services\":["                   \
@@ -28,7 +29,7 @@ static int load(struct replay *r, const char *text, char *err)
     return replay_parse(r, "rec", text, strlen(text), err, 256);
 }
 
-static void test_good(void **state)
+static void test_good_recording_loads(void **state)
 {
     (void)state;
     struct replay r;
@@ -122,7 +123,7 @@ static void test_bad_lines(void **state)
     free(big);
 }
 
-static void test_bad_header(void **state)
+static void test_bad_header_is_named(void **state)
 {
     (void)state;
     static const struct {
@@ -193,7 +194,7 @@ static void test_seek_and_step(void **state)
     replay_free(&r);
 }
 
-static void test_report(void **state)
+static void test_report_lists_changes_and_verdict(void **state)
 {
     (void)state;
     struct replay r;
@@ -204,12 +205,13 @@ static void test_report(void **state)
     assert_int_equal(load(&r, GOOD EV(13000, "api", "garbage", ""), err), 0);
     assert_int_equal(replay_report(&r, f, false, true), 1); /* stopped early */
     fclose(f);
-    assert_non_null(strstr(text, "T+0.1s redis starting: LOADING\n"
-                                 "T+0.1s api starting: HTTP 503\n"
-                                 "T+10.0s redis healthy\n"
-                                 "T+12.0s api healthy\n"));
-    assert_non_null(strstr(text, "all healthy at T+12.0s\n"));
-    assert_non_null(strstr(text, "SYSTEM STATUS: HEALTHY"));
+    CHECK_CONTAINS("text", text,
+                   "T+0.1s redis starting: LOADING\n"
+                   "T+0.1s api starting: HTTP 503\n"
+                   "T+10.0s redis healthy\n"
+                   "T+12.0s api healthy\n");
+    CHECK_CONTAINS("text", text, "all healthy at T+12.0s\n");
+    CHECK_CONTAINS("text", text, "SYSTEM STATUS: HEALTHY");
     free(text);
     replay_free(&r);
 }
@@ -255,25 +257,28 @@ static void test_play_on_loop(void **state)
     uv_run(&loop, UV_RUN_DEFAULT);
     took = ht_now_ms() - start;
     assert_int_equal(p.results, 4);
-    assert_true(took >= 250 && took < 3000);
+    CHECK_GE("ms to play 12 s at speed 40", took, 250);
     assert_int_equal(uv_loop_close(&loop), 0);
     /* Paused, the clock does not move; resumed, it goes on from there. */
     replay_seek(&r, 0);
     replay_pause(&r, true);
     assert_true(r.paused);
     replay_set_speed(&r, 2);
-    assert_true(r.speed == 2);
+    CHECK_EQ("r.speed", r.speed, 2);
     replay_set_speed(&r, -1);
-    assert_true(r.speed == 2);
+    CHECK_EQ("r.speed", r.speed, 2);
     replay_free(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),       cmocka_unit_test(test_bad_lines),
-        cmocka_unit_test(test_bad_header), cmocka_unit_test(test_seek_and_step),
-        cmocka_unit_test(test_report),     cmocka_unit_test(test_play_on_loop),
+        cmocka_unit_test(test_good_recording_loads),
+        cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_bad_header_is_named),
+        cmocka_unit_test(test_seek_and_step),
+        cmocka_unit_test(test_report_lists_changes_and_verdict),
+        cmocka_unit_test(test_play_on_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

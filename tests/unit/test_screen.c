@@ -18,6 +18,7 @@
 #include <wchar.h>
 
 #include "ui/ui.h"
+#include "support/check.h"
 
 /* ---- the model --------------------------------------------------------- */
 
@@ -351,8 +352,8 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(0, 1), ROLE_TITLE);
     assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
     assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
-    assert_non_null(strstr(text, "API gateway"));
-    assert_non_null(strstr(text, "auth-service-wi\xe2\x80\xa6"));
+    CHECK_CONTAINS("text", text, "API gateway");
+    CHECK_CONTAINS("text", text, "auth-service-wi\xe2\x80\xa6");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -399,8 +400,8 @@ static void test_detail_pane(void **state)
     ui_draw(&u);
     check_golden("detail_100x30");
     text = screen_text();
-    assert_null(strstr(text, "s3cret")); /* secrets redacted */
-    assert_non_null(strstr(text, "connection refused"));
+    CHECK_LACKS("text", text, "s3cret"); /* secrets redacted */
+    CHECK_CONTAINS("text", text, "connection refused");
     free(text);
     ui_key(&u, 'j'); /* scrolls the pane, keeps the selection */
     assert_int_equal(u.sel, 2);
@@ -434,7 +435,7 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
+            CHECK_CONTAINS("text", text, keys[i].help);
     free(text);
     ui_key(&u, 'x'); /* any key closes it */
     assert_false(u.help);
@@ -447,7 +448,7 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
+            CHECK_CONTAINS("text", text, keys[i].help);
     free(text);
     screen_close(&u);
 
@@ -459,8 +460,8 @@ static void test_help_overlay(void **state)
     text = screen_text();
     for (size_t i = 0; i < n; i++)
         if (keys[i].help != NULL && ui_key_applies(&u, &keys[i]))
-            assert_non_null(strstr(text, keys[i].help));
-    assert_non_null(strstr(text, "stop or revive"));
+            CHECK_CONTAINS("text", text, keys[i].help);
+    CHECK_CONTAINS("text", text, "stop or revive");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -518,7 +519,7 @@ static void test_resize_between_sizes(void **state)
     model_free(&m);
 }
 
-static void test_keys(void **state)
+static void test_keys_move_and_probe(void **state)
 {
     struct model m;
     struct ui u;
@@ -592,7 +593,7 @@ static void push_mouse(int y, mmask_t bstate)
 
 /* Wheel moves by three; a click selects, a click on the selection opens
  * the detail pane. */
-static void test_mouse(void **state)
+static void test_mouse_wheel_and_click_select(void **state)
 {
     struct model m;
     struct ui u;
@@ -646,7 +647,7 @@ static void test_eight_colours(void **state)
 }
 
 /* No services at all: a screen that says so, and keys that do nothing. */
-static void test_empty(void **state)
+static void test_no_services_keys_are_harmless(void **state)
 {
     struct model m;
     struct ui u;
@@ -664,8 +665,8 @@ static void test_empty(void **state)
     assert_false(u.detail);
     assert_int_equal(calls_probe_now, 0);
     text = screen_text();
-    assert_non_null(strstr(text, "no services"));
-    assert_non_null(strstr(text, "0/0"));
+    CHECK_CONTAINS("text", text, "no services");
+    CHECK_CONTAINS("text", text, "0/0");
     free(text);
     screen_close(&u);
     model_free(&m);
@@ -683,7 +684,7 @@ static void test_theme_cycle(void **state)
     ht_strlcpy(first, u.theme.name, sizeof(first));
     ui_key(&u, 'T');
     assert_string_not_equal(u.theme.name, first);
-    assert_non_null(strstr(u.notice, "theme: "));
+    CHECK_CONTAINS("u.notice", u.notice, "theme: ");
     ui_draw(&u);
     /* Without colour only mono is used, whatever is asked. */
     u.color = false;
@@ -704,10 +705,10 @@ int main(void)
         cmocka_unit_test(test_timeline_view),
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes),
-        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_keys_move_and_probe),
         cmocka_unit_test(test_theme_cycle),
-        cmocka_unit_test(test_mouse),
-        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_mouse_wheel_and_click_select),
+        cmocka_unit_test(test_no_services_keys_are_harmless),
         cmocka_unit_test(test_eight_colours),
     };
 

@@ -31,7 +31,7 @@ static void test_split_hostport(void **state)
     assert_int_equal(target_split_hostport("abcdef:80", host, 4, &port), -1);
 }
 
-static void test_first_line(void **state)
+static void test_first_line_trimmed_and_blanked(void **state)
 {
     char out[16];
     const char *s;
@@ -65,7 +65,7 @@ static void test_first_line(void **state)
     assert_string_equal(out, "xy");
 }
 
-static void test_errtext(void **state)
+static void test_errtext_lowercases_system_errors(void **state)
 {
     char out[64];
 
@@ -86,8 +86,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_hostport),
-        cmocka_unit_test(test_first_line),
-        cmocka_unit_test(test_errtext),
+        cmocka_unit_test(test_first_line_trimmed_and_blanked),
+        cmocka_unit_test(test_errtext_lowercases_system_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

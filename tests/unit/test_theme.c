@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "healthtop/theme.h"
+#include "support/check.h"
 
 static const char *const shipped[] = {"default", "light", "solarized-dark", "high-contrast",
                                       "mono"};
@@ -55,7 +56,7 @@ static void test_every_theme_file_loads(void **state)
         n++;
     }
     closedir(d);
-    assert_true(n >= 5);
+    CHECK_GE("n", n, 5);
 }
 
 /* themes/default.theme and the compiled-in default say the same. */
@@ -145,15 +146,15 @@ static void test_malformed(void **state)
         char err[512];
         const char *text = "x = red\nhealthy = green\ny = blue\n";
         assert_int_equal(theme_parse("m.theme", text, strlen(text), &t, err, sizeof(err)), -1);
-        assert_non_null(strstr(err, "m.theme:1: unknown role 'x'\n"));
-        assert_non_null(strstr(err, "m.theme:3: unknown role 'y'\n"));
+        CHECK_CONTAINS("err", err, "m.theme:1: unknown role 'x'\n");
+        CHECK_CONTAINS("err", err, "m.theme:3: unknown role 'y'\n");
     }
     /* A NUL byte and a tiny error buffer do not break anything. */
     {
         struct theme t;
         char err[8];
         assert_int_equal(theme_parse("n.theme", "a\0b = c\n", 8, &t, err, sizeof(err)), -1);
-        assert_true(strlen(err) < sizeof(err));
+        CHECK_LT("strlen(err)", strlen(err), sizeof(err));
     }
 }
 
@@ -170,12 +171,12 @@ static void test_load_errors_name_the_file(void **state)
     fputs("# fine\nhealthy = green\nselected = purple\n", f);
     fclose(f);
     assert_int_equal(theme_load(path, &t, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "broken.theme:3: bad colour 'purple'"));
-    assert_non_null(strstr(err, dir));
+    CHECK_CONTAINS("err", err, "broken.theme:3: bad colour 'purple'");
+    CHECK_CONTAINS("err", err, dir);
     assert_int_equal(theme_load("/nonexistent/x.theme", &t, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "/nonexistent/x.theme"));
+    CHECK_CONTAINS("err", err, "/nonexistent/x.theme");
     assert_int_equal(theme_open("no-such-theme", &t, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "'no-such-theme' not found"));
+    CHECK_CONTAINS("err", err, "'no-such-theme' not found");
     assert_string_equal(t.name, "default");
     unlink(path);
     rmdir(dir);
@@ -208,7 +209,7 @@ static void test_search_path(void **state)
     fclose(f);
 
     assert_int_equal(theme_find("mine", path, sizeof(path)), 0);
-    assert_non_null(strstr(path, dir));
+    CHECK_CONTAINS("path", path, dir);
     assert_int_equal(theme_find("light", path, sizeof(path)), 0);
     /* Found through the build tree's share/healthtop/themes, the link that
      * mirrors an installed prefix: the very file the source tree ships. */
@@ -222,7 +223,7 @@ static void test_search_path(void **state)
     assert_int_equal(theme_find(".hidden", path, sizeof(path)), -1);
 
     n = theme_list(&names);
-    assert_true(n >= 6);
+    CHECK_GE("n", n, 6);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
             assert_true(strcmp(names[i - 1], names[i]) < 0); /* sorted, no duplicates */
@@ -263,8 +264,8 @@ static void test_colour_mapping(void **state)
     assert_int_equal(theme_resolve_color(THEME_RGB(0xdc, 0x32, 0x2f), 8), 1);
     assert_int_equal(theme_resolve_color(3, 0), -1); /* no colours at all */
     for (int c = 0; c < 256; c++) {
-        assert_true(theme_resolve_color(c, 8) < 8);
-        assert_true(theme_resolve_color(c, 16) < 16);
+        CHECK_LT("theme_resolve_color(c, 8)", theme_resolve_color(c, 8), 8);
+        CHECK_LT("theme_resolve_color(c, 16)", theme_resolve_color(c, 16), 16);
         assert_int_equal(theme_resolve_color(c, 256), c);
     }
 }

@@ -9,6 +9,7 @@
 
 #include "healthtop/timeline.h"
 #include "unit/test_deps_model.h"
+#include "support/check.h"
 
 /* The seed's cold start: first seen at T+0.2s, healthy as the summary's
  * sequence says, worker_heavy scaled to zero. */
@@ -29,12 +30,19 @@ static void seed_cold_start(struct model *m)
     model_state(m, "worker_heavy", HEALTH_SKIPPED);
 }
 
+/* The memstream's pointer and size are static, not locals: inlined at
+ * -O3, gcc 12 took the address of a local given to open_memstream for
+ * where the text lives and warned of a dangling pointer. */
 static char *render(const struct model *m, int64_t now, int width, bool ascii)
 {
     struct report_style st = {.color = false, .ascii = ascii};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    static char *text;
+    static size_t len;
+    FILE *f;
+
+    text = NULL;
+    len = 0;
+    f = open_memstream(&text, &len);
 
     assert_non_null(f);
     timeline_text(f, &m->sched, now, width, &st);
@@ -92,24 +100,24 @@ static void test_text_seed_ascii(void **state)
 
     seed_cold_start(&m);
     text = render(&m, 130000, 100, true);
-    assert_non_null(strstr(text, "Start-up timeline (T+0 = healthtop start)\n"));
+    CHECK_CONTAINS("text", text, "Start-up timeline (T+0 = healthtop start)\n");
     l = line_of(text, "redis ");
     assert_memory_equal(l, "redis", 5);
-    assert_non_null(strstr(l, "T+10.0s |"));
+    CHECK_CONTAINS("l", l, "T+10.0s |");
     l = line_of(text, "`-> scheduler");
-    assert_non_null(strstr(l, "T+120.0s |"));
+    CHECK_CONTAINS("l", l, "T+120.0s |");
     /* The scheduler's bar runs to the right end: its mark ends the bar. */
-    assert_non_null(strstr(l, "#|\n"));
+    CHECK_CONTAINS("l", l, "#|\n");
     l = line_of(text, "worker_heavy");
-    assert_non_null(strstr(l, "skipped |"));
-    assert_non_null(strstr(l, "| scaled to 0\n"));
-    assert_non_null(strstr(text, "\nall healthy at T+120.0s (1 skipped)\n"));
-    assert_null(strstr(text, "race"));
+    CHECK_CONTAINS("l", l, "skipped |");
+    CHECK_CONTAINS("l", l, "| scaled to 0\n");
+    CHECK_CONTAINS("text", text, "\nall healthy at T+120.0s (1 skipped)\n");
+    CHECK_LACKS("text", text, "race");
     /* Every row and the axis are within the width. */
     for (const char *p = text; *p;) {
         const char *e = strchr(p, '\n');
         assert_non_null(e);
-        assert_true(e - p <= 100);
+        CHECK_LE("e - p", e - p, 100);
         p = e + 1;
     }
     free(text);
@@ -127,10 +135,10 @@ static void test_text_container_origin(void **state)
     seed_cold_start(&m);
     m.sched.origin_ms = m.sched.t0_ms - 20000;
     text = render(&m, 130000, 100, true);
-    assert_non_null(strstr(
-        text, "Start-up timeline (T+0 = first container created, 20.0s before healthtop)\n"));
-    assert_non_null(strstr(line_of(text, "redis "), "T+30.0s |"));
-    assert_non_null(strstr(text, "\nall healthy at T+140.0s (1 skipped)\n"));
+    CHECK_CONTAINS("text", text,
+                   "Start-up timeline (T+0 = first container created, 20.0s before healthtop)\n");
+    CHECK_CONTAINS("line_of(text, \"redis \")", line_of(text, "redis "), "T+30.0s |");
+    CHECK_CONTAINS("text", text, "\nall healthy at T+140.0s (1 skipped)\n");
     free(text);
     model_free(&m);
 }
@@ -157,13 +165,13 @@ static void test_text_never_and_race(void **state)
 
     text = render(&m, 150000, 90, true);
     l = line_of(text, "frontend");
-    assert_non_null(strstr(l, "never |"));
-    assert_non_null(strstr(l, "NEVER HEALTHY (unhealthy)"));
+    CHECK_CONTAINS("l", l, "never |");
+    CHECK_CONTAINS("l", l, "NEVER HEALTHY (unhealthy)");
     l = line_of(text, "worker_light");
-    assert_non_null(strstr(l, "! race: before api"));
-    assert_non_null(
-        strstr(text, "race: worker_light was healthy 30.0s before its dependency api\n"));
-    assert_non_null(strstr(text, "not all healthy: 1 service never healthy (1 skipped)\n"));
+    CHECK_CONTAINS("l", l, "! race: before api");
+    CHECK_CONTAINS("text", text,
+                   "race: worker_light was healthy 30.0s before its dependency api\n");
+    CHECK_CONTAINS("text", text, "not all healthy: 1 service never healthy (1 skipped)\n");
     free(text);
 
     /* Only starting, not failing: not blamed as never healthy. */
@@ -178,8 +186,8 @@ static void test_text_never_and_race(void **state)
 
     /* The same in UTF-8 marks, and a narrow width still gives a bar. */
     text = render(&m, 150000, 20, false);
-    assert_non_null(strstr(text, "\xe2\x9a\xa0 race: before api"));
-    assert_non_null(strstr(text, "\xe2\x94\x9c\xe2\x94\x80> frontend"));
+    CHECK_CONTAINS("text", text, "\xe2\x9a\xa0 race: before api");
+    CHECK_CONTAINS("text", text, "\xe2\x94\x9c\xe2\x94\x80> frontend");
     free(text);
     model_free(&m);
 }
@@ -194,13 +202,13 @@ static void test_empty_and_unseen(void **state)
 
     model_init(&m, 1, names, deps);
     text = render(&m, 0, 80, true);
-    assert_non_null(strstr(text, "a "));
-    assert_non_null(strstr(text, "starting: 1 service not healthy yet\n"));
+    CHECK_CONTAINS("text", text, "a ");
+    CHECK_CONTAINS("text", text, "starting: 1 service not healthy yet\n");
     free(text);
     model_free(&m);
     model_init(&m, 0, names, deps);
     text = render(&m, 1000, 80, true);
-    assert_non_null(strstr(text, "not all healthy: 0 services never healthy\n"));
+    CHECK_CONTAINS("text", text, "not all healthy: 0 services never healthy\n");
     free(text);
     model_free(&m);
 }
