@@ -2,7 +2,7 @@
  *
  *   - a real one when this machine can run containers: Podman's API
  *     service (`podman system service`), containers made from a local
- *     busybox image (PROTOCOLS.md), running, exited, created, healthy and
+ *     busybox image (doc/docker.md), running, exited, created, healthy and
  *     unhealthy. Where it cannot, the test says why and skips that part.
  *   - always, tests/fixtures/fixture_docker.py replaying recorded Docker
  *     and Podman answers (Docker's "(healthy)" suffix forms included), which
