@@ -312,10 +312,10 @@ static int64_t recent_median(const struct history *h)
     return n ? v[n / 2] : -1;
 }
 
-/* The LAT column, the latency of successful answers: "-" when the last
- * probe failed or had none; the last answer's own figure when it was too
- * slow (a row degraded for slowness shows why); else the median of the
- * last few, held until it moves by more than a quarter (and by more than
+/* The LAT column, the latency of successful answers: "-" while the
+ * service is not up; the last answer's own figure when it was too slow (a
+ * row degraded for slowness shows why); else the median of the last few
+ * successful answers (a failure that retries absorbed does not count), held until it moves by more than a quarter (and by more than
  * 50µs), under 1ms to 10µs. Loopback latency jitters between 150 and
  * 400µs from one probe to the next; printed raw, the column repainted on
  * every result and told nothing but the noise. Sorting by latency sorts
@@ -324,13 +324,17 @@ static int64_t shown_latency(struct ui *u, const struct service *svc)
 {
     int64_t *held = &u->lat_held[svc->idx], m;
 
-    if (!svc->has_result || !svc->last.ok || svc->last.latency_us < 0) {
+    if (!svc->has_result || !health_is_up(svc->health.state)) {
         *held = -1;
         return -1;
     }
-    if (svc->last.slow || (m = recent_median(&svc->history)) < 0) {
+    if (svc->last.ok && svc->last.slow) {
         *held = -1;
         return svc->last.latency_us;
+    }
+    if ((m = recent_median(&svc->history)) < 0) {
+        *held = -1;
+        return svc->last.ok ? svc->last.latency_us : -1;
     }
     if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
         *held = m < 1000 ? (m + 5) / 10 * 10 : m;

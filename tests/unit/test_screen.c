@@ -485,6 +485,119 @@ static void test_timeline_view(void **state)
     }
 }
 
+/* The line of the screen text that holds needle (a copy), or fails. */
+static char *screen_line(const char *needle)
+{
+    char *text = screen_text(), *at = strstr(text, needle), *start, *end, *line;
+
+    if (at == NULL)
+        fail_msg("expected a line with '%s' on screen; it shows:\n%s", needle, text);
+    for (start = at; start > text && start[-1] != '\n'; start--)
+        ;
+    end = strchr(at, '\n');
+    line = strndup(start, end ? (size_t)(end - start) : strlen(start));
+    free(text);
+    return line;
+}
+
+/* The LAT column shows successful answers only: timeouts in the history
+ * do not reach the median (a healthy row showed 999ms); a row degraded
+ * for slowness shows the slow answer (it showed 2.6ms); a failed last
+ * probe shows "-". Sorting by latency follows what is shown. */
+static void test_latency_column_shows_successful_answers(void **state)
+{
+    struct model m;
+    struct ui u;
+    struct service *api, *web, *redis;
+    char *line;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    api = &m.s.svcs[0];
+    web = &m.s.svcs[1];
+    redis = &m.s.svcs[3];
+    /* api, healthy throughout: five answers of 2ms, then three timeouts
+     * of 999ms that its retries absorbed. */
+    for (int i = 0; i < 8; i++)
+        history_push(&api->history, HEALTH_HEALTHY, i < 5, i < 5 ? 2000 : 999000,
+                     i < 5 ? "HTTP 200" : "timeout", NOW_MS - 500 + i, WALL_MS - 500 + i);
+    api->last.ok = false;
+    api->last.latency_us = 999000;
+    /* web: degraded because its last answer took 803ms. */
+    web->health.state = HEALTH_DEGRADED;
+    web->last.ok = web->last.slow = true;
+    web->last.latency_us = 803000;
+    /* redis: down, its last probe failed after 1s. */
+    redis->health.state = HEALTH_UNHEALTHY;
+    redis->last.ok = false;
+    redis->last.latency_us = 1000000;
+
+    screen_open(&u, &m, 120, 30, false);
+    ui_draw(&u);
+    line = screen_line("API gateway");
+    CHECK_CONTAINS("the api row", line, "2.0ms");
+    CHECK_LACKS("the api row", line, "999");
+    free(line);
+    line = screen_line("web ");
+    CHECK_CONTAINS("the slow web row", line, "803ms");
+    free(line);
+    line = screen_line("Redis");
+    CHECK_LACKS("the failed redis row", line, "1.00s");
+    free(line);
+    /* s cycles the sort: severity, name, latency. Slowest shown first,
+     * within the group. */
+    for (int i = 0; i < 3; i++)
+        ui_key(&u, 's');
+    assert_int_equal(u.sort, SORT_LATENCY);
+    ui_draw(&u);
+    char *text = screen_text();
+    char *first = strstr(text, "web ");
+    char *second = strstr(text, "API gateway");
+    if (first == NULL || second == NULL || first > second)
+        fail_msg("sorted by latency: expected the 803ms web row above the 2.0ms api row; the "
+                 "screen shows:\n%s",
+                 text);
+    free(text);
+    screen_close(&u);
+    model_free(&m);
+}
+
+/* A blocked row keeps its own failure after the root cause, and the
+ * root-cause line names failing services that block nobody. */
+static void test_blocked_rows_keep_their_own_failure(void **state)
+{
+    struct model m;
+    struct ui u;
+    char *line;
+
+    (void)state;
+    model_init(&m, small, HT_ARRAY_LEN(small), 1);
+    /* web depends on auth (unhealthy: the root cause) and is down too. */
+    m.cfg.svcs[1].depends_on = (char *[]){"auth"};
+    m.cfg.svcs[1].dep_idx = (size_t[]){2};
+    m.cfg.svcs[1].ndeps = 1;
+    m.s.svcs[1].health.state = HEALTH_UNHEALTHY;
+    snprintf(m.s.svcs[1].last.message, sizeof(m.s.svcs[1].last.message), "HTTP 500");
+    /* redis fails on its own, blocking nobody. */
+    m.s.svcs[3].health.state = HEALTH_UNHEALTHY;
+    snprintf(m.s.svcs[3].last.message, sizeof(m.s.svcs[3].last.message), "LOADING");
+
+    screen_open(&u, &m, 200, 30, false);
+    ui_draw(&u);
+    line = screen_line("web ");
+    CHECK_CONTAINS("the blocked web row", line, "blocked by auth; HTTP 500");
+    free(line);
+    line = screen_line("root cause");
+    CHECK_CONTAINS("the header", line,
+                   "root cause: auth, 1 service blocked; also unhealthy: redis");
+    free(line);
+    screen_close(&u);
+    m.cfg.svcs[1].depends_on = NULL;
+    m.cfg.svcs[1].dep_idx = NULL;
+    m.cfg.svcs[1].ndeps = 0;
+    model_free(&m);
+}
+
 static void test_too_small(void **state)
 {
     struct model m;
@@ -703,6 +816,8 @@ int main(void)
         cmocka_unit_test(test_detail_pane),
         cmocka_unit_test(test_help_overlay),
         cmocka_unit_test(test_timeline_view),
+        cmocka_unit_test(test_latency_column_shows_successful_answers),
+        cmocka_unit_test(test_blocked_rows_keep_their_own_failure),
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes),
         cmocka_unit_test(test_keys_move_and_probe),
