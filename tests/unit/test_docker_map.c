@@ -172,6 +172,32 @@ static void test_docker_states(void **state)
     free(c);
 }
 
+/* The engine's verdict is taken as it comes only when every container of
+ * the service runs its own healthcheck (Docker applied its retries); a
+ * container without one, or one not running, is judged here. */
+static void test_engine_verdict_only_with_healthchecks(void **state)
+{
+    size_t n;
+    struct docker_ctr *c = load_list("docker_list.json", &n);
+    struct probe_result r;
+
+    (void)state;
+    r = map(c, n, "e2i", "web", 2); /* both (healthy) */
+    assert_true(r.engine_verdict);
+    r = map(c, n, "e2i", "sick", 1); /* (unhealthy) */
+    assert_true(r.engine_verdict);
+    r = map(c, n, "e2i", "worker", 1); /* (health: starting) */
+    assert_true(r.engine_verdict);
+    inspect(find(c, n, "e2i-scheduler-1"), "docker_inspect_scheduler.json");
+    r = map(c, n, "e2i", "scheduler", 1); /* no healthcheck */
+    assert_false(r.engine_verdict);
+    r = map(c, n, "e2i", "job", 1); /* exited */
+    assert_false(r.engine_verdict);
+    r = map(c, n, "e2i", "heavy", 1); /* no containers */
+    assert_false(r.engine_verdict);
+    free(c);
+}
+
 /* The worst container names the trouble; running ones are counted. */
 static void test_docker_mixed_states_count_replicas(void **state)
 {
@@ -269,6 +295,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_docker_list_fields),
         cmocka_unit_test(test_docker_states),
+        cmocka_unit_test(test_engine_verdict_only_with_healthchecks),
         cmocka_unit_test(test_docker_mixed_states_count_replicas),
         cmocka_unit_test(test_podman_list_needs_inspect),
         cmocka_unit_test(test_bad_engine_answers_are_errors),
