@@ -315,11 +315,10 @@ static int64_t recent_median(const struct history *h)
 /* The LAT column, the latency of successful answers: "-" while the
  * service is not up; the last answer's own figure when it was too slow (a
  * row degraded for slowness shows why); else the median of the last few
- * successful answers (a failure that retries absorbed does not count), held until it moves by more than a quarter (and by more than
- * 50µs), under 1ms to 10µs. Loopback latency jitters between 150 and
- * 400µs from one probe to the next; printed raw, the column repainted on
- * every result and told nothing but the noise. Sorting by latency sorts
- * by this. */
+ * successful answers (a failure that retries absorbed does not count), held until it moves by more
+ * than a quarter (and by more than 50µs), under 1ms to 10µs. Loopback latency jitters between 150
+ * and 400µs from one probe to the next; printed raw, the column repainted on every result and told
+ * nothing but the noise. Sorting by latency sorts by this. */
 static int64_t shown_latency(struct ui *u, const struct service *svc)
 {
     int64_t *held = &u->lat_held[svc->idx], m;
