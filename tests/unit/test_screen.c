@@ -483,6 +483,7 @@ static void test_timeline_view(void **state)
         check_golden(size ? "timeline_120x30" : "timeline_60x15");
         screen_close(&u);
     }
+    model_free(&m);
 }
 
 /* The line of the screen text that holds needle (a copy), or fails. */
