@@ -52,9 +52,10 @@ static void fuzz_hostport(const char *s, int opt)
     }
 }
 
-/* The whole authority up to its last '@' is credentials (that is how
- * redis_target_parse and the http URL check read it), so all of it must
- * become the mask: the redacted URL is exactly scheme:// *** @ rest. */
+/* Everything after the scheme up to the last '@' anywhere is taken as
+ * credentials (a password may hold '/', '#' or '?', which end what a URL
+ * parser takes as the authority), so all of it must become the mask: the
+ * redacted URL is exactly scheme:// *** @ rest. */
 static void fuzz_redact(const char *s, bool with_secrets)
 {
     char out[300], want[300];
@@ -67,7 +68,7 @@ static void fuzz_redact(const char *s, bool with_secrets)
     if (scheme == NULL || with_secrets || strlen(s) >= sizeof(out) - 8)
         return;
     auth = scheme + 3;
-    alen = strcspn(auth, "/?#");
+    alen = strlen(auth);
     for (const char *c = auth; c < auth + alen; c++)
         if (*c == '@')
             at = c;
