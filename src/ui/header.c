@@ -1,7 +1,7 @@
-/* The header line: title, overall status, counts per state, time since
- * start, PAUSED, and the local clock at the right. Parts that do not fit
- * drop from the right of the left side; the counts switch to a compact
- * form (mark and number) on narrow screens. */
+/* The header line: title, overall status, root causes, counts per state
+ * (mark and number), PAUSED, time since start and the local clock at the
+ * right. When the width runs short, the title gives way first, then the
+ * clock, then the root causes: never the state or the counts. */
 #include "ui/ui.h"
 
 #include <ctype.h>
@@ -12,39 +12,36 @@ static const enum health_state shown[] = {
     HEALTH_HEALTHY, HEALTH_DEGRADED, HEALTH_UNHEALTHY, HEALTH_STARTING, HEALTH_SKIPPED,
 };
 
-/* Writes the count of shown[i] into part; returns the count. */
-static int format_count(const struct ui *u, size_t i, const int *counts, bool compact, char *part,
-                        size_t n)
+/* Writes the count of shown[i] into part; returns the count. One form at
+ * every width: the state's mark and the number ("✗1 "). */
+static int format_count(const struct ui *u, size_t i, const int *counts, char *part, size_t n)
 {
     enum health_state st = shown[i];
     int c = counts[st] + (st == HEALTH_STARTING ? counts[HEALTH_UNKNOWN] : 0);
 
-    if (compact)
-        ht_snprintf(part, n, "%s%d ", u->g->mark[st], c);
-    else
-        ht_snprintf(part, n, "%d %s  ", c, health_state_name(st));
+    ht_snprintf(part, n, "%s%d ", u->g->mark[st], c);
     return c;
 }
 
-static int counts_width(const struct ui *u, const int *counts, bool compact)
+static int counts_width(const struct ui *u, const int *counts)
 {
     char part[48];
     int w = 0;
 
     for (size_t i = 0; i < HT_ARRAY_LEN(shown); i++) {
-        format_count(u, i, counts, compact, part, sizeof(part));
+        format_count(u, i, counts, part, sizeof(part));
         w += text_width(part);
     }
     return w;
 }
 
-static void put_counts(struct ui *u, int x, int room, const int *counts, bool compact)
+static void put_counts(struct ui *u, int x, int room, const int *counts)
 {
     char part[48];
     int used = 0;
 
     for (size_t i = 0; i < HT_ARRAY_LEN(shown); i++) {
-        int c = format_count(u, i, counts, compact, part, sizeof(part));
+        int c = format_count(u, i, counts, part, sizeof(part));
         if (used + text_width(part) > room)
             break;
         used += ui_put(u, u->header, 0, x + used, room - used, part,
@@ -52,47 +49,64 @@ static void put_counts(struct ui *u, int x, int room, const int *counts, bool co
     }
 }
 
+/* Room is given by rank, not by position: the overall state whole, then
+ * the counts, then what is failing (root causes), then the time and the
+ * clock, and the title gets what is left. At 80 columns the root cause
+ * used to be cut to "root cause:..." while the title and clock stayed
+ * whole, and at 60 the state itself read "HE...". */
 void header_draw(struct ui *u)
 {
     const struct scheduler *s = u->s;
     const char *title = s->cfg && s->cfg->title ? s->cfg->title : "healthtop";
     int counts[HEALTH_STATE_COUNT] = {0};
     enum health_state overall = sched_overall(s);
-    char right[64], up[32], clock[16], buf[64], note[256];
-    int x = 0, cols = u->cols, rw;
-    bool compact;
+    char right[64], up[32], clock[16], state[64], note[256], name[128];
+    int cols = u->cols, state_w, counts_w, note_w, right_w, title_w, left, x = 0;
 
     werase(u->header);
     u->base = UI_BASE_HEADER;
     ui_fill(u, u->header, 0, 0, cols, ROLE_HEADER);
     sched_counts(s, counts);
 
+    ht_snprintf(state, sizeof(state), "%s %s", u->g->mark[overall], health_state_shout(overall));
+    for (char *p = state; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    timeline_header_note(u, note, sizeof(note)); /* root causes first */
     ui_age_format(u->now_ms - s->t0_ms, up, sizeof(up));
     /* Hours and minutes: a clock ticking every second was a third of
      * what an idle dashboard sent to its terminal. */
     ui_clock(u->wall_ms, clock, sizeof(clock));
     clock[5] = '\0';
-    ht_snprintf(right, sizeof(right), "up %s  %s ", up, clock);
-    rw = text_width(right);
-    ui_put(u, u->header, 0, cols - rw, rw, right, ROLE_HEADER);
-    if (s->paused) {
-        rw += 9;
-        ui_put(u, u->header, 0, cols - rw, 8, " PAUSED ", ROLE_PAUSED);
-    }
-    cols -= rw + 1;
+    ht_snprintf(right, sizeof(right), "%sup %s  %s ", s->paused ? " PAUSED  " : "", up, clock);
+    ht_snprintf(name, sizeof(name), " %s ", title);
 
-    ht_snprintf(buf, sizeof(buf), " %s ", title);
-    x += ui_put(u, u->header, 0, x, cols - x, buf, ROLE_TITLE) + 1;
-    ht_snprintf(buf, sizeof(buf), "%s %s", u->g->mark[overall], health_state_shout(overall));
-    for (char *p = buf; *p; p++)
-        *p = (char)toupper((unsigned char)*p);
-    x += ui_put(u, u->header, 0, x, cols - x, buf, ui_state_role(overall)) + 2;
-    timeline_header_note(u, note, sizeof(note)); /* root causes first */
-    if (note[0] != '\0' && x < cols)
-        x += ui_put(u, u->header, 0, x, cols - x, note, ROLE_UNHEALTHY) + 2;
-    compact = counts_width(u, counts, false) > cols - x;
-    if (x < cols)
-        put_counts(u, x, cols - x, counts, compact);
+    state_w = text_width(state) + 2;
+    counts_w = counts_width(u, counts);
+    left = cols - 1 - state_w - counts_w;
+    note_w = note[0] ? text_width(note) + 2 : 0;
+    if (note_w > left)
+        note_w = left > 0 ? left : 0;
+    left -= note_w;
+    right_w = text_width(right);
+    if (right_w > left)
+        right_w = 0;
+    left -= right_w;
+    title_w = text_width(name) + 1;
+    if (title_w > left)
+        title_w = left >= 6 ? left : 0;
+
+    if (title_w > 0)
+        x += ui_put(u, u->header, 0, x, title_w - 1, name, ROLE_TITLE) + 1;
+    x += ui_put(u, u->header, 0, x, state_w - 2, state, ui_state_role(overall)) + 2;
+    if (note_w > 2)
+        x += ui_put(u, u->header, 0, x, note_w - 2, note, ROLE_UNHEALTHY) + 2;
+    put_counts(u, x, cols - x - right_w, counts);
+    if (right_w > 0) {
+        if (s->paused)
+            ui_put(u, u->header, 0, cols - right_w, 8, " PAUSED ", ROLE_PAUSED);
+        ui_put_right(u, u->header, 0, cols - right_w, right_w, right + (s->paused ? 9 : 0),
+                     ROLE_HEADER);
+    }
     u->base = UI_BASE_NORMAL;
     wnoutrefresh(u->header);
 }

@@ -593,6 +593,26 @@ static void test_blocked_rows_keep_their_own_failure(void **state)
                    "root cause: auth, 1 service blocked; also unhealthy: redis");
     free(line);
     screen_close(&u);
+    /* What is failing outranks the title and the clock: at 80 columns the
+     * root cause and every count show whole, at 60 the state does. */
+    screen_open(&u, &m, 80, 24, false);
+    ui_draw(&u);
+    line = screen_line("UNHEALTHY");
+    CHECK_CONTAINS("the 80-column header", line, "root cause: auth, 1 service blocked");
+    CHECK_CONTAINS("the 80-column header", line,
+                   "\xe2\x97\x8b"
+                   "1"); /* ○1: skipped */
+    free(line);
+    screen_close(&u);
+    screen_open(&u, &m, 60, 15, false);
+    ui_draw(&u);
+    line = screen_line("UNHEALTHY");
+    CHECK_CONTAINS("the 60-column header", line, "\xe2\x9c\x97 UNHEALTHY");
+    CHECK_CONTAINS("the 60-column header", line,
+                   "\xe2\x97\x8b"
+                   "1");
+    free(line);
+    screen_close(&u);
     m.cfg.svcs[1].depends_on = NULL;
     m.cfg.svcs[1].dep_idx = NULL;
     m.cfg.svcs[1].ndeps = 0;
