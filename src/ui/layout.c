@@ -50,18 +50,18 @@ static const struct {
     enum column col;
     int upto;
 } grow_steps[] = {
-    {COL_LABEL, 16}, {COL_MESSAGE, 24}, {COL_SPARK, 20}, {COL_MESSAGE, 40},      {COL_LABEL, 0},
+    {COL_LABEL, 0},  {COL_MESSAGE, 24}, {COL_SPARK, 20}, {COL_MESSAGE, 40},
     {COL_SPARK, 30}, {COL_MESSAGE, 60}, {COL_SPARK, 60}, {COL_MESSAGE, 1 << 20},
 };
 
 /* Every column starts at its minimum width with one space between
  * columns; while that does not fit, columns hide in hide_order. The
- * columns that show then grow by grow_steps: the label to 16 (or its
- * longest text if shorter), the message to 24, the sparkline to 20, the
- * message to 40, the label to its longest text (at most 32), the
- * sparkline to 30, the message to 60, the sparkline to 60, and the
- * message takes the rest. The label is
- * cut with an ellipsis only below its longest text. */
+ * columns that show then grow by grow_steps: the label first, to its
+ * longest text (at most 32: a cut label hides which service a row is,
+ * while a message has the detail pane), then the message to 24, the
+ * sparkline to 20, the message to 40, the sparkline to 30, the message
+ * to 60, the sparkline to 60, and the message takes the rest. The label
+ * is cut with an ellipsis only below its longest text. */
 void layout_columns(int cols, int label_pref, struct layout *out)
 {
     int w[COL_COUNT], used = 0, spare, x = 0;

@@ -74,6 +74,12 @@ static void test_layout_widths(void **state)
     assert_int_equal(l.col[COL_LABEL].w, 32); /* capped: longer labels get an ellipsis */
     layout_columns(80, 3, &l);
     assert_int_equal(l.col[COL_LABEL].w, 8); /* never below the minimum */
+    /* Spare width goes to the label first: at 120 columns a 30-column
+     * label shows whole (it was cut at 16 while the message had room). */
+    layout_columns(120, 30, &l);
+    assert_int_equal(l.col[COL_LABEL].w, 30);
+    layout_columns(100, 30, &l);
+    assert_int_equal(l.col[COL_LABEL].w, 30);
 }
 
 static void test_text_fit(void **state)
