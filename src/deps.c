@@ -218,14 +218,6 @@ int deps_summary(const struct scheduler *s, char *buf, size_t n)
     return blocked;
 }
 
-/* When the dependency was last observed: its newest result, else the
- * start of its current state. */
-static int64_t last_seen_ms(const struct service *d)
-{
-    const struct history_recent *r = ring_last(&d->history.recent);
-    return r ? r->t_ms : d->health.since_ms;
-}
-
 size_t deps_races_of(const struct scheduler *s, size_t idx, struct deps_race *out, size_t max)
 {
     const struct service *svc;
@@ -239,23 +231,19 @@ size_t deps_races_of(const struct scheduler *s, size_t idx, struct deps_race *ou
     for (size_t i = 0; i < svc->cfg->ndeps; i++) {
         size_t di = dep_at(s, svc->cfg, i);
         const struct service *d;
-        int64_t fh = svc->health.first_healthy_ms, slack, lead;
+        int64_t fh = svc->health.first_healthy_ms, lead;
 
         if (di == NO_PARENT || di == idx)
             continue;
         d = &s->svcs[di];
         if (d->cfg->replicas == 0 || d->health.state == HEALTH_SKIPPED)
             continue;
-        slack = d->cfg->interval_ms + d->cfg->interval_ms / 10;
-        if (d->health.first_healthy_ms >= 0) {
-            lead = d->health.first_healthy_ms - fh;
-            if (lead <= slack)
-                continue;
-        } else if (d->health.first_seen_ms >= 0 && last_seen_ms(d) > fh) {
-            lead = -1;
-        } else {
+        /* The evidence: a probe of the dependency that began after this
+         * service was healthy still found it not healthy. Nothing else
+         * counts: a dependency merely not probed since may have been up. */
+        if (d->health.down_began_ms <= fh)
             continue;
-        }
+        lead = d->health.first_healthy_ms >= 0 ? d->health.first_healthy_ms - fh : -1;
         if (n < max)
             out[n] = (struct deps_race){.svc = idx, .dep = di, .lead_ms = lead};
         n++;

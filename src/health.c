@@ -62,6 +62,7 @@ void health_init(struct health *h, int64_t now_ms)
     h->since_ms = now_ms;
     h->first_seen_ms = -1;
     h->first_healthy_ms = -1;
+    h->down_began_ms = -1;
     h->results = 0;
 }
 
@@ -75,6 +76,8 @@ bool health_set(struct health *h, enum health_state s, const struct probe_result
         h->first_seen_ms = now_ms;
     /* Degraded (too slow, or fewer replicas than expected) is not healthy:
      * not in the timeline, the JSON or --wait's verdict. */
+    if (h->first_healthy_ms < 0 && s != HEALTH_HEALTHY)
+        h->down_began_ms = now_ms; /* health_apply_at knows the start */
     if (h->first_healthy_ms < 0 && s == HEALTH_HEALTHY)
         h->first_healthy_ms = now_ms;
     if (changed) {
@@ -111,7 +114,10 @@ bool health_apply_at(struct health *h, const struct svc_config *svc, const struc
     } else {
         h->failures = 0;
     }
-    return health_set(h, next, r, now_ms);
+    bool changed = health_set(h, next, r, now_ms);
+    if (h->first_healthy_ms < 0 && v != HEALTH_HEALTHY)
+        h->down_began_ms = began_ms;
+    return changed;
 }
 
 bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,

@@ -9,8 +9,10 @@
  *   root cause  an unhealthy service reached that way with nothing
  *               unhealthy below it: the deepest failure on the chain (a
  *               service merely starting is never a root cause);
- *   race        a service first seen healthy before a dependency it names
- *               was (the seed's P3.1 problem: condition: service_started).
+ *   race        a service healthy while a dependency it names was not:
+ *               a probe of the dependency that began after the service
+ *               was first healthy still found it not healthy (the seed's
+ *               P3.1 problem: condition: service_started).
  *
  * Cycles are rejected by the config loader, but every walk here marks
  * what it visited, so a hand-built model with a cycle still terminates. */
@@ -44,11 +46,11 @@ bool deps_is_root(const struct scheduler *s, size_t idx);
  * when 0). */
 int deps_summary(const struct scheduler *s, char *buf, size_t n);
 
-/* A race: svc was first healthy lead_ms before dep (lead_ms is -1 when dep
- * has never been healthy but was seen down after svc came up). A
- * dependency first seen healthy less than one of its probe intervals (plus
- * the scheduler's 10% jitter) after the dependant is not a race: it may
- * have been up unseen between two probes. Skipped dependencies never race. */
+/* A race: a probe of dep that began after svc was first healthy found dep
+ * not healthy (health.down_began_ms), which is what was observed, with no
+ * threshold: dep then became healthy lead_ms after svc (-1 when it never
+ * has). A dependency not probed between the two moments may have been up
+ * unseen, so it is not a race. Skipped dependencies never race. */
 struct deps_race {
     size_t svc, dep;
     int64_t lead_ms;

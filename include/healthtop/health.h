@@ -52,7 +52,10 @@ struct health {
     int64_t since_ms;         /* when the current state began */
     int64_t first_seen_ms;    /* first result of any kind; -1 before */
     int64_t first_healthy_ms; /* first healthy (not degraded); -1 before */
-    uint64_t results;         /* results applied */
+    /* When the last probe that found it not healthy began, before it was
+     * first healthy (-1: none): the evidence a race is flagged on. */
+    int64_t down_began_ms;
+    uint64_t results; /* results applied */
 };
 
 void health_init(struct health *h, int64_t now_ms);

@@ -164,8 +164,8 @@ static void test_races(void **state)
     model_times(&m, "api", 0, 60000);
     /* worker_light came up at T+30s, api only at T+60s: the P3.1 race. */
     model_times(&m, "worker_light", 0, 30000);
-    /* worker_medium came up 0.5 s before api was seen: within one api
-     * interval, so api may have been up unseen: no race. */
+    /* worker_medium came up at T+59.5s, and api's last failing probe began
+     * at T+59s, before that: api may have been up unseen: no race. */
     model_times(&m, "worker_medium", 0, 59500);
     assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "worker_light"), r, 8), 1);
     assert_int_equal(r[0].dep, model_idx(&m, "api"));
@@ -174,15 +174,24 @@ static void test_races(void **state)
     assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "redis"), r, 8), 0);
 
     /* scheduler is healthy, worker_light (its dependency) is seen down
-     * after that and was never healthy. */
+     * by a probe begun after that and was never healthy. */
     model_times(&m, "worker_light", 0, -1);
     model_times(&m, "scheduler", 0, 15000);
-    m.sched.svcs[model_idx(&m, "worker_light")].health.since_ms = 16000;
+    m.sched.svcs[model_idx(&m, "worker_light")].health.down_began_ms = 16000;
     assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "scheduler"), r, 8), 1);
     assert_int_equal(r[0].lead_ms, -1);
     /* Never seen at all: no evidence either way. */
     model_times(&m, "worker_light", -1, -1);
     assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "scheduler"), r, 8), 0);
+
+    /* A failing probe of the dependency that began before the service was
+     * healthy proves nothing: the same start gave 2.09 s (not flagged)
+     * and 2.4 s (flagged) under the old threshold rule. */
+    model_times(&m, "worker_light", 0, -1);
+    m.sched.svcs[model_idx(&m, "worker_light")].health.down_began_ms = 14999;
+    assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "scheduler"), r, 8), 0);
+    m.sched.svcs[model_idx(&m, "worker_light")].health.down_began_ms = 15001;
+    assert_int_equal(deps_races_of(&m.sched, model_idx(&m, "scheduler"), r, 8), 1);
 
     /* A skipped dependency (worker_heavy scaled to 0) never races. */
     m.cfg.svcs[model_idx(&m, "frontend")].dep_idx[0] = model_idx(&m, "worker_heavy");

@@ -94,6 +94,9 @@ static inline void model_times(struct model *m, const char *name, int64_t seen, 
     struct health *h = &m->sched.svcs[model_idx(m, name)].health;
     h->first_seen_ms = seen;
     h->first_healthy_ms = healthy;
+    /* Probed every second: the last probe that found it down began one
+     * second before it was healthy (or when it was seen, if never). */
+    h->down_began_ms = healthy >= 0 ? healthy - 1000 : seen;
     h->since_ms = healthy >= 0 ? healthy : seen;
     if (seen >= 0)
         h->state = healthy >= 0 ? HEALTH_HEALTHY : HEALTH_STARTING;

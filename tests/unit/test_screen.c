@@ -353,7 +353,7 @@ static void test_grid_colours(void **state)
     assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
     assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
     CHECK_CONTAINS("text", text, "API gateway");
-    CHECK_CONTAINS("text", text, "auth-service-wi\xe2\x80\xa6");
+    CHECK_CONTAINS("text", text, "auth-service-with-a-very-long-l\xe2\x80\xa6");
     free(text);
     screen_close(&u);
     model_free(&m);
