@@ -75,6 +75,7 @@ void timeline_build(struct timeline *tl, const struct scheduler *s, int64_t now_
     struct deps_row *rows = xcalloc(n ? n : 1, sizeof(*rows));
     size_t *row_of = xcalloc(n ? n : 1, sizeof(*row_of));
     int64_t last = 0;
+    size_t up_at_first = 0;
 
     memset(tl, 0, sizeof(*tl));
     tl->nrows = n;
@@ -92,11 +93,13 @@ void timeline_build(struct timeline *tl, const struct scheduler *s, int64_t now_
         row_fill(tl, s, r);
         if (r->healthy_ms > last)
             last = r->healthy_ms;
+        up_at_first += !r->skipped && r->healthy_ms >= 0 && r->healthy_ms == r->seen_ms;
         w = text_cols(r->prefix) + (int)strlen(s->svcs[r->idx].cfg->name);
         if (w > tl->name_width)
             tl->name_width = w;
     }
     tl->all_healthy_ms = tl->never == 0 && n > tl->skipped ? last : -1;
+    tl->already_up = tl->all_healthy_ms >= 0 && up_at_first == n - tl->skipped;
     tl->span_ms = tl->never > 0 && now_ms - s->origin_ms > last ? now_ms - s->origin_ms : last;
     if (tl->span_ms <= 0)
         tl->span_ms = 1;
@@ -134,7 +137,14 @@ void timeline_total(const struct timeline *tl, char *buf, size_t n)
 
     if (tl->skipped)
         ht_snprintf(sk, sizeof(sk), " (%zu skipped)", tl->skipped);
-    if (tl->all_healthy_ms >= 0) {
+    if (tl->already_up) {
+        /* Its containers' creation is known, but not when they became
+         * healthy: say so rather than date it all to the first probe. */
+        ht_snprintf(buf, n,
+                    "already up when healthtop started: every service healthy on its "
+                    "first probe%s",
+                    sk);
+    } else if (tl->all_healthy_ms >= 0) {
         timeline_offset(tl->all_healthy_ms, t, sizeof(t));
         ht_snprintf(buf, n, "all healthy at %s%s", t, sk);
     } else if (tl->failing > 0 || tl->never == 0) {

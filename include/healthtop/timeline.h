@@ -37,7 +37,9 @@ struct timeline {
     size_t failing;         /* of those, unhealthy now (the rest still start) */
     size_t skipped;
     size_t races;
-    int name_width; /* widest prefix + name, in columns */
+    bool already_up; /* every service not skipped was healthy on its first
+                      * probe: the stack was up before healthtop came */
+    int name_width;  /* widest prefix + name, in columns */
 };
 
 /* Builds tl from s as of now_ms (monotonic): the axis reaches the last
@@ -50,7 +52,8 @@ void timeline_free(struct timeline *tl);
 int timeline_col(const struct timeline *tl, int64_t t_ms, int width);
 /* "T+10.1s"; "-" for -1. */
 void timeline_offset(int64_t t_ms, char *buf, size_t n);
-/* The closing line: "all healthy at T+92.4s (1 skipped)", "not all
+/* The closing line: "all healthy at T+92.4s (1 skipped)", "already up
+ * when healthtop started: ..." when there was no start-up to see, "not all
  * healthy: 2 services never healthy" when one of them is unhealthy, or
  * "starting: 2 services not healthy yet" while they are only starting. */
 void timeline_total(const struct timeline *tl, char *buf, size_t n);

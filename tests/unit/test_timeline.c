@@ -143,6 +143,29 @@ static void test_text_container_origin(void **state)
     model_free(&m);
 }
 
+/* A stack that was already running: every service healthy on its first
+ * probe, its containers created long before. The total says so instead of
+ * "all healthy at T+472.0s". */
+static void test_text_already_up(void **state)
+{
+    (void)state;
+    struct model m;
+    char *text;
+
+    seed_cold_start(&m);
+    for (size_t i = 0; i < m.sched.nsvcs; i++)
+        if (m.sched.svcs[i].health.state != HEALTH_SKIPPED)
+            model_times(&m, m.cfg.svcs[i].name, 24500, 24500);
+    m.sched.origin_ms = m.sched.t0_ms - 471900;
+    text = render(&m, 30000, 100, true);
+    CHECK_CONTAINS("text", text,
+                   "\nalready up when healthtop started: every service healthy on its first probe "
+                   "(1 skipped)\n");
+    CHECK_LACKS("text", text, "all healthy at");
+    free(text);
+    model_free(&m);
+}
+
 static void test_text_never_and_race(void **state)
 {
     (void)state;
@@ -219,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_build_seed),
         cmocka_unit_test(test_text_seed_ascii),
         cmocka_unit_test(test_text_container_origin),
+        cmocka_unit_test(test_text_already_up),
         cmocka_unit_test(test_text_never_and_race),
         cmocka_unit_test(test_empty_and_unseen),
     };
