@@ -16,7 +16,8 @@ struct run {
     uv_loop_t loop;
     struct scheduler sched;
     const struct run_opts *opts;
-    uv_timer_t deadline; /* --wait deadline, or the --once safety net */
+    uv_timer_t deadline;      /* --wait deadline, or the --once safety net */
+    int64_t once_patience_ms; /* --once: no result for this long ends it */
     uv_signal_t sigint, sigterm;
     bool finished;
     bool interrupted;
@@ -77,9 +78,13 @@ static bool all_up(const struct scheduler *s)
 static void on_once_result(struct scheduler *s, struct service *svc, bool changed,
                            enum health_state old, void *ud)
 {
+    struct run *r = ud;
+
     (void)svc, (void)changed, (void)old;
     if (s->done_once == s->nsvcs)
-        run_finish(ud);
+        run_finish(r);
+    else if (!r->finished) /* progress: the safety net moves on */
+        uv_timer_start(&r->deadline, on_deadline, (uint64_t)r->once_patience_ms, 0);
 }
 
 static void print_offset(FILE *f, const struct scheduler *s, int64_t t_ms)
@@ -154,26 +159,33 @@ static int run_teardown(struct run *r)
 /* --once: every probe starts at the same moment and enforces its own
  * timeout, so the run lasts as long as the slowest timeout (times the
  * number of in-flight batches when max_inflight is below the number of
- * services). A safety timer a second past that ends the run even if a
- * probe kind failed to. */
+ * services). A safety timer ends the run if a probe kind fails to call
+ * back: the longest timeout and a second after the last result, so that
+ * a run that is making progress is never cut short (2,000 commands one at
+ * a time left 1,744 with "no result yet" when it was a fixed deadline). */
 int run_once(const struct ht_config *cfg, const struct run_opts *o)
 {
     struct run r;
     struct report_style st;
     int64_t longest = 0;
-    size_t batches;
 
     if (run_setup(&r, cfg, o) != 0)
         return 2;
     for (size_t i = 0; i < cfg->nsvcs; i++)
         if (cfg->svcs[i].timeout_ms > longest)
             longest = cfg->svcs[i].timeout_ms;
-    batches = (cfg->nsvcs + (size_t)r.sched.max_inflight - 1) / (size_t)r.sched.max_inflight;
-    uv_timer_start(&r.deadline, on_deadline, (uint64_t)(longest * (int64_t)batches + 1000), 0);
+    r.once_patience_ms = longest + 1000;
+    uv_timer_start(&r.deadline, on_deadline, (uint64_t)r.once_patience_ms, 0);
     sched_observe(&r.sched, on_once_result, &r);
     sched_start(&r.sched, true);
     uv_run(&r.loop, UV_RUN_DEFAULT);
 
+    if (r.timed_out && r.sched.done_once < r.sched.nsvcs)
+        fprintf(stderr,
+                "healthtop: --once gave up on %zu of %zu services: no result came for %.1f s "
+                "(their longest timeout and a second)\n",
+                r.sched.nsvcs - r.sched.done_once, r.sched.nsvcs,
+                (double)r.once_patience_ms / 1000.0);
     if (!r.interrupted) {
         if (o->json) {
             report_json_print(stdout, &r.sched);
