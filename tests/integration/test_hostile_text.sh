@@ -52,6 +52,29 @@ for fmt in text json; do
 	t_contains "$fmt: the echoed password is masked" "$T_DIR/once.$fmt" "tried ***"
 	t_lacks "$fmt: no part of the password shows" "$T_DIR/once.$fmt" "Zq9-hun"
 done
+# One rule for environment values: a ${VAR} value is a secret wherever it
+# is used, title, label and group included (they printed in clear in
+# --once, --json and the dashboard while recordings masked them).
+export HT_STACK_NAME=acme-prod-eu1
+cat >"$T_DIR/env.yml" <<'EOF2'
+title: "${HT_STACK_NAME} health"
+services:
+  web:
+    label: "${HT_STACK_NAME} web"
+    group: "${HT_STACK_NAME} group"
+    exec: ["true"]
+EOF2
+chmod 600 "$T_DIR/env.yml"
+"$HEALTHTOP" --once -c "$T_DIR/env.yml" >"$T_DIR/env.txt" 2>&1
+"$HEALTHTOP" --once --json -c "$T_DIR/env.yml" >"$T_DIR/env.json" 2>&1
+"$HEALTHTOP" --once -c "$T_DIR/env.yml" --record "$T_DIR/env.rec" >/dev/null 2>&1
+for f in env.txt env.json env.rec; do
+	t_lacks "$f: no \${VAR} value in clear" "$T_DIR/$f" "acme-prod-eu1"
+	t_contains "$f: the title shows it masked" "$T_DIR/$f" "*** health"
+done
+t_contains "env.txt: the group masked" "$T_DIR/env.txt" "--- *** group ---"
+t_contains "env.json: the label masked" "$T_DIR/env.json" '"label": "*** web"'
+
 "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_DIR/once.json" &&
 	t_ok "--json is valid JSON" || t_fail "--json is valid JSON: $(cat "$T_DIR/once.json")"
 
