@@ -66,7 +66,9 @@ void health_init(struct health *h, int64_t now_ms)
     h->results = 0;
 }
 
-bool health_set(struct health *h, enum health_state s, const struct probe_result *r, int64_t now_ms)
+/* Applies state s for a result of a probe that began at began_ms. */
+static bool record(struct health *h, enum health_state s, const struct probe_result *r,
+                   int64_t began_ms, int64_t now_ms)
 {
     bool changed = s != h->state;
 
@@ -77,7 +79,7 @@ bool health_set(struct health *h, enum health_state s, const struct probe_result
     /* Degraded (too slow, or fewer replicas than expected) is not healthy:
      * not in the timeline, the JSON or --wait's verdict. */
     if (h->first_healthy_ms < 0 && s != HEALTH_HEALTHY)
-        h->down_began_ms = now_ms; /* health_apply_at knows the start */
+        h->down_began_ms = began_ms;
     if (h->first_healthy_ms < 0 && s == HEALTH_HEALTHY)
         h->first_healthy_ms = now_ms;
     if (changed) {
@@ -85,6 +87,11 @@ bool health_set(struct health *h, enum health_state s, const struct probe_result
         h->since_ms = now_ms;
     }
     return changed;
+}
+
+bool health_set(struct health *h, enum health_state s, const struct probe_result *r, int64_t now_ms)
+{
+    return record(h, s, r, now_ms, now_ms);
 }
 
 /* Docker's rules (moby's daemon/health.go): a failure of a probe that
@@ -114,10 +121,7 @@ bool health_apply_at(struct health *h, const struct svc_config *svc, const struc
     } else {
         h->failures = 0;
     }
-    bool changed = health_set(h, next, r, now_ms);
-    if (h->first_healthy_ms < 0 && v != HEALTH_HEALTHY)
-        h->down_began_ms = began_ms;
-    return changed;
+    return record(h, next, r, began_ms, now_ms);
 }
 
 bool health_apply(struct health *h, const struct svc_config *svc, const struct probe_result *r,
