@@ -80,7 +80,7 @@ static size_t escape_one(const unsigned char *s, size_t left, bool keep_nl, char
 static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_nl)
 {
     char *masked, piece[12];
-    size_t mlen, used = 0, room;
+    size_t mlen, used = 0, keep = 0, room;
     bool cut = false;
 
     if (n == 0)
@@ -92,7 +92,8 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
     memcpy(masked, src, len);
     masked[len] = '\0';
     mlen = secret_mask(masked, len);
-    /* Room for the text and, when it does not fit, the ellipsis. */
+    /* One pass: keep is where to cut if the text does not fit, the last
+     * boundary that leaves room for the ellipsis. */
     room = n - 1;
     for (size_t i = 0; i < mlen;) {
         size_t k = escape_one((const unsigned char *)masked + i, mlen - i, keep_nl, piece);
@@ -104,21 +105,11 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
         memcpy(dst + used, piece, plen);
         used += plen;
         i += k;
+        if (used + strlen(ELLIPSIS) <= room)
+            keep = used;
     }
     if (cut) {
-        /* Back off whole characters or escapes until the ellipsis fits:
-         * re-run the copy with less room (texts are short). */
-        size_t limit = room >= strlen(ELLIPSIS) ? room - strlen(ELLIPSIS) : 0;
-        used = 0;
-        for (size_t i = 0; i < mlen;) {
-            size_t k = escape_one((const unsigned char *)masked + i, mlen - i, keep_nl, piece);
-            size_t plen = strlen(piece);
-            if (used + plen > limit)
-                break;
-            memcpy(dst + used, piece, plen);
-            used += plen;
-            i += k;
-        }
+        used = keep;
         if (used + strlen(ELLIPSIS) <= room) {
             memcpy(dst + used, ELLIPSIS, strlen(ELLIPSIS));
             used += strlen(ELLIPSIS);
