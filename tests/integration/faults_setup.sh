@@ -82,7 +82,11 @@ faults_celery_ready() { # n: wait until the worker logged "ready." n times
 		return 1
 	}
 }
-faults_celery_readied() { [ "$(grep -c ' ready\.' "$T_DIR/celery.log" 2>/dev/null)" -ge "$1" ]; }
+faults_celery_readied() { # no log yet counts as 0
+	local n
+	n=$(grep -c ' ready\.' "$T_DIR/celery.log" 2>/dev/null)
+	[ "${n:-0}" -ge "$1" ]
+}
 
 # The recorded Docker engine (tests/fixtures/fixture_docker.py) on a unix
 # socket; "vanishing" is the engine killed and its socket file removed.
