@@ -82,6 +82,14 @@ int probe_start(struct probe *p, struct probe_env *env, const struct svc_config 
     p->cb = cb;
     p->priv = NULL;
     p->started_us = ht_now_us();
+    if (svc->replicas == 0 && !(kinds[svc->kind]->flags & PROBE_F_FINDS_REPLICAS)) {
+        /* Scaled to zero: nothing is expected to answer, so nothing is
+         * asked (a 503 or a refused port would only add a latency and
+         * failures to a row that is as intended). Kinds that find their
+         * replicas still look, to show any that run. */
+        probe_msg(p, "not running (scaled to 0)");
+        return -1;
+    }
     p->inflight = true;
     if (kinds[svc->kind]->start(p) != 0) {
         p->inflight = false;

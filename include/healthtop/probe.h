@@ -126,7 +126,9 @@ int probe_env_init(struct probe_env *env, uv_loop_t *loop) HT_WUR;
 void probe_env_close(struct probe_env *env);
 
 /* Resets p->result, then starts the probe of svc. Returns 0 and calls cb
- * later exactly once; or returns -1 with p->result filled (no callback). */
+ * later exactly once; or returns -1 with p->result filled (no callback).
+ * A service scaled to zero (replicas: 0) of a kind without
+ * PROBE_F_FINDS_REPLICAS is never probed: -1, "not running (scaled to 0)". */
 int probe_start(struct probe *p, struct probe_env *env, const struct svc_config *svc,
                 probe_cb cb) HT_WUR;
 void probe_cancel(struct probe *p);

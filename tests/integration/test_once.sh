@@ -142,6 +142,25 @@ t_contains "healthy status line" "$T_DIR/good.txt" "SYSTEM STATUS: HEALTHY"
 LC_ALL=C "$HEALTHTOP" --once -c "$T_DIR/good.yml" >"$T_DIR/ascii.txt" 2>&1
 t_contains "ASCII marks outside UTF-8" "$T_DIR/ascii.txt" "[ OK ] api - HEALTHY"
 
+# Scaled to zero is not probed as if it should answer: the fixture sees
+# no request for it, and the row has no latency, though the endpoint
+# would answer (before, it was asked and the row read "healthy, 1/0").
+stats() { curl -s "$B/stats" | sed -n "s/^requests //p"; }
+cat >"$T_DIR/zero.yml" <<YML
+services:
+  heavy: {http: $B/ok, replicas: 0}
+  counted: {celery: "redis://127.0.0.1:$REDIS_PORT/0", replicas: 0}
+YML
+chmod 600 "$T_DIR/zero.yml"
+before=$(stats)
+"$HEALTHTOP" --once --json -c "$T_DIR/zero.yml" >"$T_DIR/zero.json" 2>&1
+t_is "--once exits 0 when everything is scaled to 0" 0 "$?"
+t_is "a service scaled to 0 is never asked" "$before" "$(stats)"
+t_contains "it is skipped" "$T_DIR/zero.json" '"name": "heavy"'
+t_is "skipped, with no latency" "skipped null" \
+	"$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["services"][0]; print(s["status"], json.dumps(s["latency_ms"]))' "$T_DIR/zero.json")"
+t_contains "celery scaled to 0 still looks (no worker runs)" "$T_DIR/zero.json" '"status": "skipped"'
+
 # --wait: all healthy -> 0 with T+ lines, as soon as they are.
 "$HEALTHTOP" --wait --timeout 120s -c "$T_DIR/good.yml" >"$T_DIR/wait.txt" 2>&1
 t_is "--wait exits 0 when everything comes up" 0 "$?"

@@ -136,4 +136,5 @@ void test_svc_init(struct svc_config *s, const char *name, enum probe_kind kind,
     s->kind = kind;
     s->timeout_ms = timeout_ms;
     s->interval_ms = 1000;
+    s->replicas = 1; /* the config's default for one target; 0 is "scaled to zero" */
 }
