@@ -8,6 +8,7 @@
 #include "healthtop/config_probe.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/probe.h"
@@ -129,7 +130,17 @@ void config_url_secret(const char *url)
     colon = memchr(auth, ':', (size_t)(at - auth));
     if (colon != NULL) {
         char *pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+        /* What goes on the wire is the %-decoded pair, and for HTTP its
+         * base64 in an Authorization header, which a server may echo. */
+        char *user = curl_easy_unescape(NULL, auth, (int)(colon - auth), NULL);
+        char *plain = curl_easy_unescape(NULL, pw, 0, NULL);
         secret_add(pw);
+        if (plain != NULL) {
+            secret_add(plain);
+            secret_add_basic(user, plain);
+        }
+        curl_free(user);
+        curl_free(plain);
         free(pw);
     }
 }

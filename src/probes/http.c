@@ -18,7 +18,10 @@
 #include "probes/http_config.h"
 #include "probes/http_check.h"
 
-#define HEAD_KEEP     200 /* body bytes kept for the detail pane */
+#define HEAD_KEEP 200 /* body bytes shown in the detail pane */
+/* Kept past HEAD_KEEP, so that a secret the cut would split is masked
+ * whole (secret_cut) rather than shown up to the cut. */
+#define HEAD_SLACK    256
 #define MAX_REDIRECTS 5
 
 /* Easy handles kept between probes, reset, up to this many. */
@@ -69,7 +72,7 @@ struct http_target {
     char errbuf[CURL_ERROR_SIZE];
     char status_line[96]; /* the last "HTTP/1.1 200 OK" received */
     struct buf body;      /* kept only when a body or JSON check needs it */
-    char head[HEAD_KEEP];
+    char head[HEAD_KEEP + HEAD_SLACK];
     size_t head_len;
     uint64_t received; /* body bytes so far */
     bool over;         /* the body passed max_body: transfer aborted */
@@ -116,8 +119,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         t->over = true;
         return 0;
     }
-    if (t->head_len < HEAD_KEEP) {
-        size_t k = HEAD_KEEP - t->head_len < n ? HEAD_KEEP - t->head_len : n;
+    if (t->head_len < sizeof(t->head)) {
+        size_t k = sizeof(t->head) - t->head_len < n ? sizeof(t->head) - t->head_len : n;
         memcpy(t->head + t->head_len, data, k);
         t->head_len += k;
     }
@@ -369,7 +372,8 @@ static void result_detail(struct http_probe *hp, size_t i)
     if (hp->n > 1)
         ht_snprintf(who, sizeof(who), "replica %zu: ", i + 1);
     secret_redact_url(h->urls[i], url, sizeof(url));
-    text_safe_lines(body, sizeof(body), t->head, t->head_len);
+    /* Mask, then cut: the cut never splits a secret. */
+    text_safe_lines(body, sizeof(body), t->head, secret_cut(t->head, t->head_len, HEAD_KEEP));
     ht_snprintf(r->detail, sizeof(r->detail), "%sGET %s\n%s%s%s%s%s%s", who, url, t->status_line,
                 t->status_line[0] ? "\n" : "", body, body[0] ? "\n" : "",
                 !t->pass && t->errbuf[0] ? t->errbuf : "",

@@ -158,7 +158,7 @@ static void parse_headers(struct ydoc *d, yaml_node_t *n, struct http_config *h)
         if (v == NULL)
             continue;
         /* Header values are credentials often enough to treat all as such. */
-        secret_add(v);
+        secret_add_header(v);
         if (strpbrk(v, "\r\n") != NULL)
             ydoc_error(d, pairs[i].value, "the value of header '%s' holds a line break", name);
         kv_push(&h->headers, &h->nheaders, name, v);

@@ -18,7 +18,11 @@ export HT_S_AT=pa@ss-Secret-5e1d
 export HT_S_HEADER=Header-Secret-0d62
 export HT_S_ARGV=Argv-Secret-c8e1
 export HT_S_ADDR=Addr-Secret-77aa
-SECRETS="$HT_S_REDIS $HT_S_URL $HT_S_AT $HT_S_HEADER $HT_S_ARGV $HT_S_ADDR"
+# Echoed in encoded form only: the Basic credentials of a URL (base64),
+# and a non-ASCII token (JSON \u escapes, %-encoding).
+export HT_S_BASIC=Basic-Secret-2b9d
+export HT_S_UTF8=Ünïcødé-Sécret-ß31
+SECRETS="$HT_S_REDIS $HT_S_URL $HT_S_AT $HT_S_HEADER $HT_S_ARGV $HT_S_ADDR $HT_S_BASIC $HT_S_UTF8"
 
 REDIS_AUTH=$HT_S_URL t_redis --requirepass "$HT_S_URL" || exit 1
 REDIS_URL_PORT=$REDIS_PORT
@@ -53,6 +57,36 @@ if [ -n "$HAVE_HTTP" ]; then
   http_cred_down: {http: "http://user:\${HT_S_URL}@127.0.0.1:$REFUSED/"}
 YML
 fi
+# An echo server as httpbin's /anything is: the request's headers back as
+# JSON (ASCII only, so the non-ASCII token comes back in \u escapes) and
+# the token once more %-encoded, the secrets first so that they fall in
+# the part of the body the detail pane shows.
+t_bg "$PY" -c '
+import http.server, json, sys, urllib.parse
+class Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        tok = self.headers.get("X-Tok", "").encode("latin-1").decode("utf-8")
+        body = json.dumps({"authorization": self.headers.get("Authorization", ""), "x-tok": tok,
+                           "x-tok-url": urllib.parse.quote(tok, safe="")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), Echo)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+' "$T_DIR/echo.port"
+t_wait_file "$T_DIR/echo.port" 30 || t_fail "the echo server did not start"
+cat >>"$T_DIR/secrets.yml" <<YML
+  http_echo_encoded:
+    http:
+      url: "http://ops:\${HT_S_BASIC}@127.0.0.1:$(cat "$T_DIR/echo.port")/anything"
+      headers: {X-Tok: "\${HT_S_UTF8}"}
+      body: never-there
+YML
 chmod 600 "$T_DIR/secrets.yml"
 
 # Every output, each in a file of its own.
@@ -139,14 +173,24 @@ cfg_error header '{http: {url: "http://h/", headers: {X: "${HT_S_HEADER}"}, bogu
 cfg_error argv '{exec: ["${HT_S_ARGV}"], interval: "${HT_S_ADDR}"}'
 t_contains "the bad address error says what is wrong" "$T_DIR/out.err-addr" "port"
 
-# The search: every output, every secret, and every 8-byte piece of it
-# (a secret cut in two by a bad redaction is still a leak).
+t_contains "the echo server's body reached the detail pane" \
+	"$T_DIR/out.tui-http_echo_encoded" '{"authorization": "Basic ***'
+
+# The search: every output, every secret and the forms a server may echo
+# it in (base64 of the Basic pair, JSON \u escapes, %-encoding), and every
+# 8-byte piece of each (a secret cut in two is still a leak).
 leaks=$($PY - "$T_DIR" $SECRETS <<'PY'
-import glob, os, sys
-d, secrets = sys.argv[1], sys.argv[2:]
+import base64, glob, json, os, sys, urllib.parse
+d, plain = sys.argv[1], sys.argv[2:]
+secrets = set(plain)
+for s in plain:
+    secrets.add(json.dumps(s)[1:-1])
+    secrets.add(urllib.parse.quote(s, safe=""))
+    secrets.add(base64.b64encode(s.encode()).decode().rstrip("="))
+    secrets.add(base64.b64encode(("ops:" + s).encode()).decode().rstrip("="))
 for path in sorted(glob.glob(os.path.join(d, "out.*"))):
     text = open(path, errors="replace").read()
-    for s in secrets:
+    for s in sorted(secrets):
         for i in range(len(s) - 7):
             if s[i:i + 8] in text:
                 print(f"{os.path.basename(path)}: '{s[i:i + 8]}' of {s}")

@@ -92,6 +92,41 @@ static void test_ring_keeps_the_last_n(void **state)
     ring_free(&r);
 }
 
+/* What a server echoes may be a secret in another form: each is masked. */
+static void test_secrets_masked_in_their_encoded_forms(void **state)
+{
+    char s[512];
+
+    (void)state;
+    secret_add("p\xc3\xa4ssw\xc3\xb6rd\xf0\x9d\x84\x9e"); /* pässwörd + U+1D11E */
+    secret_add_header("Basic dXNlcjpodW50ZXIy");          /* user:hunter2 */
+    secret_add_basic("ops", "s3cr3t!");
+    ht_strlcpy(
+        s,
+        "json \"p\\u00e4ssw\\u00f6rd\\ud834\\udd1e\" JSON \"p\\u00E4ssw\\u00F6rd\\uD834\\uDD1E\" "
+        "url p%C3%A4ssw%C3%B6rd%F0%9D%84%9E b64 cMOkc3N3w7ZyZPCdhJ4= auth dXNlcjpodW50ZXIy "
+        "pw hunter2 basic b3BzOnMzY3IzdCE=",
+        sizeof(s));
+    secret_scrub(s, sizeof(s));
+    assert_string_equal(s, "json \"***\" JSON \"***\" url *** b64 ***= auth *** pw *** basic ***=");
+    secret_clear();
+}
+
+/* A cut never splits a secret: it moves past a whole one, or back before
+ * one that runs on past what is known. */
+static void test_secret_cut_never_splits_a_secret(void **state)
+{
+    const char *s = "abcdef-TOKEN123-xyz";
+
+    (void)state;
+    secret_add("TOKEN123");
+    assert_int_equal(secret_cut(s, strlen(s), 3), 3);   /* no secret there */
+    assert_int_equal(secret_cut(s, strlen(s), 10), 15); /* past the whole token */
+    assert_int_equal(secret_cut(s, 12, 10), 7);         /* token runs past 12: before it */
+    assert_int_equal(secret_cut(s, strlen(s), 99), strlen(s));
+    secret_clear();
+}
+
 static void test_secrets_scrubbed_and_urls_redacted(void **state)
 {
     (void)state;
@@ -154,6 +189,8 @@ int main(void)
         cmocka_unit_test(test_buf_stops_at_its_limit),
         cmocka_unit_test(test_ring_keeps_the_last_n),
         cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
+        cmocka_unit_test(test_secrets_masked_in_their_encoded_forms),
+        cmocka_unit_test(test_secret_cut_never_splits_a_secret),
         cmocka_unit_test(test_history_keeps_the_recent_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
