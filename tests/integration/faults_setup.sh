@@ -147,6 +147,11 @@ faults_start_servers() {
 # ctl_exec and exec_hang log when each of their probes starts (ms), so
 # that the test can count rounds against them.
 FAULTS_SLOW_TIMEOUT=30s
+# Except celery_flap: a ping the worker's kill catches in flight waits for
+# the pong until its timeout (PUBLISH counted the worker), and the run
+# must see that ping fail and the worker come back (test_faults.sh's
+# RUN_S). A ping answers in milliseconds; 10 s is still far off.
+FAULTS_CELERY_TIMEOUT=10s
 faults_config() { # file interval_ms timeout_ms retries
 	cat >"$1" <<YML
 title: Fault Matrix
@@ -170,6 +175,7 @@ services:
   celery_flap:
     celery: {broker: "redis://:right-pw@127.0.0.1:$REDIS_OK_PORT/2", workers: "ht_fault*"}
     replicas: 1
+    timeout: $FAULTS_CELERY_TIMEOUT
   docker_flap: {docker: {project: e2i, service: web, socket: "$DOCKER_SOCK"}, replicas: 2}
   docker_sick: {docker: {project: e2i, service: sick, socket: "$DOCKER_SOCK"}}
 YML

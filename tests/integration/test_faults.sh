@@ -20,8 +20,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 INTERVAL_MS=500
 TIMEOUT_MS=1000 # of the hung probes only (see faults_config)
 RETRIES=2
-RUN_S=40 # the --wait deadline: the length of the run, ample for the
-         # faults and their end on a busy machine (an ASan build too)
+RUN_S=55 # the --wait deadline: the length of the run, ample for the
+         # faults and their end on a busy machine (an ASan build too),
+         # a celery ping caught by the kill waiting out its 10 s among them
 FLAPS="redis_flap docker_flap celery_flap"
 
 faults_start_servers || exit 1
@@ -148,7 +149,9 @@ PY
 # "Early" is the second quarter of the samples: on a busy machine the
 # first seconds can find the process before its probes are set up (6 fds
 # seen there, 13 from then on), which is start-up, not a leak.
-t_check "the process was sampled ($(wc -l <"$samples") samples)" [ "$(wc -l <"$samples")" -gt 20 ]
+# Twelve samples are what the comparison below needs (a quarter early,
+# twelve late); a busy machine may take a second or more per sample.
+t_check "the process was sampled ($(wc -l <"$samples") samples)" [ "$(wc -l <"$samples")" -ge 12 ]
 $PY - "$samples" "$launch" <<'PY' >"$T_DIR/resources.txt"
 import sys
 rows = [list(map(int, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 4]
