@@ -175,6 +175,17 @@ size_t ht_strlcpy(char *dst, const char *src, size_t n)
     return len;
 }
 
+int ht_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void ht_snprintf(char *dst, size_t n, const char *fmt, ...)
 {
     va_list ap;

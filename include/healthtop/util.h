@@ -38,6 +38,8 @@ char *xstrndup(const char *s, size_t n);
 
 /* Copies at most n-1 bytes and always NUL-terminates; returns strlen(src). */
 size_t ht_strlcpy(char *dst, const char *src, size_t n);
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int ht_hexval(int c);
 /* snprintf that never fails loudly: truncates, always terminates. */
 void ht_snprintf(char *dst, size_t n, const char *fmt, ...) HT_PRINTF(3, 4);
 
