@@ -246,10 +246,7 @@ int replay_parse(struct replay *r, const char *name, const char *text, size_t le
             if (line == 1)
                 why = parse_header(r, j);
             else {
-                if (r->nev == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    r->ev = xrealloc(r->ev, cap * sizeof(*r->ev));
-                }
+                XGROW(r->ev, cap, r->nev + 1);
                 if ((why = parse_event(r, j, &r->ev[r->nev])) == NULL)
                     r->nev++;
             }

@@ -447,10 +447,7 @@ size_t theme_list(char ***names)
             theme_name_from_path(e->d_name, name, sizeof(name));
             if (!valid_theme_name(name))
                 continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                v = xrealloc(v, cap * sizeof(*v));
-            }
+            XGROW(v, cap, n + 1);
             v[n++] = xstrdup(name);
         }
         closedir(d);
