@@ -113,7 +113,7 @@ int url_hostport(const char *s, bool port_opt, char *host, size_t hn, int *port,
     if (hostport_span(s, strlen(s), port_opt, &hs, &hl, port, why) != 0)
         return -1;
     if (hl >= hn) {
-        *why = "the host name is longer than 255 bytes";
+        *why = "the host name is too long";
         return -1;
     }
     memcpy(host, hs, hl);

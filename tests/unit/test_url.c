@@ -245,10 +245,21 @@ static void test_userinfo_spans(void **state)
     assert_int_equal(pwlen, 0);
 }
 
+/* url_hostport(s) fails with exactly the message want. */
+static void hostport_bad(const char *s, bool port_opt, const char *want)
+{
+    char host[256];
+    const char *why = NULL;
+    int port = -1;
+
+    assert_int_equal(url_hostport(s, port_opt, host, sizeof(host), &port, &why), -1);
+    CHECK_STR(s, why, want);
+}
+
 /* "host:port" addresses, as the tcp probe takes them. */
 static void test_hostport(void **state)
 {
-    char host[256], small[4];
+    char host[256], small[4], big[300];
     const char *why = NULL;
     int port = -1;
 
@@ -263,27 +274,21 @@ static void test_hostport(void **state)
     assert_string_equal(host, "h");
     assert_int_equal(port, 0);
 
-    assert_int_equal(url_hostport("h", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "missing port: write host:port");
-    assert_int_equal(url_hostport(":80", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "no host: write host:port");
-    assert_int_equal(url_hostport("", true, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "no host: write host:port");
-    assert_int_equal(url_hostport("::1:80", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "an IPv6 address goes in brackets: [::1]:5000");
-    assert_int_equal(url_hostport("[zz]:80", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "bad character in an IPv6 address");
-    assert_int_equal(url_hostport("h/x:80", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "bad character in the host name");
-    assert_int_equal(url_hostport("h@x:80", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "bad character in the host name");
-    assert_int_equal(url_hostport("h:0", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "the port must be a number from 1 to 65535");
-    assert_int_equal(url_hostport("h:http", false, host, sizeof(host), &port, &why), -1);
-    assert_string_equal(why, "the port must be a number: host:port");
+    hostport_bad("h", false, "missing port: write host:port");
+    hostport_bad(":80", false, "no host: write host:port");
+    hostport_bad("", true, "no host: write host:port");
+    hostport_bad("::1:80", false, "an IPv6 address goes in brackets: [::1]:5000");
+    hostport_bad("[zz]:80", false, "bad character in an IPv6 address");
+    hostport_bad("h/x:80", false, "bad character in the host name");
+    hostport_bad("h@x:80", false, "bad character in the host name");
+    hostport_bad("h:0", false, "the port must be a number from 1 to 65535");
+    hostport_bad("h:http", false, "the port must be a number: host:port");
     /* A host that does not fit is refused, not cut. */
     assert_int_equal(url_hostport("abcd:1", false, small, sizeof(small), &port, &why), -1);
-    assert_string_equal(why, "the host name is longer than 255 bytes");
+    assert_string_equal(why, "the host name is too long");
+    memset(big, 'a', 256);
+    strcpy(big + 256, ":80");
+    hostport_bad(big, false, "the host name is longer than 255 bytes");
     assert_int_equal(url_hostport("abc:1", false, small, sizeof(small), &port, &why), 0);
     assert_string_equal(small, "abc");
 }
