@@ -31,8 +31,8 @@ static void fuzz_parse(const char *s, int flags)
             abort();
         return;
     }
-    if (u.scheme == NULL || u.host == NULL || u.host[0] == '\0' || u.path == NULL ||
-        u.port < 0 || u.port > 65535 || (u.user != NULL && u.user[0] == '\0'))
+    if (u.scheme == NULL || u.host == NULL || u.host[0] == '\0' || u.path == NULL || u.port < 0 ||
+        u.port > 65535 || (u.user != NULL && u.user[0] == '\0'))
         abort();
     for (const char *c = u.scheme; *c != '\0'; c++)
         if (*c >= 'A' && *c <= 'Z')
