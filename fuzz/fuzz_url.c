@@ -1,11 +1,16 @@
-/* libFuzzer target: the URL and address parsers of the config:
- * redis_target_parse (redis:// URLs of redis and celery probes),
- * config_hostport ("host:port", "[v6]:port") and secret_redact_url.
+/* libFuzzer target: the URL and address parsers: url_parse (url.h, on
+ * CURLU), redis_target_parse (redis:// URLs of the redis and celery
+ * probes, on url_parse), url_hostport ("host:port", "[v6]:port") and
+ * secret_redact_url.
  *
- * The first byte picks the parser, the rest is the text. Beyond "no
- * crash": a parsed Redis URL has a host and a port in 1..65535; its
- * password, once registered, never survives secret_scrub of the URL; a
- * redacted URL hides everything before the authority's last '@'. */
+ * The first byte picks the parser (0 Redis URL, 1 host:port, 2
+ * redaction, 3 all of Redis URL, redaction and url_parse, whose flags
+ * come from the first byte's higher bits), the rest is the text. Beyond "no
+ * crash": a parsed URL has a lower-case scheme, a host of host-name or
+ * IPv6 characters, a port in 0..65535 and a path; a parsed Redis URL has
+ * a host and a port in 1..65535; its password, once registered by
+ * config_url_secret, never survives secret_scrub of the URL; a redacted
+ * URL hides everything before the last '@' after the scheme. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +19,29 @@
 #include "healthtop/config.h"
 #include "healthtop/config_probe.h"
 #include "healthtop/secret.h"
+#include "healthtop/url.h"
+
+static void fuzz_parse(const char *s, int flags)
+{
+    struct url u;
+    const char *why = NULL;
+
+    if (url_parse(s, flags, &u, &why) != 0) {
+        if (why == NULL || u.host != NULL || u.scheme != NULL)
+            abort();
+        return;
+    }
+    if (u.scheme == NULL || u.host == NULL || u.host[0] == '\0' || u.path == NULL || u.port < 0 ||
+        u.port > 65535 || (u.user != NULL && u.user[0] == '\0'))
+        abort();
+    for (const char *c = u.scheme; *c != '\0'; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            abort();
+    for (const char *c = u.host; *c != '\0'; c++)
+        if (strchr("@/?#[] ", *c) != NULL)
+            abort();
+    url_free(&u);
+}
 
 static void fuzz_redis(const char *s)
 {
@@ -22,6 +50,7 @@ static void fuzz_redis(const char *s)
     char shown[1024];
 
     secret_clear();
+    config_url_secret(s);
     if (redis_target_parse(s, &t, &why) != 0) {
         if (why == NULL)
             abort();
@@ -44,7 +73,7 @@ static void fuzz_hostport(const char *s, int opt)
     const char *why = NULL;
     int port = -1;
 
-    if (config_hostport(s, opt & 1, host, sizeof(host), &port, &why) == 0) {
+    if (url_hostport(s, opt & 1, host, sizeof(host), &port, &why) == 0) {
         if (port < 0 || port > 65535 || (port == 0 && !(opt & 1)) || host[0] == '\0')
             abort();
     } else if (why == NULL) {
@@ -103,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         fuzz_redis(s);
         fuzz_redact(s, true);
+        fuzz_parse(s, (data[0] >> 2) & URL_RAW_USERINFO);
         break;
     }
     secret_clear();

@@ -7,12 +7,11 @@
  * form is, and a list wherever one target per replica makes sense. */
 #include "healthtop/config_probe.h"
 
-#include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
+#include "healthtop/url.h"
 
 int config_str_list(struct ydoc *d, yaml_node_t *n, const char *what, config_check_fn check,
                     char ***out, size_t *nout)
@@ -53,95 +52,25 @@ void config_free_list(char **v, size_t n)
 /* ------------------------------------------------------------------ */
 /* Addresses and URLs                                                   */
 
-static bool host_char(int c)
-{
-    return isalnum(c) || c == '.' || c == '-' || c == '_';
-}
-
-int config_hostport(const char *s, bool port_opt, char *host, size_t hn, int *port,
-                    const char **why)
-{
-    const char *hend, *p;
-    char *end;
-    long v;
-
-    *port = 0;
-    if (s[0] == '[') {
-        hend = strchr(s, ']');
-        if (hend == NULL || hend == s + 1) {
-            *why = "an IPv6 address goes in brackets: [::1]:5000";
-            return -1;
-        }
-        for (p = s + 1; p < hend; p++)
-            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
-                *why = "bad character in an IPv6 address";
-                return -1;
-            }
-        ht_snprintf(host, hn, "%.*s", (int)(hend - s - 1), s + 1);
-        p = hend + 1;
-    } else {
-        p = strchr(s, ':');
-        if (p != NULL && strchr(p + 1, ':') != NULL) {
-            *why = "an IPv6 address goes in brackets: [::1]:5000";
-            return -1;
-        }
-        hend = p ? p : s + strlen(s);
-        if (hend == s) {
-            *why = "no host: write host:port";
-            return -1;
-        }
-        for (const char *c = s; c < hend; c++)
-            if (!host_char((unsigned char)*c)) {
-                *why = "bad character in the host name";
-                return -1;
-            }
-        ht_snprintf(host, hn, "%.*s", (int)(hend - s), s);
-        p = hend;
-    }
-    if (*p == '\0') {
-        *why = "missing port: write host:port";
-        return port_opt ? 0 : -1;
-    }
-    if (*p != ':' || !isdigit((unsigned char)p[1])) {
-        *why = "the port must be a number: host:port";
-        return -1;
-    }
-    v = strtol(p + 1, &end, 10);
-    if (*end != '\0' || v < 1 || v > 65535) {
-        *why = "the port must be a number from 1 to 65535";
-        return -1;
-    }
-    *port = (int)v;
-    return 0;
-}
-
 void config_url_secret(const char *url)
 {
-    const char *auth = strstr(url, "://");
-    const char *end, *at = NULL, *colon;
+    const char *ui, *pw;
+    size_t len, pwlen;
 
-    auth = auth ? auth + 3 : url;
-    end = auth + strcspn(auth, "/?#");
-    for (const char *c = auth; c < end; c++)
-        if (*c == '@')
-            at = c;
-    if (at == NULL)
+    if (!url_userinfo(url, false, &ui, &len))
         return;
-    colon = memchr(auth, ':', (size_t)(at - auth));
-    if (colon != NULL) {
-        char *pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+    url_userinfo_password(ui, len, &pw, &pwlen);
+    if (pw != NULL) {
         /* What goes on the wire is the %-decoded pair, and for HTTP its
          * base64 in an Authorization header, which a server may echo. */
-        char *user = curl_easy_unescape(NULL, auth, (int)(colon - auth), NULL);
-        char *plain = curl_easy_unescape(NULL, pw, 0, NULL);
-        secret_add(pw);
-        if (plain != NULL) {
-            secret_add(plain);
-            secret_add_basic(user, plain);
-        }
-        curl_free(user);
-        curl_free(plain);
-        free(pw);
+        char *raw = xstrndup(pw, pwlen), *plain = url_decode(pw, pwlen);
+        char *user = url_decode(ui, (size_t)(pw - 1 - ui));
+        secret_add(raw);
+        secret_add(plain);
+        secret_add_basic(user, plain);
+        free(raw);
+        free(plain);
+        free(user);
     }
 }
 

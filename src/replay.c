@@ -246,10 +246,7 @@ int replay_parse(struct replay *r, const char *name, const char *text, size_t le
             if (line == 1)
                 why = parse_header(r, j);
             else {
-                if (r->nev == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    r->ev = xrealloc(r->ev, cap * sizeof(*r->ev));
-                }
+                XGROW(r->ev, cap, r->nev + 1);
                 if ((why = parse_event(r, j, &r->ev[r->nev])) == NULL)
                     r->nev++;
             }
@@ -471,12 +468,13 @@ static void print_change(struct scheduler *s, struct service *svc, bool changed,
 {
     FILE *out = ud;
     enum health_state st = svc->health.state;
+    char at[32];
 
     (void)old;
     if (!changed)
         return;
-    fprintf(out, "T+%.1fs %s %s", (double)(svc->health.since_ms - s->t0_ms) / 1000.0,
-            svc->cfg->name, health_state_name(st));
+    timeline_offset(svc->health.since_ms - s->t0_ms, at, sizeof(at));
+    fprintf(out, "%s %s %s", at, svc->cfg->name, health_state_name(st));
     if (st != HEALTH_HEALTHY && svc->last.message[0])
         fprintf(out, ": %s", svc->last.message);
     fputc('\n', out);

@@ -89,7 +89,10 @@ static void on_once_result(struct scheduler *s, struct service *svc, bool change
 
 static void print_offset(FILE *f, const struct scheduler *s, int64_t t_ms)
 {
-    fprintf(f, "T+%.1fs", (double)(t_ms - s->t0_ms) / 1000.0);
+    char at[32];
+
+    timeline_offset(t_ms - s->t0_ms, at, sizeof(at));
+    fputs(at, f);
 }
 
 static void on_wait_result(struct scheduler *s, struct service *svc, bool changed,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "healthtop/url.h"
 #include "healthtop/util.h"
 
 static char **secrets;
@@ -242,28 +243,22 @@ void secret_scrub(char *s, size_t cap)
     (void)cap;
 }
 
-/* Everything in the authority up to its LAST '@' is credentials: that is
+/* Everything after the scheme up to the LAST '@' is credentials: that is
  * how the config reads user:password (a password may hold a raw '@'), so
- * masking only up to the first '@' would show the rest of the password. */
+ * masking only up to the first '@' would show the rest of the password.
+ * The last '@' anywhere (url_userinfo's to_last_at): a password holding
+ * '/', '#' or '?' ends what a URL parser takes as the authority, and
+ * would show whole in the very message that says the URL is wrong. A
+ * path with an '@' is masked too: in a message, that is the safe side. */
 void secret_redact_url(const char *url, char *out, size_t n)
 {
-    const char *scheme = strstr(url, "://");
-    const char *host = scheme ? scheme + 3 : url;
-    const char *at = NULL;
+    const char *ui;
+    size_t len;
 
-    /* The last '@' anywhere after the scheme: a password holding '/', '#'
-     * or '?' ends what a URL parser takes as the authority, and would show
-     * whole in the very message that says the URL is wrong. A path with
-     * an '@' is masked too: in a message, that is the safe side. */
-    for (const char *c = host; *c != '\0'; c++)
-        if (*c == '@')
-            at = c;
-    if (at == NULL) {
+    if (url_userinfo(url, true, &ui, &len))
+        ht_snprintf(out, n, "%.*s%s@%s", (int)(ui - url), url, SECRET_MASK, ui + len + 1);
+    else
         ht_strlcpy(out, url, n);
-        secret_scrub(out, n);
-        return;
-    }
-    ht_snprintf(out, n, "%.*s%s@%s", (int)(host - url), url, SECRET_MASK, at + 1);
     secret_scrub(out, n);
 }
 

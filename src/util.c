@@ -164,6 +164,23 @@ char *xstrndup(const char *s, size_t n)
     return d;
 }
 
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap ? *cap : 8;
+
+    if (need <= *cap)
+        return p;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            ht_fatal("out of memory");
+        n *= 2;
+    }
+    if (size != 0 && n > SIZE_MAX / size)
+        ht_fatal("out of memory");
+    *cap = n;
+    return xrealloc(p, n * size);
+}
+
 size_t ht_strlcpy(char *dst, const char *src, size_t n)
 {
     size_t len = strlen(src);
@@ -173,6 +190,17 @@ size_t ht_strlcpy(char *dst, const char *src, size_t n)
         dst[c] = '\0';
     }
     return len;
+}
+
+int ht_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 void ht_snprintf(char *dst, size_t n, const char *fmt, ...)

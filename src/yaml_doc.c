@@ -371,10 +371,7 @@ struct pvec {
 
 static void pvec_push(struct pvec *pv, struct ypair p)
 {
-    if (pv->n == pv->cap) {
-        pv->cap = pv->cap ? pv->cap * 2 : 8;
-        pv->v = xrealloc(pv->v, pv->cap * sizeof(*pv->v));
-    }
+    XGROW(pv->v, pv->cap, pv->n + 1);
     pv->v[pv->n++] = p;
 }
 

@@ -148,7 +148,8 @@ void config_describe(const struct svc_config *s, char *out, size_t n);
 /* Index of the service called name, or -1. */
 long config_find(const struct ht_config *cfg, const char *name);
 /* Parses a redis:// URL into t (strings owned by t); returns 0 or -1 with
- * *why set. Also used for celery brokers. */
+ * *why set. Also used for celery brokers. It registers no secret: call
+ * config_url_secret (config_probe.h) on the URL first. */
 int redis_target_parse(const char *url, struct redis_target *t, const char **why) HT_WUR;
 void redis_target_free(struct redis_target *t);
 

@@ -31,14 +31,9 @@ int config_str_list(struct ydoc *d, yaml_node_t *n, const char *what, config_che
 /* Frees n strings of v, then v. */
 void config_free_list(char **v, size_t n);
 
-/* "host:port" or "[v6]:port" (the port may be left out when port_opt):
- * returns 0, or -1 with *why set. host (capacity hn) and *port get the
- * parts; *port is 0 when left out. */
-int config_hostport(const char *s, bool port_opt, char *host, size_t hn, int *port,
-                    const char **why) HT_WUR;
-
 /* Registers the password of scheme://user:password@host... as a secret,
- * before anything can print the URL. */
+ * as written and %-decoded, before anything can print the URL. Addresses
+ * and URLs themselves are parsed by url.h. */
 void config_url_secret(const char *url);
 
 /* url with its user:password@ part masked (secret_redact_url), in a

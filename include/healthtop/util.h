@@ -36,8 +36,17 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* The growable array: makes room for need elements of size bytes in p,
+ * whose capacity is *cap, doubling it (from 8) as often as needed, and
+ * returns the array, moved or not. Exits like xmalloc when the size
+ * would overflow. XGROW(p, cap, need) is the usual call. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size) HT_WUR;
+#define XGROW(p, cap, need) ((p) = xgrow((p), &(cap), (need), sizeof(*(p))))
+
 /* Copies at most n-1 bytes and always NUL-terminates; returns strlen(src). */
 size_t ht_strlcpy(char *dst, const char *src, size_t n);
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int ht_hexval(int c);
 /* snprintf that never fails loudly: truncates, always terminates. */
 void ht_snprintf(char *dst, size_t n, const char *fmt, ...) HT_PRINTF(3, 4);
 

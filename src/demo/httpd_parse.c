@@ -155,16 +155,6 @@ const char *httpd_header(const struct httpd_req *req, const char *name)
     return NULL;
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
 /* Percent-decodes s[0..len) into out (capacity n, always terminated). */
 static void url_decode(const char *s, size_t len, char *out, size_t n)
 {
@@ -174,8 +164,8 @@ static void url_decode(const char *s, size_t len, char *out, size_t n)
         int hi, lo;
         if (s[i] == '+') {
             out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-                   (lo = hexval(s[i + 2])) >= 0) {
+        } else if (s[i] == '%' && i + 2 < len && (hi = ht_hexval((unsigned char)s[i + 1])) >= 0 &&
+                   (lo = ht_hexval((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {

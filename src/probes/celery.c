@@ -614,10 +614,7 @@ static int start(struct probe *p)
             break;
     if (r == NULL && (r = round_new(env, p, deadline)) == NULL)
         return -1;
-    if (r->nprobes == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 4;
-        r->probes = xrealloc(r->probes, r->cap * sizeof(*r->probes));
-    }
+    XGROW(r->probes, r->cap, r->nprobes + 1);
     r->probes[r->nprobes++] = p;
     p->priv = r;
     return 0;

@@ -176,10 +176,7 @@ static void round_free(struct docker_round *r)
 
 static void round_add(struct docker_round *r, struct probe *p)
 {
-    if (r->nprobes == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 4;
-        r->probes = xrealloc(r->probes, r->cap * sizeof(*r->probes));
-    }
+    XGROW(r->probes, r->cap, r->nprobes + 1);
     r->probes[r->nprobes++] = p;
     p->priv = r;
 }

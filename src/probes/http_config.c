@@ -3,47 +3,32 @@
 #include "probes/http_config.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "healthtop/config_probe.h"
 #include "healthtop/secret.h"
+#include "healthtop/url.h"
 
 /* Largest accepted max_body. */
 #define CONFIG_MAX_BODY_LIMIT (64 * 1024 * 1024)
 
-/* Why url is no good http(s) URL, or NULL when it is. */
+/* Why url is no good http(s) URL, or NULL when it is. What is accepted
+ * here is also what libcurl accepts for the transfer (URL_RAW_USERINFO). */
 static const char *http_url_problem(const char *url)
 {
-    const char *auth, *why = NULL;
-    char host[256], *hp, *at;
-    int port;
-    CURLU *h;
-    CURLUcode uc;
+    const char *why;
+    struct url u;
 
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+    if (!url_has_scheme(url, "http") && !url_has_scheme(url, "https"))
         return "the scheme must be http:// or https://";
     for (const char *c = url; *c; c++)
         if ((unsigned char)*c <= ' ' || *c == 0x7f)
             return "spaces and control characters must be %-encoded";
-    auth = strstr(url, "://") + 3;
-    hp = xstrndup(auth, strcspn(auth, "/?#"));
-    at = strrchr(hp, '@');
-    if (config_hostport(at ? at + 1 : hp, true, host, sizeof(host), &port, &why) == 0)
-        why = NULL;
-    free(hp);
-    if (why != NULL)
+    if (url_parse(url, URL_RAW_USERINFO, &u, &why) != 0)
         return why;
-    /* What is accepted here must also be what libcurl accepts. */
-    h = curl_url();
-    if (h != NULL) {
-        uc = curl_url_set(h, CURLUPART_URL, url, 0);
-        if (uc != CURLUE_OK)
-            why = curl_url_strerror(uc);
-        curl_url_cleanup(h);
-    }
-    return why;
+    url_free(&u);
+    return NULL;
 }
 
 static int check_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)

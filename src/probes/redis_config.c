@@ -52,6 +52,51 @@ static void redis_password(struct ydoc *d, yaml_node_t *n, struct redis_target *
     free(pw);
 }
 
+/* The keys the redis and celery forms may hold, found in one pass. */
+struct redis_form {
+    yaml_node_t *url;      /* url: or broker:, the first of the kind's keys */
+    yaml_node_t *password; /* password:, or NULL */
+    yaml_node_t *workers;  /* workers: (celery), or NULL */
+};
+
+/* The forms the redis and celery kinds share: `kind: URL` (or a list for
+ * redis), or a mapping with the URL under the first of keys (a NULL-
+ * terminated list), an optional password: and, for celery, workers:.
+ * Unknown keys and a missing URL are recorded in d; f->url is then NULL. */
+static void redis_form_parse(struct ydoc *d, const struct ypair *p, const char *kind,
+                             const char *const *keys, struct redis_form *f)
+{
+    struct ypair *pairs;
+    size_t np, nkeys = 0;
+
+    memset(f, 0, sizeof(*f));
+    if (!ydoc_is_map(p->value)) {
+        f->url = p->value;
+        return;
+    }
+    if (ydoc_pairs(d, p->value, &pairs, &np) != 0)
+        return;
+    while (keys[nkeys] != NULL)
+        nkeys++;
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pairs[i].name;
+        bool known = false;
+        for (size_t k = 0; k < nkeys && !known; k++)
+            known = strcmp(name, keys[k]) == 0;
+        if (!known)
+            ydoc_unknown_key(d, &pairs[i], kind, keys, nkeys);
+        else if (strcmp(name, keys[0]) == 0)
+            f->url = pairs[i].value;
+        else if (strcmp(name, "password") == 0)
+            f->password = pairs[i].value;
+        else if (strcmp(name, "workers") == 0)
+            f->workers = pairs[i].value;
+    }
+    free(pairs);
+    if (f->url == NULL)
+        ydoc_error(d, p->key, "%s needs a %s: redis://host:6379/0", kind, keys[0]);
+}
+
 /* ------------------------------------------------------------------ */
 /* redis                                                                */
 
@@ -73,33 +118,14 @@ static void redis_targets(struct ydoc *d, yaml_node_t *n, struct redis_config *r
 void redis_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
 {
     struct redis_config *r = &s->u.redis;
-    struct ypair *pairs;
-    yaml_node_t *url = NULL, *pw = NULL;
-    size_t np;
+    struct redis_form f;
 
-    if (!ydoc_is_map(p->value)) {
-        redis_targets(d, p->value, r);
+    redis_form_parse(d, p, "redis", redis_config_keys, &f);
+    if (f.url == NULL)
         return;
-    }
-    if (ydoc_pairs(d, p->value, &pairs, &np) != 0)
-        return;
-    for (size_t i = 0; i < np; i++) {
-        if (strcmp(pairs[i].name, "url") == 0)
-            url = pairs[i].value;
-        else if (strcmp(pairs[i].name, "password") == 0)
-            pw = pairs[i].value;
-        else
-            ydoc_unknown_key(d, &pairs[i], "redis", redis_config_keys,
-                             HT_ARRAY_LEN(redis_config_keys) - 1);
-    }
-    free(pairs);
-    if (url == NULL) {
-        ydoc_error(d, p->key, "redis needs a url: redis://host:6379/0");
-        return;
-    }
-    redis_targets(d, url, r);
-    if (pw != NULL)
-        redis_password(d, pw, r->targets, r->ntargets);
+    redis_targets(d, f.url, r);
+    if (f.password != NULL)
+        redis_password(d, f.password, r->targets, r->ntargets);
 }
 
 void redis_config_free(struct svc_config *s)
@@ -135,39 +161,20 @@ static void celery_broker(struct ydoc *d, yaml_node_t *n, struct celery_config *
 void celery_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
 {
     struct celery_config *c = &s->u.celery;
-    struct ypair *pairs;
-    yaml_node_t *broker = NULL, *pw = NULL;
-    size_t np;
+    struct redis_form f;
 
-    if (!ydoc_is_map(p->value)) {
-        celery_broker(d, p->value, c);
-        return;
+    redis_form_parse(d, p, "celery", celery_config_keys, &f);
+    if (f.workers != NULL) {
+        c->workers = ydoc_str(d, f.workers, "workers");
+        if (c->workers != NULL && c->workers[0] == '\0')
+            ydoc_error(d, f.workers,
+                       "workers is an empty pattern (leave it out to match any worker)");
     }
-    if (ydoc_pairs(d, p->value, &pairs, &np) != 0)
+    if (f.url == NULL)
         return;
-    for (size_t i = 0; i < np; i++) {
-        if (strcmp(pairs[i].name, "broker") == 0)
-            broker = pairs[i].value;
-        else if (strcmp(pairs[i].name, "password") == 0)
-            pw = pairs[i].value;
-        else if (strcmp(pairs[i].name, "workers") == 0) {
-            c->workers = ydoc_str(d, pairs[i].value, "workers");
-            if (c->workers != NULL && c->workers[0] == '\0')
-                ydoc_error(d, pairs[i].value,
-                           "workers is an empty pattern (leave it out to "
-                           "match any worker)");
-        } else
-            ydoc_unknown_key(d, &pairs[i], "celery", celery_config_keys,
-                             HT_ARRAY_LEN(celery_config_keys) - 1);
-    }
-    free(pairs);
-    if (broker == NULL) {
-        ydoc_error(d, p->key, "celery needs a broker: redis://host:6379/0");
-        return;
-    }
-    celery_broker(d, broker, c);
-    if (pw != NULL && c->broker.url != NULL)
-        redis_password(d, pw, &c->broker, 1);
+    celery_broker(d, f.url, c);
+    if (f.password != NULL && c->broker.url != NULL)
+        redis_password(d, f.password, &c->broker, 1);
 }
 
 void celery_config_free(struct svc_config *s)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/config_probe.h"
+#include "healthtop/url.h"
 #include "healthtop/probe.h"
 #include "targets.h"
 
@@ -92,7 +93,7 @@ static int check_addr(struct ydoc *d, yaml_node_t *n, const char *what, const ch
     const char *why;
     int port;
 
-    if (config_hostport(v, false, host, sizeof(host), &port, &why) != 0) {
+    if (url_hostport(v, false, host, sizeof(host), &port, &why) != 0) {
         ydoc_error(d, n, "bad %s '%s': %s", what, v, why);
         return -1;
     }

@@ -126,14 +126,6 @@ static const struct {
     {"blink", THEME_BLINK},         {"none", 0},
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* One colour word: a name (bright-red and bright_red alike), a 0..255
  * index, #rrggbb, or default / -. */
 static int parse_color(const char *w, int32_t *out)
@@ -150,7 +142,7 @@ static int parse_color(const char *w, int32_t *out)
         if (strlen(w) != 7)
             return -1;
         for (i = 1; i < 7; i++) {
-            int h = hexval(w[i]);
+            int h = ht_hexval((unsigned char)w[i]);
             if (h < 0)
                 return -1;
             v = v << 4 | h;
@@ -455,10 +447,7 @@ size_t theme_list(char ***names)
             theme_name_from_path(e->d_name, name, sizeof(name));
             if (!valid_theme_name(name))
                 continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                v = xrealloc(v, cap * sizeof(*v));
-            }
+            XGROW(v, cap, n + 1);
             v[n++] = xstrdup(name);
         }
         closedir(d);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "healthtop/buf.h"
@@ -74,6 +75,30 @@ static void test_buf_stops_at_its_limit(void **state)
     assert_int_equal(buf_printf(&b, "%d", 42), 0);
     assert_string_equal(b.data, "42");
     buf_free(&b);
+}
+
+static void test_xgrow_keeps_what_was_pushed(void **state)
+{
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+
+    (void)state;
+    for (int i = 0; i < 1000; i++) {
+        XGROW(v, cap, n + 1);
+        assert_true(cap >= n + 1);
+        v[n++] = i;
+    }
+    assert_int_equal(cap, 1024);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i);
+    /* Room enough already: nothing moves. */
+    {
+        int *before = v;
+        XGROW(v, cap, 10);
+        assert_ptr_equal(v, before);
+        assert_int_equal(cap, 1024);
+    }
+    free(v);
 }
 
 static void test_ring_keeps_the_last_n(void **state)
@@ -187,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_duration_parse),
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_buf_stops_at_its_limit),
+        cmocka_unit_test(test_xgrow_keeps_what_was_pushed),
         cmocka_unit_test(test_ring_keeps_the_last_n),
         cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
         cmocka_unit_test(test_secrets_masked_in_their_encoded_forms),
