@@ -10,6 +10,7 @@
 #include "healthtop/config.h"
 #include "healthtop/record.h"
 #include "healthtop/replay.h"
+#include "healthtop/report.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
 #include "healthtop/stack.h"
@@ -73,7 +74,8 @@ struct args {
     enum mode mode;
     const char *config;
     const char *theme;
-    bool json, ascii, allow_insecure_config;
+    enum report_format format; /* --once, --wait, --replay --once */
+    bool ascii, allow_insecure_config;
     int64_t wait_timeout_ms;
     bool demo;
     double demo_speed;
@@ -158,7 +160,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return usage_error("--timeout: %s", why);
             break;
         case OPT_JSON:
-            a->json = true;
+            a->format = REPORT_JSON;
             break;
         case OPT_ASCII:
             a->ascii = true;
@@ -200,7 +202,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (a->json && a->mode == MODE_TUI)
+    if (a->format == REPORT_JSON && a->mode == MODE_TUI)
         return usage_error("%s", "--json goes with --once or --wait");
     if (a->demo && a->config)
         return usage_error("%s", "--demo brings its own services: drop -c");
@@ -245,7 +247,7 @@ static int replay_main(const struct args *a)
         return 2;
     }
     if (a->mode == MODE_ONCE) {
-        rc = replay_report(&r, stdout, a->json, a->ascii);
+        rc = replay_report(&r, stdout, a->format, a->ascii);
     } else {
         struct tui_opts to = {.theme = a->theme, .ascii = a->ascii, .mouse = true};
         rc = replay_run_tui(&r, &to, a->replay_speed);
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
         ro.hooks[ro.nhooks++] = (struct run_hook){record_hook_setup, record_hook_close, rec};
     }
 
-    ro.json = a.json;
+    ro.format = a.format;
     ro.ascii = a.ascii;
     ro.wait_timeout_ms = a.wait_timeout_ms;
     switch (a.mode) {

@@ -482,22 +482,21 @@ static void print_change(struct scheduler *s, struct service *svc, bool changed,
     fputc('\n', out);
 }
 
-int replay_report(struct replay *r, FILE *out, bool json, bool ascii)
+int replay_report(struct replay *r, FILE *out, enum report_format fmt, bool ascii)
 {
-    struct report_style st;
+    bool document = report_format_is_document(fmt);
     int code;
 
-    if (!json)
+    if (!document)
         sched_observe(&r->sched, print_change, out);
     replay_seek(r, INT64_MAX);
-    if (json) {
-        report_json_print(out, &r->sched);
-    } else {
+    if (!document) {
+        struct report_style st;
         report_style_detect(&st, out, ascii);
         timeline_text(out, &r->sched, r->sched.t0_ms + replay_end_ms(r), 80, &st);
         fputc('\n', out);
-        report_text(out, &r->sched, &st);
     }
+    report_write(out, fmt, &r->sched, ascii);
     code = report_exit_code(&r->sched);
     if (r->stopped[0]) {
         fprintf(stderr, "healthtop: replay stopped at %s\n", r->stopped);

@@ -23,7 +23,8 @@ struct run {
     bool interrupted;
     bool timed_out;
     int64_t all_healthy_ms; /* T+ when --wait saw everything up; -1 before */
-    FILE *events;           /* where --wait prints state changes */
+    FILE *events;           /* where --wait prints state changes: stdout,
+                               unless the report there is a document */
     int hooks_up;           /* run_opts hooks set up, to close at the end */
 };
 
@@ -118,7 +119,7 @@ static int run_setup(struct run *r, const struct ht_config *cfg, const struct ru
     memset(r, 0, sizeof(*r));
     r->opts = o;
     r->all_healthy_ms = -1;
-    r->events = o->json ? stderr : stdout;
+    r->events = report_format_is_document(o->format) ? stderr : stdout;
     if (uv_loop_init(&r->loop) != 0)
         return -1;
     if (sched_init(&r->sched, &r->loop, cfg) != 0) {
@@ -166,7 +167,6 @@ static int run_teardown(struct run *r)
 int run_once(const struct ht_config *cfg, const struct run_opts *o)
 {
     struct run r;
-    struct report_style st;
     int64_t longest = 0;
 
     if (run_setup(&r, cfg, o) != 0)
@@ -186,14 +186,8 @@ int run_once(const struct ht_config *cfg, const struct run_opts *o)
                 "(their longest timeout and a second)\n",
                 r.sched.nsvcs - r.sched.done_once, r.sched.nsvcs,
                 (double)r.once_patience_ms / 1000.0);
-    if (!r.interrupted) {
-        if (o->json) {
-            report_json_print(stdout, &r.sched);
-        } else {
-            report_style_detect(&st, stdout, o->ascii);
-            report_text(stdout, &r.sched, &st);
-        }
-    }
+    if (!r.interrupted)
+        report_write(stdout, o->format, &r.sched, o->ascii);
     int code = report_exit_code(&r.sched);
     return run_teardown(&r) ? 130 : code;
 }
@@ -226,7 +220,9 @@ static void print_timeline(FILE *f, const struct scheduler *s, bool ascii)
 
 /* --wait: the start-up validation. State changes are printed as they
  * happen; the run ends when every service is healthy or skipped (0), or
- * at the deadline (1, with what is not healthy and why). */
+ * at the deadline (1, with what is not healthy and why). That text and
+ * the timeline are the text format's report; a document format prints
+ * them on stderr and its document alone on stdout. */
 int run_wait(const struct ht_config *cfg, const struct run_opts *o)
 {
     struct run r;
@@ -256,8 +252,8 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
     }
     if (!r.interrupted)
         print_timeline(r.events, &r.sched, o->ascii);
-    if (o->json && !r.interrupted)
-        report_json_print(stdout, &r.sched);
+    if (report_format_is_document(o->format) && !r.interrupted)
+        report_write(stdout, o->format, &r.sched, o->ascii);
     return run_teardown(&r) ? 130 : ok ? 0 : 1;
 }
 
