@@ -257,10 +257,51 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
     return run_teardown(&r) ? 130 : ok ? 0 : 1;
 }
 
+/* The dashboard's source (tui.h) in a live run: the scheduler itself. */
+static int live_start(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_start(s, false);
+    return 0;
+}
+
+static void live_stop(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_close(s, NULL);
+}
+
+static void live_pause(struct scheduler *s, void *ud, bool paused)
+{
+    (void)ud;
+    sched_pause(s, paused);
+}
+
+static void live_probe_now(struct scheduler *s, void *ud, struct service *svc)
+{
+    (void)ud;
+    sched_probe_now(s, svc);
+}
+
+static void live_probe_all(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_probe_all(s);
+}
+
+static const struct tui_source live_source = {
+    .start = live_start,
+    .stop = live_stop,
+    .pause = live_pause,
+    .probe_now = live_probe_now,
+    .probe_all = live_probe_all,
+};
+
 int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
 {
     uv_loop_t loop;
     struct scheduler sched;
+    struct tui_opts to = *o;
     int rc;
 
     if (uv_loop_init(&loop) != 0)
@@ -270,7 +311,8 @@ int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
         uv_loop_close(&loop);
         return 2;
     }
-    rc = tui_run(&sched, o);
+    to.source = &live_source;
+    rc = tui_run(&sched, &to);
     sched_free(&sched);
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "healthtop: internal error: handles left open at exit\n");

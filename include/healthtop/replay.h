@@ -85,7 +85,8 @@ void replay_stop(struct replay *r);
 
 struct tui_opts;
 /* The dashboard on the recording, on a loop of its own, played at speed
- * (o->replay and o->replay_speed are set here). Returns tui_run's code. */
+ * (> 0; else 1). The recording is the dashboard's source (tui.h): o->source
+ * is set for the run. Returns tui_run's code. */
 int replay_run_tui(struct replay *r, struct tui_opts *o, double speed);
 
 /* Non-interactive: replays everything at once and writes the report in
