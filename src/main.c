@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,15 @@
 #include "healthtop/config.h"
 #include "healthtop/record.h"
 #include "healthtop/replay.h"
+#include "healthtop/report.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
 #include "healthtop/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
 
-static const char usage_text[] =
+/* --help: the synopsis, then the options (from the table below), then this. */
+static const char usage_head[] =
     "usage: healthtop [-c FILE] [--theme NAME] [--ascii]   live dashboard\n"
     "       healthtop --once [-c FILE] [--json]            probe once, report\n"
     "       healthtop --wait [--timeout 180s] [-c FILE] [--json]\n"
@@ -24,29 +27,8 @@ static const char usage_text[] =
     "       healthtop --demo [--demo-speed N] [--once|--wait] a simulated stack\n"
     "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
     "                                                      play a recording back\n"
-    "\n"
-    "  -c, --config FILE        the services to watch (default: ./healthtop.yml,\n"
-    "                           then $XDG_CONFIG_HOME/healthtop/config.yml)\n"
-    "      --once               probe every service once, all at the same time\n"
-    "      --wait               probe until every service is healthy or skipped\n"
-    "      --timeout DURATION   --wait deadline (default 180s)\n"
-    "      --json               print one JSON document on stdout\n"
-    "      --ascii              ASCII marks and sparklines\n"
-    "      --theme NAME         dashboard colour theme (default: default)\n"
-    "      --demo               watch a simulated copy of the E2I stack cold-start\n"
-    "                           (12 services on loopback ports, in this process;\n"
-    "                           its Celery workers are simulated HTTP endpoints)\n"
-    "      --demo-speed N       the demo's time compression (default 4: the\n"
-    "                           120 s cold start in 30 s)\n"
-    "      --record FILE        write every result and state change to FILE as\n"
-    "                           JSON lines (replaced; secrets never written)\n"
-    "      --replay FILE        show a recording without probing anything; with\n"
-    "                           --once, print its state changes, timeline, report\n"
-    "      --speed N            replay speed (default 1; 10 = ten times faster)\n"
-    "      --allow-insecure-config\n"
-    "                           accept a config file that others can write\n"
-    "  -h, --help               this text\n"
-    "  -V, --version            the version\n"
+    "\n";
+static const char usage_tail[] =
     "\n"
     "In the dashboard, ? lists every key: t shows the start-up timeline; K stops\n"
     "or revives the selected service (--demo); . step, [ ] seek 10 s, + - speed\n"
@@ -73,7 +55,8 @@ struct args {
     enum mode mode;
     const char *config;
     const char *theme;
-    bool json, ascii, allow_insecure_config;
+    enum report_format format; /* --once, --wait, --replay --once */
+    bool ascii, allow_insecure_config;
     int64_t wait_timeout_ms;
     bool demo;
     double demo_speed;
@@ -101,106 +84,161 @@ static int parse_speed(const char *s, double *out)
     return 0;
 }
 
-/* Returns -1 to go on, or an exit code. */
-static int parse_args(int argc, char **argv, struct args *a)
-{
-    enum {
-        OPT_ONCE = 256,
-        OPT_WAIT,
-        OPT_TIMEOUT,
-        OPT_JSON,
-        OPT_ASCII,
-        OPT_THEME,
-        OPT_INSECURE,
-        OPT_DEMO,
-        OPT_DEMO_SPEED,
-        OPT_RECORD,
-        OPT_REPLAY,
-        OPT_SPEED,
-    };
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"once", no_argument, NULL, OPT_ONCE},
-        {"wait", no_argument, NULL, OPT_WAIT},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"ascii", no_argument, NULL, OPT_ASCII},
-        {"theme", required_argument, NULL, OPT_THEME},
-        {"allow-insecure-config", no_argument, NULL, OPT_INSECURE},
-        {"demo", no_argument, NULL, OPT_DEMO},
-        {"demo-speed", required_argument, NULL, OPT_DEMO_SPEED},
-        {"record", required_argument, NULL, OPT_RECORD},
-        {"replay", required_argument, NULL, OPT_REPLAY},
-        {"speed", required_argument, NULL, OPT_SPEED},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *why;
-    int c;
+enum opt_id {
+    OPT_CONFIG,
+    OPT_ONCE,
+    OPT_WAIT,
+    OPT_TIMEOUT,
+    OPT_JSON,
+    OPT_ASCII,
+    OPT_THEME,
+    OPT_DEMO,
+    OPT_DEMO_SPEED,
+    OPT_RECORD,
+    OPT_REPLAY,
+    OPT_SPEED,
+    OPT_INSECURE,
+    OPT_HELP,
+    OPT_VERSION,
+    OPT_COUNT
+};
 
-    memset(a, 0, sizeof(*a));
-    a->wait_timeout_ms = 180000;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            a->config = optarg;
-            break;
-        case OPT_ONCE:
-        case OPT_WAIT:
-            if (a->mode != MODE_TUI)
-                return usage_error("%s", "--once and --wait exclude each other");
-            a->mode = c == OPT_ONCE ? MODE_ONCE : MODE_WAIT;
-            break;
-        case OPT_TIMEOUT:
-            if (duration_parse(optarg, &a->wait_timeout_ms, &why) != 0)
-                return usage_error("--timeout: %s", why);
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_ASCII:
-            a->ascii = true;
-            break;
-        case OPT_THEME:
-            a->theme = optarg;
-            break;
-        case OPT_INSECURE:
-            a->allow_insecure_config = true;
-            break;
-        case OPT_DEMO:
-            a->demo = true;
-            break;
-        case OPT_DEMO_SPEED:
-            if (parse_speed(optarg, &a->demo_speed) != 0)
-                return usage_error("--demo-speed: '%s' is not a number from 0.1 to 1000", optarg);
-            break;
-        case OPT_RECORD:
-            a->record = optarg;
-            break;
-        case OPT_REPLAY:
-            a->replay = optarg;
-            break;
-        case OPT_SPEED:
-            if (parse_speed(optarg, &a->replay_speed) != 0)
-                return usage_error("--speed: '%s' is not a number from 0.1 to 1000", optarg);
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return 0;
-        case 'V':
-            puts("healthtop " HT_VERSION);
-            return 0;
-        case ':':
-            return usage_error("%s needs a value", argv[optind - 1]);
-        default:
-            return usage_error("unknown option %s", argv[optind - 1]);
+/* Every option once: getopt_long's table and --help are both made from
+ * it, so an option cannot be parsed without being listed or listed
+ * without being parsed. In --help order. */
+static const struct opt {
+    const char *name; /* the long name, without "--" */
+    char short_name;  /* 0: none */
+    const char *arg;  /* the value's name in --help; NULL: takes none */
+    const char *help; /* lines separated by '\n' */
+} opts[OPT_COUNT] = {
+    [OPT_CONFIG] = {"config", 'c', "FILE",
+                    "the services to watch (default: ./healthtop.yml,\n"
+                    "then $XDG_CONFIG_HOME/healthtop/config.yml)"},
+    [OPT_ONCE] = {"once", 0, NULL, "probe every service once, all at the same time"},
+    [OPT_WAIT] = {"wait", 0, NULL, "probe until every service is healthy or skipped"},
+    [OPT_TIMEOUT] = {"timeout", 0, "DURATION", "--wait deadline (default 180s)"},
+    [OPT_JSON] = {"json", 0, NULL, "print one JSON document on stdout"},
+    [OPT_ASCII] = {"ascii", 0, NULL, "ASCII marks and sparklines"},
+    [OPT_THEME] = {"theme", 0, "NAME", "dashboard colour theme (default: default)"},
+    [OPT_DEMO] = {"demo", 0, NULL,
+                  "watch a simulated copy of the E2I stack cold-start\n"
+                  "(12 services on loopback ports, in this process;\n"
+                  "its Celery workers are simulated HTTP endpoints)"},
+    [OPT_DEMO_SPEED] = {"demo-speed", 0, "N",
+                        "the demo's time compression (default 4: the\n"
+                        "120 s cold start in 30 s)"},
+    [OPT_RECORD] = {"record", 0, "FILE",
+                    "write every result and state change to FILE as\n"
+                    "JSON lines (replaced; secrets never written)"},
+    [OPT_REPLAY] = {"replay", 0, "FILE",
+                    "show a recording without probing anything; with\n"
+                    "--once, print its state changes, timeline, report"},
+    [OPT_SPEED] = {"speed", 0, "N", "replay speed (default 1; 10 = ten times faster)"},
+    [OPT_INSECURE] = {"allow-insecure-config", 0, NULL,
+                      "accept a config file that others can write"},
+    [OPT_HELP] = {"help", 'h', NULL, "this text"},
+    [OPT_VERSION] = {"version", 'V', NULL, "the version"},
+};
+
+#define HELP_COL 27 /* where an option's help text starts */
+
+static void print_help(FILE *out)
+{
+    fputs(usage_head, out);
+    for (size_t i = 0; i < OPT_COUNT; i++) {
+        const struct opt *o = &opts[i];
+        const char *line = o->help, *nl;
+        int w;
+
+        if (o->short_name)
+            w = fprintf(out, "  -%c, --%s", o->short_name, o->name);
+        else
+            w = fprintf(out, "      --%s", o->name);
+        if (o->arg)
+            w += fprintf(out, " %s", o->arg);
+        /* A name too long for its column gets a line of its own. */
+        if (w >= HELP_COL) {
+            fputc('\n', out);
+            w = 0;
+        }
+        for (;;) {
+            nl = strchr(line, '\n');
+            fprintf(out, "%*s%.*s\n", HELP_COL - w, "",
+                    (int)(nl ? nl - line : (ptrdiff_t)strlen(line)), line);
+            if (nl == NULL)
+                break;
+            line = nl + 1;
+            w = 0;
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
-    if (a->json && a->mode == MODE_TUI)
+    fputs(usage_tail, out);
+}
+
+/* Sets one option in a; returns -1 to go on, or an exit code. */
+static int apply_option(struct args *a, enum opt_id id, const char *val)
+{
+    const char *why;
+
+    switch (id) {
+    case OPT_CONFIG:
+        a->config = val;
+        break;
+    case OPT_ONCE:
+    case OPT_WAIT:
+        if (a->mode != MODE_TUI)
+            return usage_error("%s", "--once and --wait exclude each other");
+        a->mode = id == OPT_ONCE ? MODE_ONCE : MODE_WAIT;
+        break;
+    case OPT_TIMEOUT:
+        if (duration_parse(val, &a->wait_timeout_ms, &why) != 0)
+            return usage_error("--timeout: %s", why);
+        break;
+    case OPT_JSON:
+        a->format = REPORT_JSON;
+        break;
+    case OPT_ASCII:
+        a->ascii = true;
+        break;
+    case OPT_THEME:
+        a->theme = val;
+        break;
+    case OPT_DEMO:
+        a->demo = true;
+        break;
+    case OPT_DEMO_SPEED:
+        if (parse_speed(val, &a->demo_speed) != 0)
+            return usage_error("--demo-speed: '%s' is not a number from 0.1 to 1000", val);
+        break;
+    case OPT_RECORD:
+        a->record = val;
+        break;
+    case OPT_REPLAY:
+        a->replay = val;
+        break;
+    case OPT_SPEED:
+        if (parse_speed(val, &a->replay_speed) != 0)
+            return usage_error("--speed: '%s' is not a number from 0.1 to 1000", val);
+        break;
+    case OPT_INSECURE:
+        a->allow_insecure_config = true;
+        break;
+    case OPT_HELP:
+        print_help(stdout);
+        return 0;
+    case OPT_VERSION:
+        puts("healthtop " HT_VERSION);
+        return 0;
+    case OPT_COUNT:
+        break;
+    }
+    return -1;
+}
+
+/* Options that make no sense together; returns -1, or an exit code. */
+static int check_args(const struct args *a)
+{
+    if (a->format == REPORT_JSON && a->mode == MODE_TUI)
         return usage_error("%s", "--json goes with --once or --wait");
     if (a->demo && a->config)
         return usage_error("%s", "--demo brings its own services: drop -c");
@@ -211,6 +249,51 @@ static int parse_args(int argc, char **argv, struct args *a)
     if (a->replay_speed > 0 && !a->replay)
         return usage_error("%s", "--speed goes with --replay");
     return -1;
+}
+
+/* getopt_long driven by the table: a long option's val is its index in
+ * opts plus OPT_BASE; a short one is its letter. Returns -1 to go on, or
+ * an exit code. */
+#define OPT_BASE 256
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    struct option longs[OPT_COUNT + 1];
+    char shorts[2 * OPT_COUNT + 2] = ":";
+    size_t ns = 1;
+    int c, rc;
+
+    memset(a, 0, sizeof(*a));
+    a->wait_timeout_ms = 180000;
+    memset(longs, 0, sizeof(longs));
+    for (size_t i = 0; i < OPT_COUNT; i++) {
+        longs[i] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument,
+                                   NULL, OPT_BASE + (int)i};
+        if (opts[i].short_name) {
+            shorts[ns++] = opts[i].short_name;
+            if (opts[i].arg)
+                shorts[ns++] = ':';
+        }
+    }
+    shorts[ns] = '\0';
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        enum opt_id id = OPT_COUNT;
+        if (c == ':')
+            return usage_error("%s needs a value", argv[optind - 1]);
+        if (c >= OPT_BASE && c < OPT_BASE + OPT_COUNT)
+            id = (enum opt_id)(c - OPT_BASE);
+        for (size_t i = 0; i < OPT_COUNT && id == OPT_COUNT; i++)
+            if (opts[i].short_name && opts[i].short_name == c)
+                id = (enum opt_id)i;
+        if (id == OPT_COUNT)
+            return usage_error("unknown option %s", argv[optind - 1]);
+        if ((rc = apply_option(a, id, optarg)) >= 0)
+            return rc;
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    return check_args(a);
 }
 
 static int load_config(const struct args *a, struct ht_config *cfg)
@@ -245,7 +328,7 @@ static int replay_main(const struct args *a)
         return 2;
     }
     if (a->mode == MODE_ONCE) {
-        rc = replay_report(&r, stdout, a->json, a->ascii);
+        rc = replay_report(&r, stdout, a->format, a->ascii);
     } else {
         struct tui_opts to = {.theme = a->theme, .ascii = a->ascii, .mouse = true};
         rc = replay_run_tui(&r, &to, a->replay_speed);
@@ -304,7 +387,7 @@ int main(int argc, char **argv)
         ro.hooks[ro.nhooks++] = (struct run_hook){record_hook_setup, record_hook_close, rec};
     }
 
-    ro.json = a.json;
+    ro.format = a.format;
     ro.ascii = a.ascii;
     ro.wait_timeout_ms = a.wait_timeout_ms;
     switch (a.mode) {

@@ -443,17 +443,84 @@ void replay_stop(struct replay *r)
     }
 }
 
+/* The dashboard's source (tui.h) in a replay: the recording played on
+ * the dashboard's loop, which probes nothing. */
+static int source_start(struct scheduler *s, void *ud)
+{
+    struct replay *r = ud;
+    replay_start(r, s->loop, r->speed);
+    return 0;
+}
+
+/* The model has no handles: only the replay's timer closes. */
+static void source_stop(struct scheduler *s, void *ud)
+{
+    (void)s;
+    replay_stop(ud);
+}
+
+static void source_pause(struct scheduler *s, void *ud, bool paused)
+{
+    replay_pause(ud, paused);
+    s->paused = paused; /* the model shows PAUSED like a live run */
+}
+
+static int64_t source_position(void *ud)
+{
+    return ((const struct replay *)ud)->pos_ms;
+}
+
+static bool source_step(void *ud)
+{
+    return replay_step(ud);
+}
+
+static void source_seek(void *ud, int64_t delta_ms)
+{
+    struct replay *r = ud;
+    replay_seek(r, r->pos_ms + delta_ms);
+}
+
+static void source_speed(void *ud, double factor)
+{
+    struct replay *r = ud;
+    replay_set_speed(r, r->speed * factor);
+}
+
+static void source_where(void *ud, char *buf, size_t n)
+{
+    const struct replay *r = ud;
+    char at[32], end[32];
+
+    timeline_offset(r->pos_ms, at, sizeof(at));
+    timeline_offset(replay_end_ms(r), end, sizeof(end));
+    ht_snprintf(buf, n, "replay %s/%s x%g%s%s", at, end, r->speed, replay_done(r) ? " end" : "",
+                replay_done(r) && r->stopped[0] ? " (recording cut short)" : "");
+}
+
 int replay_run_tui(struct replay *r, struct tui_opts *o, double speed)
 {
+    struct tui_source src = {
+        .start = source_start,
+        .stop = source_stop,
+        .pause = source_pause,
+        .position = source_position,
+        .step = source_step,
+        .seek = source_seek,
+        .speed = source_speed,
+        .where = source_where,
+        .ud = r,
+    };
     uv_loop_t loop;
     int rc;
 
     if (uv_loop_init(&loop) != 0)
         return 2;
     r->sched.loop = &loop;
-    o->replay = r;
-    o->replay_speed = speed;
+    r->speed = speed > 0 ? speed : 1;
+    o->source = &src;
     rc = tui_run(&r->sched, o);
+    o->source = NULL;
     r->sched.loop = NULL;
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
@@ -480,22 +547,21 @@ static void print_change(struct scheduler *s, struct service *svc, bool changed,
     fputc('\n', out);
 }
 
-int replay_report(struct replay *r, FILE *out, bool json, bool ascii)
+int replay_report(struct replay *r, FILE *out, enum report_format fmt, bool ascii)
 {
-    struct report_style st;
+    bool document = report_format_is_document(fmt);
     int code;
 
-    if (!json)
+    if (!document)
         sched_observe(&r->sched, print_change, out);
     replay_seek(r, INT64_MAX);
-    if (json) {
-        report_json_print(out, &r->sched);
-    } else {
+    if (!document) {
+        struct report_style st;
         report_style_detect(&st, out, ascii);
         timeline_text(out, &r->sched, r->sched.t0_ms + replay_end_ms(r), 80, &st);
         fputc('\n', out);
-        report_text(out, &r->sched, &st);
     }
+    report_write(out, fmt, &r->sched, ascii);
     code = report_exit_code(&r->sched);
     if (r->stopped[0]) {
         fprintf(stderr, "healthtop: replay stopped at %s\n", r->stopped);

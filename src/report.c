@@ -1,4 +1,5 @@
-/* The text report of --once and --wait. */
+/* The text report of --once and --wait, and report_write's table of
+ * output formats. */
 #include "healthtop/report.h"
 
 #include <stdlib.h>
@@ -147,6 +148,43 @@ void report_text(FILE *out, const struct scheduler *s, const struct report_style
     fprintf(out, "\n%s%s SYSTEM STATUS: %s%s\n", report_color(st, overall),
             report_mark(overall, st->ascii),
             overall == HEALTH_SKIPPED ? "HEALTHY" : health_state_shout(overall), report_reset(st));
+}
+
+static int write_text(FILE *out, const struct scheduler *s, bool ascii)
+{
+    struct report_style st;
+
+    report_style_detect(&st, out, ascii);
+    report_text(out, s, &st);
+    return ferror(out) ? -1 : 0;
+}
+
+static int write_json(FILE *out, const struct scheduler *s, bool ascii)
+{
+    (void)ascii; /* JSON is UTF-8 whatever the terminal */
+    return report_json_print(out, s);
+}
+
+/* One line per output format: its writer, and whether it is a document
+ * for a program rather than text for a person. */
+static const struct {
+    int (*write)(FILE *out, const struct scheduler *s, bool ascii);
+    bool document;
+} formats[REPORT_FORMAT_COUNT] = {
+    [REPORT_TEXT] = {write_text, false},
+    [REPORT_JSON] = {write_json, true},
+};
+
+int report_write(FILE *out, enum report_format fmt, const struct scheduler *s, bool ascii)
+{
+    if ((unsigned)fmt >= REPORT_FORMAT_COUNT)
+        return -1;
+    return formats[fmt].write(out, s, ascii);
+}
+
+bool report_format_is_document(enum report_format fmt)
+{
+    return (unsigned)fmt < REPORT_FORMAT_COUNT && formats[fmt].document;
 }
 
 int report_exit_code(const struct scheduler *s)

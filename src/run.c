@@ -23,7 +23,8 @@ struct run {
     bool interrupted;
     bool timed_out;
     int64_t all_healthy_ms; /* T+ when --wait saw everything up; -1 before */
-    FILE *events;           /* where --wait prints state changes */
+    FILE *events;           /* where --wait prints state changes: stdout,
+                               unless the report there is a document */
     int hooks_up;           /* run_opts hooks set up, to close at the end */
 };
 
@@ -121,7 +122,7 @@ static int run_setup(struct run *r, const struct ht_config *cfg, const struct ru
     memset(r, 0, sizeof(*r));
     r->opts = o;
     r->all_healthy_ms = -1;
-    r->events = o->json ? stderr : stdout;
+    r->events = report_format_is_document(o->format) ? stderr : stdout;
     if (uv_loop_init(&r->loop) != 0)
         return -1;
     if (sched_init(&r->sched, &r->loop, cfg) != 0) {
@@ -169,7 +170,6 @@ static int run_teardown(struct run *r)
 int run_once(const struct ht_config *cfg, const struct run_opts *o)
 {
     struct run r;
-    struct report_style st;
     int64_t longest = 0;
 
     if (run_setup(&r, cfg, o) != 0)
@@ -189,14 +189,8 @@ int run_once(const struct ht_config *cfg, const struct run_opts *o)
                 "(their longest timeout and a second)\n",
                 r.sched.nsvcs - r.sched.done_once, r.sched.nsvcs,
                 (double)r.once_patience_ms / 1000.0);
-    if (!r.interrupted) {
-        if (o->json) {
-            report_json_print(stdout, &r.sched);
-        } else {
-            report_style_detect(&st, stdout, o->ascii);
-            report_text(stdout, &r.sched, &st);
-        }
-    }
+    if (!r.interrupted)
+        report_write(stdout, o->format, &r.sched, o->ascii);
     int code = report_exit_code(&r.sched);
     return run_teardown(&r) ? 130 : code;
 }
@@ -229,7 +223,9 @@ static void print_timeline(FILE *f, const struct scheduler *s, bool ascii)
 
 /* --wait: the start-up validation. State changes are printed as they
  * happen; the run ends when every service is healthy or skipped (0), or
- * at the deadline (1, with what is not healthy and why). */
+ * at the deadline (1, with what is not healthy and why). That text and
+ * the timeline are the text format's report; a document format prints
+ * them on stderr and its document alone on stdout. */
 int run_wait(const struct ht_config *cfg, const struct run_opts *o)
 {
     struct run r;
@@ -259,15 +255,56 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
     }
     if (!r.interrupted)
         print_timeline(r.events, &r.sched, o->ascii);
-    if (o->json && !r.interrupted)
-        report_json_print(stdout, &r.sched);
+    if (report_format_is_document(o->format) && !r.interrupted)
+        report_write(stdout, o->format, &r.sched, o->ascii);
     return run_teardown(&r) ? 130 : ok ? 0 : 1;
 }
+
+/* The dashboard's source (tui.h) in a live run: the scheduler itself. */
+static int live_start(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_start(s, false);
+    return 0;
+}
+
+static void live_stop(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_close(s, NULL);
+}
+
+static void live_pause(struct scheduler *s, void *ud, bool paused)
+{
+    (void)ud;
+    sched_pause(s, paused);
+}
+
+static void live_probe_now(struct scheduler *s, void *ud, struct service *svc)
+{
+    (void)ud;
+    sched_probe_now(s, svc);
+}
+
+static void live_probe_all(struct scheduler *s, void *ud)
+{
+    (void)ud;
+    sched_probe_all(s);
+}
+
+static const struct tui_source live_source = {
+    .start = live_start,
+    .stop = live_stop,
+    .pause = live_pause,
+    .probe_now = live_probe_now,
+    .probe_all = live_probe_all,
+};
 
 int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
 {
     uv_loop_t loop;
     struct scheduler sched;
+    struct tui_opts to = *o;
     int rc;
 
     if (uv_loop_init(&loop) != 0)
@@ -277,7 +314,8 @@ int run_tui(const struct ht_config *cfg, const struct tui_opts *o)
         uv_loop_close(&loop);
         return 2;
     }
-    rc = tui_run(&sched, o);
+    to.source = &live_source;
+    rc = tui_run(&sched, &to);
     sched_free(&sched);
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "healthtop: internal error: handles left open at exit\n");

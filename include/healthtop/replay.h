@@ -22,6 +22,7 @@
 #include <uv.h>
 #include "healthtop/config.h"
 #include "healthtop/probe.h"
+#include "healthtop/report.h"
 #include "healthtop/scheduler.h"
 
 #define REPLAY_MAX_BYTES (512u * 1024 * 1024) /* a bigger file is refused */
@@ -84,13 +85,15 @@ void replay_stop(struct replay *r);
 
 struct tui_opts;
 /* The dashboard on the recording, on a loop of its own, played at speed
- * (o->replay and o->replay_speed are set here). Returns tui_run's code. */
+ * (> 0; else 1). The recording is the dashboard's source (tui.h): o->source
+ * is set for the run. Returns tui_run's code. */
 int replay_run_tui(struct replay *r, struct tui_opts *o, double speed);
 
-/* Non-interactive: replays everything at once, printing each state change
- * as --wait does ("T+10.2s redis healthy"), then the start-up timeline and
- * the report; with json, the --json document alone. Returns the report's
- * exit code (0 healthy, 1 not), or 1 when the recording stopped early. */
-int replay_report(struct replay *r, FILE *out, bool json, bool ascii);
+/* Non-interactive: replays everything at once and writes the report in
+ * fmt. REPORT_TEXT first prints each state change as --wait does
+ * ("T+10.2s redis healthy") and the start-up timeline; a document format
+ * is the document alone. Returns the report's exit code (0 healthy, 1
+ * not), or 1 when the recording stopped early. */
+int replay_report(struct replay *r, FILE *out, enum report_format fmt, bool ascii);
 
 #endif

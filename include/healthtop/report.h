@@ -1,6 +1,10 @@
 /* One-shot reports of the scheduler's model: the text report of --once
  * and --wait (in the spirit of the stack's health_check.sh), and the JSON
- * document of --json. */
+ * document of --json.
+ *
+ * Every non-interactive mode (--once, --wait, --replay --once) prints its
+ * report through report_write, so an output format is one enum value, one
+ * writer and one line in report.c's table (doc/architecture.md). */
 #ifndef HEALTHTOP_REPORT_H
 #define HEALTHTOP_REPORT_H
 
@@ -8,6 +12,13 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "healthtop/scheduler.h"
+
+/* How a report is written. */
+enum report_format {
+    REPORT_TEXT, /* for a person: marks, groups, summary (the default) */
+    REPORT_JSON, /* one JSON document (--json) */
+    REPORT_FORMAT_COUNT
+};
 
 struct report_style {
     bool color; /* ANSI colour: only on a terminal, never with NO_COLOR set */
@@ -42,6 +53,15 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
 json_t *report_json(const struct scheduler *s);
 /* Prints the --json document followed by a newline; returns 0 or -1. */
 int report_json_print(FILE *out, const struct scheduler *s);
+
+/* Writes the report of s to out in fmt: for REPORT_TEXT, styled for out
+ * (report_style_detect, with ascii forcing ASCII marks); for a document
+ * format, the document alone followed by a newline. Returns 0, or -1 when
+ * it could not be written. */
+int report_write(FILE *out, enum report_format fmt, const struct scheduler *s, bool ascii);
+/* True when fmt is a document for a program: it owns stdout, and what a
+ * mode says along the way (--wait's state changes) goes to stderr. */
+bool report_format_is_document(enum report_format fmt);
 
 /* Exit code for the model: 0 when everything is healthy or skipped, else 1. */
 int report_exit_code(const struct scheduler *s);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "healthtop/config.h"
+#include "healthtop/report.h"
 
 struct scheduler;
 
@@ -23,9 +24,9 @@ struct run_hook {
 #define RUN_MAX_HOOKS 4
 
 struct run_opts {
-    bool json;               /* one JSON document on stdout */
-    bool ascii;              /* force ASCII marks */
-    int64_t wait_timeout_ms; /* --wait deadline */
+    enum report_format format; /* the report on stdout (report_write) */
+    bool ascii;                /* force ASCII marks */
+    int64_t wait_timeout_ms;   /* --wait deadline */
     struct run_hook hooks[RUN_MAX_HOOKS];
     int nhooks;
 };

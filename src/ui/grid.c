@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include "healthtop/deps.h"
-#include "healthtop/replay.h"
 
 static const char *const sort_names[SORT_COUNT] = {
     [SORT_CONFIG] = "config",
@@ -249,20 +248,15 @@ static int widest_label(const struct ui *u)
     return w;
 }
 
-/* The wall time the model stands at: a replay's buckets hold the
- * recording's times, so its sparklines end where the replay stands. */
-static int64_t model_wall_ms(const struct ui *u)
-{
-    return u->ext.replay ? u->s->t0_wall_ms + u->ext.replay->pos_ms : u->wall_ms;
-}
-
 static void draw_spark(struct ui *u, int y, int x, int w, const struct history *h)
 {
     struct spark_cell cells[64];
 
     if (w > (int)HT_ARRAY_LEN(cells))
         w = (int)HT_ARRAY_LEN(cells);
-    sparkline_cells(h, model_wall_ms(u), w, cells);
+    /* A replay's buckets hold the recording's times, so its sparklines
+     * end where the replay stands. */
+    sparkline_cells(h, ui_model_wall(u), w, cells);
     for (int i = 0; i < w; i++) {
         const char *glyph = cells[i].level == SPARK_FAIL    ? u->g->fail
                             : cells[i].level == SPARK_EMPTY ? " "

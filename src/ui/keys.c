@@ -169,11 +169,11 @@ bool ui_key_applies(const struct ui *u, const struct ui_key *k)
 {
     switch (k->mode) {
     case KEYS_PROBING:
-        return u->ext.replay == NULL;
+        return !ui_playback(u);
     case KEYS_DEMO:
         return u->ext.demo_toggle != NULL;
     case KEYS_REPLAY:
-        return u->ext.replay != NULL;
+        return ui_playback(u);
     default:
         return true;
     }

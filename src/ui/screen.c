@@ -238,3 +238,18 @@ void ui_cycle_theme(struct ui *u)
     }
     theme_list_free(names, n);
 }
+
+bool ui_playback(const struct ui *u)
+{
+    return u->ext.src != NULL && u->ext.src->position != NULL;
+}
+
+int64_t ui_model_now(const struct ui *u)
+{
+    return ui_playback(u) ? u->s->t0_ms + u->ext.src->position(u->ext.src->ud) : u->now_ms;
+}
+
+int64_t ui_model_wall(const struct ui *u)
+{
+    return ui_playback(u) ? u->s->t0_wall_ms + u->ext.src->position(u->ext.src->ud) : u->wall_ms;
+}

@@ -6,7 +6,6 @@
 
 #include <string.h>
 #include "healthtop/deps.h"
-#include "healthtop/replay.h"
 #include "healthtop/timeline.h"
 
 #define SEEK_MS   10000
@@ -76,8 +75,7 @@ void timeline_view_draw(struct ui *u)
 
     werase(u->body);
     /* A replay's "now" is where the replay stands, not the wall clock. */
-    timeline_build(&tl, u->s, u->ext.replay ? u->s->t0_ms + u->ext.replay->pos_ms : u->now_ms,
-                   u->ascii);
+    timeline_build(&tl, u->s, ui_model_now(u), u->ascii);
     name_w = tl.name_width + 2 < u->cols / 3 ? tl.name_width + 2 : u->cols / 3;
     bar_w = u->cols - name_w - 1 - 10 - 1 - FLAG_COLS;
     if (bar_w < 10)
@@ -140,37 +138,25 @@ void demo_key(struct ui *u, int key)
     ui_notice(u, msg);
 }
 
-/* Where the replay is, for notices and the header. */
-static void replay_where(const struct replay *r, char *buf, size_t n)
-{
-    char at[32], end[32];
-
-    timeline_offset(r->pos_ms, at, sizeof(at));
-    timeline_offset(replay_end_ms(r), end, sizeof(end));
-    ht_snprintf(buf, n, "replay %s/%s x%g%s%s", at, end, r->speed, replay_done(r) ? " end" : "",
-                replay_done(r) && r->stopped[0] ? " (recording cut short)" : "");
-}
-
 void replay_key(struct ui *u, int key)
 {
-    struct replay *r = u->ext.replay;
+    const struct tui_source *src = u->ext.src;
     char msg[128];
 
-    if (r == NULL) {
+    if (!ui_playback(u)) {
         ui_notice(u, "step, seek and speed keys work in --replay");
         return;
     }
     if (key == '.') {
-        replay_pause(r, true);
-        u->s->paused = true;
-        if (!replay_step(r))
+        u->act.pause(u, true);
+        if (!src->step(src->ud))
             ui_notice(u, "end of the recording");
     } else if (key == '[' || key == ']') {
-        replay_seek(r, r->pos_ms + (key == ']' ? SEEK_MS : -SEEK_MS));
+        src->seek(src->ud, key == ']' ? SEEK_MS : -SEEK_MS);
     } else if (key == '+' || key == '-') {
-        replay_set_speed(r, key == '+' ? r->speed * 2 : r->speed / 2);
+        src->speed(src->ud, key == '+' ? 2 : 0.5);
     }
-    replay_where(r, msg, sizeof(msg));
+    src->where(src->ud, msg, sizeof(msg));
     ui_notice(u, msg);
 }
 
@@ -181,9 +167,9 @@ void timeline_header_note(const struct ui *u, char *buf, size_t n)
 
     (void)deps_summary(u->s, roots, sizeof(roots));
     len = ht_strlcpy(buf, roots, n);
-    if (u->ext.replay && len < n) {
+    if (ui_playback(u) && len < n) {
         char where[96];
-        replay_where(u->ext.replay, where, sizeof(where));
+        u->ext.src->where(u->ext.src->ud, where, sizeof(where));
         ht_snprintf(buf + len, n - len, "%s%s", len ? "  " : "", where);
     }
 }

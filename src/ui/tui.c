@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "healthtop/replay.h"
 #include "healthtop/run.h"
 #include "ui/ui.h"
 
@@ -101,18 +100,13 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
     struct tui *t = ud;
 
     (void)s, (void)old;
-    if (changed || svc->health.results <= 1 || t->opts->replay != NULL)
+    if (changed || svc->health.results <= 1 || ui_playback(&t->ui))
         schedule_paint(t);
 }
 
 static void on_closed(uv_handle_t *h)
 {
     (void)h;
-}
-
-static void on_sched_closed(struct scheduler *s)
-{
-    (void)s;
 }
 
 /* Restores the terminal at once, then closes our handles and the
@@ -133,10 +127,7 @@ static void tui_quit(struct tui *t, int code)
     for (int i = 0; i < t->hooks_up; i++)
         if (t->opts->hooks[i].close)
             t->opts->hooks[i].close(t->s, t->opts->hooks[i].ud);
-    if (t->opts->replay) /* a recording's model has no handles but the replay's timer */
-        replay_stop(t->opts->replay);
-    else
-        sched_close(t->s, on_sched_closed);
+    t->opts->source->stop(t->s, t->opts->source->ud);
 }
 
 static void on_resize(struct tui *t)
@@ -186,29 +177,30 @@ static void on_input(uv_poll_t *h, int status, int events)
     }
 }
 
+/* The keys' actions go to the source: a replay probes nothing. */
 static void act_probe_now(struct ui *u, struct service *svc)
 {
-    if (u->ext.replay == NULL)
-        sched_probe_now(u->s, svc);
+    const struct tui_source *src = u->ext.src;
+    if (src->probe_now)
+        src->probe_now(u->s, src->ud, svc);
 }
 
 static void act_probe_all(struct ui *u)
 {
-    if (u->ext.replay == NULL)
-        sched_probe_all(u->s);
+    const struct tui_source *src = u->ext.src;
+    if (src->probe_all)
+        src->probe_all(u->s, src->ud);
 }
 
 static void act_pause(struct ui *u, bool paused)
 {
-    if (u->ext.replay == NULL) {
-        sched_pause(u->s, paused);
-        return;
-    }
-    replay_pause(u->ext.replay, paused);
-    u->s->paused = paused; /* the model shows PAUSED like a live run */
+    const struct tui_source *src = u->ext.src;
+    if (src->pause)
+        src->pause(u->s, src->ud, paused);
 }
 
-/* Sets up opts->hooks, then starts probing, or playing the recording. */
+/* Sets up opts->hooks, then starts the source: probing, or playing the
+ * recording. */
 static int tui_start(struct tui *t)
 {
     const struct tui_opts *o = t->opts;
@@ -218,11 +210,7 @@ static int tui_start(struct tui *t)
             o->hooks[t->hooks_up].setup(t->s, o->hooks[t->hooks_up].ud) != 0)
             return -1;
     sched_observe(t->s, on_result, t);
-    if (o->replay)
-        replay_start(o->replay, t->loop, o->replay_speed > 0 ? o->replay_speed : 1);
-    else
-        sched_start(t->s, false);
-    return 0;
+    return o->source->start(t->s, o->source->ud);
 }
 
 static void act_quit(struct ui *u)
@@ -294,7 +282,7 @@ static int tui_open(struct tui *t, const struct tui_opts *opts)
     t->curses_on = true;
     ui_init(&t->ui, t->s, ascii);
     t->ui.act = (struct ui_actions){act_probe_now, act_probe_all, act_pause, act_quit};
-    t->ui.ext = (struct ui_ext){opts->demo_toggle, opts->demo_ud, opts->replay};
+    t->ui.ext = (struct ui_ext){opts->demo_toggle, opts->demo_ud, opts->source};
     setup_curses(t, opts);
     t->ui.now_ms = ht_now_ms();
     ui_load_theme(&t->ui, opts->theme ? opts->theme : "default");
@@ -318,8 +306,8 @@ int tui_run(struct scheduler *s, const struct tui_opts *opts)
         fprintf(stderr, "healthtop: the live dashboard needs a terminal, and stdout is not one.\n"
                         "  Use --once for a one-shot report, or --wait to block until every\n"
                         "  service is healthy.\n");
-        /* Every return leaves the scheduler closed, so the caller only frees. */
-        sched_close(s, on_sched_closed);
+        /* Every return leaves the source stopped, so the caller only frees. */
+        opts->source->stop(s, opts->source->ud);
         uv_run(s->loop, UV_RUN_DEFAULT);
         return 2;
     }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "healthtop/scheduler.h"
 #include "healthtop/theme.h"
+#include "healthtop/tui.h"
 
 /* The smallest screen the dashboard draws; below it, one line says so. */
 #define UI_MIN_COLS 60
@@ -91,14 +92,14 @@ enum ui_base { UI_BASE_NORMAL, UI_BASE_HEADER, UI_BASE_SELECTED, UI_BASE_COUNT }
 enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
 
 struct ui;
-struct replay;
 
 /* What the modes beside live probing add (timeline.c's keys use them):
- * --demo's K, and --replay's recording. Zero when absent. */
+ * --demo's K, and what moves the model (tui.h: live probing, or a
+ * recording's playback). Zero when absent: headless, a live run. */
 struct ui_ext {
     int (*demo_toggle)(void *ud, const char *name); /* stack_toggle */
     void *demo_ud;
-    struct replay *replay;
+    const struct tui_source *src;
 };
 
 /* What keys may ask of the scheduler; tui.c points these at sched_*,
@@ -174,6 +175,12 @@ int ui_load_theme(struct ui *u, const char *name);
 void ui_cycle_theme(struct ui *u);
 /* The role for a health state. */
 enum theme_role ui_state_role(enum health_state s);
+/* True when the model is a recording played back (tui.h's playback). */
+bool ui_playback(const struct ui *u);
+/* The time the model stands at, monotonic and wall-clock: the present
+ * (now_ms, wall_ms) in a live run, where playback stands in a replay. */
+int64_t ui_model_now(const struct ui *u);
+int64_t ui_model_wall(const struct ui *u);
 
 /* ---- draw.c: text helpers shared by the views -------------------------- */
 
@@ -240,7 +247,7 @@ enum ui_key_mode {
     KEYS_ALWAYS,
     KEYS_PROBING, /* live probing: not in a replay */
     KEYS_DEMO,    /* --demo only */
-    KEYS_REPLAY,  /* --replay only */
+    KEYS_REPLAY,  /* playback (--replay) only */
 };
 
 struct ui_key {

@@ -12,6 +12,10 @@ for opt in $(grep -oE -- '--[a-z][a-z-]+' "$T_DIR/help.txt" | sort -u); do
 	manopt=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
 	t_check "man page documents $opt" grep -q -- "$manopt" "$MAN"
 	t_check "README documents $opt" grep -q -- "$opt" "$README"
+	# and the parser takes it (a stray argument after it stops the run
+	# before anything starts).
+	"$HEALTHTOP" "$opt" 1 stray >"$T_DIR/opt.out" 2>&1
+	t_lacks "the parser knows $opt" "$T_DIR/opt.out" "unknown option"
 done
 
 "$HEALTHTOP" --version | grep -qE '^healthtop [0-9]+\.[0-9]+\.[0-9]+$'

@@ -203,7 +203,7 @@ static void test_report_lists_changes_and_verdict(void **state)
     FILE *f = open_memstream(&text, &len);
 
     assert_int_equal(load(&r, GOOD EV(13000, "api", "garbage", ""), err), 0);
-    assert_int_equal(replay_report(&r, f, false, true), 1); /* stopped early */
+    assert_int_equal(replay_report(&r, f, REPORT_TEXT, true), 1); /* stopped early */
     fclose(f);
     CHECK_CONTAINS("text", text,
                    "T+0.1s redis starting: LOADING\n"
