@@ -221,6 +221,7 @@ static void key_target(struct ydoc *d, const struct pg_keys *k, struct postgres_
                     strchr(host, ':') ? "]" : "", port > 0 ? ":" : "",
                     port > 0 ? kw_get(t, "port") : "", db ? db : "");
     t->shown = xstrdup(shown);
+    (void)target_finish(t); /* the keys were checked already */
     c->ntargets = 1;
     free(host);
     free(user);
@@ -244,7 +245,7 @@ static void key_for_all(struct ydoc *d, yaml_node_t *n, const char *key, struct 
                    "sslmode must be one of disable, allow, prefer, require, verify-ca or "
                    "verify-full, not '%s'",
                    v);
-    else if (v[0] != '\0')
+    else if (v[0] != '\0' && c->targets != NULL)
         for (size_t i = 0; i < c->ntargets; i++) {
             if (kw_get(&c->targets[i], key) != NULL) {
                 ydoc_error(d, n, "%s is given both in the URL and as %s:", key, key);
@@ -308,8 +309,6 @@ void pg_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config *s
     if (k.sslmode != NULL)
         key_for_all(d, k.sslmode, "sslmode", c);
     query_and_role(d, &k, c);
-    for (size_t i = 0; i < c->ntargets; i++)
-        (void)target_finish(&c->targets[i]);
 }
 
 void pg_config_free(struct svc_config *s)

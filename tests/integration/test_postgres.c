@@ -22,7 +22,7 @@
 #include "support/pg_server.h"
 #include "support/probe_run.h"
 
-static struct pg_server primary, standby, starting, crowded;
+static struct pg_server primary, standby, starting, crowded, tls_refused;
 
 static int setup(void **state)
 {
@@ -32,7 +32,8 @@ static int setup(void **state)
     if (pg_server_start(&primary, PG_SERVER_PRIMARY, NULL) != 0 ||
         pg_server_start(&standby, PG_SERVER_STANDBY, NULL) != 0 ||
         pg_server_start(&starting, PG_SERVER_STARTING, NULL) != 0 ||
-        pg_server_start(&crowded, PG_SERVER_PRIMARY, one_slot) != 0) {
+        pg_server_start(&crowded, PG_SERVER_PRIMARY, one_slot) != 0 ||
+        pg_server_start(&tls_refused, PG_SERVER_TLS_REFUSED, NULL) != 0) {
         fprintf(stderr, "cannot start PostgreSQL servers\n");
         return -1;
     }
@@ -46,6 +47,7 @@ static int teardown(void **state)
     pg_server_stop(&standby);
     pg_server_stop(&starting);
     pg_server_stop(&crowded);
+    pg_server_stop(&tls_refused);
     return 0;
 }
 
@@ -180,6 +182,28 @@ static void test_starting_then_stopped(void **state)
     CHECK_CONTAINS("detail", r.p.result.detail, "Connection refused");
 }
 
+/* sslmode=prefer: libpq tries TLS, the server refuses the TLS session
+ * (pg_hba.conf), and libpq tries again without TLS on a new socket, often
+ * with the old one's number. The probe must follow it to get in. */
+static void test_new_socket_while_connecting(void **state)
+{
+    (void)state;
+    int fds = test_count_fds();
+    struct probe_run r = run_yaml(NULL, 0, "    postgres: " URL_FMT "?sslmode=prefer\n",
+                                  PG_SERVER_PASSWORD, tls_refused.port);
+    check_run(&r, true, "SELECT 1");
+
+    /* TLS was offered and taken: with sslmode=require it is all libpq
+     * may try, and pg_hba.conf says no. */
+    r = run_yaml(NULL, 0, "    postgres: " URL_FMT "?sslmode=require\n", PG_SERVER_PASSWORD,
+                 tls_refused.port);
+    CHECK_EQ("callbacks", r.calls, 1);
+    CHECK_FALSE("ok", r.p.result.ok);
+    CHECK_CONTAINS("message", r.p.result.message, "no pg_hba.conf entry");
+    CHECK_CONTAINS("message", r.p.result.message, "SSL encryption");
+    CHECK_EQ("open descriptors", test_count_fds(), fds);
+}
+
 static void test_role(void **state)
 {
     (void)state;
@@ -272,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_select_one),
         cmocka_unit_test(test_keys_env_password_and_query),
         cmocka_unit_test(test_wrong_and_missing_password),
+        cmocka_unit_test(test_new_socket_while_connecting),
         cmocka_unit_test(test_role),
         cmocka_unit_test(test_too_many_connections),
         cmocka_unit_test(test_replicas),

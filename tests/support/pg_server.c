@@ -146,6 +146,55 @@ static int pg_write(const char *dir, const char *name, const char *text)
     return pg_chown(path);
 }
 
+/* For PG_SERVER_TLS_REFUSED: a certificate and key in data (the key only
+ * for its owner, as PostgreSQL demands), and pg_hba.conf's TCP lines
+ * turned into "hostnossl" lines. */
+static int pg_tls_refused(const char *data)
+{
+    char key[128], crt[128], hba[128], line[512];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *in, *out;
+
+    snprintf(key, sizeof(key), "%s/server.key", data);
+    snprintf(crt, sizeof(crt), "%s/server.crt", data);
+    const char *argv[] = {"/usr/bin/openssl",
+                          "req",
+                          "-x509",
+                          "-newkey",
+                          "rsa:2048",
+                          "-nodes",
+                          "-keyout",
+                          key,
+                          "-out",
+                          crt,
+                          "-subj",
+                          "/CN=localhost",
+                          "-days",
+                          "2",
+                          NULL};
+    if (pg_run(argv, true, NULL) != 0 || chmod(key, 0600) != 0) {
+        fprintf(stderr, "pg_server: openssl could not make a certificate\n");
+        return -1;
+    }
+    snprintf(hba, sizeof(hba), "%s/pg_hba.conf", data);
+    in = fopen(hba, "r");
+    out = in ? open_memstream(&text, &len) : NULL;
+    if (out == NULL) {
+        if (in)
+            fclose(in);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), in) != NULL)
+        fprintf(out, "%s%s", strncmp(line, "host ", 5) == 0 ? "hostnossl " : "",
+                strncmp(line, "host ", 5) == 0 ? line + 5 : line);
+    fclose(in);
+    fclose(out);
+    int rc = pg_write(data, "pg_hba.conf", text);
+    free(text);
+    return rc;
+}
+
 /* initdb once per process: the template every server copies. */
 static int pg_template_make(void)
 {
@@ -215,6 +264,10 @@ static void pg_server_exec(const struct pg_server *s, enum pg_server_mode mode,
         argv[n++] = "-c";
         argv[n++] = "restore_command=sleep 100000";
     }
+    if (mode == PG_SERVER_TLS_REFUSED) {
+        argv[n++] = "-c";
+        argv[n++] = "ssl=on";
+    }
     for (int i = 0; settings != NULL && settings[i] != NULL && n < 76; i++) {
         argv[n++] = "-c";
         argv[n++] = settings[i];
@@ -253,7 +306,8 @@ int pg_server_start(struct pg_server *s, enum pg_server_mode mode, const char *c
         return -1;
     }
     if ((mode == PG_SERVER_STANDBY && pg_write(data, "standby.signal", "") != 0) ||
-        (mode == PG_SERVER_STARTING && pg_write(data, "recovery.signal", "") != 0))
+        (mode == PG_SERVER_STARTING && pg_write(data, "recovery.signal", "") != 0) ||
+        (mode == PG_SERVER_TLS_REFUSED && pg_tls_refused(data) != 0))
         return -1;
     s->port = test_free_port();
     if (s->port <= 0)

@@ -26,6 +26,10 @@ enum pg_server_mode {
     PG_SERVER_PRIMARY,
     PG_SERVER_STANDBY,  /* standby.signal, hot_standby: read-only, in recovery */
     PG_SERVER_STARTING, /* says "the database system is starting up" */
+    /* Offers TLS (a self-signed certificate), but its pg_hba.conf lets in
+     * only connections without it: libpq's sslmode=prefer gets in on its
+     * second try, on a new socket. */
+    PG_SERVER_TLS_REFUSED,
 };
 
 struct pg_server {
