@@ -50,12 +50,12 @@ struct pg_probe {
     enum pg_phase phase;
     int64_t connect_start_us;
     bool result_seen; /* of the current query: the first one is kept */
+    bool have_first;  /* first holds the first value of the first row */
     char status[64];  /* the query's command tag: "SELECT 1" */
     char first[64];   /* the first value of its first row, or "" */
     bool failed;      /* an error result came */
     char error[PROBE_MSG_MAX];
-    char recovery; /* 't', 'f', or 0 when not known */
-    char tag[64];  /* the configured query's tag, shown: the message */
+    char tag[64]; /* the configured query's tag, shown: the message */
 };
 
 static void on_poll_closed(uv_handle_t *h)
@@ -167,6 +167,9 @@ static void fail_with(struct target *t, const char *err)
 
 /* ---- the query ---------------------------------------------------------- */
 
+/* Rows come one at a time (single-row mode), so a query that returns
+ * many holds one row in memory, not all of them; the first value of the
+ * first row is kept, and the command tag of the first statement. */
 static void take_result(struct pg_probe *pg, PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
@@ -177,15 +180,16 @@ static void take_result(struct pg_probe *pg, PGresult *res)
             target_errtext(pg->error, sizeof(pg->error), m ? m : PQresStatus(st));
         pg->failed = true;
     }
-    if (pg->result_seen)
+    if ((st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) && !pg->have_first &&
+        PQntuples(res) > 0 && PQnfields(res) > 0) {
+        text_safe(pg->first, sizeof(pg->first), PQgetvalue(res, 0, 0),
+                  (size_t)PQgetlength(res, 0, 0));
+        pg->have_first = true;
+    }
+    if (st == PGRES_SINGLE_TUPLE || pg->result_seen)
         return;
     pg->result_seen = true;
     ht_strlcpy(pg->status, PQcmdStatus(res), sizeof(pg->status));
-    if (st == PGRES_TUPLES_OK && PQntuples(res) > 0 && PQnfields(res) > 0)
-        text_safe(pg->first, sizeof(pg->first), PQgetvalue(res, 0, 0),
-                  (size_t)PQgetlength(res, 0, 0));
-    if (pg->phase == PG_ROLE)
-        pg->recovery = pg->first[0];
 }
 
 static void pg_send(struct target *t, const char *query);
@@ -196,7 +200,7 @@ static void query_done(struct target *t)
 {
     struct pg_probe *pg = t->state;
     const struct postgres_config *c = pg_config(target_svc(t));
-    const char *role = pg->recovery == 't' ? "replica" : "primary";
+    const char *role = pg->first[0] == 't' ? "replica" : "primary";
 
     if (pg->failed) {
         target_fail(t, "%s%s", pg->phase == PG_ROLE ? "pg_is_in_recovery(): " : "", pg->error);
@@ -213,13 +217,15 @@ static void query_done(struct target *t)
         if (c->role != PG_ROLE_ANY) {
             pg->phase = PG_ROLE;
             pg->result_seen = false;
+            pg->have_first = false;
+            pg->first[0] = '\0';
             pg_send(t, "SELECT pg_is_in_recovery()");
             return;
         }
         target_pass(t, "%s", pg->tag);
-    } else if (pg->recovery != 't' && pg->recovery != 'f') {
+    } else if (strcmp(pg->first, "t") != 0 && strcmp(pg->first, "f") != 0) {
         target_fail(t, "pg_is_in_recovery() gave no answer");
-    } else if ((c->role == PG_ROLE_REPLICA) != (pg->recovery == 't')) {
+    } else if ((c->role == PG_ROLE_REPLICA) != (pg->first[0] == 't')) {
         target_fail(t, "%s, expected %s", role, c->role == PG_ROLE_PRIMARY ? "primary" : "replica");
     } else {
         target_pass(t, "%s, %s", pg->tag, role);
@@ -246,7 +252,7 @@ static void pg_send(struct target *t, const char *query)
 {
     struct pg_probe *pg = t->state;
 
-    if (!PQsendQuery(pg->conn, query)) {
+    if (!PQsendQuery(pg->conn, query) || !PQsetSingleRowMode(pg->conn)) {
         fail_with(t, PQerrorMessage(pg->conn));
         pg_close(t);
         return;
@@ -272,8 +278,15 @@ static void query_read(struct target *t)
             query_done(t);
             return;
         }
+        ExecStatusType st = PQresultStatus(res);
         take_result(pg, res);
         PQclear(res);
+        /* libpq would hand out the same COPY result for ever. */
+        if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+            target_fail(t, "COPY cannot be a probe's query");
+            pg_close(t);
+            return;
+        }
     }
     query_io(t);
 }

@@ -150,6 +150,20 @@ static void test_keys_env_password_and_query(void **state)
                  "    postgres:\n      url: " URL_FMT "\n      query: SET search_path TO public\n",
                  PG_SERVER_PASSWORD, primary.port);
     check_run(&r, true, "SET");
+
+    /* Many rows, one at a time: the tag counts them, the first is kept. */
+    r = run_yaml(NULL, 0,
+                 "    postgres:\n      url: " URL_FMT "\n"
+                 "      query: SELECT g FROM generate_series(7, 50006) g\n",
+                 PG_SERVER_PASSWORD, primary.port);
+    check_run(&r, true, "SELECT 50000");
+    CHECK_CONTAINS("detail", r.p.result.detail, "first value: 7");
+
+    r = run_yaml(NULL, 0,
+                 "    postgres:\n      url: " URL_FMT "\n"
+                 "      query: COPY (SELECT 1) TO STDOUT\n",
+                 PG_SERVER_PASSWORD, primary.port);
+    check_run(&r, false, "COPY cannot be a probe's query");
 }
 
 static void test_wrong_and_missing_password(void **state)
