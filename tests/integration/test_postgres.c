@@ -189,6 +189,18 @@ static void test_starting_then_stopped(void **state)
     check_run(&r, false, "the database system is starting up");
     CHECK_TRUE("starting", r.p.result.starting);
 
+    /* Replicas: starting when every failing one is starting, failing when
+     * one fails for another reason. */
+    r = run_yaml(NULL, 0, "    postgres: ['" URL_FMT "', '" URL_FMT "']\n", PG_SERVER_PASSWORD,
+                 starting.port, PG_SERVER_PASSWORD, starting.port);
+    CHECK_FALSE("ok", r.p.result.ok);
+    CHECK_TRUE("starting", r.p.result.starting);
+    r = run_yaml(NULL, 0, "    postgres: ['" URL_FMT "', '" URL_FMT "']\n", PG_SERVER_PASSWORD,
+                 starting.port, PG_SERVER_PASSWORD, test_free_port());
+    CHECK_FALSE("ok", r.p.result.ok);
+    CHECK_FALSE("starting", r.p.result.starting);
+    CHECK_STR("message", r.p.result.message, "replica 1: the database system is starting up");
+
     pg_server_kill(&starting);
     r = run_yaml(NULL, 0, "    postgres: " URL_FMT "\n", PG_SERVER_PASSWORD, starting.port);
     check_run(&r, false, "connection refused");
