@@ -3,7 +3,8 @@
 #
 #   scripts/deps.sh          build dependencies (enough for `healthtop --demo`)
 #   scripts/deps.sh --test   also what the test suite talks to (redis-server,
-#                            Celery, tmux, clang for the fuzz build)
+#                            PostgreSQL 15, Celery, tmux, clang for the fuzz
+#                            build)
 #   scripts/deps.sh --bench  the benchmarks' peers and tools (bench/deps.sh):
 #                            check_http, blackbox_exporter, nginx-light, wrk,
 #                            hyperfine, gnuplot, perf; their packaged daemons
@@ -15,10 +16,10 @@
 set -eu
 
 BUILD_PKGS="gcc make cmake pkg-config libuv1-dev libcurl4-openssl-dev
-libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev"
+libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev libpq-dev"
 TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
 clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind openssl procps
-podman runc busybox-static"
+podman runc busybox-static postgresql-15"
 
 BENCH_PKGS="monitoring-plugins-basic prometheus-blackbox-exporter nginx-light wrk
 hyperfine gnuplot-nox tmux redis-server redis-tools python3-celery

@@ -21,6 +21,7 @@ enum probe_kind {
     PROBE_EXEC,
     PROBE_CELERY,
     PROBE_DOCKER,
+    PROBE_POSTGRES,
     PROBE_KIND_COUNT
 };
 
@@ -99,6 +100,9 @@ struct svc_config {
         struct exec_config exec;
         struct celery_config celery;
         struct docker_config docker;
+        /* A kind's private config, whose struct lives beside its
+         * sources: allocated by its parse, freed by its free_config. */
+        void *priv;
     } u;
     int64_t interval_ms;
     int64_t timeout_ms;

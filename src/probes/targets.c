@@ -74,6 +74,10 @@ static void set_fold(struct target_set *s, struct probe *p)
         }
     }
     r->ok = r->up == r->found || (r->up >= replicas && r->up > 0);
+    r->starting = !r->ok && first_bad != NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->targets[i].ok && !s->targets[i].starting)
+            r->starting = false;
     r->latency_us = slowest >= 0 ? slowest : slowest_any;
     r->connect_us = connect;
     if (s->n == 1) {

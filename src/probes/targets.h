@@ -39,6 +39,9 @@ struct target {
     int holds;          /* resources still open */
     int64_t latency_us; /* set by target_pass/fail when still -1 */
     int64_t connect_us; /* -1 unless the kind measured it */
+    /* It failed only because it is still starting (a database that says
+     * so): when every failing target is, the probe says `starting`. */
+    bool starting;
     char message[PROBE_MSG_MAX];
     char detail[PROBE_DETAIL_MAX];
     /* Name resolution, run by target_resolve. */

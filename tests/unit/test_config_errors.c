@@ -25,7 +25,7 @@ static const struct config_error {
     {SVC "    tcp: h:1\n    zzzzzz: 1\n",
      "t.yml:4:5: unknown key 'zzzzzz' in a service (valid keys: label, group, depends_on, "
      "replicas, interval, timeout, retries, start_period, start_interval, http, tcp, redis, exec, "
-     "celery, docker)"},
+     "celery, docker, postgres)"},
     {SVC "    docker: {service: s, host: x}\n",
      "t.yml:3:26: unknown key 'host' in docker (valid keys: service, project, socket)"},
     {SVC "    redis: {url: 'redis://h', pasword: x}\n",
@@ -56,9 +56,9 @@ static const struct config_error {
      "t.yml:1:11: defaults must be a mapping, not a string"},
     {SVC "    tcp:\n", "t.yml:3:5: tcp needs a value: host:port or a list of them"},
     {"services:\n  a: 5\n", "t.yml:2:6: service 'a' must be a mapping with a probe (http, tcp, "
-                            "redis, exec, celery or docker), not a string"},
+                            "redis, exec, celery, docker or postgres), not a string"},
     {"services:\n  a:\n", "t.yml:2:3: service 'a' must be a mapping with a probe (http, tcp, "
-                          "redis, exec, celery or docker), not empty"},
+                          "redis, exec, celery, docker or postgres), not empty"},
     {SVC "    tcp: h:1\n    depends_on: 5\n", "t.yml:4:17: depends_on must be a list of service "
                                               "names or a mapping (compose form), not a string"},
     {SVC "    tcp: h:1\n    depends_on: {b: 5}\n",
@@ -170,7 +170,7 @@ static const struct config_error {
     {SVC "    exec: ['', x]\n", "t.yml:3:11: exec: the program name is empty"},
     /* One probe per service; services present and not empty. */
     {SVC "    label: nothing\n", "t.yml:2:3: service 'a' has no probe: give it one of http, tcp, "
-                                 "redis, exec, celery or docker"},
+                                 "redis, exec, celery, docker or postgres"},
     {SVC "    tcp: h:1\n    http: http://h/\n",
      "t.yml:4:5: service 'a' has two probes ('tcp' and 'http'): use one per service"},
     {"services: {}\n", "t.yml:1:11: services is empty: add at least one service"},
@@ -261,6 +261,47 @@ static const struct config_error {
      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
      "services:\n  s: {exec: *d}\n",
      "t.yml:3:4: an exec argument must be a string, not a list"},
+    /* postgres: its forms, its keys, and what libpq's URL parser says. */
+    {SVC "    postgres:\n", "t.yml:3:5: postgres needs a value: a postgres:// URL, a list of them, "
+                            "or a mapping with url: or host:"},
+    {SVC "    postgres: http://h/db\n",
+     "t.yml:3:15: bad PostgreSQL URL 'http://h/db': not a postgres:// or postgresql:// URL"},
+    {SVC "    postgres: 'postgres://h:99999/db'\n",
+     "t.yml:3:15: bad PostgreSQL URL 'postgres://h:99999/db': port must be a number from 1 to "
+     "65535"},
+    {SVC "    postgres: 'postgres://h1,h2/db'\n",
+     "t.yml:3:15: bad PostgreSQL URL 'postgres://h1,h2/db': one host per URL: give a list of URLs "
+     "for replicas"},
+    {SVC "    postgres: 'postgres://h/db?bogus=1'\n",
+     "t.yml:3:15: bad PostgreSQL URL 'postgres://h/db?bogus=1': invalid URI query parameter: "
+     "\"bogus\""},
+    {SVC "    postgres: 'postgres://h/db?sslmode=maybe'\n",
+     "t.yml:3:15: bad PostgreSQL URL 'postgres://h/db?sslmode=maybe': sslmode must be one of "
+     "disable, allow, prefer, require, verify-ca or verify-full"},
+    {SVC "    postgres: ['postgres://h/db', 'postgres://h:0/db']\n",
+     "t.yml:3:35: bad PostgreSQL URL 'postgres://h:0/db': port must be a number from 1 to 65535"},
+    {SVC "    postgres: {query: SELECT 2}\n",
+     "t.yml:3:5: postgres needs a url: postgres://user@host:5432/dbname, or a host:"},
+    {SVC "    postgres: {url: 'postgres://h/db', host: h}\n",
+     "t.yml:3:46: give either url: or host:, port:, user:, dbname:, not both"},
+    {SVC "    postgres: {url: 'postgres://u:pw@h/db', password: x}\n",
+     "t.yml:3:55: password is given both in the URL and as password:"},
+    {SVC "    postgres: {url: 'postgres://h/db?sslmode=require', sslmode: disable}\n",
+     "t.yml:3:65: sslmode is given both in the URL and as sslmode:"},
+    {SVC "    postgres: {host: h, sslmode: maybe}\n",
+     "t.yml:3:34: sslmode must be one of disable, allow, prefer, require, verify-ca or "
+     "verify-full, not 'maybe'"},
+    {SVC "    postgres: {host: h, role: master}\n",
+     "t.yml:3:31: role must be primary or replica, not 'master'"},
+    {SVC "    postgres: {host: h, port: 0}\n",
+     "t.yml:3:31: port must be between 1 and 65535, not 0"},
+    {SVC "    postgres: {host: '', user: u}\n", "t.yml:3:22: host must not be empty"},
+    {SVC "    postgres: {host: h, query: ' ; '}\n", "t.yml:3:32: query must not be empty"},
+    {SVC "    postgres: {host: h, qeury: x}\n",
+     "t.yml:3:25: unknown key 'qeury' in postgres (did you mean 'query'?)"},
+    {SVC "    postgres: {host: h, query: [x]}\n", "t.yml:3:32: query must be a string, not a list"},
+    {SVC "    postgres: {url: {x: 1}}\n",
+     "t.yml:3:21: PostgreSQL URL must be a string or a list of strings, not a mapping"},
 };
 
 static bool has_line(const char *text, const char *line)
@@ -347,7 +388,7 @@ static void test_every_error_reported(void **state)
                         "t.yml:4:15: bad duration '1x' for interval: unknown unit: use ms, s, m "
                         "or h\n"
                         "t.yml:5:3: service 'a' has no probe: give it one of http, tcp, redis, "
-                        "exec, celery or docker\n"
+                        "exec, celery, docker or postgres\n"
                         "t.yml:6:14: retries must be between 1 and 1000, not 0\n"
                         "t.yml:7:18: depends_on: no service named 'zz'\n"
                         "t.yml:8:1: unknown key 'bogus' in the config (valid keys: title, "
