@@ -66,7 +66,21 @@ void health_init(struct health *h, int64_t now_ms)
     h->results = 0;
 }
 
-/* Applies state s for a result of a probe that began at began_ms. */
+/* A wall clock time the target gave, on the monotonic clock of now_ms;
+ * now_ms when it is unknown or says the future. */
+static int64_t target_time(int64_t wall_ms, int64_t now_ms)
+{
+    int64_t ago = wall_ms > 0 ? ht_wall_ms() - wall_ms : 0;
+
+    if (ago <= 0)
+        return now_ms;
+    return ago < now_ms ? now_ms - ago : 0; /* -1 would read "not yet" */
+}
+
+/* Applies state s for a result of a probe that began at began_ms. The
+ * first result and the first healthy one are dated by the target's own
+ * times when it gives them (a container's start, its health log): a stack
+ * that was up before healthtop shows when it came up, not when we looked. */
 static bool record(struct health *h, enum health_state s, const struct probe_result *r,
                    int64_t began_ms, int64_t now_ms)
 {
@@ -75,13 +89,16 @@ static bool record(struct health *h, enum health_state s, const struct probe_res
     h->results++;
     h->up = r->up;
     if (h->first_seen_ms < 0)
-        h->first_seen_ms = now_ms;
+        h->first_seen_ms = target_time(r->began_wall_ms, now_ms);
     /* Degraded (too slow, or fewer replicas than expected) is not healthy:
      * not in the timeline, the JSON or --wait's verdict. */
     if (h->first_healthy_ms < 0 && s != HEALTH_HEALTHY)
         h->down_began_ms = began_ms;
-    if (h->first_healthy_ms < 0 && s == HEALTH_HEALTHY)
-        h->first_healthy_ms = now_ms;
+    if (h->first_healthy_ms < 0 && s == HEALTH_HEALTHY) {
+        h->first_healthy_ms = target_time(r->healthy_wall_ms, now_ms);
+        if (h->first_healthy_ms < h->first_seen_ms)
+            h->first_healthy_ms = h->first_seen_ms;
+    }
     if (changed) {
         h->state = s;
         h->since_ms = now_ms;

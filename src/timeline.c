@@ -54,6 +54,14 @@ static void row_fill(struct timeline *tl, const struct scheduler *s, struct time
     r->seen_ms = svc->health.first_seen_ms < 0 ? -1 : svc->health.first_seen_ms - s->origin_ms;
     r->healthy_ms =
         svc->health.first_healthy_ms < 0 ? -1 : svc->health.first_healthy_ms - s->origin_ms;
+    /* Dated by its own start (a container's) from before T+0: the stack
+     * was up before the start-up this timeline shows. */
+    if (svc->health.first_seen_ms >= 0 && r->seen_ms < 0) {
+        r->before_t0 = true;
+        r->seen_ms = 0;
+        if (svc->health.first_healthy_ms >= 0 && r->healthy_ms < 0)
+            r->healthy_ms = 0;
+    }
     r->skipped = r->healthy_ms < 0 && (svc->cfg->replicas == 0 || r->state == HEALTH_SKIPPED);
     if (deps_races_of(s, r->idx, &race, 1) > 0) {
         r->race = true;
@@ -93,7 +101,8 @@ void timeline_build(struct timeline *tl, const struct scheduler *s, int64_t now_
         row_fill(tl, s, r);
         if (r->healthy_ms > last)
             last = r->healthy_ms;
-        up_at_first += !r->skipped && r->healthy_ms >= 0 && r->healthy_ms == r->seen_ms;
+        up_at_first += !r->skipped && r->healthy_ms >= 0 &&
+                       (r->healthy_ms == r->seen_ms || (r->before_t0 && r->healthy_ms == 0));
         w = text_cols(r->prefix) + (int)strlen(s->svcs[r->idx].cfg->name);
         if (w > tl->name_width)
             tl->name_width = w;
@@ -131,6 +140,16 @@ void timeline_offset(int64_t t_ms, char *buf, size_t n)
         ht_snprintf(buf, n, "T+%.1fs", (double)t_ms / 1000.0);
 }
 
+void timeline_when(const struct timeline_row *r, char *buf, size_t n)
+{
+    if (r->before_t0 && r->healthy_ms == 0)
+        ht_strlcpy(buf, "up before", n);
+    else if (r->healthy_ms >= 0)
+        timeline_offset(r->healthy_ms, buf, n);
+    else
+        ht_strlcpy(buf, r->skipped ? "skipped" : "never", n);
+}
+
 void timeline_total(const struct timeline *tl, char *buf, size_t n)
 {
     char t[32], sk[32] = "";
@@ -138,8 +157,9 @@ void timeline_total(const struct timeline *tl, char *buf, size_t n)
     if (tl->skipped)
         ht_snprintf(sk, sizeof(sk), " (%zu skipped)", tl->skipped);
     if (tl->already_up) {
-        /* Its containers' creation is known, but not when they became
-         * healthy: say so rather than date it all to the first probe. */
+        /* No start-up was seen, and what the targets said of their own
+         * (containers' health logs) does not date one either: say so
+         * rather than date it all to the first probe. */
         ht_snprintf(buf, n,
                     "already up when healthtop started: every service healthy on its "
                     "first probe%s",
@@ -187,10 +207,7 @@ static void print_row(FILE *out, const struct scheduler *s, const struct timelin
     char t[32];
     int pad = tl->name_width - text_cols(r->prefix) - (int)strlen(name);
 
-    if (r->healthy_ms >= 0)
-        timeline_offset(r->healthy_ms, t, sizeof(t));
-    else
-        ht_strlcpy(t, r->skipped ? "skipped" : "never", sizeof(t));
+    timeline_when(r, t, sizeof(t));
     fprintf(out, "%s%s%*s %9s |", r->prefix, name, pad > 0 ? pad : 0, "", t);
     print_bar(out, tl, r, bar, st);
     fputc('|', out);

@@ -13,14 +13,19 @@
 #include <sys/time.h>
 #include <uv.h>
 
+/* The monotonic clock starts at boot; a century is added so that a time
+ * a target gives from before that (a container started long ago, dated
+ * on this clock by health.c) still has a place on it, never below 0. */
+#define CLOCK_BASE_MS (100LL * 366 * 24 * 3600 * 1000)
+
 int64_t ht_now_ms(void)
 {
-    return (int64_t)(uv_hrtime() / 1000000u);
+    return CLOCK_BASE_MS + (int64_t)(uv_hrtime() / 1000000u);
 }
 
 int64_t ht_now_us(void)
 {
-    return (int64_t)(uv_hrtime() / 1000u);
+    return CLOCK_BASE_MS * 1000 + (int64_t)(uv_hrtime() / 1000u);
 }
 
 int64_t ht_wall_ms(void)

@@ -36,6 +36,13 @@ struct probe_result {
     /* When what was probed began, wall clock ms: the docker probe's
      * earliest container creation. 0 when unknown. */
     int64_t since_wall_ms;
+    /* What the target itself says, wall clock ms, 0 when it does not: when
+     * it started (docker: the containers' StartedAt) and when it became
+     * healthy (docker: the engine's health log). The health module takes
+     * them for the first result instead of the moment healthtop looked,
+     * so a stack that was already up shows its own start-up. */
+    int64_t began_wall_ms;
+    int64_t healthy_wall_ms;
     /* Short and human: "HTTP 200", "PONG", "connection refused",
      * "timeout after 1.0s", "body lacks 'healthy'". Secrets scrubbed. */
     char message[PROBE_MSG_MAX];

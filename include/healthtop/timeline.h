@@ -22,6 +22,9 @@ struct timeline_row {
     int64_t healthy_ms;               /* offset of the first healthy result; -1 never */
     enum health_state state;          /* now */
     bool skipped;                     /* scaled to zero: never expected healthy */
+    bool before_t0;                   /* its own start (a container's) was before
+                                       * T+0: seen_ms, and healthy_ms when then
+                                       * healthy, are held at 0 */
     bool race;                        /* healthy before a dependency (deps.h) */
     size_t race_dep;                  /* that dependency, when race */
     int64_t race_lead_ms;             /* by how much; -1 when it never was */
@@ -52,6 +55,9 @@ void timeline_free(struct timeline *tl);
 int timeline_col(const struct timeline *tl, int64_t t_ms, int width);
 /* "T+10.1s"; "-" for -1. */
 void timeline_offset(int64_t t_ms, char *buf, size_t n);
+/* When r became healthy, as a row shows it: "T+10.1s", "up before" (T+0),
+ * "skipped" or "never". */
+void timeline_when(const struct timeline_row *r, char *buf, size_t n);
 /* The closing line: "all healthy at T+92.4s (1 skipped)", "already up
  * when healthtop started: ..." when there was no start-up to see, "not all
  * healthy: 2 services never healthy" when one of them is unhealthy, or

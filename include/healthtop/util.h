@@ -10,8 +10,9 @@
 #define HT_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define HT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Milliseconds on the monotonic clock (uv_hrtime), for scheduling and
- * offsets. Wall-clock time is only ever used for display. */
+/* Milliseconds on the monotonic clock (uv_hrtime, plus a century so that
+ * times from before boot are positive too), for scheduling and offsets.
+ * Wall-clock time is only ever used for display. */
 int64_t ht_now_ms(void);
 /* Microseconds on the same clock. */
 int64_t ht_now_us(void);

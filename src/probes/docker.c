@@ -17,11 +17,16 @@
  *              project share the project label). A probe may still join
  *              while the listing is in flight when it asks for at least
  *              those labels.
- *   inspect    for running containers whose Status carries no health
- *              (Podman never adds it, Docker not without a healthcheck),
- *              or is unhealthy (for the health log), one GET
- *              /containers/{id}/json each, for containers some member
- *              wants.
+ *   inspect    one GET /containers/{id}/json for a running container
+ *              some member wants, when the listing cannot tell its
+ *              health (Podman never adds it to Status, Docker not without
+ *              a healthcheck) or it is unhealthy (for the health log):
+ *              every round, at most INSPECT_PER_ROUND of them, the least
+ *              recently inspected first (the others keep what their last
+ *              inspect said); and once for any other, for its start and
+ *              health-log times, kept in the env's cache for as long as
+ *              the listing shows it in the same state. A steady stack
+ *              costs one listing a round.
  *   finish     each member filters the containers by its own labels and
  *              maps them to its result (docker_map.h), then completes.
  *
@@ -49,10 +54,24 @@
 #define LABEL_SERVICE         "com.docker.compose.service"
 #define LABEL_PROJECT         "com.docker.compose.project"
 
+#define INSPECT_PER_ROUND 16
+#define CACHE_KEEP_MS     (10 * 60 * 1000) /* unseen this long: forgotten */
+
+/* What the last inspect of a container said, valid while the listing
+ * shows it in the same state and health. */
+struct docker_seen {
+    struct docker_ctr listed; /* as the listing gave it then */
+    struct docker_ctr got;    /* after the inspect */
+    int64_t inspected_ms;
+    int64_t seen_ms;
+};
+
 struct docker_env {
     uv_loop_t *loop;
     struct curl_uv *cu;
     struct docker_round *rounds;
+    struct docker_seen *seen;
+    size_t nseen, seen_cap;
 };
 
 /* One GET: the listing, or the inspect of ctrs[ctr]. */
@@ -298,17 +317,61 @@ static bool req_ok(struct docker_req *q, CURLcode rc)
     return false;
 }
 
+/* The cache entry of c as listed now, or NULL (also when its state or
+ * listed health changed since: a restart, a new verdict). */
+static struct docker_seen *seen_find(struct docker_env *env, const struct docker_ctr *c)
+{
+    for (size_t i = 0; i < env->nseen; i++) {
+        struct docker_seen *e = &env->seen[i];
+        if (strcmp(e->listed.id, c->id) == 0)
+            return strcmp(e->listed.state, c->state) == 0 && e->listed.health == c->health ? e
+                                                                                           : NULL;
+    }
+    return NULL;
+}
+
+static void seen_put(struct docker_env *env, const struct docker_ctr *listed,
+                     const struct docker_ctr *got)
+{
+    struct docker_seen *e = NULL;
+
+    for (size_t i = 0; i < env->nseen && e == NULL; i++)
+        if (strcmp(env->seen[i].listed.id, listed->id) == 0)
+            e = &env->seen[i];
+    if (e == NULL) {
+        XGROW(env->seen, env->seen_cap, env->nseen + 1);
+        e = &env->seen[env->nseen++];
+    }
+    e->listed = *listed;
+    e->got = *got;
+    e->inspected_ms = e->seen_ms = ht_now_ms();
+}
+
+/* Forgets containers no listing showed for CACHE_KEEP_MS. */
+static void seen_prune(struct docker_env *env)
+{
+    int64_t now = ht_now_ms();
+    size_t k = 0;
+
+    for (size_t i = 0; i < env->nseen; i++)
+        if (now - env->seen[i].seen_ms < CACHE_KEEP_MS)
+            env->seen[k++] = env->seen[i];
+    env->nseen = k;
+}
+
 static void on_inspect(struct curl_uv_xfer *x, CURLcode rc)
 {
     struct docker_req *q = x->data;
     struct docker_round *r = q->r;
+    struct docker_ctr listed = r->ctrs[q->ctr];
     long code = 0;
 
     r->pending--;
     curl_easy_getinfo(q->x.easy, CURLINFO_RESPONSE_CODE, &code);
     /* A container that vanished meanwhile keeps what the listing said. */
-    if (rc == CURLE_OK && code == 200 && q->body.data)
-        docker_map_inspect(q->body.data, q->body.len, &r->ctrs[q->ctr]);
+    if (rc == CURLE_OK && code == 200 && q->body.data &&
+        docker_map_inspect(q->body.data, q->body.len, &r->ctrs[q->ctr]) == 0)
+        seen_put(r->env, &listed, &r->ctrs[q->ctr]);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
         req_error(q, rc);
     if (r->pending == 0)
@@ -323,22 +386,69 @@ static bool wanted(struct docker_round *r, const struct docker_ctr *c)
     return false;
 }
 
-static void inspect_start(struct docker_round *r)
+static bool inspect_one(struct docker_round *r, size_t i)
 {
     char path[256];
+    char *id = curl_easy_escape(NULL, r->ctrs[i].id, 0);
+
+    ht_snprintf(path, sizeof(path), "/containers/%s/json", id ? id : "");
+    curl_free(id);
+    if (req_start(r, path, i, INSPECT_MAX, on_inspect) != NULL)
+        return true;
+    ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
+    return false;
+}
+
+/* Which containers to inspect this round (see the top of this file);
+ * the others take what the cache knows of them. */
+static void inspect_start(struct docker_round *r)
+{
+    struct docker_env *env = r->env;
+    size_t *due = xcalloc(r->nctrs ? r->nctrs : 1, sizeof(*due)), ndue = 0, sent = 0;
 
     r->phase = ROUND_INSPECT;
+    seen_prune(env);
     for (size_t i = 0; i < r->nctrs; i++) {
-        if (!docker_ctr_needs_inspect(&r->ctrs[i]) || !wanted(r, &r->ctrs[i]))
+        struct docker_ctr *c = &r->ctrs[i];
+        struct docker_seen *e;
+        if (strcmp(c->state, "running") != 0 || !wanted(r, c))
             continue;
-        char *id = curl_easy_escape(NULL, r->ctrs[i].id, 0);
-        ht_snprintf(path, sizeof(path), "/containers/%s/json", id ? id : "");
-        curl_free(id);
-        if (req_start(r, path, i, INSPECT_MAX, on_inspect) == NULL) {
-            ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
-            break;
+        e = seen_find(env, c);
+        if (e != NULL)
+            e->seen_ms = ht_now_ms();
+        if (!docker_ctr_needs_inspect(c)) {
+            if (e != NULL) {
+                c->started_ms = e->got.started_ms;
+                c->healthy_ms = e->got.healthy_ms;
+            } else if (!inspect_one(r, i)) {
+                break;
+            }
+            continue;
         }
+        due[ndue++] = i;
     }
+    /* The least recently inspected first: every container gets its turn. */
+    for (size_t k = 0; k < ndue && sent < INSPECT_PER_ROUND && !r->error[0]; k++) {
+        size_t best = k;
+        for (size_t j = k + 1; j < ndue; j++) {
+            struct docker_seen *a = seen_find(env, &r->ctrs[due[j]]);
+            struct docker_seen *b = seen_find(env, &r->ctrs[due[best]]);
+            if ((a ? a->inspected_ms : 0) < (b ? b->inspected_ms : 0))
+                best = j;
+        }
+        size_t t = due[k];
+        due[k] = due[best];
+        due[best] = t;
+        if (inspect_one(r, due[k]))
+            sent++;
+    }
+    /* Those whose turn has not come keep what their last inspect said. */
+    for (size_t k = sent; k < ndue; k++) {
+        struct docker_seen *e = seen_find(env, &r->ctrs[due[k]]);
+        if (e != NULL)
+            r->ctrs[due[k]] = e->got;
+    }
+    free(due);
 }
 
 static void on_list(struct curl_uv_xfer *x, CURLcode rc)
@@ -532,6 +642,7 @@ static void env_close(struct probe_env *penv)
         round_free(r);
     }
     curl_uv_close(env->cu);
+    free(env->seen);
     free(env);
     penv->docker = NULL;
 }

@@ -159,6 +159,80 @@ static void one_line(const char *s, char *dst, size_t n)
     free(line);
 }
 
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t docker_time_ms(const char *s)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    int64_t ms = 0, t;
+
+    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+        n != 19 || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || sec > 60)
+        return 0;
+    s += n;
+    if (*s == '.') {
+        int digits = 0;
+        for (s++; isdigit((unsigned char)*s); s++)
+            if (digits++ < 3)
+                ms = ms * 10 + (*s - '0');
+        if (digits == 0)
+            return 0;
+        for (; digits < 3; digits++)
+            ms *= 10;
+    }
+    t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+    if (*s == '+' || *s == '-') {
+        int oh, om, k = 0;
+        if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || s[6] != '\0' || oh > 23 ||
+            om > 59)
+            return 0;
+        t -= (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    } else if (strcmp(s, "Z") != 0) {
+        return 0;
+    }
+    return t > 0 ? t * 1000 + ms : 0;
+}
+
+/* Docker keeps the last five results of a healthcheck (moby's
+ * maxLogEntries); Podman as many or more. */
+#define HEALTH_LOG_KEPT 5
+
+/* When c became healthy, from its health log: the end of the first
+ * passing check since it started, when the log still holds every check
+ * since then (fewer than HEALTH_LOG_KEPT entries, or an entry from before
+ * that start); 0 otherwise. */
+static int64_t healthy_since(json_t *log, int64_t started_ms)
+{
+    size_t n = json_array_size(log);
+    bool whole = n < HEALTH_LOG_KEPT;
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(log, i);
+        int64_t start = docker_time_ms(json_string_value(json_object_get(e, "Start")));
+        int64_t end = docker_time_ms(json_string_value(json_object_get(e, "End")));
+        json_t *code = json_object_get(e, "ExitCode");
+        if (start > 0 && start < started_ms) {
+            whole = true; /* from before the start: what follows is all of it */
+            continue;
+        }
+        if (whole && json_is_integer(code) && json_integer_value(code) == 0 && end >= started_ms)
+            return end;
+    }
+    return 0;
+}
+
 int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c)
 {
     json_t *root = json_loadb(json, len, 0, NULL);
@@ -190,6 +264,13 @@ int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c)
     const char *outp =
         nlog ? json_string_value(json_object_get(json_array_get(log, nlog - 1), "Output")) : NULL;
     one_line(outp ? outp : "", c->output, sizeof(c->output));
+    if (strcmp(c->state, "running") == 0) {
+        c->started_ms = docker_time_ms(json_string_value(json_object_get(state, "StartedAt")));
+        if (c->started_ms > 0 && c->health == DOCKER_HEALTH_NONE)
+            c->healthy_ms = c->started_ms;
+        else if (c->started_ms > 0 && c->health == DOCKER_HEALTH_HEALTHY)
+            c->healthy_ms = healthy_since(log, c->started_ms);
+    }
     json_decref(root);
     return 0;
 }
@@ -296,8 +377,9 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
                        int replicas, struct probe_result *r)
 {
     const struct docker_ctr *worst = NULL;
-    bool all_healthy = true;
+    bool all_healthy = true, healthy_known = true;
     int up = 0, found = 0;
+    int64_t healthy_ms = 0;
     char word[PROBE_MSG_MAX], line[PROBE_MSG_MAX + 80];
 
     r->detail[0] = '\0';
@@ -314,9 +396,14 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
             r->engine_verdict = false;
         if (c[i].created > 0 && (r->since_wall_ms == 0 || c[i].created * 1000 < r->since_wall_ms))
             r->since_wall_ms = c[i].created * 1000;
+        if (c[i].started_ms > 0 && (r->began_wall_ms == 0 || c[i].started_ms < r->began_wall_ms))
+            r->began_wall_ms = c[i].started_ms;
         if (ctr_up(&c[i])) {
             up++;
             all_healthy = all_healthy && c[i].health == DOCKER_HEALTH_HEALTHY;
+            healthy_known = healthy_known && c[i].healthy_ms > 0;
+            if (c[i].healthy_ms > healthy_ms)
+                healthy_ms = c[i].healthy_ms;
         } else if (worst == NULL || ctr_rank(&c[i]) < ctr_rank(worst)) {
             worst = &c[i];
         }
@@ -332,5 +419,6 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
     r->engine_verdict = r->engine_verdict && found > 0;
     r->up = up;
     r->ok = up > 0 && up >= replicas;
+    r->healthy_wall_ms = r->ok && healthy_known ? healthy_ms : 0;
     result_message(worst, up, replicas, all_healthy, r);
 }

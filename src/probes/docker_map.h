@@ -46,7 +46,19 @@ struct docker_ctr {
     int failing_streak;
     char output[120]; /* last health-log output, on one line */
     int64_t created;  /* the listing's Created, unix seconds; 0 unknown */
+    /* From the inspect answer, wall clock ms, 0 unknown: when the
+     * container last started (State.StartedAt), and when it became
+     * healthy as the engine saw it: the end of its first passing
+     * healthcheck when the health log still holds the whole run since
+     * that start, or the start itself when it has no healthcheck. */
+    int64_t started_ms;
+    int64_t healthy_ms;
 };
+
+/* An engine's RFC 3339 time ("2026-11-28T04:05:53.217279611Z", or with
+ * an offset "+01:00") in unix ms; 0 for Go's zero time, before 1970 or
+ * anything else. */
+int64_t docker_time_ms(const char *s);
 
 /* Parses a container listing. On success returns 0 with *out (malloc'd,
  * the caller frees; NULL when empty) and *n set; on error returns -1 with
@@ -63,8 +75,10 @@ bool docker_ctr_matches(const struct docker_ctr *c, const struct docker_config *
  * asked: running with no health suffix, or unhealthy (for the log). */
 bool docker_ctr_needs_inspect(const struct docker_ctr *c);
 /* Sets r's ok, up, found, starting, message and detail from the containers
- * of c[0..n) that match dc, against replicas expected, and since_wall_ms
- * from the earliest creation among them. */
+ * of c[0..n) that match dc, against replicas expected; since_wall_ms from
+ * the earliest creation among them; began_wall_ms from their earliest
+ * start and, when ok, healthy_wall_ms from the moment the last of the
+ * containers counted became healthy (0 when any of those is unknown). */
 void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker_config *dc,
                        int replicas, struct probe_result *r);
 

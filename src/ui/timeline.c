@@ -41,10 +41,7 @@ static void draw_row(struct ui *u, int y, const struct timeline *tl, const struc
     ht_snprintf(name, sizeof(name), " %s%s", r->prefix, svc->cfg->name);
     ui_put(u, u->body, y, x, name_w, name, (long)r->idx == u->sel ? ROLE_SELECTED : ROLE_NORMAL);
     x += name_w + 1;
-    if (r->healthy_ms >= 0)
-        timeline_offset(r->healthy_ms, t, sizeof(t));
-    else
-        ht_strlcpy(t, r->skipped ? "skipped" : "never", sizeof(t));
+    timeline_when(r, t, sizeof(t));
     ui_put_right(u, u->body, y, x, 9, t,
                  r->skipped ? ROLE_SKIPPED
                             : ui_state_role(r->healthy_ms >= 0 ? HEALTH_HEALTHY : r->state));

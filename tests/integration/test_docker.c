@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "support/check.h"
 #include "support/probe_run.h"
+#include "healthtop/scheduler.h"
 
 #define PY "/usr/bin/python3"
 
@@ -206,12 +207,98 @@ static void test_replay_docker(void **state)
     fixture_start(&f, "docker");
     check_batch(f.sock, "e2i", w, HT_ARRAY_LEN(w));
     /* One listing for the whole batch, filtered by the shared project;
-     * inspect only where Status says nothing (scheduler) or unhealthy. */
+     * inspect where Status says nothing (scheduler) or unhealthy, and, for
+     * their start and health times, once each running one. */
     assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/json?all=1&filters="), 1);
     assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0404"), 1);
     assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0909"), 1);
-    assert_int_equal(fixture_requests(&f, "GET "), 3);
-    assert_int_equal(fixture_requests(&f, ""), 3); /* nothing but GET */
+    assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0101"), 1);
+    assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0202"), 1);
+    assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0303"), 1);
+    assert_int_equal(fixture_requests(&f, "GET "), 6);
+    assert_int_equal(fixture_requests(&f, ""), 6); /* nothing but GET */
+    child_stop(f.pid);
+}
+
+/* Round after round on one loop: a container whose listing says its
+ * health is inspected once (for its times) and then never again while it
+ * stays as it is; one that needs its inspect for its health (no health in
+ * Status, or unhealthy) is inspected each round. The first result of web
+ * is dated by the engine: it started, and was healthy, long before. */
+static void on_round(struct scheduler *s, struct service *svc, bool changed, enum health_state old,
+                     void *ud)
+{
+    (void)svc, (void)changed, (void)old;
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (s->svcs[i].probes < 4)
+            return;
+    *(bool *)ud = true;
+}
+
+static void on_sched_closed(struct scheduler *s)
+{
+    (void)s;
+}
+
+static void stop_when_done(uv_idle_t *h)
+{
+    struct scheduler *s = h->data;
+    bool *done = s->observers[0].ud;
+    if (*done && !s->closing) {
+        sched_close(s, on_sched_closed);
+        uv_close((uv_handle_t *)h, NULL);
+    }
+}
+
+static void test_rounds_inspect_only_what_changes(void **state)
+{
+    struct fixture f;
+    struct ht_config cfg;
+    struct scheduler s;
+    uv_loop_t loop;
+    uv_idle_t idle;
+    char text[1024], err[512];
+    bool done = false;
+
+    (void)state;
+    fixture_start(&f, "docker");
+    snprintf(text, sizeof(text),
+             "defaults: {interval: 100ms, timeout: 60s}\n"
+             "services:\n"
+             "  web: {docker: {project: e2i, service: web, socket: %s}, replicas: 2}\n"
+             "  scheduler: {docker: {project: e2i, service: scheduler, socket: %s}}\n"
+             "  sick: {docker: {project: e2i, service: sick, socket: %s}}\n",
+             f.sock, f.sock, f.sock);
+    if (config_parse("rounds.yml", text, strlen(text), &cfg, err, sizeof(err)) != 0)
+        fail_msg("config_parse: %s", err);
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(sched_init(&s, &loop, &cfg), 0);
+    sched_observe(&s, on_round, &done);
+    uv_idle_init(&loop, &idle);
+    idle.data = &s;
+    uv_idle_start(&idle, stop_when_done);
+    sched_start(&s, false);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    int listings = fixture_requests(&f, "GET /v1.41/containers/json");
+    CHECK_GE("listings", listings, 4);
+    assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0101"), 1);
+    assert_int_equal(fixture_requests(&f, "GET /v1.41/containers/0202"), 1);
+    /* Needed for their health: at least every round scheduler or sick
+     * was probed in (4 each), never more than the listings. */
+    CHECK_GE("inspects of 0909", fixture_requests(&f, "GET /v1.41/containers/0909"), 4);
+    CHECK_LE("inspects of 0909", fixture_requests(&f, "GET /v1.41/containers/0909"), listings);
+    CHECK_GE("inspects of 0404", fixture_requests(&f, "GET /v1.41/containers/0404"), 4);
+    /* web healthy since 02:58:10.250 by its own health log, which is long
+     * before this test: the first result dates it, not the probe. */
+    const struct health *wh = &s.svcs[0].health;
+    assert_int_equal(wh->state, HEALTH_HEALTHY);
+    CHECK_LT("web first healthy before the first probe", wh->first_healthy_ms, s.t0_ms);
+    CHECK_EQ("web healthy 10.25 s after it started", wh->first_healthy_ms - wh->first_seen_ms,
+             10250);
+    sched_free(&s);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    config_free(&cfg);
     child_stop(f.pid);
 }
 
@@ -581,6 +668,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_docker),
+        cmocka_unit_test(test_rounds_inspect_only_what_changes),
         cmocka_unit_test(test_replay_starting),
         cmocka_unit_test(test_replay_podman),
         cmocka_unit_test(test_fixture_refuses_post),

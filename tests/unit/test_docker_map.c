@@ -253,6 +253,74 @@ static void test_podman_list_needs_inspect(void **state)
     free(c);
 }
 
+/* The engine's own times: RFC 3339 in its forms, and a container's start
+ * and the moment its health log says it became healthy. */
+static void test_engine_times(void **state)
+{
+    const int64_t t0 = 1764298800000LL; /* 2025-11-28T03:00:00Z */
+    size_t n;
+    struct docker_ctr *c = load_list("docker_list.json", &n);
+    struct probe_result r;
+    char log[2048];
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(docker_time_ms("2025-11-28T03:00:00Z"), t0);
+    assert_int_equal(docker_time_ms("2025-11-28T03:00:00.123456789Z"), t0 + 123);
+    assert_int_equal(docker_time_ms("2025-11-28T04:00:00.5+01:00"), t0 + 500);
+    assert_int_equal(docker_time_ms("2025-11-28T02:30:00-00:30"), t0);
+    assert_int_equal(docker_time_ms("0001-01-01T00:00:00Z"), 0); /* Go's zero time */
+    assert_int_equal(docker_time_ms("2025-11-28 03:00:00Z"), 0);
+    assert_int_equal(docker_time_ms("2025-11-28T03:00:00"), 0);
+    assert_int_equal(docker_time_ms("2025-11-28T03:00:00.Z"), 0);
+    assert_int_equal(docker_time_ms("2025-11-28T03:00:00+01:00junk"), 0);
+    assert_int_equal(docker_time_ms(NULL), 0);
+
+    /* web: started 02:58:00, failed one check, passed at 02:58:10.250. */
+    const int64_t web_start = docker_time_ms("2026-11-28T02:58:00Z");
+    inspect(find(c, n, "e2i-web-1"), "docker_inspect_web.json");
+    inspect(find(c, n, "e2i-web-2"), "docker_inspect_web.json");
+    assert_int_equal(find(c, n, "e2i-web-1")->started_ms, web_start);
+    assert_int_equal(find(c, n, "e2i-web-1")->healthy_ms, web_start + 10250);
+    /* scheduler has no healthcheck: healthy as it started. */
+    inspect(find(c, n, "e2i-scheduler-1"), "docker_inspect_scheduler.json");
+    assert_int_equal(find(c, n, "e2i-scheduler-1")->healthy_ms,
+                     find(c, n, "e2i-scheduler-1")->started_ms);
+    r = map(c, n, "e2i", "scheduler", 1);
+    assert_true(r.ok);
+    assert_int_equal(r.began_wall_ms, docker_time_ms("2026-11-28T03:00:00Z"));
+    assert_int_equal(r.healthy_wall_ms, r.began_wall_ms);
+    /* worker is still starting: its start known, no healthy time. */
+    inspect(find(c, n, "e2i-worker-1"), "docker_inspect_worker.json");
+    assert_int_equal(find(c, n, "e2i-worker-1")->started_ms,
+                     docker_time_ms("2026-11-28T02:04:55Z"));
+    r = map(c, n, "e2i", "worker", 1);
+    assert_int_equal(r.healthy_wall_ms, 0);
+
+    /* Five checks kept, all after the start: the first may be gone, so
+     * when it became healthy is not known. */
+    len += (size_t)snprintf(log + len, sizeof(log) - len,
+                            "{\"State\": {\"Status\": \"running\", \"StartedAt\": "
+                            "\"2026-11-28T02:58:00Z\", \"Health\": {\"Status\": \"healthy\", "
+                            "\"Log\": [");
+    for (int i = 0; i < 5; i++)
+        len += (size_t)snprintf(log + len, sizeof(log) - len,
+                                "%s{\"Start\": \"2026-11-28T03:0%d:00Z\", \"End\": "
+                                "\"2026-11-28T03:0%d:01Z\", \"ExitCode\": 0}",
+                                i ? ", " : "", i, i);
+    len += (size_t)snprintf(log + len, sizeof(log) - len, "]}}}");
+    struct docker_ctr *w1 = find(c, n, "e2i-web-1");
+    assert_int_equal(docker_map_inspect(log, len, w1), 0);
+    assert_int_equal(w1->started_ms, web_start);
+    assert_int_equal(w1->healthy_ms, 0);
+    /* Both web replicas must be known for the service's time. */
+    r = map(c, n, "e2i", "web", 2);
+    assert_true(r.ok);
+    assert_int_equal(r.healthy_wall_ms, 0);
+    assert_int_equal(r.began_wall_ms, web_start);
+    free(c);
+}
+
 static void test_bad_engine_answers_are_errors(void **state)
 {
     struct docker_ctr *c = NULL, one;
@@ -298,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_engine_verdict_only_with_healthchecks),
         cmocka_unit_test(test_docker_mixed_states_count_replicas),
         cmocka_unit_test(test_podman_list_needs_inspect),
+        cmocka_unit_test(test_engine_times),
         cmocka_unit_test(test_bad_engine_answers_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,6 +118,7 @@ static void model_init(struct model *m, const struct spec *specs, size_t n, size
         svc->idx = i;
         svc->sched = &m->s;
         svc->health.state = sp->state;
+        svc->health.first_seen_ms = svc->health.first_healthy_ms = -1; /* as health_init */
         svc->health.up = sp->up;
         svc->health.expected = sp->expected;
         svc->health.failures = sp->failures;
