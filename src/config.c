@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/text.h"
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 /* The settings `defaults:` gives every service, each overridable. */
 struct timing {

@@ -1,6 +1,6 @@
 /* YAML documents for the config loader: libyaml's document API plus
  * positions, merge keys, ${VAR} expansion, bounded work and an error list. */
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 #include <ctype.h>
 #include <errno.h>

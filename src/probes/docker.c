@@ -38,7 +38,7 @@
 #include "docker_map.h"
 #include "targets.h"
 #include "healthtop/buf.h"
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include <jansson.h>
 
 #define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/url.h"
 

@@ -1,6 +1,6 @@
 /* Theme files: parsing, the search path, and colour mapping. Nothing here
  * touches the terminal; src/ui/screen.c applies a parsed theme. */
-#include "healthtop/theme.h"
+#include "theme.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "healthtop/scheduler.h"
-#include "healthtop/theme.h"
+#include "theme.h"
 #include "healthtop/tui.h"
 
 /* The smallest screen the dashboard draws; below it, one line says so. */

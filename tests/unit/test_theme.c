@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "healthtop/theme.h"
+#include "ui/theme.h"
 #include "support/check.h"
 
 static const char *const shipped[] = {"default", "light", "solarized-dark", "high-contrast",
