@@ -29,7 +29,7 @@ enum probe_kind {
  * Answered by the table of kinds in probe.c. */
 const char *probe_kind_name(enum probe_kind k);
 
-struct kv {
+struct config_kv {
     char *key;
     char *value;
 };
@@ -49,10 +49,10 @@ struct http_config {
     size_t nurls;
     int *status; /* accepted codes; none = any 2xx */
     size_t nstatus;
-    char *body;      /* substring the body must contain, or NULL */
-    struct kv *json; /* dotted path -> expected scalar, as text */
+    char *body;             /* substring the body must contain, or NULL */
+    struct config_kv *json; /* dotted path -> expected scalar, as text */
     size_t njson;
-    struct kv *headers; /* values are secrets */
+    struct config_kv *headers; /* values are secrets */
     size_t nheaders;
     int64_t max_latency_ms; /* 0 = none; slower but correct -> degraded */
     size_t max_body;        /* default 64 KiB */

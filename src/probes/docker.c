@@ -226,7 +226,7 @@ static void req_error(struct docker_req *q, CURLcode rc)
 
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         char d[32];
-        duration_format(r->timeout_ms, d, sizeof(d));
+        ht_duration_format(r->timeout_ms, d, sizeof(d));
         ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
         return;
     }

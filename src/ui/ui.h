@@ -32,38 +32,38 @@ const struct glyphs *glyphs_get(bool ascii);
 
 /* ---- layout.c: pure functions of widths -------------------------------- */
 
-enum column {
-    COL_MARK,
-    COL_LABEL,
-    COL_KIND,
-    COL_STATE,
-    COL_REPLICAS,
-    COL_LATENCY,
-    COL_SPARK,
-    COL_UPTIME,
-    COL_SINCE,
-    COL_MESSAGE,
-    COL_COUNT
+enum ui_column {
+    UI_COL_MARK,
+    UI_COL_LABEL,
+    UI_COL_KIND,
+    UI_COL_STATE,
+    UI_COL_REPLICAS,
+    UI_COL_LATENCY,
+    UI_COL_SPARK,
+    UI_COL_UPTIME,
+    UI_COL_SINCE,
+    UI_COL_MESSAGE,
+    UI_COL_COUNT
 };
 
 struct layout {
     struct {
         bool shown;
         int x, w;
-    } col[COL_COUNT];
+    } col[UI_COL_COUNT];
 };
 
 /* The grid's columns for a screen width cols, given the widest label:
  * which show and where (the rules are above the function in layout.c). */
 void layout_columns(int cols, int label_pref, struct layout *out);
-const char *layout_column_title(enum column c);
+const char *layout_column_title(enum ui_column c);
 /* Display width of UTF-8 text (control and invalid bytes count one: they
  * are drawn as '?'). */
-int text_width(const char *s);
+int layout_text_width(const char *s);
 /* Copies s into out (n bytes), cut to at most width columns with the
  * ellipsis as the last column when it does not fit; control characters
  * and invalid UTF-8 become '?'. Returns the width of the result. */
-int text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n);
+int layout_text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n);
 
 /* ---- sparkline.c ------------------------------------------------------- */
 
@@ -89,7 +89,7 @@ int sparkline_level(int64_t lat_us, int64_t ceiling_us);
  * row. */
 enum ui_base { UI_BASE_NORMAL, UI_BASE_HEADER, UI_BASE_SELECTED, UI_BASE_COUNT };
 
-enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
+enum ui_sort { UI_SORT_CONFIG, UI_SORT_SEVERITY, UI_SORT_NAME, UI_SORT_LATENCY, UI_SORT_COUNT };
 
 struct ui;
 
@@ -244,10 +244,10 @@ void timeline_header_note(const struct ui *u, char *buf, size_t n);
 /* Which runs a key applies to, so that the help lists only keys that do
  * something now. */
 enum ui_key_mode {
-    KEYS_ALWAYS,
-    KEYS_PROBING, /* live probing: not in a replay */
-    KEYS_DEMO,    /* --demo only */
-    KEYS_REPLAY,  /* playback (--replay) only */
+    UI_KEYS_ALWAYS,
+    UI_KEYS_PROBING, /* live probing: not in a replay */
+    UI_KEYS_DEMO,    /* --demo only */
+    UI_KEYS_REPLAY,  /* playback (--replay) only */
 };
 
 struct ui_key {
