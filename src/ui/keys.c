@@ -160,9 +160,9 @@ static const struct ui_key keys[] = {
     {{'T'}, "T", "cycle themes", k_theme, UI_KEYS_ALWAYS},
     {{KEY_ESC}, "Esc", "back, clear filter", k_esc, UI_KEYS_ALWAYS},
     {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, UI_KEYS_ALWAYS},
-    {{'K'}, "K", "stop or revive", demo_key, UI_KEYS_DEMO},
-    {{'.', '[', ']'}, ". [ ]", "step, seek 10s", replay_key, UI_KEYS_REPLAY},
-    {{'+', '-'}, "+ -", "replay speed", replay_key, UI_KEYS_REPLAY},
+    {{'K'}, "K", "stop or revive", ui_demo_key, UI_KEYS_DEMO},
+    {{'.', '[', ']'}, ". [ ]", "step, seek 10s", ui_replay_key, UI_KEYS_REPLAY},
+    {{'+', '-'}, "+ -", "replay speed", ui_replay_key, UI_KEYS_REPLAY},
 };
 
 bool ui_key_applies(const struct ui *u, const struct ui_key *k)

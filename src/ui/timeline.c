@@ -117,7 +117,7 @@ void timeline_key(struct ui *u, int key)
     u->detail = false;
 }
 
-void demo_key(struct ui *u, int key)
+void ui_demo_key(struct ui *u, int key)
 {
     struct service *svc = ui_selected(u);
     char msg[160];
@@ -139,7 +139,7 @@ void demo_key(struct ui *u, int key)
     ui_notice(u, msg);
 }
 
-void replay_key(struct ui *u, int key)
+void ui_replay_key(struct ui *u, int key)
 {
     const struct tui_source *src = u->ext.src;
     char msg[128];

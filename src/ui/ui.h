@@ -232,9 +232,9 @@ void help_draw(struct ui *u);
 /* ---- timeline.c: the start-up timeline, demo and replay keys ---------- */
 
 void timeline_view_draw(struct ui *u);
-void timeline_key(struct ui *u, int key); /* t */
-void demo_key(struct ui *u, int key);     /* K */
-void replay_key(struct ui *u, int key);   /* . [ ] + - */
+void timeline_key(struct ui *u, int key);  /* t */
+void ui_demo_key(struct ui *u, int key);   /* K */
+void ui_replay_key(struct ui *u, int key); /* . [ ] + - */
 /* For the header: the root causes ("root cause: redis, 3 services
  * blocked") and, in a replay, where it stands; "" when neither. */
 void timeline_header_note(const struct ui *u, char *buf, size_t n);
