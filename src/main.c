@@ -379,7 +379,7 @@ int main(int argc, char **argv)
     }
     if (a.record) {
         char err[512];
-        if ((rec = record_open(a.record, err, sizeof(err))) == NULL) {
+        if (record_open(a.record, &rec, err, sizeof(err)) != 0) {
             fprintf(stderr, "healthtop: --record %s\n", err);
             rc = 2;
             goto out;

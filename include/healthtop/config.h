@@ -3,7 +3,16 @@
  *
  * Every string in here is owned by the struct ht_config and freed by
  * config_free(). Secret values (passwords, header values, anything that
- * came from ${VAR}) are also registered with secret_add() during parsing. */
+ * came from ${VAR}) are also registered with secret_add() during parsing.
+ *
+ * Errors, for the loaders (this header, theme.h, replay.h, record.h, the
+ * demo's stack.h): return 0, or -1 with `char *err, size_t n` holding the
+ * whole message for the user, with its file and line or its OS reason
+ * ("config.yml:12:5: ...", "out.jsonl: Permission denied"). What a loader
+ * makes comes back through a parameter, never as NULL-or-object. Inside
+ * the config loader the errors are collected in the YAML document with
+ * their positions (yaml_doc.h), so one run shows every mistake; only
+ * config_parse turns the list into err. */
 #ifndef HEALTHTOP_CONFIG_H
 #define HEALTHTOP_CONFIG_H
 

@@ -1,4 +1,15 @@
-/* Small helpers shared by every module: time, durations, strings. */
+/* Small helpers shared by every module: time, durations, strings.
+ *
+ * Names: every exported name in healthtop starts with its module's prefix
+ * (doc/architecture.md, "Names"); this module's is ht_, except the
+ * allocators xmalloc, xcalloc, xrealloc, xstrdup, xstrndup and xgrow,
+ * which keep the x prefix C programs use for "allocate or die".
+ *
+ * Errors, for the tools and small parsers of every layer (this header,
+ * url.h, buf.h, text.h, the probes' wire formats): return 0, or -1 on
+ * failure. When there is more than one reason, a `const char **why` out
+ * parameter points at a static phrase ("empty duration") that the caller
+ * puts into its own message; nothing is allocated or printed. */
 #ifndef HEALTHTOP_UTIL_H
 #define HEALTHTOP_UTIL_H
 

@@ -1,7 +1,11 @@
 /* What the dashboard's views share: the view state (selection, scroll,
  * sort, filter, open panes), the glyph set, the column layout and text
  * fitting, and one draw function per view. tui.c owns the terminal and
- * the loop; everything here can be driven headless by the screen tests. */
+ * the loop; everything here can be driven headless by the screen tests.
+ *
+ * Errors: a view draws what it has and returns nothing; what the user
+ * must learn (a theme that would not load) becomes a notice (ui_notice)
+ * in the footer, and the function that gave it returns -1. */
 #ifndef HEALTHTOP_UI_UI_H
 #define HEALTHTOP_UI_UI_H
 
