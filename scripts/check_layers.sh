@@ -64,32 +64,35 @@ allowed() {
 }
 
 files=$(find include src -name '*.[ch]' 2>/dev/null | sort)
-for f in $files; do
-	# Only quoted includes: <...> are system and library headers.
-	for name in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
-		if ! resolve "$f" "$name"; then
-			bad "$f includes \"$name\", which is no file of include/ or src/"
-			continue
-		fi
-		layer
-		case $f in
-		include/*)
-			[ "$tl" = public ] ||
-				bad "$f (public) includes $target, private to $tl/"
-			;;
-		*)
-			allowed ||
-				bad "$f includes $target, private to $tl/"
-			;;
-		esac
-		case $f in *.h) echo "$f $target" >>"$edges" ;; esac
-	done
-done
+# One grep over every file: "file:#include "name"" per quoted include
+# (<...> are system and library headers).
+# shellcheck disable=SC2086
+while IFS= read -r line; do
+	f=${line%%:*}
+	name=${line#*\"}
+	name=${name%%\"*}
+	if ! resolve "$f" "$name"; then
+		bad "$f includes \"$name\", which is no file of include/ or src/"
+		continue
+	fi
+	layer
+	case $f in
+	include/*)
+		[ "$tl" = public ] ||
+			bad "$f (public) includes $target, private to $tl/"
+		;;
+	*)
+		allowed ||
+			bad "$f includes $target, private to $tl/"
+		;;
+	esac
+	case $f in *.h) echo "$f $target" >>"$edges" ;; esac
+done < <(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $files)
 
 # tsort prints "input contains a loop" and the headers on it, on stderr.
 if ! loop=$(tsort "$edges" 2>&1 >/dev/null) || [ -n "$loop" ]; then
 	bad "include cycle among headers:"
-	echo "$loop" | sed 's/^tsort: /  /'
+	echo "${loop//tsort: /  }"
 fi
 
 if [ "$failed" -ne 0 ]; then
