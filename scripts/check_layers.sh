@@ -90,8 +90,9 @@ while IFS= read -r line; do
 done < <(grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $files)
 
 # tsort prints "input contains a loop" and the headers on it, on stderr.
-if ! loop=$(tsort "$edges" 2>&1 >/dev/null) || [ -n "$loop" ]; then
+if ! loop=$(tsort <"$edges" 2>&1 >/dev/null) || [ -n "$loop" ]; then
 	bad "include cycle among headers:"
+	loop=${loop//tsort: -: /}
 	echo "${loop//tsort: /  }"
 fi
 
