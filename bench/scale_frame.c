@@ -203,7 +203,7 @@ int main(int argc, char **argv)
     ui_draw(&u);
     full = time_frames(&u, frames, FRAME_FULL, &seq);
     sweep = time_frames(&u, frames, FRAME_SWEEP, &seq);
-    u.sort = SORT_SEVERITY;
+    u.sort = UI_SORT_SEVERITY;
     sorted = time_frames(&u, frames, FRAME_SWEEP, &seq);
     printf("%ld %ld %lld %lld %lld %lld\n", base, rss, (long long)fill_ms, (long long)full,
            (long long)sweep, (long long)sorted);

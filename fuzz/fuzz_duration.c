@@ -1,4 +1,4 @@
-/* libFuzzer target: duration_parse (config intervals, timeouts, --timeout)
+/* libFuzzer target: ht_duration_parse (config intervals, timeouts, --timeout)
  * and the two formatters that print durations and latencies back.
  *
  * Properties checked beyond "no crash, no sanitizer report": a parsed
@@ -17,16 +17,16 @@ static void check_format(int64_t v)
 {
     char big[64], small[4];
 
-    duration_format(v, big, sizeof(big));
+    ht_duration_format(v, big, sizeof(big));
     if (memchr(big, '\0', sizeof(big)) == NULL)
         abort();
-    duration_format(v, small, sizeof(small));
+    ht_duration_format(v, small, sizeof(small));
     if (memchr(small, '\0', sizeof(small)) == NULL)
         abort();
-    latency_format(v, v & 1, big, sizeof(big));
+    ht_latency_format(v, v & 1, big, sizeof(big));
     if (memchr(big, '\0', sizeof(big)) == NULL)
         abort();
-    latency_format(v, false, small, sizeof(small));
+    ht_latency_format(v, false, small, sizeof(small));
     if (memchr(small, '\0', sizeof(small)) == NULL)
         abort();
 }
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(s, data, size);
     s[size] = '\0';
-    if (duration_parse(s, &ms, &why) == 0) {
+    if (ht_duration_parse(s, &ms, &why) == 0) {
         if (ms < 0 || ms > YEAR_MS || why != NULL)
             abort();
         check_format(ms);

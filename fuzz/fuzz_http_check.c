@@ -26,7 +26,7 @@ struct fz {
     char needle[MAX_FIELD + 1];
     char json[MAX_FIELD + 1];
     char statuses[MAX_FIELD + 1];
-    struct kv kv[MAX_KV];
+    struct config_kv kv[MAX_KV];
     int status[MAX_KV];
 };
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "healthtop/config.h"
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/url.h"
 

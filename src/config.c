@@ -12,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/text.h"
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 /* The settings `defaults:` gives every service, each overridable. */
 struct timing {
@@ -69,7 +69,7 @@ static void docker_duration(struct ydoc *d, yaml_node_t *v, const char *what, in
 
     if (ydoc_duration(d, v, what, 0, &ms) != 0)
         return;
-    duration_format(min_ms, minbuf, sizeof(minbuf));
+    ht_duration_format(min_ms, minbuf, sizeof(minbuf));
     if (ms == 0)
         ydoc_error(d, v,
                    "%s must be at least %s, not 0 (0 is Docker's 'the default'; here, leave "

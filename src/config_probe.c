@@ -5,7 +5,7 @@
  * Each kind accepts a shorthand string (`http: URL`, `tcp: host:port`,
  * `redis: URL`, `celery: BROKER`, `docker: SERVICE`) wherever its mapping
  * form is, and a list wherever one target per replica makes sense. */
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 
 #include <stdlib.h>
 #include <string.h>

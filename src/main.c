@@ -191,7 +191,7 @@ static int apply_option(struct args *a, enum opt_id id, const char *val)
         a->mode = id == OPT_ONCE ? MODE_ONCE : MODE_WAIT;
         break;
     case OPT_TIMEOUT:
-        if (duration_parse(val, &a->wait_timeout_ms, &why) != 0)
+        if (ht_duration_parse(val, &a->wait_timeout_ms, &why) != 0)
             return usage_error("--timeout: %s", why);
         break;
     case OPT_JSON:
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
     }
     if (a.record) {
         char err[512];
-        if ((rec = record_open(a.record, err, sizeof(err))) == NULL) {
+        if (record_open(a.record, &rec, err, sizeof(err)) != 0) {
             fprintf(stderr, "healthtop: --record %s\n", err);
             rc = 2;
             goto out;

@@ -132,7 +132,7 @@ void probe_msg(struct probe *p, const char *fmt, ...)
 void probe_msg_timeout(struct probe *p)
 {
     char d[32];
-    duration_format(p->svc->timeout_ms, d, sizeof(d));
+    ht_duration_format(p->svc->timeout_ms, d, sizeof(d));
     probe_msg(p, "timeout after %s", d);
 }
 

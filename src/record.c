@@ -10,22 +10,24 @@
 #include "healthtop/secret.h"
 #include "healthtop/util.h"
 
-struct recorder *record_open(const char *path, char *err, size_t n)
+int record_open(const char *path, struct recorder **out, char *err, size_t n)
 {
     struct recorder *rec;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f;
 
+    *out = NULL;
     if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
         ht_snprintf(err, n, "%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
-        return NULL;
+        return -1;
     }
     rec = xcalloc(1, sizeof(*rec));
     rec->f = f;
     rec->path = xstrdup(path);
-    return rec;
+    *out = rec;
+    return 0;
 }
 
 void record_scrub_json(json_t *j)

@@ -63,7 +63,7 @@ void report_detail(const struct service *svc, char *buf, size_t n)
         return;
     }
     if (r->latency_us >= 0)
-        latency_format(r->latency_us, true, lat, sizeof(lat));
+        ht_latency_format(r->latency_us, true, lat, sizeof(lat));
     if (expected > 1 || r->found > 1 ||
         (probe_ops_get(svc->cfg->kind)->flags & PROBE_F_FINDS_REPLICAS))
         ht_snprintf(reps, sizeof(reps), "%d/%d %s", r->up, expected,

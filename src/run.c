@@ -249,7 +249,7 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
             fprintf(r.events, ", %zu skipped", skipped);
         fputc('\n', r.events);
     } else if (!r.interrupted) {
-        duration_format(o->wait_timeout_ms, d, sizeof(d));
+        ht_duration_format(o->wait_timeout_ms, d, sizeof(d));
         fprintf(r.events, "not healthy after %s:\n", d);
         print_not_healthy(r.events, &r.sched);
     }

@@ -231,7 +231,7 @@ static void print_races(FILE *out, const struct scheduler *s, const struct timel
         if (!r->race)
             continue;
         if (r->race_lead_ms >= 0) {
-            duration_format(r->race_lead_ms, lead, sizeof(lead));
+            ht_duration_format(r->race_lead_ms, lead, sizeof(lead));
             fprintf(out, "race: %s was healthy %s before its dependency %s\n",
                     s->svcs[r->idx].cfg->name, lead, s->svcs[r->race_dep].cfg->name);
         } else {

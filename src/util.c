@@ -38,7 +38,7 @@ int64_t ht_wall_ms(void)
 /* Durations are a decimal number and a unit. A bare number means seconds,
  * as in Docker's healthcheck options. Anything else is refused with a
  * reason, so that "2 s" or "2sec" never silently becomes something else. */
-int duration_parse(const char *s, int64_t *out_ms, const char **why)
+int ht_duration_parse(const char *s, int64_t *out_ms, const char **why)
 {
     static const struct {
         const char *unit;
@@ -78,7 +78,7 @@ int duration_parse(const char *s, int64_t *out_ms, const char **why)
     return -1;
 }
 
-void duration_format(int64_t ms, char *buf, size_t n)
+void ht_duration_format(int64_t ms, char *buf, size_t n)
 {
     if (ms < 0)
         ms = 0;
@@ -94,7 +94,7 @@ void duration_format(int64_t ms, char *buf, size_t n)
         ht_snprintf(buf, n, "%dd%02dh", (int)(ms / 86400000), (int)(ms / 3600000 % 24));
 }
 
-void latency_format(int64_t us, bool ascii, char *buf, size_t n)
+void ht_latency_format(int64_t us, bool ascii, char *buf, size_t n)
 {
     if (us < 0)
         ht_strlcpy(buf, "-", n);

@@ -1,6 +1,6 @@
 /* YAML documents for the config loader: libyaml's document API plus
  * positions, merge keys, ${VAR} expansion, bounded work and an error list. */
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -749,10 +749,10 @@ int ydoc_duration(struct ydoc *d, yaml_node_t *n, const char *what, int64_t min_
 
     if (s == NULL)
         return -1;
-    if (duration_parse(s, &ms, &why) != 0) {
+    if (ht_duration_parse(s, &ms, &why) != 0) {
         ydoc_error(d, n, "bad duration '%s' for %s: %s", s, what, why);
     } else if (ms < min_ms) {
-        duration_format(min_ms, minbuf, sizeof(minbuf));
+        ht_duration_format(min_ms, minbuf, sizeof(minbuf));
         ydoc_error(d, n, "%s must be at least %s, not %s", what, minbuf, s);
     } else {
         *out = ms;

@@ -3,7 +3,16 @@
  *
  * Every string in here is owned by the struct ht_config and freed by
  * config_free(). Secret values (passwords, header values, anything that
- * came from ${VAR}) are also registered with secret_add() during parsing. */
+ * came from ${VAR}) are also registered with secret_add() during parsing.
+ *
+ * Errors, for the loaders (this header, theme.h, replay.h, record.h, the
+ * demo's stack.h): return 0, or -1 with `char *err, size_t n` holding the
+ * whole message for the user, with its file and line or its OS reason
+ * ("config.yml:12:5: ...", "out.jsonl: Permission denied"). What a loader
+ * makes comes back through a parameter, never as NULL-or-object. Inside
+ * the config loader the errors are collected in the YAML document with
+ * their positions (yaml_doc.h), so one run shows every mistake; only
+ * config_parse turns the list into err. */
 #ifndef HEALTHTOP_CONFIG_H
 #define HEALTHTOP_CONFIG_H
 
@@ -29,7 +38,7 @@ enum probe_kind {
  * Answered by the table of kinds in probe.c. */
 const char *probe_kind_name(enum probe_kind k);
 
-struct kv {
+struct config_kv {
     char *key;
     char *value;
 };
@@ -49,10 +58,10 @@ struct http_config {
     size_t nurls;
     int *status; /* accepted codes; none = any 2xx */
     size_t nstatus;
-    char *body;      /* substring the body must contain, or NULL */
-    struct kv *json; /* dotted path -> expected scalar, as text */
+    char *body;             /* substring the body must contain, or NULL */
+    struct config_kv *json; /* dotted path -> expected scalar, as text */
     size_t njson;
-    struct kv *headers; /* values are secrets */
+    struct config_kv *headers; /* values are secrets */
     size_t nheaders;
     int64_t max_latency_ms; /* 0 = none; slower but correct -> degraded */
     size_t max_body;        /* default 64 KiB */

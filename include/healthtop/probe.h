@@ -6,7 +6,11 @@
  * (and never calls back), or returns 0 and later calls probe_done(p)
  * exactly once, from a loop callback, never from inside start. Every kind
  * enforces svc->timeout_ms itself. probe_cancel() aborts a probe in
- * flight; probe_done() is still called once, possibly from inside cancel. */
+ * flight; probe_done() is still called once, possibly from inside cancel.
+ *
+ * Errors: a probe's failure is its result, not a return value. What went
+ * wrong is p->result.message (probe_msg, target_fail), for the person
+ * looking at the dashboard; -1 from start only says "already done". */
 #ifndef HEALTHTOP_PROBE_H
 #define HEALTHTOP_PROBE_H
 

@@ -37,8 +37,10 @@ struct recorder {
     bool failed;    /* a write failed: said once on stderr, then quiet */
 };
 
-/* Opens path for writing (replacing it). Returns NULL with err set. */
-struct recorder *record_open(const char *path, char *err, size_t n);
+/* Opens path for writing (replacing it). Returns 0 with *out set, or -1
+ * with *out NULL and err holding "path: reason" (the loaders' convention,
+ * config.h). */
+int record_open(const char *path, struct recorder **out, char *err, size_t n) HT_WUR;
 /* Writes the header for s and starts recording its results. */
 int record_attach(struct recorder *rec, struct scheduler *s) HT_WUR;
 /* The observer record_attach registers; public for tests. */

@@ -5,7 +5,16 @@
  *
  * Data flows one way: config -> scheduler -> probe -> health -> history
  * -> observers (views, reports, the recorder). Observers never start
- * probes themselves; they ask the scheduler (sched_probe_now, pause). */
+ * probes themselves; they ask the scheduler (sched_probe_now, pause).
+ *
+ * Errors, for the code that sets up the loop and its handles (this
+ * header, probe_env_init, curl_uv.h, redis_uv.h, the demo's servers):
+ * return 0 or a negative number. Where a libuv call failed, it is that
+ * libuv code, passed up unchanged for uv_strerror (httpd_listen,
+ * respd_listen, listen_tcp); otherwise -1, with nothing more to say than
+ * that the loop could not be set up (sched_init, probe_env_init,
+ * curl_uv_add, redis_uv_attach), and the caller must not uv_strerror it.
+ * Once running, nothing here fails: a probe's failure is its result. */
 #ifndef HEALTHTOP_SCHEDULER_H
 #define HEALTHTOP_SCHEDULER_H
 

@@ -1,4 +1,15 @@
-/* Small helpers shared by every module: time, durations, strings. */
+/* Small helpers shared by every module: time, durations, strings.
+ *
+ * Names: every exported name in healthtop starts with its module's prefix
+ * (doc/architecture.md, "Names"); this module's is ht_, except the
+ * allocators xmalloc, xcalloc, xrealloc, xstrdup, xstrndup and xgrow,
+ * which keep the x prefix C programs use for "allocate or die".
+ *
+ * Errors, for the tools and small parsers of every layer (this header,
+ * url.h, buf.h, text.h, the probes' wire formats): return 0, or -1 on
+ * failure. When there is more than one reason, a `const char **why` out
+ * parameter points at a static phrase ("empty duration") that the caller
+ * puts into its own message; nothing is allocated or printed. */
 #ifndef HEALTHTOP_UTIL_H
 #define HEALTHTOP_UTIL_H
 
@@ -21,13 +32,13 @@ int64_t ht_wall_ms(void);
 
 /* Parses "250ms", "2s", "1.5s", "1m", "1h", "90" (seconds) into
  * milliseconds. Returns 0, or -1 with *why set to a static explanation. */
-int duration_parse(const char *s, int64_t *out_ms, const char **why) HT_WUR;
+int ht_duration_parse(const char *s, int64_t *out_ms, const char **why) HT_WUR;
 /* Formats a duration for people: "250ms", "1.0s", "12.3s", "4m05s",
  * "2h13m", "3d04h". Always NUL-terminates. */
-void duration_format(int64_t ms, char *buf, size_t n);
+void ht_duration_format(int64_t ms, char *buf, size_t n);
 /* Formats a latency in microseconds: "840µs" or "840us" (ascii), "12ms",
  * "1.20s". */
-void latency_format(int64_t us, bool ascii, char *buf, size_t n);
+void ht_latency_format(int64_t us, bool ascii, char *buf, size_t n);
 
 /* Allocation that cannot fail: on out-of-memory the process prints a
  * message and exits, after restoring the terminal (see ht_fatal). */

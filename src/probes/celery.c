@@ -499,7 +499,7 @@ static void on_timer(uv_timer_t *t)
          * timeout; after, the workers that answered in time. */
         if (r->listening < 0) {
             char d[32];
-            duration_format(r->timeout_ms, d, sizeof(d));
+            ht_duration_format(r->timeout_ms, d, sizeof(d));
             ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
         }
         round_end(r);

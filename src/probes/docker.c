@@ -43,7 +43,7 @@
 #include "docker_map.h"
 #include "targets.h"
 #include "healthtop/buf.h"
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include <jansson.h>
 
 #define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
@@ -245,7 +245,7 @@ static void req_error(struct docker_req *q, CURLcode rc)
 
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         char d[32];
-        duration_format(r->timeout_ms, d, sizeof(d));
+        ht_duration_format(r->timeout_ms, d, sizeof(d));
         ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
         return;
     }

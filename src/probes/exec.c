@@ -32,7 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "healthtop/buf.h"
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/text.h"
 #include "healthtop/probe.h"
 #include "targets.h"

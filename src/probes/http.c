@@ -394,8 +394,8 @@ static void result_message(struct http_probe *hp, int first_fail)
     else
         probe_msg(p, "replica %d: %s", first_fail + 1, hp->t[first_fail].msg);
     if (r->slow) {
-        latency_format(r->latency_us, true, lat, sizeof(lat));
-        duration_format(h->max_latency_ms, max, sizeof(max));
+        ht_latency_format(r->latency_us, true, lat, sizeof(lat));
+        ht_duration_format(h->max_latency_ms, max, sizeof(max));
         size_t len = strlen(r->message);
         ht_snprintf(r->message + len, sizeof(r->message) - len, ", slow: %s > %s", lat, max);
     }
@@ -476,7 +476,7 @@ static enum follow follow_redirect(struct http_target *t, CURLcode code, char *w
         return FOLLOW_REFUSED;
     }
     if (left_ms <= 0) {
-        duration_format(timeout_ms, d, sizeof(d));
+        ht_duration_format(timeout_ms, d, sizeof(d));
         ht_snprintf(why, n, "timeout after %s", d);
         return FOLLOW_REFUSED;
     }
@@ -528,7 +528,7 @@ static struct http_probe *hp_new(struct probe *p, struct http_env *env)
     hp->env = env;
     hp->n = h->nurls;
     for (size_t i = 0; i < h->nheaders; i++) {
-        const struct kv *kv = &h->headers[i];
+        const struct config_kv *kv = &h->headers[i];
         /* "Name;" is curl's way to send a header with an empty value. */
         if (kv->value && kv->value[0])
             ht_snprintf(line, sizeof(line), "%s: %s", kv->key, kv->value);

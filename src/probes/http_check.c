@@ -108,7 +108,7 @@ static int check_json(const struct http_config *h, const char *body, size_t len,
         return -1;
     }
     for (size_t i = 0; i < h->njson && rc == 0; i++) {
-        const struct kv *kv = &h->json[i];
+        const struct config_kv *kv = &h->json[i];
         json_t *v = json_path(root, kv->key);
         char got[64];
 

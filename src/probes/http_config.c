@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/url.h"
 
@@ -77,7 +77,7 @@ static int parse_size(const char *s, size_t *out, const char **why)
     return -1;
 }
 
-static void kv_push(struct kv **v, size_t *n, const char *key, char *value)
+static void kv_push(struct config_kv **v, size_t *n, const char *key, char *value)
 {
     *v = xrealloc(*v, (*n + 1) * sizeof(**v));
     (*v)[*n].key = xstrdup(key);

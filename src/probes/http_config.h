@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include "healthtop/config.h"
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 /* The keys of the mapping form, NULL-terminated. */
 extern const char *const http_config_keys[];

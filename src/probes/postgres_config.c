@@ -8,7 +8,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/secret.h"
 #include "probes/postgres.h"
 

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/secret.h"
 
 const char *const redis_config_keys[] = {"url", "password", NULL};

@@ -92,7 +92,7 @@ static void set_fold(struct target_set *s, struct probe *p)
     for (size_t i = 0; i < s->n && used + 1 < sizeof(r->detail); i++) {
         const struct target *t = &s->targets[i];
         char lat[32];
-        latency_format(t->latency_us, true, lat, sizeof(lat));
+        ht_latency_format(t->latency_us, true, lat, sizeof(lat));
         ht_snprintf(r->detail + used, sizeof(r->detail) - used, "replica %zu: %s (%s)\n", i + 1,
                     t->message, lat);
         used += strlen(r->detail + used);

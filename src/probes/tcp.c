@@ -2,7 +2,7 @@
  * accepted; the time to connect is both latency and connect time. */
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/config_probe.h"
+#include "config_probe.h"
 #include "healthtop/url.h"
 #include "healthtop/probe.h"
 #include "targets.h"

@@ -51,20 +51,20 @@ static void add_config(struct dlines *d, const struct service *svc)
     char what[256], iv[16], to[16], sp[16], deps[256] = "";
 
     config_describe(c, what, sizeof(what));
-    duration_format(c->interval_ms, iv, sizeof(iv));
-    duration_format(c->timeout_ms, to, sizeof(to));
-    duration_format(c->start_period_ms, sp, sizeof(sp));
-    add(d, "Probe", -1, ROLE_NORMAL, "%s", what);
-    add(d, "Service", -1, ROLE_NORMAL, "%s (%s) in %s", c->name, probe_kind_name(c->kind),
+    ht_duration_format(c->interval_ms, iv, sizeof(iv));
+    ht_duration_format(c->timeout_ms, to, sizeof(to));
+    ht_duration_format(c->start_period_ms, sp, sizeof(sp));
+    add(d, "Probe", -1, THEME_ROLE_NORMAL, "%s", what);
+    add(d, "Service", -1, THEME_ROLE_NORMAL, "%s (%s) in %s", c->name, probe_kind_name(c->kind),
         c->group ? c->group : "Services");
-    add(d, "Timing", -1, ROLE_NORMAL, "every %s, timeout %s, %d retries, start period %s", iv, to,
-        c->retries, sp);
+    add(d, "Timing", -1, THEME_ROLE_NORMAL, "every %s, timeout %s, %d retries, start period %s", iv,
+        to, c->retries, sp);
     for (size_t i = 0; i < c->ndeps; i++) {
         size_t len = strlen(deps);
         ht_snprintf(deps + len, sizeof(deps) - len, "%s%s", i ? ", " : "", c->depends_on[i]);
     }
     if (c->ndeps > 0)
-        add(d, "Depends", -1, ROLE_NORMAL, "%s", deps);
+        add(d, "Depends", -1, THEME_ROLE_NORMAL, "%s", deps);
 }
 
 static void add_state(struct ui *u, struct dlines *d, const struct service *svc)
@@ -73,28 +73,28 @@ static void add_state(struct ui *u, struct dlines *d, const struct service *svc)
     double upt = history_uptime(&svc->history);
     char since[16], lat[16], con[16];
 
-    duration_format(u->now_ms - h->since_ms, since, sizeof(since));
+    ht_duration_format(u->now_ms - h->since_ms, since, sizeof(since));
     add(d, "State", h->state, ui_state_role(h->state), "%s for %s, %d failed in a row",
         health_state_name(h->state), since, h->failures);
     if (h->results > 0)
-        add(d, "Replicas", -1, ROLE_NORMAL, "%d up of %d expected", h->up, h->expected);
+        add(d, "Replicas", -1, THEME_ROLE_NORMAL, "%d up of %d expected", h->up, h->expected);
     if (upt >= 0)
-        add(d, "Uptime", -1, ROLE_NORMAL,
+        add(d, "Uptime", -1, THEME_ROLE_NORMAL,
             "%.1f%% up (healthy or degraded) over the last %u "
             "results; %llu probes failed",
             upt, history_len(&svc->history), (unsigned long long)history_failed(&svc->history));
     if (!svc->has_result) {
-        add(d, "Last", -1, ROLE_DIM, "no result yet");
+        add(d, "Last", -1, THEME_ROLE_DIM, "no result yet");
         return;
     }
-    latency_format(svc->last.latency_us, u->ascii, lat, sizeof(lat));
-    latency_format(svc->last.connect_us, u->ascii, con, sizeof(con));
+    ht_latency_format(svc->last.latency_us, u->ascii, lat, sizeof(lat));
+    ht_latency_format(svc->last.connect_us, u->ascii, con, sizeof(con));
     if (svc->last.latency_us < 0)
-        add(d, "Last", -1, ROLE_NORMAL, "%s", svc->last.message);
+        add(d, "Last", -1, THEME_ROLE_NORMAL, "%s", svc->last.message);
     else if (svc->last.connect_us >= 0)
-        add(d, "Last", -1, ROLE_NORMAL, "%s in %s (connect %s)", svc->last.message, lat, con);
+        add(d, "Last", -1, THEME_ROLE_NORMAL, "%s in %s (connect %s)", svc->last.message, lat, con);
     else
-        add(d, "Last", -1, ROLE_NORMAL, "%s in %s", svc->last.message, lat);
+        add(d, "Last", -1, THEME_ROLE_NORMAL, "%s in %s", svc->last.message, lat);
 }
 
 /* The probe's detail text, one line per line, at most a few. */
@@ -108,7 +108,7 @@ static void add_probe_detail(struct dlines *d, const struct service *svc)
     while (*p && lines < DETAIL_BODY_LINES) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        struct dline *l = add(d, lines == 0 ? "Detail" : NULL, -1, ROLE_DIM, "%s", "");
+        struct dline *l = add(d, lines == 0 ? "Detail" : NULL, -1, THEME_ROLE_DIM, "%s", "");
         if (l == NULL)
             return;
         if (len >= sizeof(l->text))
@@ -125,15 +125,15 @@ static void add_recent(struct ui *u, struct dlines *d, const struct service *svc
     const struct ring *r = &svc->history.recent;
     char t[16], lat[16];
 
-    add(d, NULL, -1, ROLE_NORMAL, "%s", "");
-    add(d, NULL, -1, ROLE_GROUP, "Last %u results, newest first", r->len);
+    add(d, NULL, -1, THEME_ROLE_NORMAL, "%s", "");
+    add(d, NULL, -1, THEME_ROLE_GROUP, "Last %u results, newest first", r->len);
     for (uint32_t i = r->len; i-- > 0;) {
         const struct history_recent *e = ring_at(r, i);
         ui_clock(e->wall_ms, t, sizeof(t));
-        latency_format(e->latency_us == UINT32_MAX ? -1 : (int64_t)e->latency_us, u->ascii, lat,
-                       sizeof(lat));
-        add(d, NULL, e->state, e->ok ? ROLE_NORMAL : ROLE_UNHEALTHY, "%s  %-9s %7s  %s", t,
-            health_state_name(e->state), lat, e->msg);
+        ht_latency_format(e->latency_us == UINT32_MAX ? -1 : (int64_t)e->latency_us, u->ascii, lat,
+                          sizeof(lat));
+        add(d, NULL, e->state, e->ok ? THEME_ROLE_NORMAL : THEME_ROLE_UNHEALTHY, "%s  %-9s %7s  %s",
+            t, health_state_name(e->state), lat, e->msg);
     }
 }
 
@@ -142,10 +142,10 @@ static void add_transitions(struct ui *u, struct dlines *d, const struct service
     const struct ring *r = &svc->history.transitions;
     char t[16];
 
-    add(d, NULL, -1, ROLE_NORMAL, "%s", "");
-    add(d, NULL, -1, ROLE_GROUP, "State changes, newest first");
+    add(d, NULL, -1, THEME_ROLE_NORMAL, "%s", "");
+    add(d, NULL, -1, THEME_ROLE_GROUP, "State changes, newest first");
     if (r->len == 0)
-        add(d, NULL, -1, ROLE_DIM, "none yet");
+        add(d, NULL, -1, THEME_ROLE_DIM, "none yet");
     for (uint32_t i = r->len; i-- > 0;) {
         const struct history_transition *e = ring_at(r, i);
         ui_clock(e->wall_ms, t, sizeof(t));
@@ -207,8 +207,8 @@ void detail_draw(struct ui *u)
         const struct dline *l = &lines.l[u->detail_scroll + y];
         int x = 2;
         if (l->label != NULL)
-            ui_put(u, u->body, y + 1, x, LABEL_W, l->label, ROLE_DIM);
-        if (l->label != NULL || l->role != ROLE_GROUP)
+            ui_put(u, u->body, y + 1, x, LABEL_W, l->label, THEME_ROLE_DIM);
+        if (l->label != NULL || l->role != THEME_ROLE_GROUP)
             x += LABEL_W;
         if (l->state >= 0) {
             ui_put(u, u->body, y + 1, x, 1, u->g->mark[l->state], ui_state_role(l->state));

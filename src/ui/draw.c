@@ -14,7 +14,7 @@ int ui_put(struct ui *u, WINDOW *w, int y, int x, int width, const char *s, enum
 
     if (width <= 0 || s == NULL)
         return 0;
-    used = text_fit(s, width, u->g->ellipsis, buf, sizeof(buf));
+    used = layout_text_fit(s, width, u->g->ellipsis, buf, sizeof(buf));
     wattrset(w, ui_attr(u, r));
     mvwaddstr(w, y, x, buf);
     return used;
@@ -23,7 +23,7 @@ int ui_put(struct ui *u, WINDOW *w, int y, int x, int width, const char *s, enum
 void ui_put_right(struct ui *u, WINDOW *w, int y, int x, int width, const char *s,
                   enum theme_role r)
 {
-    int tw = text_width(s);
+    int tw = layout_text_width(s);
 
     if (tw < width)
         x += width - tw;
@@ -41,7 +41,7 @@ void ui_box(struct ui *u, WINDOW *w, const char *title)
 {
     int h = getmaxy(w), wd = getmaxx(w);
 
-    wattrset(w, ui_attr(u, ROLE_BORDER));
+    wattrset(w, ui_attr(u, THEME_ROLE_BORDER));
     for (int x = 1; x < wd - 1; x++) {
         mvwaddstr(w, 0, x, u->g->hline);
         mvwaddstr(w, h - 1, x, u->g->hline);
@@ -57,7 +57,7 @@ void ui_box(struct ui *u, WINDOW *w, const char *title)
     if (title != NULL && wd > 6) {
         char t[128];
         ht_snprintf(t, sizeof(t), " %s ", title);
-        ui_put(u, w, 0, 2, wd - 4, t, ROLE_TITLE);
+        ui_put(u, w, 0, 2, wd - 4, t, THEME_ROLE_TITLE);
     }
 }
 

@@ -12,11 +12,11 @@ static int put_hints(struct ui *u, const struct hint *h, size_t n, int room)
     int x = 1;
 
     for (size_t i = 0; i < n; i++) {
-        int need = text_width(h[i].key) + 1 + text_width(h[i].what) + 2;
+        int need = layout_text_width(h[i].key) + 1 + layout_text_width(h[i].what) + 2;
         if (x + need > room)
             break;
-        x += ui_put(u, u->footer, 0, x, room - x, h[i].key, ROLE_KEY);
-        x += 1 + ui_put(u, u->footer, 0, x + 1, room - x - 1, h[i].what, ROLE_FOOTER);
+        x += ui_put(u, u->footer, 0, x, room - x, h[i].key, THEME_ROLE_KEY);
+        x += 1 + ui_put(u, u->footer, 0, x + 1, room - x - 1, h[i].what, THEME_ROLE_FOOTER);
         x += 2;
     }
     return x;
@@ -47,10 +47,10 @@ static int draw_right(struct ui *u)
         ht_snprintf(buf, sizeof(buf), "/%s  sort:%s  %s ", u->filter, grid_sort_name(u->sort), pos);
     else
         ht_snprintf(buf, sizeof(buf), "sort:%s  %s ", grid_sort_name(u->sort), pos);
-    w = text_width(buf);
+    w = layout_text_width(buf);
     if (w > u->cols / 2)
         return u->cols;
-    ui_put(u, u->footer, 0, u->cols - w, w, buf, ROLE_FOOTER);
+    ui_put(u, u->footer, 0, u->cols - w, w, buf, THEME_ROLE_FOOTER);
     return u->cols - w - 1;
 }
 
@@ -71,15 +71,15 @@ void footer_draw(struct ui *u)
     };
 
     werase(u->footer);
-    ui_fill(u, u->footer, 0, 0, u->cols, ROLE_FOOTER);
+    ui_fill(u, u->footer, 0, 0, u->cols, THEME_ROLE_FOOTER);
     room = draw_right(u);
     if (u->filtering) {
         char buf[96];
         ht_snprintf(buf, sizeof(buf), "/%s_", u->filter);
-        int x = 1 + ui_put(u, u->footer, 0, 1, room - 1, buf, ROLE_FILTER);
-        ui_put(u, u->footer, 0, x + 2, room - x - 2, "Enter keep  Esc clear", ROLE_FOOTER);
+        int x = 1 + ui_put(u, u->footer, 0, 1, room - 1, buf, THEME_ROLE_FILTER);
+        ui_put(u, u->footer, 0, x + 2, room - x - 2, "Enter keep  Esc clear", THEME_ROLE_FOOTER);
     } else if (u->notice[0] != '\0') {
-        ui_put(u, u->footer, 0, 1, room - 1, u->notice, ROLE_NOTICE);
+        ui_put(u, u->footer, 0, 1, room - 1, u->notice, THEME_ROLE_NOTICE);
     } else if (u->detail) {
         put_hints(u, detail_hints, HT_ARRAY_LEN(detail_hints), room);
     } else {

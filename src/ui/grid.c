@@ -9,16 +9,16 @@
 #include <strings.h>
 #include "healthtop/deps.h"
 
-static const char *const sort_names[SORT_COUNT] = {
-    [SORT_CONFIG] = "config",
-    [SORT_SEVERITY] = "severity",
-    [SORT_NAME] = "name",
-    [SORT_LATENCY] = "latency",
+static const char *const sort_names[UI_SORT_COUNT] = {
+    [UI_SORT_CONFIG] = "config",
+    [UI_SORT_SEVERITY] = "severity",
+    [UI_SORT_NAME] = "name",
+    [UI_SORT_LATENCY] = "latency",
 };
 
 const char *grid_sort_name(enum ui_sort s)
 {
-    return (unsigned)s < SORT_COUNT ? sort_names[s] : "?";
+    return (unsigned)s < UI_SORT_COUNT ? sort_names[s] : "?";
 }
 
 static const char *svc_label(const struct service *svc)
@@ -98,13 +98,13 @@ static void make_key(struct ui *u, struct service *svc, struct sortkey *k)
     k->name = NULL;
     k->key = 0;
     switch (u->sort) {
-    case SORT_SEVERITY:
+    case UI_SORT_SEVERITY:
         k->key = -health_severity(svc->health.state);
         break;
-    case SORT_NAME:
+    case UI_SORT_NAME:
         k->name = svc_label(svc);
         break;
-    case SORT_LATENCY: /* slowest first, as the column shows it; none last */
+    case UI_SORT_LATENCY: /* slowest first, as the column shows it; none last */
         lat = shown_latency(u, svc);
         k->key = lat >= 0 ? -lat : 1;
         break;
@@ -241,7 +241,7 @@ static int widest_label(const struct ui *u)
     int w = 0;
 
     for (size_t i = 0; i < u->s->nsvcs; i++) {
-        int lw = text_width(svc_label(&u->s->svcs[i]));
+        int lw = layout_text_width(svc_label(&u->s->svcs[i]));
         if (lw > w)
             w = lw;
     }
@@ -269,16 +269,17 @@ static void draw_spark(struct ui *u, int y, int x, int w, const struct history *
 static enum theme_role replicas_role(const struct health *h, enum theme_role base)
 {
     if (h->expected > 0 && h->up == 0)
-        return ROLE_UNHEALTHY;
+        return THEME_ROLE_UNHEALTHY;
     if (h->up < h->expected)
-        return ROLE_DEGRADED;
+        return THEME_ROLE_DEGRADED;
     return base;
 }
 
-static void put_col(struct ui *u, const struct layout *l, int y, enum column c, const char *text,
+static void put_col(struct ui *u, const struct layout *l, int y, enum ui_column c, const char *text,
                     enum theme_role role)
 {
-    bool right = c == COL_REPLICAS || c == COL_LATENCY || c == COL_UPTIME || c == COL_SINCE;
+    bool right =
+        c == UI_COL_REPLICAS || c == UI_COL_LATENCY || c == UI_COL_UPTIME || c == UI_COL_SINCE;
 
     if (!l->col[c].shown)
         return;
@@ -344,57 +345,57 @@ static void draw_row(struct ui *u, const struct layout *l, int y, struct service
     double upt = history_uptime(&svc->history);
 
     ui_fill(u, u->body, y, 0, u->cols, base);
-    put_col(u, l, y, COL_MARK, u->g->mark[h->state], sr);
-    put_col(u, l, y, COL_LABEL, svc_label(svc), base);
-    put_col(u, l, y, COL_KIND, probe_kind_name(svc->cfg->kind),
-            base == ROLE_SELECTED ? base : ROLE_DIM);
-    put_col(u, l, y, COL_STATE, health_state_name(h->state), sr);
+    put_col(u, l, y, UI_COL_MARK, u->g->mark[h->state], sr);
+    put_col(u, l, y, UI_COL_LABEL, svc_label(svc), base);
+    put_col(u, l, y, UI_COL_KIND, probe_kind_name(svc->cfg->kind),
+            base == THEME_ROLE_SELECTED ? base : THEME_ROLE_DIM);
+    put_col(u, l, y, UI_COL_STATE, health_state_name(h->state), sr);
     if (h->results > 0 && h->expected > 0)
         ht_snprintf(buf, sizeof(buf), "%d/%d", h->up, h->expected);
     else
         ht_strlcpy(buf, "-", sizeof(buf));
-    put_col(u, l, y, COL_REPLICAS, buf, replicas_role(h, base));
+    put_col(u, l, y, UI_COL_REPLICAS, buf, replicas_role(h, base));
     if (h->state == HEALTH_SKIPPED) {
         /* Scaled to zero and nothing answering, as expected: no latency,
          * uptime or failures to show, only that it is not running. */
-        put_col(u, l, y, COL_LATENCY, "-", base);
-        put_col(u, l, y, COL_UPTIME, "-", base);
+        put_col(u, l, y, UI_COL_LATENCY, "-", base);
+        put_col(u, l, y, UI_COL_UPTIME, "-", base);
         ui_age_format(u->now_ms - h->since_ms, buf, sizeof(buf));
-        put_col(u, l, y, COL_SINCE, buf, base);
-        put_col(u, l, y, COL_MESSAGE, "not running (scaled to 0)",
-                base == ROLE_SELECTED ? base : ROLE_DIM);
+        put_col(u, l, y, UI_COL_SINCE, buf, base);
+        put_col(u, l, y, UI_COL_MESSAGE, "not running (scaled to 0)",
+                base == THEME_ROLE_SELECTED ? base : THEME_ROLE_DIM);
         return;
     }
-    latency_format(shown_latency(u, svc), u->ascii, buf, sizeof(buf));
-    put_col(u, l, y, COL_LATENCY, buf, base);
-    if (l->col[COL_SPARK].shown)
-        draw_spark(u, y, l->col[COL_SPARK].x, l->col[COL_SPARK].w, &svc->history);
+    ht_latency_format(shown_latency(u, svc), u->ascii, buf, sizeof(buf));
+    put_col(u, l, y, UI_COL_LATENCY, buf, base);
+    if (l->col[UI_COL_SPARK].shown)
+        draw_spark(u, y, l->col[UI_COL_SPARK].x, l->col[UI_COL_SPARK].w, &svc->history);
     if (upt >= 0)
         ht_snprintf(buf, sizeof(buf), "%.1f%%", upt);
     else
         ht_strlcpy(buf, "-", sizeof(buf));
-    put_col(u, l, y, COL_UPTIME, buf, base);
+    put_col(u, l, y, UI_COL_UPTIME, buf, base);
     ui_age_format(u->now_ms - h->since_ms, buf, sizeof(buf));
-    put_col(u, l, y, COL_SINCE, h->results > 0 ? buf : "-", base);
+    put_col(u, l, y, UI_COL_SINCE, h->results > 0 ? buf : "-", base);
     if (deps_blocked_text(u->s, svc->idx, buf, sizeof(buf)) > 0) {
         /* The root cause first, then the service's own failure: a blocked
          * service may be broken in its own right too. */
         char msg[sizeof(buf) + PROBE_MSG_MAX + 2];
         ht_snprintf(msg, sizeof(msg), "%s%s%s", buf, svc->has_result ? "; " : "",
                     svc->has_result ? svc->last.message : "");
-        put_col(u, l, y, COL_MESSAGE, msg, base == ROLE_SELECTED ? base : ROLE_DIM);
+        put_col(u, l, y, UI_COL_MESSAGE, msg, base == THEME_ROLE_SELECTED ? base : THEME_ROLE_DIM);
     } else if (svc->has_result)
-        put_col(u, l, y, COL_MESSAGE, svc->last.message, base);
+        put_col(u, l, y, UI_COL_MESSAGE, svc->last.message, base);
     else
-        put_col(u, l, y, COL_MESSAGE, u->s->paused ? "paused" : "waiting for the first result",
-                base == ROLE_SELECTED ? base : ROLE_DIM);
+        put_col(u, l, y, UI_COL_MESSAGE, u->s->paused ? "paused" : "waiting for the first result",
+                base == THEME_ROLE_SELECTED ? base : THEME_ROLE_DIM);
 }
 
 static void draw_titles(struct ui *u, const struct layout *l)
 {
-    ui_fill(u, u->body, 0, 0, u->cols, ROLE_COLUMN_HEADER);
-    for (int c = 0; c < COL_COUNT; c++)
-        put_col(u, l, 0, (enum column)c, layout_column_title(c), ROLE_COLUMN_HEADER);
+    ui_fill(u, u->body, 0, 0, u->cols, THEME_ROLE_COLUMN_HEADER);
+    for (int c = 0; c < UI_COL_COUNT; c++)
+        put_col(u, l, 0, (enum ui_column)c, layout_column_title(c), THEME_ROLE_COLUMN_HEADER);
 }
 
 /* "▴ 5-17/40 ▾" at the right of the titles when the list scrolls. */
@@ -409,7 +410,7 @@ static void draw_scroll_mark(struct ui *u, int page)
         last = u->nlist;
     ht_snprintf(buf, sizeof(buf), " %s %d-%zu/%zu %s", u->scroll > 0 ? u->g->more_up : " ",
                 u->scroll + 1, last, u->nlist, last < u->nlist ? u->g->more_down : " ");
-    ui_put_right(u, u->body, 0, 0, u->cols, buf, ROLE_COLUMN_HEADER);
+    ui_put_right(u, u->body, 0, 0, u->cols, buf, THEME_ROLE_COLUMN_HEADER);
 }
 
 void grid_draw(struct ui *u)
@@ -426,18 +427,18 @@ void grid_draw(struct ui *u)
     if (u->nlist == 0) {
         ht_snprintf(msg, sizeof(msg), u->filter[0] ? "no service matches '%s'" : "no services%s",
                     u->filter);
-        ui_put(u, u->body, 2, 2, u->cols - 4, msg, ROLE_DIM);
+        ui_put(u, u->body, 2, 2, u->cols - 4, msg, THEME_ROLE_DIM);
     }
     for (int y = 1; y <= page && (size_t)(u->scroll + y - 1) < u->nlist; y++) {
         const struct ui_row *r = &u->list[u->scroll + y - 1];
         if (r->svc == NULL) {
-            ui_fill(u, u->body, y, 0, u->cols, ROLE_NORMAL);
-            ui_put(u, u->body, y, 0, u->cols, r->group, ROLE_GROUP);
+            ui_fill(u, u->body, y, 0, u->cols, THEME_ROLE_NORMAL);
+            ui_put(u, u->body, y, 0, u->cols, r->group, THEME_ROLE_GROUP);
             continue;
         }
         bool sel = (long)r->svc->idx == u->sel;
         u->base = sel ? UI_BASE_SELECTED : UI_BASE_NORMAL;
-        draw_row(u, &l, y, r->svc, sel ? ROLE_SELECTED : ROLE_NORMAL);
+        draw_row(u, &l, y, r->svc, sel ? THEME_ROLE_SELECTED : THEME_ROLE_NORMAL);
         u->base = UI_BASE_NORMAL;
     }
     wnoutrefresh(u->body);

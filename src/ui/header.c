@@ -30,7 +30,7 @@ static int counts_width(const struct ui *u, const int *counts)
 
     for (size_t i = 0; i < HT_ARRAY_LEN(shown); i++) {
         format_count(u, i, counts, part, sizeof(part));
-        w += text_width(part);
+        w += layout_text_width(part);
     }
     return w;
 }
@@ -42,10 +42,10 @@ static void put_counts(struct ui *u, int x, int room, const int *counts)
 
     for (size_t i = 0; i < HT_ARRAY_LEN(shown); i++) {
         int c = format_count(u, i, counts, part, sizeof(part));
-        if (used + text_width(part) > room)
+        if (used + layout_text_width(part) > room)
             break;
         used += ui_put(u, u->header, 0, x + used, room - used, part,
-                       c > 0 ? ui_state_role(shown[i]) : ROLE_HEADER);
+                       c > 0 ? ui_state_role(shown[i]) : THEME_ROLE_HEADER);
     }
 }
 
@@ -65,7 +65,7 @@ void header_draw(struct ui *u)
 
     werase(u->header);
     u->base = UI_BASE_HEADER;
-    ui_fill(u, u->header, 0, 0, cols, ROLE_HEADER);
+    ui_fill(u, u->header, 0, 0, cols, THEME_ROLE_HEADER);
     sched_counts(s, counts);
 
     ht_snprintf(state, sizeof(state), "%s %s", u->g->mark[overall], health_state_shout(overall));
@@ -80,32 +80,32 @@ void header_draw(struct ui *u)
     ht_snprintf(right, sizeof(right), "%sup %s  %s ", s->paused ? " PAUSED  " : "", up, clock);
     ht_snprintf(name, sizeof(name), " %s ", title);
 
-    state_w = text_width(state) + 2;
+    state_w = layout_text_width(state) + 2;
     counts_w = counts_width(u, counts);
     left = cols - 1 - state_w - counts_w;
-    note_w = note[0] ? text_width(note) + 2 : 0;
+    note_w = note[0] ? layout_text_width(note) + 2 : 0;
     if (note_w > left)
         note_w = left > 0 ? left : 0;
     left -= note_w;
-    right_w = text_width(right);
+    right_w = layout_text_width(right);
     if (right_w > left)
         right_w = 0;
     left -= right_w;
-    title_w = text_width(name) + 1;
+    title_w = layout_text_width(name) + 1;
     if (title_w > left)
         title_w = left >= 6 ? left : 0;
 
     if (title_w > 0)
-        x += ui_put(u, u->header, 0, x, title_w - 1, name, ROLE_TITLE) + 1;
+        x += ui_put(u, u->header, 0, x, title_w - 1, name, THEME_ROLE_TITLE) + 1;
     x += ui_put(u, u->header, 0, x, state_w - 2, state, ui_state_role(overall)) + 2;
     if (note_w > 2)
-        x += ui_put(u, u->header, 0, x, note_w - 2, note, ROLE_UNHEALTHY) + 2;
+        x += ui_put(u, u->header, 0, x, note_w - 2, note, THEME_ROLE_UNHEALTHY) + 2;
     put_counts(u, x, cols - x - right_w, counts);
     if (right_w > 0) {
         if (s->paused)
-            ui_put(u, u->header, 0, cols - right_w, 8, " PAUSED ", ROLE_PAUSED);
+            ui_put(u, u->header, 0, cols - right_w, 8, " PAUSED ", THEME_ROLE_PAUSED);
         ui_put_right(u, u->header, 0, cols - right_w, right_w, right + (s->paused ? 9 : 0),
-                     ROLE_HEADER);
+                     THEME_ROLE_HEADER);
     }
     u->base = UI_BASE_NORMAL;
     wnoutrefresh(u->header);

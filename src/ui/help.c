@@ -32,7 +32,7 @@ void help_draw(struct ui *u)
         return;
     werase(win);
     for (int y = 0; y < h; y++)
-        ui_fill(u, win, y, 0, w, ROLE_NORMAL);
+        ui_fill(u, win, y, 0, w, THEME_ROLE_NORMAL);
     ui_box(u, win, "Keys");
     shown = 0;
     for (size_t i = 0; i < n; i++) {
@@ -42,11 +42,12 @@ void help_draw(struct ui *u)
         col = (int)shown / rows;
         row = (int)shown % rows;
         x = 2 + col * colw;
-        ui_put(u, win, 1 + row, x, HELP_KEY_W, keys[i].name, ROLE_KEY);
-        ui_put(u, win, 1 + row, x + HELP_KEY_W, colw - HELP_KEY_W - 1, keys[i].help, ROLE_NORMAL);
+        ui_put(u, win, 1 + row, x, HELP_KEY_W, keys[i].name, THEME_ROLE_KEY);
+        ui_put(u, win, 1 + row, x + HELP_KEY_W, colw - HELP_KEY_W - 1, keys[i].help,
+               THEME_ROLE_NORMAL);
         shown++;
     }
-    ui_put(u, win, h - 2, 2, w - 4, "Press any key to close this help", ROLE_DIM);
+    ui_put(u, win, h - 2, 2, w - 4, "Press any key to close this help", THEME_ROLE_DIM);
     wnoutrefresh(win);
     delwin(win);
 }

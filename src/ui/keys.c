@@ -65,7 +65,7 @@ static void k_sort(struct ui *u, int key)
     char msg[64];
 
     (void)key;
-    u->sort = (enum ui_sort)((u->sort + 1) % SORT_COUNT);
+    u->sort = (enum ui_sort)((u->sort + 1) % UI_SORT_COUNT);
     ht_snprintf(msg, sizeof(msg), "sorted by %s", grid_sort_name(u->sort));
     ui_notice(u, msg);
 }
@@ -141,38 +141,38 @@ static void k_mouse(struct ui *u, int key)
 /* In the footer's order (footer.c), so that ? reads like the footer it
  * explains, then the keys the footer has no room for. */
 static const struct ui_key keys[] = {
-    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit, KEYS_ALWAYS},
-    {{'?'}, "?", "this help", k_help, KEYS_ALWAYS},
-    {{'j', KEY_DOWN}, "j Down", "move down", k_down, KEYS_ALWAYS},
-    {{'k', KEY_UP}, "k Up", "move up", k_up, KEYS_ALWAYS},
-    {{KEY_NPAGE}, "PgDn", "page down", k_page, KEYS_ALWAYS},
-    {{KEY_PPAGE}, "PgUp", "page up", k_page, KEYS_ALWAYS},
-    {{'g', KEY_HOME}, "g Home", "first service", k_ends, KEYS_ALWAYS},
-    {{'G', KEY_END}, "G End", "last service", k_ends, KEYS_ALWAYS},
-    {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter, KEYS_ALWAYS},
-    {{'/'}, "/", "filter by name", k_filter, KEYS_ALWAYS},
-    {{'n'}, "n", "next match", k_next, KEYS_ALWAYS},
-    {{'s'}, "s", "cycle sort", k_sort, KEYS_ALWAYS},
-    {{' '}, "space", "pause/resume", k_pause, KEYS_ALWAYS},
-    {{'r'}, "r", "probe selected", k_probe, KEYS_PROBING},
-    {{'R'}, "R", "probe all now", k_probe_all, KEYS_PROBING},
-    {{'t'}, "t", "start-up timeline", timeline_key, KEYS_ALWAYS},
-    {{'T'}, "T", "cycle themes", k_theme, KEYS_ALWAYS},
-    {{KEY_ESC}, "Esc", "back, clear filter", k_esc, KEYS_ALWAYS},
-    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, KEYS_ALWAYS},
-    {{'K'}, "K", "stop or revive", demo_key, KEYS_DEMO},
-    {{'.', '[', ']'}, ". [ ]", "step, seek 10s", replay_key, KEYS_REPLAY},
-    {{'+', '-'}, "+ -", "replay speed", replay_key, KEYS_REPLAY},
+    {{'q', KEY_CTRL_C}, "q ^C", "quit", k_quit, UI_KEYS_ALWAYS},
+    {{'?'}, "?", "this help", k_help, UI_KEYS_ALWAYS},
+    {{'j', KEY_DOWN}, "j Down", "move down", k_down, UI_KEYS_ALWAYS},
+    {{'k', KEY_UP}, "k Up", "move up", k_up, UI_KEYS_ALWAYS},
+    {{KEY_NPAGE}, "PgDn", "page down", k_page, UI_KEYS_ALWAYS},
+    {{KEY_PPAGE}, "PgUp", "page up", k_page, UI_KEYS_ALWAYS},
+    {{'g', KEY_HOME}, "g Home", "first service", k_ends, UI_KEYS_ALWAYS},
+    {{'G', KEY_END}, "G End", "last service", k_ends, UI_KEYS_ALWAYS},
+    {{'\n', '\r', KEY_ENTER}, "Enter", "open detail", k_enter, UI_KEYS_ALWAYS},
+    {{'/'}, "/", "filter by name", k_filter, UI_KEYS_ALWAYS},
+    {{'n'}, "n", "next match", k_next, UI_KEYS_ALWAYS},
+    {{'s'}, "s", "cycle sort", k_sort, UI_KEYS_ALWAYS},
+    {{' '}, "space", "pause/resume", k_pause, UI_KEYS_ALWAYS},
+    {{'r'}, "r", "probe selected", k_probe, UI_KEYS_PROBING},
+    {{'R'}, "R", "probe all now", k_probe_all, UI_KEYS_PROBING},
+    {{'t'}, "t", "start-up timeline", timeline_key, UI_KEYS_ALWAYS},
+    {{'T'}, "T", "cycle themes", k_theme, UI_KEYS_ALWAYS},
+    {{KEY_ESC}, "Esc", "back, clear filter", k_esc, UI_KEYS_ALWAYS},
+    {{KEY_MOUSE}, "mouse", "wheel, click", k_mouse, UI_KEYS_ALWAYS},
+    {{'K'}, "K", "stop or revive", ui_demo_key, UI_KEYS_DEMO},
+    {{'.', '[', ']'}, ". [ ]", "step, seek 10s", ui_replay_key, UI_KEYS_REPLAY},
+    {{'+', '-'}, "+ -", "replay speed", ui_replay_key, UI_KEYS_REPLAY},
 };
 
 bool ui_key_applies(const struct ui *u, const struct ui_key *k)
 {
     switch (k->mode) {
-    case KEYS_PROBING:
+    case UI_KEYS_PROBING:
         return !ui_playback(u);
-    case KEYS_DEMO:
+    case UI_KEYS_DEMO:
         return u->ext.demo_toggle != NULL;
-    case KEYS_REPLAY:
+    case UI_KEYS_REPLAY:
         return ui_playback(u);
     default:
         return true;

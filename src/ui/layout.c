@@ -12,23 +12,24 @@ struct colspec {
     int max; /* 0: takes what is left */
 };
 
-static const struct colspec specs[COL_COUNT] = {
-    [COL_MARK] = {"", 1, 1},          [COL_LABEL] = {"SERVICE", 8, 32},
-    [COL_KIND] = {"KIND", 6, 6},      [COL_STATE] = {"STATE", 9, 9},
-    [COL_REPLICAS] = {"UP", 5, 5},    [COL_LATENCY] = {"LAT", 6, 6},
-    [COL_SPARK] = {"HISTORY", 8, 60}, [COL_UPTIME] = {"UPTIME", 6, 6},
-    [COL_SINCE] = {"FOR", 6, 6},      [COL_MESSAGE] = {"MESSAGE", 12, 0},
+static const struct colspec specs[UI_COL_COUNT] = {
+    [UI_COL_MARK] = {"", 1, 1},          [UI_COL_LABEL] = {"SERVICE", 8, 32},
+    [UI_COL_KIND] = {"KIND", 6, 6},      [UI_COL_STATE] = {"STATE", 9, 9},
+    [UI_COL_REPLICAS] = {"UP", 5, 5},    [UI_COL_LATENCY] = {"LAT", 6, 6},
+    [UI_COL_SPARK] = {"HISTORY", 8, 60}, [UI_COL_UPTIME] = {"UPTIME", 6, 6},
+    [UI_COL_SINCE] = {"FOR", 6, 6},      [UI_COL_MESSAGE] = {"MESSAGE", 12, 0},
 };
 
 /* As the terminal narrows, columns hide in this order; mark, label and
  * state always show. */
-static const enum column hide_order[] = {
-    COL_KIND, COL_UPTIME, COL_SINCE, COL_SPARK, COL_MESSAGE, COL_LATENCY, COL_REPLICAS,
+static const enum ui_column hide_order[] = {
+    UI_COL_KIND,    UI_COL_UPTIME,  UI_COL_SINCE,    UI_COL_SPARK,
+    UI_COL_MESSAGE, UI_COL_LATENCY, UI_COL_REPLICAS,
 };
 
-const char *layout_column_title(enum column c)
+const char *layout_column_title(enum ui_column c)
 {
-    return (unsigned)c < COL_COUNT ? specs[c].title : "";
+    return (unsigned)c < UI_COL_COUNT ? specs[c].title : "";
 }
 
 static void grow(int *w, int upto, int *spare)
@@ -47,11 +48,11 @@ static void grow(int *w, int upto, int *spare)
  * columns that show: each step widens one column up to a width (0: the
  * label's longest text). */
 static const struct {
-    enum column col;
+    enum ui_column col;
     int upto;
 } grow_steps[] = {
-    {COL_LABEL, 0},  {COL_MESSAGE, 24}, {COL_SPARK, 20}, {COL_MESSAGE, 40},
-    {COL_SPARK, 30}, {COL_MESSAGE, 60}, {COL_SPARK, 60}, {COL_MESSAGE, 1 << 20},
+    {UI_COL_LABEL, 0},  {UI_COL_MESSAGE, 24}, {UI_COL_SPARK, 20}, {UI_COL_MESSAGE, 40},
+    {UI_COL_SPARK, 30}, {UI_COL_MESSAGE, 60}, {UI_COL_SPARK, 60}, {UI_COL_MESSAGE, 1 << 20},
 };
 
 /* Every column starts at its minimum width with one space between
@@ -64,34 +65,34 @@ static const struct {
  * is cut with an ellipsis only below its longest text. */
 void layout_columns(int cols, int label_pref, struct layout *out)
 {
-    int w[COL_COUNT], used = 0, spare, x = 0;
+    int w[UI_COL_COUNT], used = 0, spare, x = 0;
     size_t hidden = 0;
 
     memset(out, 0, sizeof(*out));
-    if (label_pref < specs[COL_LABEL].min)
-        label_pref = specs[COL_LABEL].min;
-    if (label_pref > specs[COL_LABEL].max)
-        label_pref = specs[COL_LABEL].max;
-    for (int c = 0; c < COL_COUNT; c++) {
+    if (label_pref < specs[UI_COL_LABEL].min)
+        label_pref = specs[UI_COL_LABEL].min;
+    if (label_pref > specs[UI_COL_LABEL].max)
+        label_pref = specs[UI_COL_LABEL].max;
+    for (int c = 0; c < UI_COL_COUNT; c++) {
         out->col[c].shown = true;
         w[c] = specs[c].min;
         used += w[c] + (c > 0);
     }
     while (used > cols && hidden < HT_ARRAY_LEN(hide_order)) {
-        enum column c = hide_order[hidden++];
+        enum ui_column c = hide_order[hidden++];
         out->col[c].shown = false;
         used -= w[c] + 1;
     }
     spare = cols > used ? cols - used : 0;
     for (size_t i = 0; i < HT_ARRAY_LEN(grow_steps); i++) {
-        enum column c = grow_steps[i].col;
+        enum ui_column c = grow_steps[i].col;
         int upto = grow_steps[i].upto;
-        if (c == COL_LABEL && (upto == 0 || upto > label_pref))
+        if (c == UI_COL_LABEL && (upto == 0 || upto > label_pref))
             upto = label_pref;
         if (out->col[c].shown)
             grow(&w[c], upto, &spare);
     }
-    for (int c = 0; c < COL_COUNT; c++) {
+    for (int c = 0; c < UI_COL_COUNT; c++) {
         if (!out->col[c].shown)
             continue;
         out->col[c].x = x;
@@ -118,7 +119,7 @@ static size_t next_char(const char *s, mbstate_t *st, int *width)
     return n;
 }
 
-int text_width(const char *s)
+int layout_text_width(const char *s)
 {
     mbstate_t st;
     int total = 0, cw;
@@ -131,10 +132,10 @@ int text_width(const char *s)
     return total;
 }
 
-int text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n)
+int layout_text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n)
 {
     mbstate_t st;
-    int total = text_width(s), room = width, used = 0, cw;
+    int total = layout_text_width(s), room = width, used = 0, cw;
     size_t len = 0;
 
     if (n == 0)

@@ -72,7 +72,7 @@ static struct theme_style over(const struct theme *t, enum theme_role r, enum th
 {
     struct theme_style st = t->style[r];
 
-    if (base == ROLE_NORMAL)
+    if (base == THEME_ROLE_NORMAL)
         return st;
     if (st.bg == THEME_DEFAULT)
         st.bg = t->style[base].bg;
@@ -88,16 +88,16 @@ static struct theme_style over(const struct theme *t, enum theme_role r, enum th
 void ui_apply_theme(struct ui *u, const struct theme *t)
 {
     static const enum theme_role bases[UI_BASE_COUNT] = {
-        [UI_BASE_NORMAL] = ROLE_NORMAL,
-        [UI_BASE_HEADER] = ROLE_HEADER,
-        [UI_BASE_SELECTED] = ROLE_SELECTED,
+        [UI_BASE_NORMAL] = THEME_ROLE_NORMAL,
+        [UI_BASE_HEADER] = THEME_ROLE_HEADER,
+        [UI_BASE_SELECTED] = THEME_ROLE_SELECTED,
     };
     bool variants = !u->color || COLOR_PAIRS > UI_BASE_COUNT * THEME_ROLE_COUNT;
 
     u->theme = *t;
     for (int b = 0; b < UI_BASE_COUNT; b++)
         for (int r = 0; r < THEME_ROLE_COUNT; r++) {
-            struct theme_style st = over(t, r, variants ? bases[b] : ROLE_NORMAL);
+            struct theme_style st = over(t, r, variants ? bases[b] : THEME_ROLE_NORMAL);
             int pair = (variants ? b * THEME_ROLE_COUNT : 0) + r + 1;
             u->attr[b][r] = theme_attrs(st.attrs);
             if (u->color && pair < COLOR_PAIRS) {
@@ -140,11 +140,12 @@ static void draw_too_small(struct ui *u)
 
     ht_snprintf(msg, sizeof(msg), "Terminal too small: %dx%d, need %dx%d", u->cols, u->rows,
                 UI_MIN_COLS, UI_MIN_ROWS);
-    if (text_width(msg) > u->cols)
+    if (layout_text_width(msg) > u->cols)
         ht_snprintf(msg, sizeof(msg), "too small %dx%d", u->cols, u->rows);
     werase(stdscr);
-    w = text_width(msg);
-    ui_put(u, stdscr, u->rows / 2, w < u->cols ? (u->cols - w) / 2 : 0, u->cols, msg, ROLE_NORMAL);
+    w = layout_text_width(msg);
+    ui_put(u, stdscr, u->rows / 2, w < u->cols ? (u->cols - w) / 2 : 0, u->cols, msg,
+           THEME_ROLE_NORMAL);
     wnoutrefresh(stdscr);
 }
 
@@ -184,11 +185,11 @@ void ui_notice(struct ui *u, const char *msg)
 enum theme_role ui_state_role(enum health_state s)
 {
     static const enum theme_role roles[HEALTH_STATE_COUNT] = {
-        [HEALTH_UNKNOWN] = ROLE_UNKNOWN,     [HEALTH_STARTING] = ROLE_STARTING,
-        [HEALTH_HEALTHY] = ROLE_HEALTHY,     [HEALTH_DEGRADED] = ROLE_DEGRADED,
-        [HEALTH_UNHEALTHY] = ROLE_UNHEALTHY, [HEALTH_SKIPPED] = ROLE_SKIPPED,
+        [HEALTH_UNKNOWN] = THEME_ROLE_UNKNOWN,     [HEALTH_STARTING] = THEME_ROLE_STARTING,
+        [HEALTH_HEALTHY] = THEME_ROLE_HEALTHY,     [HEALTH_DEGRADED] = THEME_ROLE_DEGRADED,
+        [HEALTH_UNHEALTHY] = THEME_ROLE_UNHEALTHY, [HEALTH_SKIPPED] = THEME_ROLE_SKIPPED,
     };
-    return (unsigned)s < HEALTH_STATE_COUNT ? roles[s] : ROLE_UNKNOWN;
+    return (unsigned)s < HEALTH_STATE_COUNT ? roles[s] : THEME_ROLE_UNKNOWN;
 }
 
 int ui_load_theme(struct ui *u, const char *name)

@@ -17,15 +17,15 @@ static enum theme_role cell_role(enum health_state s)
 {
     switch (s) {
     case HEALTH_HEALTHY:
-        return ROLE_SPARK_OK;
+        return THEME_ROLE_SPARK_OK;
     case HEALTH_DEGRADED:
-        return ROLE_SPARK_SLOW;
+        return THEME_ROLE_SPARK_SLOW;
     case HEALTH_UNHEALTHY:
-        return ROLE_SPARK_FAIL;
+        return THEME_ROLE_SPARK_FAIL;
     case HEALTH_STARTING:
-        return ROLE_SPARK_STARTING;
+        return THEME_ROLE_SPARK_STARTING;
     default:
-        return ROLE_DIM;
+        return THEME_ROLE_DIM;
     }
 }
 
@@ -85,14 +85,14 @@ int sparkline_cells(const struct history *h, int64_t wall_ms, int width, struct 
     for (int i = 0; i < width; i++) {
         struct spark_cell *c = &cells[width - 1 - i];
         c->level = SPARK_EMPTY;
-        c->role = ROLE_DIM;
+        c->role = THEME_ROLE_DIM;
         if (!history_bucket(h, newest - i, &hc))
             continue;
         used++;
         c->role = cell_role(hc.worst);
         if (hc.failed || hc.latency_us < 0) {
             c->level = SPARK_FAIL;
-            c->role = ROLE_SPARK_FAIL;
+            c->role = THEME_ROLE_SPARK_FAIL;
         } else {
             c->level = sparkline_level(hc.latency_us, ceil);
         }

@@ -19,8 +19,8 @@ static void draw_bar(struct ui *u, int y, int x, int width, const struct timelin
 {
     const char *wait = u->g->hline, *mark = u->g->ramp[7];
     const char *open = u->ascii ? "." : "\xe2\x96\x91"; /* ░ */
-    enum theme_role role = r->skipped           ? ROLE_SKIPPED
-                           : r->healthy_ms >= 0 ? ROLE_HEALTHY
+    enum theme_role role = r->skipped           ? THEME_ROLE_SKIPPED
+                           : r->healthy_ms >= 0 ? THEME_ROLE_HEALTHY
                                                 : ui_state_role(r->state);
     int from = r->seen_ms < 0 || r->skipped ? width : timeline_col(tl, r->seen_ms, width);
     int to = r->healthy_ms >= 0 ? timeline_col(tl, r->healthy_ms, width) : width;
@@ -36,14 +36,15 @@ static void draw_row(struct ui *u, int y, const struct timeline *tl, const struc
     const struct service *svc = &u->s->svcs[r->idx];
     char name[160], t[32], flag[96] = "";
     int x = 0;
-    enum theme_role flag_role = ROLE_UNHEALTHY;
+    enum theme_role flag_role = THEME_ROLE_UNHEALTHY;
 
     ht_snprintf(name, sizeof(name), " %s%s", r->prefix, svc->cfg->name);
-    ui_put(u, u->body, y, x, name_w, name, (long)r->idx == u->sel ? ROLE_SELECTED : ROLE_NORMAL);
+    ui_put(u, u->body, y, x, name_w, name,
+           (long)r->idx == u->sel ? THEME_ROLE_SELECTED : THEME_ROLE_NORMAL);
     x += name_w + 1;
     timeline_when(r, t, sizeof(t));
     ui_put_right(u, u->body, y, x, 9, t,
-                 r->skipped ? ROLE_SKIPPED
+                 r->skipped ? THEME_ROLE_SKIPPED
                             : ui_state_role(r->healthy_ms >= 0 ? HEALTH_HEALTHY : r->state));
     x += 10;
     draw_bar(u, y, x, bar_w, tl, r);
@@ -51,10 +52,10 @@ static void draw_row(struct ui *u, int y, const struct timeline *tl, const struc
     if (r->race) {
         ht_snprintf(flag, sizeof(flag), "%s race: before %s", u->ascii ? "!" : "\xe2\x9a\xa0",
                     u->s->svcs[r->race_dep].cfg->name);
-        flag_role = ROLE_DEGRADED;
+        flag_role = THEME_ROLE_DEGRADED;
     } else if (r->skipped) {
         ht_strlcpy(flag, "scaled to 0", sizeof(flag));
-        flag_role = ROLE_DIM;
+        flag_role = THEME_ROLE_DIM;
     } else if (r->healthy_ms < 0) {
         ht_strlcpy(flag, r->state == HEALTH_UNHEALTHY ? "never healthy" : "not healthy yet",
                    sizeof(flag));
@@ -77,21 +78,21 @@ void timeline_view_draw(struct ui *u)
     bar_w = u->cols - name_w - 1 - 10 - 1 - FLAG_COLS;
     if (bar_w < 10)
         bar_w = 10;
-    ui_fill(u, u->body, 0, 0, u->cols, ROLE_COLUMN_HEADER);
-    ui_put(u, u->body, 0, 1, name_w, "Start-up timeline", ROLE_COLUMN_HEADER);
+    ui_fill(u, u->body, 0, 0, u->cols, THEME_ROLE_COLUMN_HEADER);
+    ui_put(u, u->body, 0, 1, name_w, "Start-up timeline", THEME_ROLE_COLUMN_HEADER);
     /* The axis: its start on the left, its end on the right, with at
      * least a space between them however narrow (they ran together at
      * 60 columns); the start gives way first. */
     timeline_offset(tl.span_ms, end, sizeof(end));
-    ui_put(u, u->body, 0, name_w + 11, bar_w - text_width(end) - 1,
-           u->s->origin_ms < u->s->t0_ms ? "T+0 first container" : "T+0", ROLE_COLUMN_HEADER);
-    ui_put_right(u, u->body, 0, name_w + 11, bar_w, end, ROLE_COLUMN_HEADER);
+    ui_put(u, u->body, 0, name_w + 11, bar_w - layout_text_width(end) - 1,
+           u->s->origin_ms < u->s->t0_ms ? "T+0 first container" : "T+0", THEME_ROLE_COLUMN_HEADER);
+    ui_put_right(u, u->body, 0, name_w + 11, bar_w, end, THEME_ROLE_COLUMN_HEADER);
     shown = rows - 3 < (int)tl.nrows ? rows - 3 : (int)tl.nrows;
     for (int i = 0; i < shown; i++)
         draw_row(u, 1 + i, &tl, &tl.rows[i], name_w, bar_w);
     if (shown < (int)tl.nrows) {
         ht_snprintf(total, sizeof(total), " %s %d more", u->g->more_down, (int)tl.nrows - shown);
-        ui_put(u, u->body, 1 + shown, 0, u->cols, total, ROLE_DIM);
+        ui_put(u, u->body, 1 + shown, 0, u->cols, total, THEME_ROLE_DIM);
     }
     timeline_total(&tl, total, sizeof(total));
     if (tl.races)
@@ -99,9 +100,9 @@ void timeline_view_draw(struct ui *u)
                     tl.races == 1 ? "" : "s");
     /* The total first; the hint takes what is left on the right. */
     int used = ui_put(u, u->body, rows - 1, 1, u->cols - 2, total,
-                      tl.all_healthy_ms >= 0 ? ROLE_HEALTHY : ROLE_UNHEALTHY);
+                      tl.all_healthy_ms >= 0 ? THEME_ROLE_HEALTHY : THEME_ROLE_UNHEALTHY);
     if (u->cols - 2 - used >= 22)
-        ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", ROLE_DIM);
+        ui_put_right(u, u->body, rows - 1, u->cols - 24, 23, "t: back to the list", THEME_ROLE_DIM);
     timeline_free(&tl);
     wnoutrefresh(u->body);
 }
@@ -113,7 +114,7 @@ void timeline_key(struct ui *u, int key)
     u->detail = false;
 }
 
-void demo_key(struct ui *u, int key)
+void ui_demo_key(struct ui *u, int key)
 {
     struct service *svc = ui_selected(u);
     char msg[160];
@@ -135,7 +136,7 @@ void demo_key(struct ui *u, int key)
     ui_notice(u, msg);
 }
 
-void replay_key(struct ui *u, int key)
+void ui_replay_key(struct ui *u, int key)
 {
     const struct tui_source *src = u->ext.src;
     char msg[128];

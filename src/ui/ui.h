@@ -1,7 +1,11 @@
 /* What the dashboard's views share: the view state (selection, scroll,
  * sort, filter, open panes), the glyph set, the column layout and text
  * fitting, and one draw function per view. tui.c owns the terminal and
- * the loop; everything here can be driven headless by the screen tests. */
+ * the loop; everything here can be driven headless by the screen tests.
+ *
+ * Errors: a view draws what it has and returns nothing; what the user
+ * must learn (a theme that would not load) becomes a notice (ui_notice)
+ * in the footer, and the function that gave it returns -1. */
 #ifndef HEALTHTOP_UI_UI_H
 #define HEALTHTOP_UI_UI_H
 
@@ -9,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "healthtop/scheduler.h"
-#include "healthtop/theme.h"
+#include "theme.h"
 #include "healthtop/tui.h"
 
 /* The smallest screen the dashboard draws; below it, one line says so. */
@@ -32,38 +36,38 @@ const struct glyphs *glyphs_get(bool ascii);
 
 /* ---- layout.c: pure functions of widths -------------------------------- */
 
-enum column {
-    COL_MARK,
-    COL_LABEL,
-    COL_KIND,
-    COL_STATE,
-    COL_REPLICAS,
-    COL_LATENCY,
-    COL_SPARK,
-    COL_UPTIME,
-    COL_SINCE,
-    COL_MESSAGE,
-    COL_COUNT
+enum ui_column {
+    UI_COL_MARK,
+    UI_COL_LABEL,
+    UI_COL_KIND,
+    UI_COL_STATE,
+    UI_COL_REPLICAS,
+    UI_COL_LATENCY,
+    UI_COL_SPARK,
+    UI_COL_UPTIME,
+    UI_COL_SINCE,
+    UI_COL_MESSAGE,
+    UI_COL_COUNT
 };
 
 struct layout {
     struct {
         bool shown;
         int x, w;
-    } col[COL_COUNT];
+    } col[UI_COL_COUNT];
 };
 
 /* The grid's columns for a screen width cols, given the widest label:
  * which show and where (the rules are above the function in layout.c). */
 void layout_columns(int cols, int label_pref, struct layout *out);
-const char *layout_column_title(enum column c);
+const char *layout_column_title(enum ui_column c);
 /* Display width of UTF-8 text (control and invalid bytes count one: they
  * are drawn as '?'). */
-int text_width(const char *s);
+int layout_text_width(const char *s);
 /* Copies s into out (n bytes), cut to at most width columns with the
  * ellipsis as the last column when it does not fit; control characters
  * and invalid UTF-8 become '?'. Returns the width of the result. */
-int text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n);
+int layout_text_fit(const char *s, int width, const char *ellipsis, char *out, size_t n);
 
 /* ---- sparkline.c ------------------------------------------------------- */
 
@@ -89,7 +93,7 @@ int sparkline_level(int64_t lat_us, int64_t ceiling_us);
  * row. */
 enum ui_base { UI_BASE_NORMAL, UI_BASE_HEADER, UI_BASE_SELECTED, UI_BASE_COUNT };
 
-enum ui_sort { SORT_CONFIG, SORT_SEVERITY, SORT_NAME, SORT_LATENCY, SORT_COUNT };
+enum ui_sort { UI_SORT_CONFIG, UI_SORT_SEVERITY, UI_SORT_NAME, UI_SORT_LATENCY, UI_SORT_COUNT };
 
 struct ui;
 
@@ -232,9 +236,9 @@ void help_draw(struct ui *u);
 /* ---- timeline.c: the start-up timeline, demo and replay keys ---------- */
 
 void timeline_view_draw(struct ui *u);
-void timeline_key(struct ui *u, int key); /* t */
-void demo_key(struct ui *u, int key);     /* K */
-void replay_key(struct ui *u, int key);   /* . [ ] + - */
+void timeline_key(struct ui *u, int key);  /* t */
+void ui_demo_key(struct ui *u, int key);   /* K */
+void ui_replay_key(struct ui *u, int key); /* . [ ] + - */
 /* For the header: the root causes ("root cause: redis, 3 services
  * blocked") and, in a replay, where it stands; "" when neither. */
 void timeline_header_note(const struct ui *u, char *buf, size_t n);
@@ -244,10 +248,10 @@ void timeline_header_note(const struct ui *u, char *buf, size_t n);
 /* Which runs a key applies to, so that the help lists only keys that do
  * something now. */
 enum ui_key_mode {
-    KEYS_ALWAYS,
-    KEYS_PROBING, /* live probing: not in a replay */
-    KEYS_DEMO,    /* --demo only */
-    KEYS_REPLAY,  /* playback (--replay) only */
+    UI_KEYS_ALWAYS,
+    UI_KEYS_PROBING, /* live probing: not in a replay */
+    UI_KEYS_DEMO,    /* --demo only */
+    UI_KEYS_REPLAY,  /* playback (--replay) only */
 };
 
 struct ui_key {

@@ -39,8 +39,8 @@ struct svc {
     char *urls[4];
     char url_text[4][256];
     int status[4];
-    struct kv json[4];
-    struct kv headers[2];
+    struct config_kv json[4];
+    struct config_kv headers[2];
 };
 
 struct run {
@@ -80,7 +80,7 @@ static void svc_add_url(struct svc *s, const char *path)
 
 static void svc_add_json(struct svc *s, const char *key, const char *value)
 {
-    s->json[s->c.u.http.njson++] = (struct kv){(char *)key, (char *)value};
+    s->json[s->c.u.http.njson++] = (struct config_kv){(char *)key, (char *)value};
 }
 
 static void on_done(struct probe *p)
@@ -632,7 +632,7 @@ static void test_headers_sent_and_secrets_masked(void **state)
     probe_path(&s, &r, NULL, true, "HTTP 200");
     secret_add("s3cr3t-token-value");
     svc_init(&s, fixture_port, "/header?name=X-Token");
-    s.headers[0] = (struct kv){"X-Token", "s3cr3t-token-value"};
+    s.headers[0] = (struct config_kv){"X-Token", "s3cr3t-token-value"};
     s.c.u.http.nheaders = 1;
     s.c.u.http.body = "s3cr3t";
     probe_path(&s, &r, NULL, true, "HTTP 200");

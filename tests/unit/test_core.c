@@ -20,44 +20,44 @@ static void test_duration_parse(void **state)
     const char *why;
     int64_t ms;
 
-    assert_int_equal(duration_parse("250ms", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("250ms", &ms, &why), 0);
     assert_int_equal(ms, 250);
-    assert_int_equal(duration_parse("2s", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("2s", &ms, &why), 0);
     assert_int_equal(ms, 2000);
-    assert_int_equal(duration_parse("1.5s", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("1.5s", &ms, &why), 0);
     assert_int_equal(ms, 1500);
-    assert_int_equal(duration_parse("1m", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("1m", &ms, &why), 0);
     assert_int_equal(ms, 60000);
-    assert_int_equal(duration_parse("1h", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("1h", &ms, &why), 0);
     assert_int_equal(ms, 3600000);
-    assert_int_equal(duration_parse("3", &ms, &why), 0);
+    assert_int_equal(ht_duration_parse("3", &ms, &why), 0);
     assert_int_equal(ms, 3000);
-    assert_int_equal(duration_parse("2 s", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("2 s", &ms, &why), -1);
     assert_non_null(why);
-    assert_int_equal(duration_parse("2sec", &ms, &why), -1);
-    assert_int_equal(duration_parse("-1s", &ms, &why), -1);
-    assert_int_equal(duration_parse("", &ms, &why), -1);
-    assert_int_equal(duration_parse("nan", &ms, &why), -1);
-    assert_int_equal(duration_parse("1e30s", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("2sec", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("-1s", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("nan", &ms, &why), -1);
+    assert_int_equal(ht_duration_parse("1e30s", &ms, &why), -1);
 }
 
 static void test_duration_format(void **state)
 {
     (void)state;
     char b[32];
-    duration_format(250, b, sizeof(b));
+    ht_duration_format(250, b, sizeof(b));
     assert_string_equal(b, "250ms");
-    duration_format(1000, b, sizeof(b));
+    ht_duration_format(1000, b, sizeof(b));
     assert_string_equal(b, "1.0s");
-    duration_format(245000, b, sizeof(b));
+    ht_duration_format(245000, b, sizeof(b));
     assert_string_equal(b, "4m05s");
-    duration_format(2 * 3600000 + 13 * 60000, b, sizeof(b));
+    ht_duration_format(2 * 3600000 + 13 * 60000, b, sizeof(b));
     assert_string_equal(b, "2h13m");
-    latency_format(840, true, b, sizeof(b));
+    ht_latency_format(840, true, b, sizeof(b));
     assert_string_equal(b, "840us");
-    latency_format(12400, true, b, sizeof(b));
+    ht_latency_format(12400, true, b, sizeof(b));
     assert_string_equal(b, "12ms");
-    latency_format(-1, true, b, sizeof(b));
+    ht_latency_format(-1, true, b, sizeof(b));
     assert_string_equal(b, "-");
 }
 

@@ -18,7 +18,7 @@ static void test_layout_fits_every_width(void **state)
         struct layout l;
         int end = 0;
         layout_columns(cols, 20, &l);
-        for (int c = 0; c < COL_COUNT; c++) {
+        for (int c = 0; c < UI_COL_COUNT; c++) {
             if (!l.col[c].shown)
                 continue;
             CHECK_GE("l.col[c].x", l.col[c].x, end); /* in order, no overlap */
@@ -26,7 +26,8 @@ static void test_layout_fits_every_width(void **state)
             end = l.col[c].x + l.col[c].w;
         }
         CHECK_LE("end", end, cols);
-        assert_true(l.col[COL_MARK].shown && l.col[COL_LABEL].shown && l.col[COL_STATE].shown);
+        assert_true(l.col[UI_COL_MARK].shown && l.col[UI_COL_LABEL].shown &&
+                    l.col[UI_COL_STATE].shown);
     }
 }
 
@@ -39,26 +40,27 @@ static void test_layout_hides_in_priority_order(void **state)
     for (int cols = 300; cols > 20; cols--) {
         layout_columns(cols, 16, &wide);
         layout_columns(cols - 1, 16, &narrow);
-        for (int c = 0; c < COL_COUNT; c++)
+        for (int c = 0; c < UI_COL_COUNT; c++)
             if (!wide.col[c].shown)
                 assert_false(narrow.col[c].shown);
     }
     layout_columns(300, 16, &wide);
-    for (int c = 0; c < COL_COUNT; c++)
+    for (int c = 0; c < UI_COL_COUNT; c++)
         assert_true(wide.col[c].shown);
     /* At the minimum width: kind, uptime and time in state go first. */
     layout_columns(60, 16, &narrow);
-    assert_false(narrow.col[COL_KIND].shown);
-    assert_false(narrow.col[COL_UPTIME].shown);
-    assert_false(narrow.col[COL_SINCE].shown);
-    assert_true(narrow.col[COL_SPARK].shown);
-    assert_true(narrow.col[COL_MESSAGE].shown);
-    assert_true(narrow.col[COL_LATENCY].shown);
-    assert_true(narrow.col[COL_REPLICAS].shown);
+    assert_false(narrow.col[UI_COL_KIND].shown);
+    assert_false(narrow.col[UI_COL_UPTIME].shown);
+    assert_false(narrow.col[UI_COL_SINCE].shown);
+    assert_true(narrow.col[UI_COL_SPARK].shown);
+    assert_true(narrow.col[UI_COL_MESSAGE].shown);
+    assert_true(narrow.col[UI_COL_LATENCY].shown);
+    assert_true(narrow.col[UI_COL_REPLICAS].shown);
     /* Far below it only the essentials remain. */
     layout_columns(20, 16, &narrow);
-    for (int c = 0; c < COL_COUNT; c++)
-        assert_int_equal(narrow.col[c].shown, c == COL_MARK || c == COL_LABEL || c == COL_STATE);
+    for (int c = 0; c < UI_COL_COUNT; c++)
+        assert_int_equal(narrow.col[c].shown,
+                         c == UI_COL_MARK || c == UI_COL_LABEL || c == UI_COL_STATE);
 }
 
 static void test_layout_widths(void **state)
@@ -67,19 +69,19 @@ static void test_layout_widths(void **state)
 
     (void)state;
     layout_columns(200, 12, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 12); /* no wider than the longest label */
-    assert_int_equal(l.col[COL_SPARK].w, 60); /* grown to its maximum */
-    assert_int_equal(l.col[COL_MESSAGE].x + l.col[COL_MESSAGE].w, 200); /* takes the rest */
+    assert_int_equal(l.col[UI_COL_LABEL].w, 12); /* no wider than the longest label */
+    assert_int_equal(l.col[UI_COL_SPARK].w, 60); /* grown to its maximum */
+    assert_int_equal(l.col[UI_COL_MESSAGE].x + l.col[UI_COL_MESSAGE].w, 200); /* takes the rest */
     layout_columns(200, 100, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 32); /* capped: longer labels get an ellipsis */
+    assert_int_equal(l.col[UI_COL_LABEL].w, 32); /* capped: longer labels get an ellipsis */
     layout_columns(80, 3, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 8); /* never below the minimum */
+    assert_int_equal(l.col[UI_COL_LABEL].w, 8); /* never below the minimum */
     /* Spare width goes to the label first: at 120 columns a 30-column
      * label shows whole (it was cut at 16 while the message had room). */
     layout_columns(120, 30, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 30);
+    assert_int_equal(l.col[UI_COL_LABEL].w, 30);
     layout_columns(100, 30, &l);
-    assert_int_equal(l.col[COL_LABEL].w, 30);
+    assert_int_equal(l.col[UI_COL_LABEL].w, 30);
 }
 
 static void test_text_fit(void **state)
@@ -87,24 +89,25 @@ static void test_text_fit(void **state)
     char out[64];
 
     (void)state;
-    assert_int_equal(text_fit("hello", 10, "~", out, sizeof(out)), 5);
+    assert_int_equal(layout_text_fit("hello", 10, "~", out, sizeof(out)), 5);
     assert_string_equal(out, "hello");
-    assert_int_equal(text_fit("hello world", 8, "~", out, sizeof(out)), 8);
+    assert_int_equal(layout_text_fit("hello world", 8, "~", out, sizeof(out)), 8);
     assert_string_equal(out, "hello w~");
-    assert_int_equal(text_fit("hello", 5, "~", out, sizeof(out)), 5);
+    assert_int_equal(layout_text_fit("hello", 5, "~", out, sizeof(out)), 5);
     assert_string_equal(out, "hello");
-    assert_int_equal(text_fit("h\x1b[31m\tx", 20, "~", out, sizeof(out)), 8);
+    assert_int_equal(layout_text_fit("h\x1b[31m\tx", 20, "~", out, sizeof(out)), 8);
     assert_string_equal(out, "h?[31m x"); /* control characters never reach the terminal */
-    assert_int_equal(text_fit("ab\xff\xfe", 10, "~", out, sizeof(out)), 4);
+    assert_int_equal(layout_text_fit("ab\xff\xfe", 10, "~", out, sizeof(out)), 4);
     assert_string_equal(out, "ab??");
     /* UTF-8: widths count columns, not bytes; a wide character never splits. */
-    assert_int_equal(text_width("\xc2\xb5s"), 2);
-    assert_int_equal(text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* 日本 */
-    assert_int_equal(text_fit("\xe6\x97\xa5\xe6\x9c\xac", 3, "\xe2\x80\xa6", out, sizeof(out)), 3);
+    assert_int_equal(layout_text_width("\xc2\xb5s"), 2);
+    assert_int_equal(layout_text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* 日本 */
+    assert_int_equal(
+        layout_text_fit("\xe6\x97\xa5\xe6\x9c\xac", 3, "\xe2\x80\xa6", out, sizeof(out)), 3);
     assert_string_equal(out, "\xe6\x97\xa5\xe2\x80\xa6");
-    assert_int_equal(text_fit("abc", 0, "~", out, sizeof(out)), 0);
+    assert_int_equal(layout_text_fit("abc", 0, "~", out, sizeof(out)), 0);
     assert_string_equal(out, "");
-    assert_int_equal(text_fit("abcdef", 1, "~", out, sizeof(out)), 1);
+    assert_int_equal(layout_text_fit("abcdef", 1, "~", out, sizeof(out)), 1);
     assert_string_equal(out, "~");
 }
 
@@ -159,13 +162,13 @@ static void test_sparkline_cells(void **state)
     assert_int_equal(c[0].level, SPARK_EMPTY); /* right-aligned */
     for (int i = 0; i < 8; i++) {              /* ceiling 200 ms */
         assert_int_equal(c[1 + i].level, i);
-        assert_int_equal(c[1 + i].role, ROLE_SPARK_OK);
+        assert_int_equal(c[1 + i].role, THEME_ROLE_SPARK_OK);
     }
     assert_int_equal(c[9].level, 7);
-    assert_int_equal(c[9].role, ROLE_SPARK_SLOW);
+    assert_int_equal(c[9].role, THEME_ROLE_SPARK_SLOW);
     assert_int_equal(c[10].level, SPARK_FAIL);
-    assert_int_equal(c[10].role, ROLE_SPARK_FAIL);
-    assert_int_equal(c[11].role, ROLE_SPARK_STARTING);
+    assert_int_equal(c[10].role, THEME_ROLE_SPARK_FAIL);
+    assert_int_equal(c[11].role, THEME_ROLE_SPARK_STARTING);
     /* Narrower than the history: the newest buckets, on their own scale. */
     assert_int_equal(sparkline_cells(&h, B(10, 900), 3, c), 3);
     assert_int_equal(c[0].level, 7);
@@ -176,22 +179,22 @@ static void test_sparkline_cells(void **state)
     history_push(&h, HEALTH_HEALTHY, false, 900000, "HTTP 503", 11, B(10, 3000));
     assert_int_equal(sparkline_cells(&h, B(10, 3000), 1, c), 1);
     assert_int_equal(c[0].level, SPARK_FAIL);
-    assert_int_equal(c[0].role, ROLE_SPARK_FAIL);
+    assert_int_equal(c[0].role, THEME_ROLE_SPARK_FAIL);
     /* A bucket is its worst state: degraded then healthy stays degraded. */
     history_push(&h, HEALTH_DEGRADED, true, 1000, "slow", 12, B(11, 0));
     history_push(&h, HEALTH_HEALTHY, true, 1000, "ok", 13, B(11, 2000));
     assert_int_equal(sparkline_cells(&h, B(11, 3000), 1, c), 1);
-    assert_int_equal(c[0].role, ROLE_SPARK_SLOW);
+    assert_int_equal(c[0].role, THEME_ROLE_SPARK_SLOW);
     /* No result for more than a bucket: the right edge is now, the gap
      * empty; a new result lands in its own bucket, the gap stays. */
     assert_int_equal(sparkline_cells(&h, B(14, 0), 4, c), 1);
-    assert_int_equal(c[0].role, ROLE_SPARK_SLOW);
+    assert_int_equal(c[0].role, THEME_ROLE_SPARK_SLOW);
     for (int i = 1; i < 4; i++)
         assert_int_equal(c[i].level, SPARK_EMPTY);
     history_push(&h, HEALTH_HEALTHY, true, 1000, "ok", 14, B(14, 100));
     assert_int_equal(sparkline_cells(&h, B(14, 200), 4, c), 2);
     assert_int_equal(c[1].level, SPARK_EMPTY);
-    assert_int_equal(c[3].role, ROLE_SPARK_OK);
+    assert_int_equal(c[3].role, THEME_ROLE_SPARK_OK);
     history_free(&h);
 }
 
@@ -210,7 +213,7 @@ static void test_sparkline_steady(void **state)
     sparkline_cells(&h, B(0, 600 * 2000), 20, a);
     for (int i = 0; i < 20; i++) {
         assert_int_equal(a[i].level, a[0].level);
-        assert_int_equal(a[i].role, ROLE_SPARK_OK);
+        assert_int_equal(a[i].role, THEME_ROLE_SPARK_OK);
     }
     for (int i = 600; i < 615; i++)
         history_push(&h, HEALTH_HEALTHY, true, jitter[(i * 7) % 10], "ok", i, B(0, i * 2000 + 37));
@@ -271,14 +274,14 @@ static void test_glyphs(void **state)
     (void)state;
     for (size_t s = 0; s < 2; s++) {
         for (int i = 0; i < HEALTH_STATE_COUNT; i++) {
-            assert_int_equal(text_width(sets[s]->mark[i]), 1);
+            assert_int_equal(layout_text_width(sets[s]->mark[i]), 1);
             for (int j = 0; j < i; j++) /* a state reads by shape, without colour */
                 assert_string_not_equal(sets[s]->mark[i], sets[s]->mark[j]);
         }
         for (int i = 0; i < 8; i++)
-            assert_int_equal(text_width(sets[s]->ramp[i]), 1);
-        assert_int_equal(text_width(sets[s]->fail), 1);
-        assert_int_equal(text_width(sets[s]->ellipsis), 1);
+            assert_int_equal(layout_text_width(sets[s]->ramp[i]), 1);
+        assert_int_equal(layout_text_width(sets[s]->fail), 1);
+        assert_int_equal(layout_text_width(sets[s]->ellipsis), 1);
     }
     for (int i = 0; i < HEALTH_STATE_COUNT; i++)
         for (const char *p = glyphs_get(true)->mark[i]; *p; p++)

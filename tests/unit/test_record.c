@@ -91,7 +91,7 @@ static void record_seq(void)
     char err[256];
 
     model3(&m);
-    rec = record_open(path, err, sizeof(err));
+    assert_int_equal(record_open(path, &rec, err, sizeof(err)), 0);
     assert_non_null(rec);
     assert_int_equal(record_attach(rec, &m.sched), 0);
     assert_int_equal(m.sched.nobservers, 1);
@@ -184,6 +184,19 @@ static void test_record_then_replay(void **state)
     replay_free(&r);
 }
 
+/* A file that cannot be created: -1, no recorder, and the path and the
+ * reason in err (the loaders' convention). */
+static void test_open_fails(void **state)
+{
+    struct recorder *rec = (struct recorder *)1;
+    char err[256] = "";
+    (void)state;
+
+    assert_int_equal(record_open("/nonexistent-dir/x.jsonl", &rec, err, sizeof(err)), -1);
+    assert_null(rec);
+    CHECK_CONTAINS("the message", err, "/nonexistent-dir/x.jsonl: No such file or directory");
+}
+
 static int setup(void **state)
 {
     int fd;
@@ -210,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_and_secrets),
         cmocka_unit_test(test_record_then_replay),
+        cmocka_unit_test(test_open_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

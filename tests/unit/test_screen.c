@@ -343,16 +343,16 @@ static void test_grid_colours(void **state)
     ui_draw(&u);
     text = screen_text();
     /* Rows: 0 header, 1 titles, 2 heading, 3 api, 4 web, 5 auth. */
-    assert_int_equal(cell_role(3, 0), ROLE_HEALTHY);
-    assert_int_equal(cell_role(4, 0), ROLE_DEGRADED);
-    assert_int_equal(cell_role(5, 0), ROLE_UNHEALTHY);
-    assert_int_equal(cell_role(2, 0), ROLE_GROUP);
-    assert_int_equal(cell_role(3, 5), ROLE_SELECTED);    /* api is selected */
-    assert_int_equal(cell_base(3, 0), UI_BASE_SELECTED); /* its mark keeps the bar */
+    assert_int_equal(cell_role(3, 0), THEME_ROLE_HEALTHY);
+    assert_int_equal(cell_role(4, 0), THEME_ROLE_DEGRADED);
+    assert_int_equal(cell_role(5, 0), THEME_ROLE_UNHEALTHY);
+    assert_int_equal(cell_role(2, 0), THEME_ROLE_GROUP);
+    assert_int_equal(cell_role(3, 5), THEME_ROLE_SELECTED); /* api is selected */
+    assert_int_equal(cell_base(3, 0), UI_BASE_SELECTED);    /* its mark keeps the bar */
     assert_int_equal(cell_base(4, 0), UI_BASE_NORMAL);
-    assert_int_equal(cell_role(0, 1), ROLE_TITLE);
-    assert_int_equal(cell_role(0, 12), ROLE_UNHEALTHY); /* the overall status... */
-    assert_int_equal(cell_base(0, 12), UI_BASE_HEADER); /* ...on the header's background */
+    assert_int_equal(cell_role(0, 1), THEME_ROLE_TITLE);
+    assert_int_equal(cell_role(0, 12), THEME_ROLE_UNHEALTHY); /* the overall status... */
+    assert_int_equal(cell_base(0, 12), UI_BASE_HEADER);       /* ...on the header's background */
     CHECK_CONTAINS("text", text, "API gateway");
     CHECK_CONTAINS("text", text, "auth-service-with-a-very-long-l\xe2\x80\xa6");
     free(text);
@@ -550,7 +550,7 @@ static void test_latency_column_shows_successful_answers(void **state)
      * within the group. */
     for (int i = 0; i < 3; i++)
         ui_key(&u, 's');
-    assert_int_equal(u.sort, SORT_LATENCY);
+    assert_int_equal(u.sort, UI_SORT_LATENCY);
     ui_draw(&u);
     char *text = screen_text();
     char *first = strstr(text, "web ");
@@ -680,14 +680,14 @@ static void test_keys_move_and_probe(void **state)
 
     /* Sort by severity: unhealthy first within its group. */
     ui_key(&u, 's');
-    assert_int_equal(u.sort, SORT_SEVERITY);
+    assert_int_equal(u.sort, UI_SORT_SEVERITY);
     grid_rebuild(&u);
     assert_ptr_equal(u.list[1].svc, &m.s.svcs[2]);
     ui_key(&u, 's');
     ui_key(&u, 's');
-    assert_int_equal(u.sort, SORT_LATENCY);
+    assert_int_equal(u.sort, UI_SORT_LATENCY);
     ui_key(&u, 's');
-    assert_int_equal(u.sort, SORT_CONFIG);
+    assert_int_equal(u.sort, UI_SORT_CONFIG);
 
     /* Incremental filter, n, Esc. */
     ui_key(&u, '/');
@@ -770,8 +770,8 @@ static void test_eight_colours(void **state)
     term_name = "xterm-256color";
     assert_int_equal(COLORS, 8);
     ui_draw(&u);
-    assert_int_equal(cell_pair(3, 0), ROLE_HEALTHY + 1);
-    assert_int_equal(cell_pair(3, 5), ROLE_SELECTED + 1);
+    assert_int_equal(cell_pair(3, 0), THEME_ROLE_HEALTHY + 1);
+    assert_int_equal(cell_pair(3, 5), THEME_ROLE_SELECTED + 1);
     for (int p = 1; p <= THEME_ROLE_COUNT; p++) {
         short fg, bg;
         pair_content((short)p, &fg, &bg);

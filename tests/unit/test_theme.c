@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "healthtop/theme.h"
+#include "ui/theme.h"
 #include "support/check.h"
 
 static const char *const shipped[] = {"default", "light", "solarized-dark", "high-contrast",
@@ -90,22 +90,23 @@ static void test_parse_syntax(void **state)
     (void)state;
     assert_int_equal(theme_parse("x.theme", text, strlen(text), &t, err, sizeof(err)), 0);
     assert_string_equal(err, "");
-    assert_int_equal(t.style[ROLE_HEALTHY].fg, 2);
-    assert_int_equal(t.style[ROLE_HEALTHY].bg, THEME_DEFAULT);
-    assert_int_equal(t.style[ROLE_HEALTHY].attrs, 0);
-    assert_int_equal(t.style[ROLE_UNHEALTHY].fg, THEME_RGB(255, 0, 0));
-    assert_int_equal(t.style[ROLE_UNHEALTHY].bg, 0);
-    assert_int_equal(t.style[ROLE_UNHEALTHY].attrs, THEME_BOLD | THEME_UNDERLINE);
-    assert_int_equal(t.style[ROLE_SELECTED].fg, 17);
-    assert_int_equal(t.style[ROLE_SELECTED].bg, THEME_DEFAULT);
-    assert_int_equal(t.style[ROLE_SELECTED].attrs, THEME_REVERSE);
-    assert_int_equal(t.style[ROLE_HEADER].fg, 15);
-    assert_int_equal(t.style[ROLE_HEADER].bg, 12);
+    assert_int_equal(t.style[THEME_ROLE_HEALTHY].fg, 2);
+    assert_int_equal(t.style[THEME_ROLE_HEALTHY].bg, THEME_DEFAULT);
+    assert_int_equal(t.style[THEME_ROLE_HEALTHY].attrs, 0);
+    assert_int_equal(t.style[THEME_ROLE_UNHEALTHY].fg, THEME_RGB(255, 0, 0));
+    assert_int_equal(t.style[THEME_ROLE_UNHEALTHY].bg, 0);
+    assert_int_equal(t.style[THEME_ROLE_UNHEALTHY].attrs, THEME_BOLD | THEME_UNDERLINE);
+    assert_int_equal(t.style[THEME_ROLE_SELECTED].fg, 17);
+    assert_int_equal(t.style[THEME_ROLE_SELECTED].bg, THEME_DEFAULT);
+    assert_int_equal(t.style[THEME_ROLE_SELECTED].attrs, THEME_REVERSE);
+    assert_int_equal(t.style[THEME_ROLE_HEADER].fg, 15);
+    assert_int_equal(t.style[THEME_ROLE_HEADER].bg, 12);
     /* A role left out keeps the built-in default. */
     {
         struct theme b;
         theme_builtin(&b, false);
-        assert_memory_equal(&t.style[ROLE_FOOTER], &b.style[ROLE_FOOTER], sizeof(b.style[0]));
+        assert_memory_equal(&t.style[THEME_ROLE_FOOTER], &b.style[THEME_ROLE_FOOTER],
+                            sizeof(b.style[0]));
     }
 }
 
@@ -218,7 +219,7 @@ static void test_search_path(void **state)
     assert_string_equal(real_found, real_shipped);
     assert_int_equal(theme_open("mine", &t, err, sizeof(err)), 0);
     assert_string_equal(t.name, "mine");
-    assert_int_equal(t.style[ROLE_HEALTHY].fg, THEME_RGB(0, 255, 0));
+    assert_int_equal(t.style[THEME_ROLE_HEALTHY].fg, THEME_RGB(0, 255, 0));
     assert_int_equal(theme_find("../etc/passwd", path, sizeof(path)), -1);
     assert_int_equal(theme_find(".hidden", path, sizeof(path)), -1);
 

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 #include "healthtop/config.h"
-#include "healthtop/yaml_doc.h"
+#include "yaml_doc.h"
 
 /* Fills s->u for kind k from p (the probe's key and value); every problem
  * is recorded in d. Whatever was allocated is owned by s, also on error. */
