@@ -335,6 +335,8 @@ static void session_fail(struct celery_broker *b, const char *why)
 {
     char text[PROBE_MSG_MAX];
 
+    if (b->closing) /* env_close let go of everything already */
+        return;
     target_errtext(text, sizeof(text), why);
     if (text[0] == '\0')
         ht_strlcpy(text, "broker error", sizeof(text));
