@@ -14,7 +14,7 @@ struct redis_uv {
     uv_poll_t poll;
     uv_idle_t flush;       /* writes on a connected socket: see add_write */
     int handles;           /* of poll and flush, not yet closed */
-    bool flushing;         /* inside on_flush's redisAsyncHandleWrite */
+    bool flushing;         /* inside a redisAsyncHandleWrite of ours */
     redisAsyncContext *ac; /* NULL once hiredis called cleanup */
     int events;            /* UV_READABLE | UV_WRITABLE wanted by hiredis */
     struct redis_uv_limits limits;
@@ -106,8 +106,11 @@ static void on_poll(uv_poll_t *h, int status, int events)
             return;
         }
     }
-    if (e->ac != NULL && (events & UV_WRITABLE))
+    if (e->ac != NULL && (events & UV_WRITABLE)) {
+        e->flushing = true; /* a write still unfinished waits for POLLOUT */
         redisAsyncHandleWrite(e->ac);
+        e->flushing = false;
+    }
 }
 
 static void update(struct redis_uv *e, int events)
