@@ -14,19 +14,30 @@
 #                     otherwise skipped, with the probe's message.
 #   celery-inspect    `python3 -m celery inspect ping` (Debian's Celery),
 #                     which waits its whole --timeout (1 s) for replies.
+#   healthtop-celery-stack
+#                     bench_probes on a stack of 4 celery rows on the one
+#                     broker (w1, w2, all, and a glob nobody matches) at
+#                     interval 2s, as a dashboard watches them: the
+#                     process's CPU time (getrusage) over 40 results
+#                     (~20 s) after a warm-up of 8, as % of one core.
+#                     Robust to other load: it counts this process's CPU
+#                     time, not the time it waited.
 # The 2 workers: Debian's Celery 5.2, solo pool, on the same redis. The
 # Celery part takes ~10 s to start; --smoke leaves it out unless
 # HT_BENCH_CELERY=1.
 # Output: $OUT/redis_celery.tsv (contender, CPU µs per probe, wall µs per
-# probe, probes per run, runs, failed in the last run).
+# probe, probes per run, runs, failed in the last run), and
+# $OUT/redis_celery_stack.tsv (CPU % of a core of the 2 s stack, CPU µs per
+# probe, probes per run, runs).
 set -u
 . "$(dirname "$0")/lib.sh"
 
-PROBES=10000 NSVC=100 CLI=1000 ROUNDS=200 INSPECT=3
-if [ "$B_SMOKE" = 1 ]; then PROBES=100 NSVC=20 CLI=10 ROUNDS=10 INSPECT=1; fi
+PROBES=10000 NSVC=100 CLI=1000 ROUNDS=200 INSPECT=3 STACK=40
+if [ "$B_SMOKE" = 1 ]; then PROBES=100 NSVC=20 CLI=10 ROUNDS=10 INSPECT=1 STACK=8; fi
 OUT=$B_OUT/redis_celery.tsv
+STACK_OUT=$B_OUT/redis_celery_stack.tsv
 RAW=$B_OUT/redis_celery.raw
-rm -f "$OUT"
+rm -f "$OUT" "$STACK_OUT"
 : >"$RAW"
 b_machine "$B_OUT/machine.txt"
 b_have redis-server redis-server redis-cli || { b_log "nothing to measure without redis"; exit 0; }
@@ -45,6 +56,12 @@ celery_up() {
 	done
 	echo "w: {celery: {broker: \"$BROKER\", workers: \"w*\"}, replicas: 2}" |
 		b_config "$B_TMP/celery.yml" "defaults: {interval: 100ms, timeout: 2s}"
+	{
+		echo "w1: {celery: {broker: \"$BROKER\", workers: \"w1\"}}"
+		echo "w2: {celery: {broker: \"$BROKER\", workers: \"w2\"}}"
+		echo "all: {celery: {broker: \"$BROKER\"}, replicas: 2}"
+		echo "none: {celery: {broker: \"$BROKER\", workers: \"x*\"}, replicas: 0}"
+	} | b_config "$B_TMP/stack.yml" "defaults: {interval: 2s, timeout: 2s}"
 	local n=0
 	until grep -q "ready\." "$B_TMP/w1.log" && grep -q "ready\." "$B_TMP/w2.log"; do
 		n=$((n + 1))
@@ -53,7 +70,7 @@ celery_up() {
 	done
 	contenders="$contenders celery-inspect"
 	if "$HEALTHTOP" --once --allow-insecure-config -c "$B_TMP/celery.yml" >"$B_TMP/celery.once" 2>&1; then
-		contenders="$contenders healthtop-celery"
+		contenders="$contenders healthtop-celery healthtop-celery-stack"
 	else
 		b_log "skip healthtop-celery: the probe is not healthy against 2 live workers:"
 		sed 's/^/    /' "$B_TMP/celery.once" >&2
@@ -76,6 +93,11 @@ run_one() {
 		if "$B_BENCH_BIN/bench_probes" -c "$cfg" -n "$n" -t 300 >"$B_TMP/bp.out" 2>>"$B_TMP/cmd.err"; then
 			awk '{print $1, $3 + $4, $7, $5}' "$B_TMP/bp.out" >>"$f"
 		fi ;;
+	healthtop-celery-stack) # probes wall_us cpu_us: the % of a core is cpu / wall
+		if "$B_BENCH_BIN/bench_probes" -c "$B_TMP/stack.yml" -n "$STACK" -w 8 -t 300 \
+			>"$B_TMP/bp.out" 2>>"$B_TMP/cmd.err"; then
+			awk '{print $1, $3 + $4, $2, $5}' "$B_TMP/bp.out" >>"$f"
+		fi ;;
 	redis-cli)
 		printf 'i=0\nwhile [ $i -lt %d ]; do redis-cli -p %d ping >/dev/null || exit 1; i=$((i + 1)); done\n' \
 			"$CLI" "$REDIS_PORT" >"$B_TMP/loop.sh"
@@ -96,11 +118,19 @@ for round in $(seq 1 "$B_RUNS"); do
 done
 
 b_row "$OUT" contender cpu_us_per_probe wall_us_per_probe probes_per_run runs failed_last
-for c in $contenders; do
+for c in ${contenders/healthtop-celery-stack/}; do
 	[ -s "$B_TMP/$c" ] || { b_log "$c gave no result"; cat "$B_TMP/cmd.err" >&2; continue; }
 	awk '{print $2 / $1, $3}' "$B_TMP/$c" >"$B_TMP/$c.per"
 	b_row "$OUT" "$c" "$(b_fmt "$(b_median 1 "$B_TMP/$c.per")" 1)" \
 		"$(b_fmt "$(b_median 2 "$B_TMP/$c.per")" 1)" "$(head -1 "$B_TMP/$c" | cut -d' ' -f1)" \
 		"$(wc -l <"$B_TMP/$c")" "$(tail -1 "$B_TMP/$c" | cut -d' ' -f4)"
 done
+c=healthtop-celery-stack
+if [ -s "$B_TMP/$c" ]; then
+	awk '{print 100 * $2 / $3, $2 / $1}' "$B_TMP/$c" >"$B_TMP/$c.per"
+	b_row "$STACK_OUT" contender cpu_pct_of_core cpu_us_per_probe probes_per_run runs
+	b_row "$STACK_OUT" "$c" "$(b_fmt "$(b_median 1 "$B_TMP/$c.per")" 3)" \
+		"$(b_fmt "$(b_median 2 "$B_TMP/$c.per")" 1)" "$(head -1 "$B_TMP/$c" | cut -d' ' -f1)" \
+		"$(wc -l <"$B_TMP/$c")"
+fi
 b_done

@@ -1,33 +1,38 @@
 /* The celery probe: Celery's `inspect ping` through the Redis broker
  * (kombu pidbox, doc/celery.md), on the loop with hiredis async.
  *
- * Rounds. A broker usually serves several celery services (light, medium
- * and heavy workers), told apart only by a glob on the worker name. Every
- * worker on the broker answers a ping whatever its name, so one ping per
- * broker serves them all: a probe joins a round of its broker (same host,
- * port, db, user and password), and each member filters the round's
- * answers by its own glob when the round ends.
+ * Brokers. A broker usually serves several celery services (light, medium
+ * and heavy workers), told apart only by a glob on the worker name. The
+ * env keeps one struct celery_broker per broker target (host, port, db,
+ * user, password), and it keeps that broker's connections open from round
+ * to round, so a stack watched every few seconds costs a PUBLISH and a
+ * pop per round, not two connects, a login and a teardown:
  *
- *   join       a probe joins any round of its broker that has not ended
- *              and whose deadline is no later than the probe's own
- *              (start + timeout), even one whose ping is in flight:
- *              replies already in count for it too. Otherwise it opens a
- *              new round, with its deadline. So every probe keeps its
- *              timeout, and probes due together share one ping.
- *   resolve    uv_getaddrinfo (hiredis would block in getaddrinfo).
- *   connect    two connections, each with AUTH and SELECT queued first:
- *              cmd for SADD, PUBLISH, SREM and DEL; pop for BRPOP, which
- *              blocks its connection.
- *   ping       SADD the reply binding, PUBLISH the envelope (its integer
- *              reply is the number of workers listening), BRPOP the
- *              reply list until as many replies came as PUBLISH counted.
- *   end        at that point or at the deadline: every member gets its
- *              result (the pongs whose names match its glob).
- *   clean-up   always, also after a timeout, an error or a cancel: SREM
- *              the binding and DEL the reply list on cmd, then a graceful
- *              disconnect; pop is freed at once. CLEANUP_MS bounds it.
- *              Skipped when PUBLISH never answered (a hung broker would
- *              not answer these either): both connections close at once.
+ *   cmd        AUTH, SELECT and CLIENT SETNAME queued first, then SADD
+ *              of the broker's reply binding (once per session), then one
+ *              PUBLISH per round.
+ *   pop        the same login, then BRPOP on the broker's reply list,
+ *              which blocks its connection: it is re-issued while rounds
+ *              are open, and one pending BRPOP serves every round.
+ *
+ * The reply binding and list are the broker's for its whole life (one
+ * routing key); the rounds are told apart by their tickets. A session
+ * (the pair of connections) ends on any error: a refused connect, a
+ * closed connection, an error reply, a reply past the bounds, or a round
+ * whose PUBLISH went unanswered until its deadline (a hung broker). Every
+ * open round then fails with the reason, and the next round reconnects,
+ * after an exponential backoff from the second failure in a row on
+ * (BACKOFF_FIRST_MS doubling up to BACKOFF_MAX_MS). A round that falls in
+ * the backoff fails at once (on the next loop turn), saying so, so a down
+ * broker still gives every probe a result every round.
+ *
+ * Rounds. Every worker on the broker answers a ping whatever its name, so
+ * one ping per broker serves them all: a probe joins an open round of its
+ * broker whose deadline is no later than its own (start + timeout), even
+ * one whose ping is in flight (replies already in count for it too), or
+ * opens a new round with its own deadline. A round ends when as many
+ * replies with its ticket came as PUBLISH counted, or at its deadline;
+ * each member then gets the pongs whose names match its glob.
  *
  * Result of a member (the health module maps it): up = found = distinct
  * workers matching the glob that answered pong, listening = PUBLISH's
@@ -37,18 +42,18 @@
  * PUBLISH reached more workers than answered by the end (the first count
  * is this glob's, the others the whole broker's: a silent worker's name
  * is unknown, so it may be this glob's or another service's); "no workers
- * answering"; or the broker's
- * error ("connection refused", "NOAUTH ...", "timeout after 1.0s" when
- * PUBLISH itself did not answer in time).
+ * answering"; or the broker's error ("connection refused", "NOAUTH ...",
+ * "timeout after 1.0s" when PUBLISH itself did not answer in time,
+ * "broker unreachable (connection refused), next try in 2s").
  *
- * Who owns what: the env lists rounds that can still be joined; a round
- * that ended is off the list but lives on until its name lookup has
- * called back and both hiredis contexts are gone (hiredis frees a context
- * itself on a failed connect and on a broken connection; we free it on a
- * timeout). Its memory is freed from the timer's close callback, never
- * under a hiredis callback that may still look at it. Members are taken
- * off the round one at a time before their callback runs, so a callback
- * may cancel or start probes. */
+ * Who owns what: a round lives until it ended and its PUBLISH callback
+ * (if one was queued) came back; a broker lives until env_close, then
+ * until its name lookup called back and both hiredis contexts are gone
+ * (hiredis frees a context itself on a failed connect and on a broken
+ * connection; we free it on errors and at close). Memory is freed from
+ * the timers' close callbacks, never under a hiredis callback that may
+ * still look at it. Members are taken off a round one at a time before
+ * their callback runs, so a callback may cancel or start probes. */
 #include "healthtop/probe.h"
 
 #include <fnmatch.h>
@@ -64,43 +69,61 @@
 #include "redis_uv.h"
 #include "targets.h"
 
-#define CLEANUP_MS 1000
-#define PIDBOX_SEP "\x06\x16"
-#define BINDINGS   "_kombu.binding.reply.celery.pidbox"
+#define CLEANUP_MS       1000
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS   16000
+#define CLIENT_NAME      "healthtop"
+#define PIDBOX_SEP       "\x06\x16"
+#define BINDINGS         "_kombu.binding.reply.celery.pidbox"
 
 struct celery_env {
     uv_loop_t *loop;
-    struct celery_round *rounds; /* those that can still be joined */
-    int alive;                   /* rounds not yet freed */
-    bool closed;                 /* env_close ran: the last round frees env */
+    struct celery_broker *brokers;
+    int alive;   /* brokers and rounds not yet freed */
+    bool closed; /* env_close ran: the last one freed frees env */
 };
 
-/* One hiredis connection of a round. */
+/* One hiredis connection of a broker. */
 struct celery_conn {
-    struct celery_round *r;
+    struct celery_broker *b;
     redisAsyncContext *ac; /* NULL once gone (or certain to go) */
-    bool connected;
+};
+
+struct celery_broker {
+    struct celery_env *env;
+    struct celery_broker *next;
+    struct redis_target target;            /* copies, owned */
+    char queue[CELERY_UUID_LEN + 32];      /* RK.reply.celery.pidbox */
+    char rk[CELERY_UUID_LEN + 1];          /* the binding's routing key */
+    char member[2 * CELERY_UUID_LEN + 40]; /* RK SEP SEP queue */
+    uv_getaddrinfo_t gai;
+    bool resolving;
+    struct celery_conn cmd, pop;
+    bool answered;    /* PUBLISH answered in this session: worth a clean-up */
+    bool popping;     /* a BRPOP is pending on pop */
+    int failures;     /* sessions failed in a row */
+    int64_t retry_ms; /* no new session before this (ht_now_ms) */
+    int64_t connect_start_us;
+    char why[PROBE_MSG_MAX];     /* why the last session failed */
+    struct celery_round *rounds; /* open rounds, oldest first */
+    uv_timer_t timer;            /* bounds the clean-up at close */
+    bool closing, freeing;
 };
 
 struct celery_round {
-    struct celery_env *env;
+    struct celery_env *env; /* outlives b, which may go first at close */
+    struct celery_broker *b;
     struct celery_round *next;
-    struct redis_target broker; /* copies, owned */
-    char rk[CELERY_UUID_LEN + 1];
     char ticket[CELERY_UUID_LEN + 1];
-    char queue[CELERY_UUID_LEN + 32];      /* RK.reply.celery.pidbox */
-    char member[2 * CELERY_UUID_LEN + 40]; /* RK SEP SEP queue */
     int64_t deadline_ms;
     int64_t timeout_ms; /* of the member that opened it */
-    int64_t connect_start_us, connect_us;
-    uv_getaddrinfo_t gai;
-    bool resolving;
-    uv_timer_t timer; /* the deadline, then the clean-up bound */
-    bool ended, cleaning, closing;
-    struct celery_conn cmd, pop;
+    int64_t connect_us; /* when this round's session connected, else -1 */
+    uv_timer_t timer;   /* the deadline, or 0 ms to report an error */
+    bool ended, freeing;
+    int pending;                    /* its PUBLISH callback still to come */
     int listening;                  /* PUBLISH's count; -1 until it answered */
     int replies;                    /* replies with our ticket */
-    int ignored;                    /* replies ignored: bad, foreign, too big */
+    int ignored;                    /* replies ignored: bad, too big */
     char (*names)[CELERY_NAME_MAX]; /* distinct workers that answered pong */
     size_t nnames;
     struct probe **probes;
@@ -108,9 +131,10 @@ struct celery_round {
     char error[PROBE_MSG_MAX];
 };
 
-static void round_cleanup(struct celery_round *r);
+static void session_fail(struct celery_broker *b, const char *why);
+static void broker_pop(struct celery_broker *b);
 
-/* ---- life of a round ---- */
+/* ---- memory ---- */
 
 static void env_maybe_free(struct celery_env *env)
 {
@@ -123,9 +147,6 @@ static void on_round_closed(uv_handle_t *h)
     struct celery_round *r = h->data;
     struct celery_env *env = r->env;
 
-    free(r->broker.host);
-    free(r->broker.user);
-    free(r->broker.password);
     free(r->names);
     free(r->probes);
     free(r);
@@ -135,22 +156,35 @@ static void on_round_closed(uv_handle_t *h)
 
 static void round_maybe_free(struct celery_round *r)
 {
-    if (!r->ended || r->resolving || r->cmd.ac || r->pop.ac || r->closing)
+    if (!r->ended || r->pending > 0 || r->freeing)
         return;
-    r->closing = true;
+    r->freeing = true;
     uv_close((uv_handle_t *)&r->timer, on_round_closed);
 }
 
-static void round_unlink(struct celery_round *r)
+static void on_broker_closed(uv_handle_t *h)
 {
-    for (struct celery_round **pp = &r->env->rounds; *pp; pp = &(*pp)->next)
-        if (*pp == r) {
-            *pp = r->next;
-            return;
-        }
+    struct celery_broker *b = h->data;
+    struct celery_env *env = b->env;
+
+    free(b->target.host);
+    free(b->target.user);
+    free(b->target.password);
+    free(b);
+    env->alive--;
+    env_maybe_free(env);
 }
 
-/* Frees c's context now, or right after the hiredis callback we are in. */
+static void broker_maybe_free(struct celery_broker *b)
+{
+    if (!b->closing || b->resolving || b->cmd.ac || b->pop.ac || b->freeing)
+        return;
+    b->freeing = true;
+    uv_close((uv_handle_t *)&b->timer, on_broker_closed);
+}
+
+/* Frees c's context now, or right after the hiredis callback we are in.
+ * Its pending callbacks get a NULL reply and find it is no longer ours. */
 static void conn_free(struct celery_conn *c)
 {
     redisAsyncContext *ac = c->ac;
@@ -213,91 +247,187 @@ static void round_result(struct celery_round *r, struct probe *p)
         probe_msg(p, "%d worker%s answering", m, m == 1 ? "" : "s");
 }
 
-/* The round ends: every member gets its result, then clean-up starts. */
+static void round_unlink(struct celery_round *r)
+{
+    for (struct celery_round **pp = &r->b->rounds; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            return;
+        }
+}
+
+/* The round ends: every member gets its result. */
 static void round_end(struct celery_round *r)
 {
     if (r->ended)
         return;
     r->ended = true;
     round_unlink(r);
+    uv_timer_stop(&r->timer);
     while (r->nprobes > 0) {
         struct probe *p = r->probes[0];
         memmove(&r->probes[0], &r->probes[1], --r->nprobes * sizeof(*r->probes));
         round_result(r, p);
         probe_done(p);
     }
-    round_cleanup(r);
+    round_maybe_free(r);
 }
 
 static void round_fail(struct celery_round *r, const char *why)
 {
     if (r->ended || r->error[0])
         return;
-    target_errtext(r->error, sizeof(r->error), why);
-    if (r->error[0] == '\0')
-        ht_strlcpy(r->error, "broker error", sizeof(r->error));
+    ht_strlcpy(r->error, why, sizeof(r->error));
     round_end(r);
 }
 
-/* ---- hiredis callbacks ---- */
+static void on_round_timer(uv_timer_t *t);
 
-static void on_connect(const redisAsyncContext *ac, int status)
+/* Ends r with why on the next loop turn: for failures found inside
+ * start(), which must not call back. */
+static void round_fail_soon(struct celery_round *r, const char *why)
 {
-    struct celery_conn *c = ac->data;
-
-    if (c == NULL)
-        return;
-    if (status == REDIS_OK) {
-        c->connected = true;
-        if (c == &c->r->cmd)
-            c->r->connect_us = ht_now_us() - c->r->connect_start_us;
-        return;
-    }
-    /* hiredis frees the context when this returns. */
-    c->ac = NULL;
-    round_fail(c->r, redis_uv_errstr(ac, "cannot connect"));
-    round_maybe_free(c->r);
+    if (r->error[0] == '\0')
+        ht_strlcpy(r->error, why, sizeof(r->error));
+    uv_timer_start(&r->timer, on_round_timer, 0, 0);
 }
 
-static void on_disconnect(const redisAsyncContext *ac, int status)
+static void on_round_timer(uv_timer_t *t)
 {
-    struct celery_conn *c = ac->data;
+    struct celery_round *r = t->data;
+    struct celery_broker *b = r->b;
+    bool hung = false;
 
-    (void)status;
-    if (c == NULL)
-        return;
-    c->ac = NULL;
-    round_fail(c->r, redis_uv_errstr(ac, "connection closed"));
-    round_maybe_free(c->r);
-}
-
-/* True when reply is usable; else ends the round with why it is not. A
- * NULL reply means hiredis is dropping the context. */
-static bool reply_ok(struct celery_round *r, redisAsyncContext *ac, const redisReply *reply)
-{
-    if (reply == NULL) {
-        /* hiredis is tearing ac down: it is no longer ours to free. Its
-         * disconnect callback, if any, still comes and finds the round. */
-        if (r->cmd.ac == ac)
-            r->cmd.ac = NULL;
-        if (r->pop.ac == ac)
-            r->pop.ac = NULL;
-        round_fail(r, redis_uv_errstr(ac, "connection closed"));
-        return false;
-    }
     if (r->ended)
+        return;
+    /* Before PUBLISH answered there is nothing to report but the timeout;
+     * after, the workers that answered in time. */
+    if (r->error[0] == '\0' && r->listening < 0) {
+        char d[32];
+        ht_duration_format(r->timeout_ms, d, sizeof(d));
+        ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
+        hung = r->pending > 0 && b->cmd.ac != NULL;
+    }
+    round_end(r);
+    /* A broker that left PUBLISH unanswered until the deadline is hung:
+     * its connections are no use to the next round. */
+    if (hung)
+        session_fail(b, r->error);
+}
+
+/* ---- sessions ---- */
+
+static int64_t backoff_ms(int failures)
+{
+    int64_t ms = BACKOFF_FIRST_MS;
+
+    /* The first failure is retried by the next round; then 1 s, 2 s, ... */
+    if (failures <= 1)
+        return 0;
+    for (int i = 2; i < failures && ms < BACKOFF_MAX_MS; i++)
+        ms *= 2;
+    return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+}
+
+/* Drops both connections and fails every open round with why. Also right
+ * when hiredis is already tearing one down (its conn's ac is then NULL). */
+static void session_fail(struct celery_broker *b, const char *why)
+{
+    char text[PROBE_MSG_MAX];
+
+    if (b->closing) /* env_close let go of everything already */
+        return;
+    target_errtext(text, sizeof(text), why);
+    if (text[0] == '\0')
+        ht_strlcpy(text, "broker error", sizeof(text));
+    ht_strlcpy(b->why, text, sizeof(b->why));
+    b->failures++;
+    b->retry_ms = ht_now_ms() + backoff_ms(b->failures);
+    b->answered = b->popping = false;
+    conn_free(&b->pop);
+    conn_free(&b->cmd);
+    while (b->rounds != NULL)
+        round_fail(b->rounds, text);
+}
+
+static bool is_current(const struct celery_broker *b, const redisAsyncContext *ac)
+{
+    return ac != NULL && (ac == b->cmd.ac || ac == b->pop.ac);
+}
+
+/* True when reply is usable. A NULL reply means hiredis is dropping the
+ * context: when it is one of the current session's, that ends the session
+ * (the context is no longer ours to free). An error reply ends it too. */
+static bool reply_ok(struct celery_broker *b, redisAsyncContext *ac, const redisReply *reply)
+{
+    if (!is_current(b, ac) || b->closing)
         return false;
+    if (reply == NULL) {
+        if (b->cmd.ac == ac)
+            b->cmd.ac = NULL;
+        else
+            b->pop.ac = NULL;
+        ac->data = NULL; /* its disconnect callback has nothing to add */
+        session_fail(b, redis_uv_errstr(ac, "connection closed"));
+        return false;
+    }
     if (reply->type == REDIS_REPLY_ERROR) {
-        round_fail(r, reply->str);
+        session_fail(b, reply->str);
         return false;
     }
     return true;
 }
 
-/* AUTH, SELECT, SADD, SREM, DEL: only errors matter. */
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    struct celery_conn *c = ac->data;
+    struct celery_broker *b = c ? c->b : NULL;
+
+    if (c == NULL)
+        return;
+    if (status == REDIS_OK) {
+        if (c == &b->cmd) {
+            int64_t us = ht_now_us() - b->connect_start_us;
+            for (struct celery_round *r = b->rounds; r; r = r->next)
+                r->connect_us = us;
+        }
+        return;
+    }
+    /* hiredis frees the context when this returns. */
+    c->ac = NULL;
+    ((redisAsyncContext *)ac)->data = NULL;
+    if (!b->closing)
+        session_fail(b, redis_uv_errstr(ac, "cannot connect"));
+    broker_maybe_free(b);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct celery_conn *c = ac->data;
+    struct celery_broker *b = c ? c->b : NULL;
+
+    (void)status;
+    if (c == NULL)
+        return;
+    c->ac = NULL;
+    if (!b->closing)
+        session_fail(b, redis_uv_errstr(ac, "connection closed"));
+    broker_maybe_free(b);
+}
+
+/* AUTH, SELECT, SADD: only errors matter. */
 static void on_plain(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)reply_ok(priv, ac, reply);
+}
+
+/* CLIENT SETNAME is a courtesy (the name shows in CLIENT LIST): a broker
+ * whose ACL refuses it is still probed. */
+static void on_ignore(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    (void)reply;
+    (void)priv;
 }
 
 static void maybe_complete(struct celery_round *r)
@@ -309,16 +439,25 @@ static void maybe_complete(struct celery_round *r)
 static void on_publish(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct celery_round *r = priv;
+    struct celery_broker *b = r->b;
     const redisReply *rep = reply;
 
-    if (!reply_ok(r, ac, rep))
-        return;
-    if (rep->type != REDIS_REPLY_INTEGER) {
-        round_fail(r, "unexpected reply to PUBLISH");
-        return;
+    r->pending--;
+    if (reply_ok(b, ac, rep)) {
+        if (rep->type != REDIS_REPLY_INTEGER) {
+            session_fail(b, "unexpected reply to PUBLISH");
+        } else {
+            b->failures = 0;
+            b->answered = true;
+            if (!r->ended) {
+                r->listening = rep->integer <= 0        ? 0
+                               : rep->integer > INT_MAX ? INT_MAX
+                                                        : (int)rep->integer;
+                maybe_complete(r);
+            }
+        }
     }
-    r->listening = rep->integer <= 0 ? 0 : rep->integer > INT_MAX ? INT_MAX : (int)rep->integer;
-    maybe_complete(r);
+    round_maybe_free(r);
 }
 
 static void add_name(struct celery_round *r, const char *name)
@@ -330,36 +469,46 @@ static void add_name(struct celery_round *r, const char *name)
     ht_strlcpy(r->names[r->nnames++], name, CELERY_NAME_MAX);
 }
 
-static void queue_brpop(struct celery_round *r);
-
-static void on_brpop(redisAsyncContext *ac, void *reply, void *priv)
+/* One reply from the list: it belongs to the open round whose ticket it
+ * carries, if any (a late reply to an ended round is dropped). */
+static void take_reply(struct celery_broker *b, const char *data, size_t len)
 {
-    struct celery_round *r = priv;
-    const redisReply *rep = reply;
     char name[CELERY_NAME_MAX];
 
-    if (!reply_ok(r, ac, rep))
-        return;
-    /* Nil: BRPOP's own timeout ran out before ours; ask again. */
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
-        rep->element[1]->type == REDIS_REPLY_STRING) {
-        const redisReply *v = rep->element[1];
-        enum celery_reply d = celery_reply_decode(v->str, v->len, r->ticket, name, sizeof(name));
-        if (d != CELERY_REPLY_WRONG_TICKET)
-            r->replies++;
+    for (struct celery_round *r = b->rounds; r; r = r->next) {
+        enum celery_reply d = celery_reply_decode(data, len, r->ticket, name, sizeof(name));
+        if (d == CELERY_REPLY_WRONG_TICKET)
+            continue;
+        r->replies++;
         if (d == CELERY_REPLY_PONG)
             add_name(r, name);
         else
             r->ignored++;
+        maybe_complete(r);
+        return;
     }
-    maybe_complete(r);
-    if (!r->ended)
-        queue_brpop(r);
+}
+
+static void on_brpop(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct celery_broker *b = priv;
+    const redisReply *rep = reply;
+
+    if (ac == b->pop.ac)
+        b->popping = false;
+    if (!reply_ok(b, ac, rep))
+        return;
+    /* Nil: BRPOP's own timeout ran out before ours; ask again. */
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[1]->type == REDIS_REPLY_STRING)
+        take_reply(b, rep->element[1]->str, rep->element[1]->len);
+    broker_pop(b);
 }
 
 /* ---- commands ---- */
 
-static int command(struct celery_conn *c, redisCallbackFn *fn, int argc, const char **argv)
+static int command(struct celery_conn *c, redisCallbackFn *fn, void *priv, int argc,
+                   const char **argv)
 {
     size_t lens[8];
 
@@ -367,46 +516,60 @@ static int command(struct celery_conn *c, redisCallbackFn *fn, int argc, const c
         return -1;
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    if (c->ac == NULL || redisAsyncCommandArgv(c->ac, fn, c->r, argc, argv, lens) != REDIS_OK)
+    if (c->ac == NULL || redisAsyncCommandArgv(c->ac, fn, priv, argc, argv, lens) != REDIS_OK)
         return -1;
     return 0;
 }
 
-static void queue_brpop(struct celery_round *r)
+/* BRPOP while rounds are open and none is pending. */
+static void broker_pop(struct celery_broker *b)
 {
     char secs[24];
-    int64_t left = r->deadline_ms - ht_now_ms();
-    const char *argv[] = {"BRPOP", r->queue, secs};
+    int64_t last = 0;
+    const char *argv[] = {"BRPOP", b->queue, secs};
 
-    /* Whole seconds (older servers take no fractions), rounded up: our
-     * own timer ends the wait at the deadline. */
-    ht_snprintf(secs, sizeof(secs), "%lld", (long long)(left > 0 ? (left + 999) / 1000 : 1));
-    if (command(&r->pop, on_brpop, 3, argv) != 0)
-        round_fail(r, "cannot queue BRPOP");
+    if (b->popping || b->rounds == NULL || b->pop.ac == NULL)
+        return;
+    for (struct celery_round *r = b->rounds; r; r = r->next)
+        if (r->deadline_ms > last)
+            last = r->deadline_ms;
+    last -= ht_now_ms();
+    /* Whole seconds (older servers take no fractions), rounded up: the
+     * rounds' own timers end them at their deadlines. */
+    ht_snprintf(secs, sizeof(secs), "%lld", (long long)(last > 0 ? (last + 999) / 1000 : 1));
+    if (command(&b->pop, on_brpop, b, 3, argv) == 0)
+        b->popping = true;
+    else
+        session_fail(b, "cannot queue BRPOP");
 }
 
-/* AUTH and SELECT, queued before the connection completes. */
+/* AUTH, SELECT and CLIENT SETNAME, queued before the connection completes. */
 static int queue_login(struct celery_conn *c)
 {
-    const struct redis_target *b = &c->r->broker;
-    const char *argv[3];
+    const struct redis_target *t = &c->b->target;
+    const char *argv[4];
     char db[16];
     int argc = 0;
 
-    if (b->password != NULL) {
+    if (t->password != NULL) {
         argv[argc++] = "AUTH";
-        if (b->user != NULL)
-            argv[argc++] = b->user;
-        argv[argc++] = b->password;
-        if (command(c, on_plain, argc, argv) != 0)
+        if (t->user != NULL)
+            argv[argc++] = t->user;
+        argv[argc++] = t->password;
+        if (command(c, on_plain, c->b, argc, argv) != 0)
             return -1;
     }
-    if (b->db == 0)
-        return 0;
-    ht_snprintf(db, sizeof(db), "%d", b->db);
-    argv[0] = "SELECT";
-    argv[1] = db;
-    return command(c, on_plain, 2, argv);
+    if (t->db != 0) {
+        ht_snprintf(db, sizeof(db), "%d", t->db);
+        argv[0] = "SELECT";
+        argv[1] = db;
+        if (command(c, on_plain, c->b, 2, argv) != 0)
+            return -1;
+    }
+    argv[0] = "CLIENT";
+    argv[1] = "SETNAME";
+    argv[2] = CLIENT_NAME;
+    return command(c, on_ignore, NULL, 3, argv);
 }
 
 /* A worker's reply to ping is a JSON envelope of a few hundred bytes;
@@ -414,16 +577,16 @@ static int queue_login(struct celery_conn *c)
  * OK. Anything much bigger is not a Celery broker talking. */
 static const struct redis_uv_limits celery_limits = {.max_buffer = 64 * 1024, .max_elements = 2};
 
-static int conn_open(struct celery_round *r, struct celery_conn *c, const char *ip)
+static int conn_open(struct celery_broker *b, struct celery_conn *c, const char *ip)
 {
-    redisAsyncContext *ac = redisAsyncConnect(ip, r->broker.port);
+    redisAsyncContext *ac = redisAsyncConnect(ip, b->target.port);
     int one = 1;
 
-    c->r = r;
+    c->b = b;
     if (ac == NULL)
         return -1;
-    if (ac->err != 0 || redis_uv_attach(ac, r->env->loop, &celery_limits) != 0) {
-        round_fail(r, ac->err ? ac->c.errstr : "cannot watch the socket");
+    if (ac->err != 0 || redis_uv_attach(ac, b->env->loop, &celery_limits) != 0) {
+        ht_strlcpy(b->why, ac->err ? ac->c.errstr : "cannot watch the socket", sizeof(b->why));
         redisAsyncFree(ac);
         return -1;
     }
@@ -436,113 +599,102 @@ static int conn_open(struct celery_round *r, struct celery_conn *c, const char *
     return queue_login(c);
 }
 
-/* SADD the binding, PUBLISH the one envelope celery_envelope_build makes. */
-static int queue_ping(struct celery_round *r)
+/* PUBLISH the one envelope celery_envelope_build makes, for round r. */
+static void round_publish(struct celery_round *r)
 {
+    struct celery_broker *b = r->b;
     char chan[32];
     char tag[CELERY_UUID_LEN + 1];
     struct buf env;
     int64_t expires = (ht_wall_ms() + r->timeout_ms + 999) / 1000;
-    const char *sadd[] = {"SADD", BINDINGS, r->member};
     int rc = -1;
 
     celery_uuid(tag);
     buf_init(&env, 8192);
-    ht_snprintf(chan, sizeof(chan), "/%d.celery.pidbox", r->broker.db);
-    if (celery_envelope_build(r->ticket, r->rk, tag, expires, &env) == 0 &&
-        command(&r->cmd, on_plain, 3, sadd) == 0) {
+    ht_snprintf(chan, sizeof(chan), "/%d.celery.pidbox", b->target.db);
+    if (celery_envelope_build(r->ticket, b->rk, tag, expires, &env) == 0) {
         const char *pub[] = {"PUBLISH", chan, env.data};
-        rc = command(&r->cmd, on_publish, 3, pub);
+        rc = command(&b->cmd, on_publish, r, 3, pub);
     }
     buf_free(&env);
-    return rc;
+    if (rc == 0)
+        r->pending++;
+    else
+        round_fail_soon(r, "cannot queue PUBLISH");
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
-    struct celery_round *r = req->data;
-    char ip[64] = "";
+    struct celery_broker *b = req->data;
+    const char *sadd[] = {"SADD", BINDINGS, b->member};
+    char ip[64] = "", why[PROBE_MSG_MAX];
 
-    r->resolving = false;
+    b->resolving = false;
     if (status == 0 && res->ai_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
     else if (status == 0)
         uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
     uv_freeaddrinfo(res);
-    if (r->ended) {
-        round_maybe_free(r);
+    if (b->closing) {
+        broker_maybe_free(b);
         return;
     }
     if (status != 0) {
-        ht_snprintf(r->error, sizeof(r->error), "cannot resolve %s: %s", r->broker.host,
-                    uv_strerror(status));
-        round_end(r);
-        round_maybe_free(r);
+        ht_snprintf(why, sizeof(why), "cannot resolve %s: %s", b->target.host, uv_strerror(status));
+        session_fail(b, why);
         return;
     }
-    r->connect_start_us = ht_now_us();
-    if (conn_open(r, &r->cmd, ip) != 0 || conn_open(r, &r->pop, ip) != 0 || queue_ping(r) != 0)
-        round_fail(r, "cannot queue commands");
-    else
-        queue_brpop(r);
-    round_maybe_free(r);
-}
-
-/* ---- deadline and clean-up ---- */
-
-static void on_timer(uv_timer_t *t)
-{
-    struct celery_round *r = t->data;
-
-    if (!r->ended) {
-        /* Before PUBLISH answered there is nothing to report but the
-         * timeout; after, the workers that answered in time. */
-        if (r->listening < 0) {
-            char d[32];
-            ht_duration_format(r->timeout_ms, d, sizeof(d));
-            ht_snprintf(r->error, sizeof(r->error), "timeout after %s", d);
-        }
-        round_end(r);
-    } else {
-        conn_free(&r->cmd); /* the broker did not answer SREM/DEL in time */
-        conn_free(&r->pop);
-    }
-    round_maybe_free(r);
-}
-
-/* SREM the binding and DEL the reply list, whatever happened, so no key
- * of ours is left behind; pop's BRPOP is abandoned. */
-static void round_cleanup(struct celery_round *r)
-{
-    const char *srem[] = {"SREM", BINDINGS, r->member};
-    /* kombu's priority lists too (Q SEP 3/6/9), as its own client does. */
-    char q3[sizeof(r->queue) + 4], q6[sizeof(q3)], q9[sizeof(q3)];
-    const char *del[] = {"DEL", r->queue, q3, q6, q9};
-
-    ht_snprintf(q3, sizeof(q3), "%s" PIDBOX_SEP "3", r->queue);
-    ht_snprintf(q6, sizeof(q6), "%s" PIDBOX_SEP "6", r->queue);
-    ht_snprintf(q9, sizeof(q9), "%s" PIDBOX_SEP "9", r->queue);
-
-    if (r->cleaning)
+    b->connect_start_us = ht_now_us();
+    b->why[0] = '\0';
+    if (conn_open(b, &b->cmd, ip) != 0 || conn_open(b, &b->pop, ip) != 0 ||
+        command(&b->cmd, on_plain, b, 3, sadd) != 0) {
+        ht_strlcpy(why, b->why[0] ? b->why : "cannot queue commands", sizeof(why));
+        session_fail(b, why);
         return;
-    r->cleaning = true;
-    if (r->resolving)
-        (void)uv_cancel((uv_req_t *)&r->gai);
-    conn_free(&r->pop);
-    /* A broker that left PUBLISH unanswered until the deadline would leave
-     * SREM and DEL unanswered too: waiting for them would only make the
-     * run outlast its timeout (--once promises it does not). */
-    if (r->cmd.ac != NULL && r->cmd.connected && r->listening >= 0 &&
-        command(&r->cmd, on_plain, 3, srem) == 0 && command(&r->cmd, on_plain, 5, del) == 0)
-        redisAsyncDisconnect(r->cmd.ac);
-    else
-        conn_free(&r->cmd); /* not connected: nothing was sent */
-    if (r->cmd.ac != NULL)
-        uv_timer_start(&r->timer, on_timer, CLEANUP_MS, 0);
-    else
-        uv_timer_stop(&r->timer);
-    /* Safe anywhere: the memory goes in the timer's close callback. */
-    round_maybe_free(r);
+    }
+    for (struct celery_round *r = b->rounds; r; r = r->next)
+        if (r->error[0] == '\0') /* else it fails on the next turn */
+            round_publish(r);
+    broker_pop(b);
+}
+
+/* Gets r's ping going on b's session, opening one when there is none
+ * and the backoff allows. Called from start(): never calls back. */
+static void broker_use(struct celery_broker *b, struct celery_round *r)
+{
+    struct addrinfo hints;
+    char port[16], d[32];
+    int rc;
+
+    if (b->cmd.ac != NULL) {
+        round_publish(r);
+        broker_pop(b);
+        return;
+    }
+    if (b->resolving)
+        return; /* on_resolved publishes it */
+    if (b->failures > 0 && ht_now_ms() < b->retry_ms) {
+        ht_duration_format(b->retry_ms - ht_now_ms(), d, sizeof(d));
+        ht_snprintf(r->error, sizeof(r->error), "broker unreachable (%s), next try in %s", b->why,
+                    d);
+        round_fail_soon(r, r->error);
+        return;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    ht_snprintf(port, sizeof(port), "%d", b->target.port);
+    rc = uv_getaddrinfo(b->env->loop, &b->gai, on_resolved, b->target.host, port, &hints);
+    if (rc != 0) {
+        ht_snprintf(b->why, sizeof(b->why), "cannot resolve %s: %s", b->target.host,
+                    uv_strerror(rc));
+        b->failures++;
+        b->retry_ms = ht_now_ms() + backoff_ms(b->failures);
+        round_fail_soon(r, b->why);
+        return;
+    }
+    b->resolving = true;
 }
 
 /* ---- the probe interface ---- */
@@ -552,69 +704,83 @@ static bool same_str(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
-static bool same_broker(const struct redis_target *a, const struct redis_target *b)
+static bool same_target(const struct redis_target *a, const struct redis_target *b)
 {
-    return a->port == b->port && a->db == b->db && same_str(a->host, b->host) &&
+    const char *ha = a->host ? a->host : "127.0.0.1", *hb = b->host ? b->host : "127.0.0.1";
+
+    return a->port == b->port && a->db == b->db && strcmp(ha, hb) == 0 &&
            same_str(a->user, b->user) && same_str(a->password, b->password);
 }
 
-static struct celery_round *round_new(struct celery_env *env, struct probe *p, int64_t deadline)
+static struct celery_broker *broker_get(struct celery_env *env, const struct redis_target *t)
 {
-    const struct redis_target *b = &p->svc->u.celery.broker;
-    struct celery_round *r = xcalloc(1, sizeof(*r));
-    struct addrinfo hints;
-    char port[16];
+    struct celery_broker *b;
 
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    ht_snprintf(port, sizeof(port), "%d", b->port);
-    r->env = env;
-    r->broker.host = xstrdup(b->host ? b->host : "127.0.0.1");
-    r->broker.port = b->port;
-    r->broker.db = b->db;
-    r->broker.user = b->user ? xstrdup(b->user) : NULL;
-    r->broker.password = b->password ? xstrdup(b->password) : NULL;
+    for (b = env->brokers; b; b = b->next)
+        if (same_target(&b->target, t))
+            return b;
+    b = xcalloc(1, sizeof(*b));
+    b->env = env;
+    b->target.host = xstrdup(t->host ? t->host : "127.0.0.1");
+    b->target.port = t->port;
+    b->target.db = t->db;
+    b->target.user = t->user ? xstrdup(t->user) : NULL;
+    b->target.password = t->password ? xstrdup(t->password) : NULL;
+    celery_uuid(b->rk);
+    ht_snprintf(b->queue, sizeof(b->queue), "%s.reply.celery.pidbox", b->rk);
+    ht_snprintf(b->member, sizeof(b->member), "%s" PIDBOX_SEP PIDBOX_SEP "%s", b->rk, b->queue);
+    b->cmd.b = b->pop.b = b;
+    b->gai.data = b;
+    uv_timer_init(env->loop, &b->timer);
+    b->timer.data = b;
+    b->next = env->brokers;
+    env->brokers = b;
+    env->alive++;
+    return b;
+}
+
+static struct celery_round *round_new(struct celery_broker *b, struct probe *p, int64_t deadline)
+{
+    struct celery_round *r = xcalloc(1, sizeof(*r)), **pp;
+
+    r->env = b->env;
+    r->b = b;
     r->deadline_ms = deadline;
     r->timeout_ms = p->svc->timeout_ms;
     r->listening = -1;
     r->connect_us = -1;
-    celery_uuid(r->rk);
     celery_uuid(r->ticket);
-    ht_snprintf(r->queue, sizeof(r->queue), "%s.reply.celery.pidbox", r->rk);
-    ht_snprintf(r->member, sizeof(r->member), "%s" PIDBOX_SEP PIDBOX_SEP "%s", r->rk, r->queue);
-    uv_timer_init(env->loop, &r->timer);
+    uv_timer_init(b->env->loop, &r->timer);
     r->timer.data = r;
-    r->gai.data = r;
-    env->alive++;
-    int rc = uv_getaddrinfo(env->loop, &r->gai, on_resolved, r->broker.host, port, &hints);
-    if (rc != 0) {
-        ht_snprintf(p->result.message, sizeof(p->result.message), "cannot resolve %s: %s",
-                    r->broker.host, uv_strerror(rc));
-        r->ended = r->cleaning = true;
-        round_maybe_free(r);
-        return NULL;
-    }
-    r->resolving = true;
-    uv_timer_start(&r->timer, on_timer, (uint64_t)(deadline - ht_now_ms()), 0);
-    r->next = env->rounds;
-    env->rounds = r;
+    /* From now, not from the loop's cached time: the timeout is the
+     * probe's, and the loop may have been busy since it woke. */
+    uv_update_time(b->env->loop);
+    uv_timer_start(&r->timer, on_round_timer, (uint64_t)p->svc->timeout_ms, 0);
+    for (pp = &b->rounds; *pp; pp = &(*pp)->next)
+        ;
+    *pp = r;
+    b->env->alive++;
     return r;
 }
 
 static int start(struct probe *p)
 {
     struct celery_env *env = p->env->celery;
+    struct celery_broker *b = broker_get(env, &p->svc->u.celery.broker);
     int64_t deadline = ht_now_ms() + p->svc->timeout_ms;
     struct celery_round *r;
 
-    for (r = env->rounds; r; r = r->next)
-        if (r->deadline_ms <= deadline && same_broker(&r->broker, &p->svc->u.celery.broker))
+    for (r = b->rounds; r; r = r->next)
+        if (r->deadline_ms <= deadline)
             break;
-    if (r == NULL && (r = round_new(env, p, deadline)) == NULL)
-        return -1;
-    XGROW(r->probes, r->cap, r->nprobes + 1);
+    if (r == NULL) {
+        r = round_new(b, p, deadline);
+        broker_use(b, r);
+    }
+    if (r->nprobes == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 4;
+        r->probes = xrealloc(r->probes, r->cap * sizeof(*r->probes));
+    }
     r->probes[r->nprobes++] = p;
     p->priv = r;
     return 0;
@@ -633,7 +799,6 @@ static void cancel(struct probe *p)
         if (r->nprobes == 0 && !r->ended) {
             ht_strlcpy(r->error, "cancelled", sizeof(r->error));
             round_end(r);
-            round_maybe_free(r);
         }
         probe_msg(p, "cancelled");
         p->result.latency_us = probe_elapsed_us(p);
@@ -651,19 +816,58 @@ static int env_init(struct probe_env *penv)
     return 0;
 }
 
-/* Probes have been cancelled by now; rounds still cleaning up finish on
- * their own (bounded by CLEANUP_MS) and the last one frees env. */
+static void on_cleanup_timer(uv_timer_t *t)
+{
+    struct celery_broker *b = t->data;
+
+    conn_free(&b->cmd); /* the broker did not answer SREM/DEL in time */
+    broker_maybe_free(b);
+}
+
+/* The broker's last act: SREM its binding and DEL its reply list (and
+ * kombu's priority lists, Q SEP 3/6/9, as its own client does) when the
+ * session is sound, then a graceful disconnect, bounded by CLEANUP_MS. A
+ * session whose broker never answered closes at once (a hung broker would
+ * not answer these either). */
+static void broker_close(struct celery_broker *b)
+{
+    char q3[sizeof(b->queue) + 4], q6[sizeof(q3)], q9[sizeof(q3)];
+    const char *srem[] = {"SREM", BINDINGS, b->member};
+    const char *del[] = {"DEL", b->queue, q3, q6, q9};
+
+    ht_snprintf(q3, sizeof(q3), "%s" PIDBOX_SEP "3", b->queue);
+    ht_snprintf(q6, sizeof(q6), "%s" PIDBOX_SEP "6", b->queue);
+    ht_snprintf(q9, sizeof(q9), "%s" PIDBOX_SEP "9", b->queue);
+    while (b->rounds != NULL) {
+        b->rounds->nprobes = 0;
+        round_end(b->rounds);
+    }
+    b->closing = true;
+    if (b->resolving)
+        (void)uv_cancel((uv_req_t *)&b->gai);
+    conn_free(&b->pop);
+    if (b->cmd.ac != NULL && b->answered && command(&b->cmd, on_plain, b, 3, srem) == 0 &&
+        command(&b->cmd, on_plain, b, 5, del) == 0) {
+        redisAsyncDisconnect(b->cmd.ac);
+        uv_timer_start(&b->timer, on_cleanup_timer, CLEANUP_MS, 0);
+    } else {
+        conn_free(&b->cmd);
+    }
+    broker_maybe_free(b);
+}
+
+/* Probes have been cancelled by now; brokers still cleaning up finish on
+ * their own (bounded by CLEANUP_MS) and the last one freed frees env. */
 static void env_close(struct probe_env *penv)
 {
     struct celery_env *env = penv->celery;
 
     if (env == NULL)
         return;
-    while (env->rounds) {
-        struct celery_round *r = env->rounds;
-        r->nprobes = 0;
-        round_end(r);
-        round_maybe_free(r);
+    while (env->brokers) {
+        struct celery_broker *b = env->brokers;
+        env->brokers = b->next;
+        broker_close(b);
     }
     env->closed = true;
     penv->celery = NULL;

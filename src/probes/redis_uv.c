@@ -12,6 +12,9 @@
 
 struct redis_uv {
     uv_poll_t poll;
+    uv_idle_t flush;       /* writes on a connected socket: see add_write */
+    int handles;           /* of poll and flush, not yet closed */
+    bool flushing;         /* inside a redisAsyncHandleWrite of ours */
     redisAsyncContext *ac; /* NULL once hiredis called cleanup */
     int events;            /* UV_READABLE | UV_WRITABLE wanted by hiredis */
     struct redis_uv_limits limits;
@@ -103,8 +106,11 @@ static void on_poll(uv_poll_t *h, int status, int events)
             return;
         }
     }
-    if (e->ac != NULL && (events & UV_WRITABLE))
+    if (e->ac != NULL && (events & UV_WRITABLE)) {
+        e->flushing = true; /* a write still unfinished waits for POLLOUT */
         redisAsyncHandleWrite(e->ac);
+        e->flushing = false;
+    }
 }
 
 static void update(struct redis_uv *e, int events)
@@ -130,21 +136,51 @@ static void del_read(void *data)
     update(e, e->events & ~UV_READABLE);
 }
 
+static void on_flush(uv_idle_t *h)
+{
+    struct redis_uv *e = h->data;
+
+    (void)uv_idle_stop(h);
+    if (e->ac == NULL)
+        return;
+    e->flushing = true;
+    redisAsyncHandleWrite(e->ac); /* may free ac: e lives until closed */
+    e->flushing = false;
+}
+
+/* hiredis asks for write events for every command it queues. Waiting for
+ * POLLOUT costs two epoll_ctl calls per command (on, then off again),
+ * most of what a command on a kept-open connection costs in system time;
+ * and a connected socket nearly always has room. So once connected, the
+ * write is tried on the loop's next turn (an idle handle, no system
+ * call); only when it could not finish (the socket is full) does the
+ * adapter wait for POLLOUT. A connect in progress always waits for it:
+ * that is how its end is seen. */
 static void add_write(void *data)
 {
     struct redis_uv *e = data;
+
+    if ((e->ac->c.flags & REDIS_CONNECTED) && !e->flushing) {
+        (void)uv_idle_start(&e->flush, on_flush);
+        return;
+    }
     update(e, e->events | UV_WRITABLE);
 }
 
 static void del_write(void *data)
 {
     struct redis_uv *e = data;
+
+    (void)uv_idle_stop(&e->flush);
     update(e, e->events & ~UV_WRITABLE);
 }
 
 static void on_closed(uv_handle_t *h)
 {
-    free(h->data);
+    struct redis_uv *e = h->data;
+
+    if (--e->handles == 0)
+        free(e);
 }
 
 /* Called by hiredis while it frees the context (its disconnect and free
@@ -167,6 +203,7 @@ static void cleanup(void *data)
         ht_strlcpy(ac->c.errstr, e->refused, sizeof(ac->c.errstr));
     (void)uv_poll_stop(&e->poll);
     uv_close((uv_handle_t *)&e->poll, on_closed);
+    uv_close((uv_handle_t *)&e->flush, on_closed);
 }
 
 const char *redis_uv_errstr(const redisAsyncContext *ac, const char *dflt)
@@ -198,7 +235,10 @@ int redis_uv_attach(redisAsyncContext *ac, uv_loop_t *loop, const struct redis_u
         free(e);
         return -1;
     }
+    (void)uv_idle_init(loop, &e->flush); /* cannot fail */
+    e->handles = 2;
     e->poll.data = e;
+    e->flush.data = e;
     e->ac = ac;
     e->limits = *limits;
     e->fn = ac->c.reader->fn;

@@ -16,9 +16,11 @@
  *
  * Attach before the first command or connect callback is set (both make
  * hiredis ask for write events). The adapter owns one uv_poll_t on the
- * context's socket; hiredis releases it through ev.cleanup when the
- * context is freed, and the poll handle's memory is freed later by
- * uv_close, so the loop must run once more after the last context goes
+ * context's socket, and a uv_idle_t that sends what a connected context
+ * queued on the loop's next turn, without waiting for POLLOUT (which
+ * costs two epoll_ctl calls a command); hiredis releases both through
+ * ev.cleanup when the context is freed, and their memory is freed later
+ * by uv_close, so the loop must run once more after the last context goes
  * away (as for any libuv handle). Nothing else needs to be freed.
  *
  * Every reply is bounded before it is buffered (hiredis 0.14 has no

@@ -483,6 +483,305 @@ static void test_hung_broker(void **state)
     assert_int_equal(test_count_fds(), fds - 1);
 }
 
+/* ---- several rounds on one loop, as the scheduler runs them ---- */
+
+/* A loop and a probe env that live across rounds: the connections a
+ * round leaves open serve the next one. */
+struct session {
+    uv_loop_t loop;
+    struct probe_env env;
+    struct redis_server *kill_on_publish; /* see kill_when_published */
+    long publishes;                       /* its PUBLISH count before the round */
+    uv_timer_t watch;
+};
+
+static void session_cb(struct probe *p)
+{
+    ((struct probe_run *)p->data)->calls++;
+}
+
+static void session_open(struct session *s)
+{
+    memset(s, 0, sizeof(*s));
+    assert_int_equal(uv_loop_init(&s->loop), 0);
+    assert_int_equal(probe_env_init(&s->env, &s->loop), 0);
+    uv_timer_init(&s->loop, &s->watch);
+    s->watch.data = s;
+}
+
+static bool any_inflight(const struct probe_run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].p.inflight)
+            return true;
+    return false;
+}
+
+/* One round: each svc probed once; the loop runs until all called back. */
+static void session_round(struct session *s, struct probe_run *runs,
+                          const struct svc_config *const *svcs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&runs[i], 0, sizeof(runs[i]));
+        runs[i].p.data = &runs[i];
+        runs[i].start_rc = probe_start(&runs[i].p, &s->env, svcs[i], session_cb);
+        assert_int_equal(runs[i].start_rc, 0);
+    }
+    while (any_inflight(runs, n))
+        if (uv_run(&s->loop, UV_RUN_ONCE) == 0 && any_inflight(runs, n))
+            fail_msg("probes in flight with nothing left in the loop");
+    for (size_t i = 0; i < n; i++)
+        CHECK_EQ("callbacks of each probe in the round", runs[i].calls, 1);
+}
+
+static void session_close(struct session *s)
+{
+    uv_close((uv_handle_t *)&s->watch, NULL);
+    probe_env_close(&s->env);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&s->loop), 0);
+}
+
+/* A connection of the test's own, kept open, so that measuring does not
+ * add to the connections counted. */
+static redisContext *monitor(int port)
+{
+    redisContext *c = redisConnect("127.0.0.1", port);
+
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+static long info_field(redisContext *c, const char *section, const char *field)
+{
+    redisReply *r = redisCommand(c, "INFO %s", section);
+    const char *at;
+    long n;
+
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    at = strstr(r->str, field);
+    assert_non_null(at);
+    n = atol(at + strlen(field));
+    freeReplyObject(r);
+    return n;
+}
+
+/* The ids of the connections named "healthtop" (CLIENT SETNAME), comma
+ * separated, in ids; returns how many. */
+static int healthtop_clients(redisContext *c, char *ids, size_t n)
+{
+    redisReply *r = redisCommand(c, "CLIENT LIST");
+    int count = 0;
+
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_STRING);
+    ids[0] = '\0';
+    for (char *line = strtok(r->str, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, " name=healthtop ") == NULL)
+            continue;
+        count++;
+        snprintf(ids + strlen(ids), n - strlen(ids), "%s%ld", count > 1 ? "," : "",
+                 atol(line + strlen("id=")));
+    }
+    freeReplyObject(r);
+    return count;
+}
+
+/* Many rounds of four services on one broker: the broker sees two
+ * connections (commands, and BRPOP's) opened once, the same two all
+ * along, one PUBLISH per round; closing unbinds and disconnects. */
+static void test_one_connection_across_rounds(void **state)
+{
+    enum { ROUNDS = 6 };
+    struct svc_config s[4];
+    const struct svc_config *sp[4] = {&s[0], &s[1], &s[2], &s[3]};
+    struct probe_run runs[4];
+    struct session ses;
+    redisContext *mon = monitor(srv.port);
+    char ids1[128], ids[128];
+    long before, after1, pub0;
+
+    (void)state;
+    svc_celery(&s[0], "worker_light", 0, "worker_light*", 2, TEST_PATIENCE_MS);
+    svc_celery(&s[1], "worker_medium", 0, "worker_medium*", 1, TEST_PATIENCE_MS);
+    svc_celery(&s[2], "worker_heavy", 0, "worker_heavy*", 0, TEST_PATIENCE_MS);
+    svc_celery(&s[3], "all", 0, NULL, 3, TEST_PATIENCE_MS);
+    before = info_field(mon, "stats", "total_connections_received:");
+    pub0 = info_field(mon, "commandstats", "cmdstat_publish:calls=");
+    CHECK_EQ("healthtop connections before", healthtop_clients(mon, ids, sizeof(ids)), 0);
+    session_open(&ses);
+    for (int round = 1; round <= ROUNDS; round++) {
+        session_round(&ses, runs, sp, 4);
+        CHECK_EQ("light workers answering", runs[0].p.result.up, 2);
+        CHECK_EQ("medium workers answering", runs[1].p.result.up, 1);
+        CHECK_STR("heavy", runs[2].p.result.message, "no workers answering");
+        CHECK_EQ("all workers answering", runs[3].p.result.up, 3);
+        CHECK_TRUE("all ok", runs[3].p.result.ok);
+        if (round == 1) {
+            after1 = info_field(mon, "stats", "total_connections_received:");
+            CHECK_EQ("connections the first round opened", after1 - before, 2);
+            CHECK_EQ("connections named healthtop", healthtop_clients(mon, ids1, sizeof(ids1)), 2);
+            CHECK_GE("connect time measured in the round that connected",
+                     runs[0].p.result.connect_us, 0);
+        } else {
+            CHECK_EQ("connect time of a round on open connections", runs[0].p.result.connect_us,
+                     -1);
+        }
+    }
+    CHECK_EQ("connections opened by the later rounds",
+             info_field(mon, "stats", "total_connections_received:") - after1, 0);
+    CHECK_EQ("connections named healthtop", healthtop_clients(mon, ids, sizeof(ids)), 2);
+    CHECK_STR("the same two connections (client ids)", ids, ids1);
+    CHECK_EQ("PUBLISH, one per round",
+             info_field(mon, "commandstats", "cmdstat_publish:calls=") - pub0, ROUNDS);
+    session_close(&ses);
+    assert_clean();
+    WAIT_UNTIL("the connections are closed at env_close",
+               healthtop_clients(mon, ids, sizeof(ids)) == 0);
+    redisFree(mon);
+}
+
+/* A broker of its own (no workers: PUBLISH reaches 0, and the answer is
+ * "no workers answering", a sound broker's answer). */
+static void spare_services(struct svc_config *s, int port)
+{
+    svc_celery(&s[0], "a", 0, "a*", 1, TEST_PATIENCE_MS / 2);
+    svc_celery(&s[1], "b", 0, "b*", 1, TEST_PATIENCE_MS / 2);
+    svc_celery(&s[2], "c", 0, NULL, 1, TEST_PATIENCE_MS / 2);
+    for (int i = 0; i < 3; i++)
+        s[i].u.celery.broker.port = port;
+}
+
+/* The broker restarted between rounds: the round that finds the old
+ * connections dead fails, later rounds reconnect (after the backoff) and
+ * the results come back, on one new pair of connections. */
+static void test_broker_restart_reconnects(void **state)
+{
+    struct redis_server spare;
+    struct svc_config s[3];
+    const struct svc_config *sp[3] = {&s[0], &s[1], &s[2]};
+    struct probe_run runs[3];
+    struct session ses;
+    redisContext *mon;
+    char ids1[128], ids[128];
+    int failed = 0;
+
+    (void)state;
+    memset(&spare, 0, sizeof(spare));
+    assert_int_equal(redis_server_start(&spare, 0, NULL, NULL), 0);
+    spare_services(s, spare.port);
+    session_open(&ses);
+    session_round(&ses, runs, sp, 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ("listening before the restart", runs[i].p.result.listening, 0);
+        CHECK_STR("message", runs[i].p.result.message, "no workers answering");
+    }
+    redis_server_kill(&spare);
+    assert_int_equal(redis_server_start(&spare, spare.port, NULL, NULL), 0);
+    /* Rounds until the broker answers again; every result of every
+     * round is a failure until then, never a stall. */
+    int64_t deadline = test_deadline();
+    for (;;) {
+        session_round(&ses, runs, sp, 3);
+        if (runs[0].p.result.listening == 0)
+            break;
+        for (int i = 0; i < 3; i++) {
+            CHECK_FALSE("a failure before the reconnect", runs[i].p.result.ok);
+            CHECK_EQ("no PUBLISH count", runs[i].p.result.listening, -1);
+        }
+        failed++;
+        if (!test_nap_before(deadline))
+            fail_msg("the probe never reconnected to the restarted broker");
+    }
+    CHECK_GE("rounds that failed on the dead connections", failed, 1);
+    for (int i = 0; i < 3; i++)
+        CHECK_STR("message after the reconnect", runs[i].p.result.message, "no workers answering");
+    mon = monitor(spare.port);
+    CHECK_EQ("connections named healthtop", healthtop_clients(mon, ids1, sizeof(ids1)), 2);
+    session_round(&ses, runs, sp, 3);
+    CHECK_STR("message", runs[2].p.result.message, "no workers answering");
+    healthtop_clients(mon, ids, sizeof(ids));
+    CHECK_STR("the reconnected pair serves the next round", ids, ids1);
+    session_close(&ses);
+    redisFree(mon);
+    redis_server_stop(&spare);
+}
+
+/* Kills the broker once the round's PUBLISH has reached it. */
+static void kill_when_published(uv_timer_t *t)
+{
+    struct session *s = t->data;
+    redisContext *c = redisConnect("127.0.0.1", s->kill_on_publish->port);
+
+    if (c != NULL && c->err == 0) {
+        redisReply *r = redisCommand(c, "INFO commandstats");
+        const char *at = r ? strstr(r->str, "cmdstat_publish:calls=") : NULL;
+        long n = at ? atol(at + strlen("cmdstat_publish:calls=")) : 0;
+        freeReplyObject(r);
+        if (n > s->publishes) {
+            redis_server_kill(s->kill_on_publish);
+            uv_timer_stop(t);
+        }
+    }
+    redisFree(c);
+}
+
+/* The broker killed while a round waits for a silent listener: every
+ * service gets a failure at once (not at its long timeout), and so does
+ * every later round while the broker stays down, each with the reason. */
+static void test_broker_killed_mid_round(void **state)
+{
+    struct redis_server spare;
+    struct svc_config s[3];
+    const struct svc_config *sp[3] = {&s[0], &s[1], &s[2]};
+    struct probe_run runs[3];
+    struct session ses;
+    redisContext *listener;
+    redisReply *r;
+
+    (void)state;
+    memset(&spare, 0, sizeof(spare));
+    assert_int_equal(redis_server_start(&spare, 0, NULL, NULL), 0);
+    spare_services(s, spare.port);
+    /* A control-channel subscriber that never answers: PUBLISH counts
+     * it, so the round waits for it until its (long) timeout. */
+    listener = monitor(spare.port);
+    r = redisCommand(listener, "SUBSCRIBE /0.celery.pidbox");
+    assert_non_null(r);
+    freeReplyObject(r);
+    session_open(&ses);
+    ses.kill_on_publish = &spare;
+    ses.publishes = 0;
+    uv_timer_start(&ses.watch, kill_when_published, 5, 5);
+    session_round(&ses, runs, sp, 3);
+    CHECK_EQ("the broker was killed mid-round", spare.pid, 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_FALSE("ok", runs[i].p.result.ok);
+        CHECK_EQ("up", runs[i].p.result.up, 0);
+        CHECK_LACKS("not a timeout", runs[i].p.result.message, "timeout");
+        CHECK_LACKS("not a count of workers", runs[i].p.result.message, "answering");
+        CHECK_TRUE("a reason", runs[i].p.result.message[0] != '\0');
+    }
+    redisFree(listener);
+    /* The next round retries at once; later ones mostly fall in the
+     * backoff (1 s, then 2 s, ...) and say so. */
+    bool unreachable = false;
+    for (int round = 0; round < 4; round++) {
+        session_round(&ses, runs, sp, 3);
+        for (int i = 0; i < 3; i++) {
+            CHECK_FALSE("ok while the broker is down", runs[i].p.result.ok);
+            CHECK_EQ("no PUBLISH count", runs[i].p.result.listening, -1);
+            CHECK_CONTAINS("the reason", runs[i].p.result.message, "connection refused");
+        }
+        unreachable = unreachable || strstr(runs[0].p.result.message, "broker unreachable");
+    }
+    CHECK_TRUE("a round in the backoff says the broker is unreachable", unreachable);
+    session_close(&ses);
+    redis_server_stop(&spare);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +790,9 @@ int main(void)
         cmocka_unit_test(test_busy_worker_is_listening_not_answering),
         cmocka_unit_test(test_broker_errors),
         cmocka_unit_test(test_hung_broker),
+        cmocka_unit_test(test_one_connection_across_rounds),
+        cmocka_unit_test(test_broker_restart_reconnects),
+        cmocka_unit_test(test_broker_killed_mid_round),
         cmocka_unit_test(test_matches_celery_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
