@@ -777,10 +777,7 @@ static int start(struct probe *p)
         r = round_new(b, p, deadline);
         broker_use(b, r);
     }
-    if (r->nprobes == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 4;
-        r->probes = xrealloc(r->probes, r->cap * sizeof(*r->probes));
-    }
+    XGROW(r->probes, r->cap, r->nprobes + 1);
     r->probes[r->nprobes++] = p;
     p->priv = r;
     return 0;
