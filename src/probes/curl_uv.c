@@ -49,6 +49,7 @@ struct curl_uv_sock {
     struct curl_uv_sock *prev, *next; /* in cu->socks */
     struct curl_uv_sock *xprev, *xnext; /* in x->socks */
     int ready_ev;                       /* CURL_CSELECT_* waiting, 0 when not queued */
+    int want;                           /* UV_READABLE | UV_WRITABLE, as curl last asked */
     struct curl_uv_sock *rprev, *rnext; /* in cu->ready */
 };
 
@@ -185,6 +186,10 @@ static void ready_push(struct curl_uv_sock *s, int ev)
         s->ready_ev |= ev;
         return;
     }
+    /* Not watched while it waits: the poll is level-triggered, and a
+     * thousand waiting sockets reported again on every turn cost more
+     * than the work itself. Watched again once curl has had its turn. */
+    uv_poll_stop(&s->poll);
     s->ready_ev = ev;
     s->rprev = cu->ready_tail;
     if (cu->ready_tail)
@@ -246,6 +251,10 @@ static void on_more(uv_idle_t *h)
         int ev = s->ready_ev;
         ready_unlink(s);
         act(cu, s->fd, ev);
+        /* Unless curl closed it or asked for new events meanwhile. */
+        if (!uv_is_closing((uv_handle_t *)&s->poll) && !uv_is_active((uv_handle_t *)&s->poll) &&
+            s->want != 0)
+            uv_poll_start(&s->poll, s->want, on_poll);
     }
     if ((cu->ready == NULL && !cu->msgs_waiting) || cu->closing)
         uv_idle_stop(h);
@@ -335,6 +344,9 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
+    s->want = events;
+    if (s->ready_ev != 0)
+        return 0; /* waiting its turn: watched again after it */
     return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
