@@ -45,30 +45,25 @@ rm -f "$OUT"
 : >"$RAW"
 b_machine "$B_OUT/machine.txt"
 
-b_fixture_http $PORTS $DELAY || exit 1
-mapfile -t P <"$B_TMP/ports"
-gen() { # interval timeout
-	for ((i = 0; i < N; i++)); do
-		printf 'svc%04d: {group: "Group %02d", http: "http://127.0.0.1:%s/ok?svc=%d"}\n' \
-			"$i" $((i / 100)) "${P[i % PORTS]}" "$i"
-	done | b_config "$B_TMP/scale.$1.yml" "title: scale $N
+# gen NAME COUNT PER_GROUP INTERVAL TIMEOUT: COUNT services over the
+# ports of the last fixture started, PER_GROUP to a group.
+gen() {
+	local ports
+	mapfile -t ports <"$B_TMP/ports"
+	for ((i = 0; i < $2; i++)); do
+		printf 'svc%05d: {group: "Group %02d", http: "http://127.0.0.1:%s/ok?svc=%d"}\n' \
+			"$i" $((i / $3)) "${ports[i % ${#ports[@]}]}" "$i"
+	done | b_config "$B_TMP/scale.$1.yml" "title: scale $2
 history: 1h
-max_inflight: $N
-defaults: {interval: $1, timeout: $2}"
+max_inflight: $2
+defaults: {interval: $4, timeout: $5}"
 }
-gen 2s 1s # bench_scale: one hour at 2 s is 1,800 samples a service
-gen 1s 6s # the live run
-
+b_fixture_http $PORTS $DELAY || exit 1
+gen 2s $N 100 2s 1s # bench_scale: one hour at 2 s is 1,800 samples a service
+gen 1s $N 100 1s 6s # the live run
 # The 10,000 services share the 50 ports of a fixture that answers at once.
 b_fixture_http $BIG_PORTS 0 || exit 1
-mapfile -t Q <"$B_TMP/ports"
-for ((i = 0; i < BIG; i++)); do
-	printf 'svc%05d: {group: "Group %02d", http: "http://127.0.0.1:%s/ok?svc=%d"}\n' \
-		"$i" $((i / 200)) "${Q[i % BIG_PORTS]}" "$i"
-done | b_config "$B_TMP/scale.big.yml" "title: scale $BIG
-history: 1h
-max_inflight: $BIG
-defaults: {interval: $BIG_IVL, timeout: 5s}"
+gen big $BIG 200 $BIG_IVL 5s
 
 have_frames=0
 if [ -x "$B_BENCH_BIN/bench_scale" ]; then
