@@ -13,7 +13,7 @@
  * then writes KEY again to close it and lets 300 ms pass; PRESSES times.
  * Prints one line:
  *
- *   median_us p90_us max_us timeouts rss_kb peak_rss_kb
+ *   median_us p90_us p99_us max_us timeouts rss_kb peak_rss_kb
  *
  * with the program's resident memory at the end (/proc/PID/status). A
  * press not answered within 2 s is a timeout. Then sends "q" and, if the
@@ -86,6 +86,13 @@ static void rss_kb(pid_t pid, long *rss, long *hwm)
         sscanf(line, "VmHWM: %ld", hwm);
     }
     fclose(f);
+}
+
+/* The q-th percentile (0-100) of the n sorted samples: the nearest rank. */
+static long long pct(const long long *v, int n, int q)
+{
+    int i = (n * q + 99) / 100 - 1;
+    return v[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
 static int cmp_ll(const void *a, const void *b)
@@ -167,7 +174,7 @@ int main(int argc, char **argv)
         return 1;
     }
     qsort(lat, (size_t)got, sizeof(lat[0]), cmp_ll);
-    printf("%lld %lld %lld %d %ld %ld\n", lat[got / 2],
-           lat[(got * 9) / 10 < got ? (got * 9) / 10 : got - 1], lat[got - 1], timeouts, rss, hwm);
+    printf("%lld %lld %lld %lld %d %ld %ld\n", pct(lat, got, 50), pct(lat, got, 90),
+           pct(lat, got, 99), lat[got - 1], timeouts, rss, hwm);
     return 0;
 }

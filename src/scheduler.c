@@ -63,9 +63,45 @@ void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud)
     }
 }
 
+static void on_starter(uv_idle_t *h);
+
+static void due_unlink(struct service *svc)
+{
+    struct scheduler *s = svc->sched;
+
+    if (!svc->due)
+        return;
+    if (svc->due_prev)
+        svc->due_prev->due_next = svc->due_next;
+    else
+        s->due_head = svc->due_next;
+    if (svc->due_next)
+        svc->due_next->due_prev = svc->due_prev;
+    else
+        s->due_tail = svc->due_prev;
+    svc->due = false;
+    svc->due_prev = svc->due_next = NULL;
+}
+
+/* The timer does not start the probe itself: a thousand timers expiring
+ * in one turn would start a thousand probes there (and curl would connect
+ * them all in its next call), with a key press waiting behind them. */
 static void on_timer(uv_timer_t *t)
 {
-    sched_dispatch(t->data, false);
+    struct service *svc = t->data;
+    struct scheduler *s = svc->sched;
+
+    if (svc->due || s->closing)
+        return;
+    svc->due = true;
+    svc->due_prev = s->due_tail;
+    svc->due_next = NULL;
+    if (s->due_tail)
+        s->due_tail->due_next = svc;
+    else
+        s->due_head = svc;
+    s->due_tail = svc;
+    uv_idle_start(&s->starter, on_starter);
 }
 
 static void schedule_next(struct service *svc, uint64_t delay_ms)
@@ -171,21 +207,42 @@ static void sched_dispatch(struct service *svc, bool manual)
 /* Why batches: a thousand probes started in one go make curl connect a
  * thousand sockets in one call, and no request goes out before the last
  * socket is open, so the targets' answer time only starts to run after
- * the whole set-up (about 100 ms at 1,000 HTTP targets here). Started a
- * batch per loop turn (an idle handle keeps the loop from blocking
- * meanwhile), the first requests are sent, and their answers read, while
- * later probes are still being set up. */
-#define SCHED_START_BATCH 32
-
+ * the whole set-up (about 100 ms at 1,000 HTTP targets here), and nothing
+ * else on the loop (keys) runs meanwhile. Started a batch per loop turn
+ * (an idle handle keeps the loop from blocking meanwhile), the first
+ * requests are sent, and their answers read, while later probes are
+ * still being set up. The due go first, oldest first. */
 static void on_starter(uv_idle_t *h)
 {
     struct scheduler *s = h->data;
-    size_t end = s->start_next + SCHED_START_BATCH;
+    int n = 0;
 
-    for (; s->start_next < s->nsvcs && s->start_next < end && !s->closing; s->start_next++)
-        sched_dispatch(&s->svcs[s->start_next], false);
-    if (s->start_next >= s->nsvcs || s->closing)
+    for (; s->due_head && n < SCHED_START_BATCH && !s->closing; n++) {
+        struct service *svc = s->due_head;
+        due_unlink(svc);
+        sched_dispatch(svc, false);
+    }
+    for (; s->once && s->start_next < s->nsvcs && n < SCHED_START_BATCH && !s->closing; n++)
+        sched_dispatch(&s->svcs[s->start_next++], false);
+    if ((s->due_head == NULL && (!s->once || s->start_next >= s->nsvcs)) || s->closing)
         uv_idle_stop(h);
+}
+
+/* When service i of n probes first: the services are spaced evenly over
+ * a window of a tenth of the interval (at most 100 ms), widened to n
+ * milliseconds (at most the interval) when there are many, so that
+ * 10,000 services at 10 s start 1,000 a second rather than all in the
+ * first second and then come back together as one wave every interval:
+ * each wave opened thousands of connections and queued its results. */
+static uint64_t first_delay_ms(const struct scheduler *s, size_t i)
+{
+    int64_t interval = s->svcs[i].cfg->interval_ms;
+    int64_t window = (interval < 1000 ? interval : 1000) / 10;
+    int64_t wide = (int64_t)s->nsvcs < interval ? (int64_t)s->nsvcs : interval;
+
+    if (wide > window)
+        window = wide;
+    return (uint64_t)(window * (int64_t)i / (int64_t)s->nsvcs);
 }
 
 void sched_start(struct scheduler *s, bool once)
@@ -198,8 +255,7 @@ void sched_start(struct scheduler *s, bool once)
         struct service *svc = &s->svcs[i];
         health_init(&svc->health, s->t0_ms);
         if (!once)
-            schedule_next(svc,
-                          jitter_ms(svc->cfg->interval_ms < 1000 ? svc->cfg->interval_ms : 1000));
+            schedule_next(svc, first_delay_ms(s, i));
     }
     if (once) {
         s->start_next = 0;
@@ -214,6 +270,7 @@ void sched_probe_now(struct scheduler *s, struct service *svc)
     if (s->closing || svc->probe.inflight || svc->queued)
         return;
     uv_timer_stop(&svc->timer);
+    due_unlink(svc);
     sched_dispatch(svc, true);
 }
 
@@ -230,9 +287,10 @@ void sched_pause(struct scheduler *s, bool paused)
     s->paused = paused;
     for (size_t i = 0; i < s->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
-        if (paused)
+        if (paused) {
             uv_timer_stop(&svc->timer);
-        else if (!svc->probe.inflight && !svc->queued)
+            due_unlink(svc);
+        } else if (!svc->probe.inflight && !svc->queued)
             schedule_next(svc, jitter_ms(svc->cfg->interval_ms));
     }
 }
@@ -262,6 +320,7 @@ void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s))
     s->queue_head = s->queue_tail = NULL;
     for (size_t i = 0; i < s->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
+        due_unlink(svc);
         svc->queued = false;
         probe_cancel(&svc->probe);
     }

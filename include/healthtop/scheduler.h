@@ -39,6 +39,8 @@ struct service {
     uv_timer_t timer; /* next probe */
     bool queued;      /* waiting for an in-flight slot */
     struct service *next_queued;
+    bool due; /* its timer fired: waiting for its turn to start */
+    struct service *due_prev, *due_next;
     uint64_t probes; /* probes finished */
 };
 
@@ -75,7 +77,10 @@ struct scheduler {
         void *ud;
     } observers[SCHED_MAX_OBSERVERS];
     int nobservers;
-    uv_idle_t starter; /* once mode: starts the probes a batch per loop turn */
+    /* Starts probes SCHED_START_BATCH a loop turn: the services whose
+     * timer fired (due, oldest first), and in once mode every service. */
+    uv_idle_t starter;
+    struct service *due_head, *due_tail;
     size_t start_next; /* once mode: the next service the starter starts */
     int open_handles;  /* timers still closing */
     void (*close_cb)(struct scheduler *s);
@@ -83,10 +88,16 @@ struct scheduler {
 
 int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg) HT_WUR;
 void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
+/* At most this many probes start per loop turn from timers and from
+ * sched_start; the rest start on the next turns, after the loop has
+ * polled its other handles (a key press) again. */
+#define SCHED_START_BATCH 32
+
 /* Starts probing. In once mode every service is probed exactly once,
  * all at the same time (started SCHED_START_BATCH a loop turn, so that
  * the first requests go out while later probes are still being set up),
- * and one failed result is final (no retries). */
+ * and one failed result is final (no retries). Otherwise each service's
+ * timer makes it due and the due start SCHED_START_BATCH a turn. */
 void sched_start(struct scheduler *s, bool once);
 /* Probes svc now (or as soon as a slot frees), unless one is in flight. */
 void sched_probe_now(struct scheduler *s, struct service *svc);

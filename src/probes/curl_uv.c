@@ -3,7 +3,12 @@
  * the running count says, a failed poll is passed on as CURL_CSELECT_ERR,
  * curl is never called from inside its own timer callback, one fd has at
  * most one poll, and the loop keeps the handles alive until
- * curl_multi_cleanup has run. */
+ * curl_multi_cleanup has run.
+ *
+ * Work per loop turn is bounded (CURL_UV_TURN_BUDGET): past the budget,
+ * ready sockets wait in a queue and finished transfers in curl's message
+ * list, and an idle handle takes the next batch on the next turn, after
+ * the loop has polled every other handle (a key press) once more. */
 #include "curl_uv.h"
 
 #include <stdlib.h>
@@ -25,6 +30,14 @@ struct curl_uv {
     size_t nbyfd;               /* entries in byfd */
     int depth;                  /* socket_action + drain under way */
     bool closing;               /* curl_uv_close was called */
+    /* The per-turn bound: socket_action calls and completions this turn,
+     * reset by the check handle after each poll phase. */
+    int spent;
+    uv_check_t turn;
+    uv_idle_t more;                          /* runs while anything waits */
+    struct curl_uv_sock *ready, *ready_tail; /* sockets waiting for curl */
+    bool msgs_waiting;                       /* finished transfers not drained */
+    int open_handles;                        /* timer, check, idle: still closing */
 };
 
 /* One per socket curl watches; freed from its close callback. */
@@ -35,6 +48,9 @@ struct curl_uv_sock {
     struct curl_uv_xfer *x;           /* the transfer curl last named for it; NULL once it ended */
     struct curl_uv_sock *prev, *next; /* in cu->socks */
     struct curl_uv_sock *xprev, *xnext; /* in x->socks */
+    int ready_ev;                       /* CURL_CSELECT_* waiting, 0 when not queued */
+    int want;                           /* UV_READABLE | UV_WRITABLE, as curl last asked */
+    struct curl_uv_sock *rprev, *rnext; /* in cu->ready */
 };
 
 static void sock_unbind(struct curl_uv_sock *s)
@@ -65,6 +81,8 @@ static void sock_bind(struct curl_uv_sock *s, struct curl_uv_xfer *x)
     x->socks = s;
 }
 
+static void on_more(uv_idle_t *h);
+
 /* x has left the multi handle: no socket may point at it, or at its easy
  * handle, which its owner is about to clean up. */
 static void forget_xfer(struct curl_uv_xfer *x)
@@ -79,12 +97,22 @@ static void forget_xfer(struct curl_uv_xfer *x)
 static void drain(struct curl_uv *cu)
 {
     CURLMsg *m;
-    int left;
+    int left = 0;
 
-    while (!cu->closing && (m = curl_multi_info_read(cu->multi, &left)) != NULL) {
+    cu->msgs_waiting = false;
+    while (!cu->closing) {
         struct curl_uv_xfer *x = NULL;
+        if (cu->spent >= CURL_UV_TURN_BUDGET) {
+            /* The rest on a later turn: curl keeps them meanwhile. */
+            cu->msgs_waiting = true;
+            uv_idle_start(&cu->more, on_more);
+            return;
+        }
+        if ((m = curl_multi_info_read(cu->multi, &left)) == NULL)
+            return;
         if (m->msg != CURLMSG_DONE)
             continue;
+        cu->spent++;
         CURL *easy = m->easy_handle;
         CURLcode rc = m->data.result;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
@@ -104,6 +132,7 @@ static void act(struct curl_uv *cu, curl_socket_t fd, int ev)
     int running;
 
     cu->depth++;
+    cu->spent++;
     curl_multi_socket_action(cu->multi, fd, ev, &running);
     drain(cu);
     cu->depth--;
@@ -131,6 +160,46 @@ static void sock_note_error(struct curl_uv_sock *s)
         x->sock_errno = err;
 }
 
+static void ready_unlink(struct curl_uv_sock *s)
+{
+    struct curl_uv *cu = s->cu;
+
+    if (s->ready_ev == 0)
+        return;
+    if (s->rprev)
+        s->rprev->rnext = s->rnext;
+    else
+        cu->ready = s->rnext;
+    if (s->rnext)
+        s->rnext->rprev = s->rprev;
+    else
+        cu->ready_tail = s->rprev;
+    s->rprev = s->rnext = NULL;
+    s->ready_ev = 0;
+}
+
+static void ready_push(struct curl_uv_sock *s, int ev)
+{
+    struct curl_uv *cu = s->cu;
+
+    if (s->ready_ev != 0) {
+        s->ready_ev |= ev;
+        return;
+    }
+    /* Not watched while it waits: the poll is level-triggered, and a
+     * thousand waiting sockets reported again on every turn cost more
+     * than the work itself. Watched again once curl has had its turn. */
+    uv_poll_stop(&s->poll);
+    s->ready_ev = ev;
+    s->rprev = cu->ready_tail;
+    if (cu->ready_tail)
+        cu->ready_tail->rnext = s;
+    else
+        cu->ready = s;
+    cu->ready_tail = s;
+    uv_idle_start(&cu->more, on_more);
+}
+
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct curl_uv_sock *s = h->data;
@@ -145,7 +214,50 @@ static void on_poll(uv_poll_t *h, int status, int events)
         if (events & UV_WRITABLE)
             ev |= CURL_CSELECT_OUT;
     }
-    act(s->cu, s->fd, ev);
+    /* Within the budget and with nobody waiting ahead, at once; else in
+     * turn. The poll is level-triggered: a socket that waits is reported
+     * again on later turns, and its events are merged, never doubled. */
+    if (s->ready_ev == 0 && s->cu->ready == NULL && s->cu->spent < CURL_UV_TURN_BUDGET)
+        act(s->cu, s->fd, ev);
+    else
+        ready_push(s, ev);
+}
+
+/* After each poll phase: a new turn, a new budget. */
+static void on_turn(uv_check_t *h)
+{
+    struct curl_uv *cu = h->data;
+
+    cu->spent = 0;
+}
+
+/* The next batch of what waits: finished transfers first (curl has done
+ * their work), then ready sockets in the order they became ready. */
+static void on_more(uv_idle_t *h)
+{
+    struct curl_uv *cu = h->data;
+
+    if (cu->msgs_waiting && !cu->closing) {
+        cu->depth++;
+        drain(cu);
+        cu->depth--;
+        if (cu->depth == 0 && cu->closing) {
+            finish(cu);
+            return;
+        }
+    }
+    while (cu->ready != NULL && cu->spent < CURL_UV_TURN_BUDGET && !cu->closing) {
+        struct curl_uv_sock *s = cu->ready;
+        int ev = s->ready_ev;
+        ready_unlink(s);
+        act(cu, s->fd, ev);
+        /* Unless curl closed it or asked for new events meanwhile. */
+        if (!uv_is_closing((uv_handle_t *)&s->poll) && !uv_is_active((uv_handle_t *)&s->poll) &&
+            s->want != 0)
+            uv_poll_start(&s->poll, s->want, on_poll);
+    }
+    if ((cu->ready == NULL && !cu->msgs_waiting) || cu->closing)
+        uv_idle_stop(h);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -165,6 +277,7 @@ static void sock_close(struct curl_uv_sock *s)
     struct curl_uv *cu = s->cu;
 
     sock_unbind(s);
+    ready_unlink(s);
     if ((size_t)s->fd < cu->nbyfd && cu->byfd[s->fd] == s)
         cu->byfd[s->fd] = NULL;
     if (s->prev)
@@ -231,6 +344,9 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
+    s->want = events;
+    if (s->ready_ev != 0)
+        return 0; /* waiting its turn: watched again after it */
     return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
@@ -277,6 +393,12 @@ struct curl_uv *curl_uv_new(uv_loop_t *loop)
     }
     uv_timer_init(loop, &cu->timer);
     cu->timer.data = cu;
+    uv_check_init(loop, &cu->turn);
+    cu->turn.data = cu;
+    uv_check_start(&cu->turn, on_turn);
+    uv_unref((uv_handle_t *)&cu->turn);
+    uv_idle_init(loop, &cu->more);
+    cu->more.data = cu;
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
     curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -310,10 +432,12 @@ void curl_uv_remove(struct curl_uv *cu, struct curl_uv_xfer *x)
     forget_xfer(x);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void on_handle_closed(uv_handle_t *h)
 {
     struct curl_uv *cu = h->data;
 
+    if (--cu->open_handles > 0)
+        return;
     free(cu->byfd);
     free(cu);
     curl_global_cleanup();
@@ -328,7 +452,10 @@ static void finish(struct curl_uv *cu)
     cu->multi = NULL;
     while (cu->socks)
         sock_close(cu->socks);
-    uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
+    cu->open_handles = 3;
+    uv_close((uv_handle_t *)&cu->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&cu->turn, on_handle_closed);
+    uv_close((uv_handle_t *)&cu->more, on_handle_closed);
 }
 
 void curl_uv_close(struct curl_uv *cu)

@@ -19,6 +19,12 @@
 struct curl_uv;
 struct curl_uv_xfer;
 
+/* At most this many curl calls (a socket_action, or a finished transfer
+ * handed to its callback) per loop turn; the rest waits for the next
+ * turn, so that a burst of results never keeps the loop from the other
+ * handles (a key press) for longer than one batch. */
+#define CURL_UV_TURN_BUDGET 32
+
 /* rc is the transfer's result; the easy handle has been removed from the
  * multi handle, so the callback may clean it up or add it again. It may
  * also remove other transfers, add new ones, or close the curl_uv. */
