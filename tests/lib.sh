@@ -92,8 +92,29 @@ t_redis_up() { # port [password]
 }
 
 # A port nothing listens on (bound, then released).
+# A port that refuses connections for as long as this test runs: a
+# socket bound to it and never listening, held by a process that leaves
+# once the test's shell is gone. (Freed at once, the port could be taken
+# by a server of a test running beside this one, and answer.)
 t_refused_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PY - "$$" <<'PY'
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+if os.fork():
+    sys.exit(0)
+os.setsid()
+null = os.open(os.devnull, os.O_RDWR)
+for fd in (0, 1, 2):
+    os.dup2(null, fd)
+while True:
+    try:
+        os.kill(int(sys.argv[1]), 0)
+    except OSError:
+        break
+    time.sleep(0.5)
+PY
 }
 
 t_ok() { T_PASSES=$((T_PASSES + 1)); echo "ok - $*"; }
