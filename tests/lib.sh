@@ -92,6 +92,12 @@ t_redis_up() { # port [password]
 }
 
 # A port nothing listens on (bound, then released).
+# A free port for a server the test is about to start (free now: the
+# server takes it at once).
+t_free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # A port that refuses connections for as long as this test runs: a
 # socket bound to it and never listening, held by a process that leaves
 # once the test's shell is gone. (Freed at once, the port could be taken

@@ -25,9 +25,6 @@ faults_cleanup() {
 trap faults_cleanup EXIT
 
 # A free port for a server that takes a port number.
-faults_free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 faults_wait_redis() { # port [password]
 	t_until "$T_DEADLINE_S" t_redis_up "$@" ||
@@ -111,7 +108,7 @@ faults_tls() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 		-subj /CN=127.0.0.1 -keyout "$T_DIR/tls.key" -out "$T_DIR/tls.crt" >/dev/null 2>&1 ||
 		return 1
-	TLS_PORT=$(faults_free_port)
+	TLS_PORT=$(t_free_port)
 	t_bg openssl s_server -quiet -www -accept "127.0.0.1:$TLS_PORT" -cert "$T_DIR/tls.crt" \
 		-key "$T_DIR/tls.key" >"$T_DIR/tls.log" 2>&1 </dev/null
 	t_until "$T_DEADLINE_S" curl -sk "https://127.0.0.1:$TLS_PORT/" -o /dev/null ||
@@ -129,7 +126,7 @@ faults_start_servers() {
 	fi
 	REDIS_AUTH=right-pw t_redis --requirepass right-pw || return 1
 	REDIS_OK_PORT=$REDIS_PORT
-	REDIS_FLAP_PORT=$(faults_free_port)
+	REDIS_FLAP_PORT=$(t_free_port)
 	faults_redis_flap_restart || return 1
 	t_bg "$HT_SOURCE_DIR/tests/fixtures/fixture_resp.py" --port-file "$T_DIR/resp.port"
 	t_wait_file "$T_DIR/resp.port" || return 1

@@ -37,8 +37,8 @@ start_http() { # port
 	return 1
 }
 
-HTTP_PORT=$(t_refused_port)
-FLAKY_PORT=$(t_refused_port)
+HTTP_PORT=$(t_free_port)
+FLAKY_PORT=$(t_free_port)
 REFUSED=$(t_refused_port)
 start_http "$HTTP_PORT" || exit 1
 start_http "$FLAKY_PORT" || exit 1
