@@ -14,7 +14,7 @@
 #include "healthtop/report.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
-#include "healthtop/stack.h"
+#include "demo/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
 
