@@ -1,0 +1,216 @@
+#!/bin/bash
+# --serve and --listen end to end: the real binary against the HTTP
+# fixture, scraped by a real Prometheus, its exposition checked by
+# promtool, its bounds and auth tried with raw sockets, SIGHUP and SIGTERM.
+. "$(dirname "$0")/../lib.sh"
+
+TOKEN=correct-horse-battery-staple
+export TOKEN
+t_fixture_http || exit 1
+B=http://127.0.0.1:$FIX_PORT
+
+write_config() { # extra service lines
+	cat >"$T_DIR/stack.yml" <<YML
+title: Serve Test
+auth: {bearer: "\${TOKEN}"}
+defaults:
+  interval: 200ms
+  timeout: 5s
+  retries: 1
+services:
+  api:
+    group: "Web \"front\" \\\\ end"
+    http: $B/toggle
+  worker:
+    group: Workers
+    http: $B/ok
+    depends_on: [api]
+$1
+YML
+	chmod 600 "$T_DIR/stack.yml"
+}
+write_config ""
+
+t_bg "$HEALTHTOP" --serve --listen 127.0.0.1:0 -c "$T_DIR/stack.yml" \
+	>"$T_DIR/serve.out" 2>"$T_DIR/serve.err"
+SERVE_PID=$T_LAST_PID
+t_wait_grep "--serve says where it listens" "$T_DIR/serve.err" 'endpoints on port [0-9]+' || exit 1
+LP=$(grep -oE 'endpoints on port [0-9]+' "$T_DIR/serve.err" | grep -oE '[0-9]+$')
+U=http://127.0.0.1:$LP
+AUTH="Authorization: Bearer $TOKEN"
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# Auth: /healthz is open, the rest wants the token, compared whole.
+t_is "/healthz needs no token" 200 "$(code "$U/healthz")"
+t_is "/metrics without a token is 401" 401 "$(code "$U/metrics")"
+t_is "/metrics with a wrong token of the same length is 401" 401 \
+	"$(code -H "Authorization: Bearer ${TOKEN%?}X" "$U/metrics")"
+t_is "/metrics with a prefix of the token is 401" 401 \
+	"$(code -H "Authorization: Bearer ${TOKEN:0:8}" "$U/metrics")"
+t_is "/metrics with the token is 200" 200 "$(code -H "$AUTH" "$U/metrics")"
+t_is "an unknown path is 404" 404 "$(code -H "$AUTH" "$U/nope")"
+t_is "POST is 405" 405 "$(code -X POST -H "$AUTH" "$U/metrics")"
+
+# Everything healthy first.
+ready() { [ "$(code -H "$AUTH" "$U/readyz")" = "$1" ]; }
+if t_until "$T_DEADLINE_S" ready 200; then t_ok "/readyz is 200 once all is healthy"; else
+	t_fail "/readyz: expected 200, saw $(code -H "$AUTH" "$U/readyz")"
+fi
+t_wait_grep "a state change is logged as one text line" "$T_DIR/serve.out" \
+	'^[0-9T:.-]+Z api healthy \(was (unknown|starting)\): HTTP 200$'
+
+# The exposition: promtool finds nothing to say about it.
+curl -s -H "$AUTH" "$U/metrics" >"$T_DIR/metrics.txt"
+promtool check metrics <"$T_DIR/metrics.txt" >"$T_DIR/promtool.out" 2>&1
+t_is "promtool check metrics exits 0" 0 $?
+t_is "promtool check metrics reports nothing" "" "$(cat "$T_DIR/promtool.out")"
+t_contains "label values are escaped" "$T_DIR/metrics.txt" \
+	'healthtop_service_up{service="api",group="Web \"front\" \\ end",kind="http"} 1'
+for m in healthtop_service_state healthtop_service_replicas_expected healthtop_probes_total \
+	healthtop_probe_duration_seconds_bucket healthtop_service_first_healthy_seconds \
+	healthtop_service_blocked healthtop_build_info; do
+	t_contains "/metrics has $m" "$T_DIR/metrics.txt" "$m{"
+done
+curl -s -D "$T_DIR/om.head" -H "$AUTH" -H 'Accept: application/openmetrics-text; version=1.0.0' \
+	"$U/metrics" >"$T_DIR/om.txt"
+t_contains "OpenMetrics when asked" "$T_DIR/om.head" "application/openmetrics-text; version=1.0.0"
+t_is "OpenMetrics ends with # EOF" "# EOF" "$(tail -n 1 "$T_DIR/om.txt")"
+t_contains "OpenMetrics names the counter family without _total" "$T_DIR/om.txt" \
+	"# TYPE healthtop_probes counter"
+
+# /api/v1/state is the --once --json document.
+curl -s -H "$AUTH" "$U/api/v1/state" >"$T_DIR/state.json"
+"$HEALTHTOP" --once --json -c "$T_DIR/stack.yml" >"$T_DIR/once.json" 2>/dev/null
+keys() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted(d), [s["name"] for s in d["services"]], sorted(d["services"][0]))' "$1"; }
+t_is "/api/v1/state has the --once --json shape" "$(keys "$T_DIR/once.json")" "$(keys "$T_DIR/state.json")"
+
+# A real Prometheus scrapes it, with the token.
+PP=$(t_refused_port)
+cat >"$T_DIR/prometheus.yml" <<YML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: healthtop
+    authorization: {credentials: $TOKEN}
+    static_configs: [{targets: ["127.0.0.1:$LP"]}]
+YML
+t_bg prometheus --config.file="$T_DIR/prometheus.yml" --storage.tsdb.path="$T_DIR/prom" \
+	--web.listen-address="127.0.0.1:$PP" >"$T_DIR/prometheus.log" 2>&1
+query() { # PromQL -> the values, one "service value" a line
+	curl -s "http://127.0.0.1:$PP/api/v1/query" --data-urlencode "query=$1" 2>/dev/null |
+		$PY -c 'import json,sys
+d=json.load(sys.stdin)
+for r in sorted(d["data"]["result"], key=lambda r: r["metric"].get("service", "")):
+    print(r["metric"].get("service", ""), r["value"][1])' 2>/dev/null
+}
+prom_sees() { [ "$(query "$1" | tr '\n' ' ')" = "$2" ]; }
+if t_until "$T_DEADLINE_S" prom_sees healthtop_service_up "api 1 worker 1 "; then
+	t_ok "Prometheus' query API shows healthtop_service_up for both services"
+else
+	t_fail "Prometheus: expected 'api 1 worker 1', saw '$(query healthtop_service_up | tr '\n' ' ')'"
+	tail -5 "$T_DIR/prometheus.log"
+fi
+
+# api goes down: /readyz flips to 503, the worker is blocked by it, and
+# Prometheus sees it.
+curl -s "$B/control/down" >/dev/null
+if t_until "$T_DEADLINE_S" ready 503; then t_ok "/readyz flips to 503 when api goes down"; else
+	t_fail "/readyz: expected 503 after /control/down, saw $(code -H "$AUTH" "$U/readyz")"
+fi
+t_wait_grep "the change is logged" "$T_DIR/serve.out" '^[0-9T:.-]+Z api unhealthy \(was healthy\): HTTP 503'
+if t_until "$T_DEADLINE_S" prom_sees 'healthtop_service_up{service="api"}' "api 0 "; then
+	t_ok "Prometheus sees api down"
+else t_fail "Prometheus: expected api 0, saw '$(query 'healthtop_service_up{service="api"}')'"; fi
+curl -s "$B/control/up" >/dev/null
+if t_until "$T_DEADLINE_S" ready 200; then t_ok "/readyz is 200 again when api is back"; else
+	t_fail "/readyz: expected 200 after /control/up"
+fi
+
+# Bounds: a 1 MB request line is refused and the connection closed.
+$PY - "$LP" >"$T_DIR/big.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    s.sendall(b"GET /" + b"a" * (1024 * 1024) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+except (BrokenPipeError, ConnectionResetError):
+    pass
+data = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except ConnectionResetError:
+        break
+    if not chunk:
+        break
+    data += chunk
+print(data.split(b"\r\n")[0].decode() if data else "no answer")
+print("closed")
+PY
+t_contains "a 1 MB request line is answered 431" "$T_DIR/big.out" "HTTP/1.1 431"
+t_contains "and the connection is closed" "$T_DIR/big.out" "closed"
+
+# Too many connections: past the bound they are closed without an answer,
+# while those within it are served (and held open by keep-alive).
+$PY - "$LP" 100 >"$T_DIR/conns.out" 2>&1 <<'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks, served, refused = [], 0, 0
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    socks.append(s)
+for s in socks:
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = s.recv(4096)
+    except (BrokenPipeError, ConnectionResetError):
+        data = b""
+    if data.startswith(b"HTTP/1.1 200"):
+        served += 1
+    else:
+        refused += 1
+print("served", served, "refused", refused)
+PY
+read -r _ served _ refused <"$T_DIR/conns.out"
+t_check "100 connections at once: at most 64 served ($served)" [ "${served:-0}" -le 64 ]
+t_check "and the rest refused ($refused)" [ "${refused:-0}" -ge 36 ]
+t_is "after they leave, it serves again" 200 "$(code "$U/healthz")"
+
+# SIGHUP with a bad config keeps the running one.
+cp "$T_DIR/stack.yml" "$T_DIR/good.yml"
+printf 'bogus: [\n' >>"$T_DIR/stack.yml"
+kill -HUP "$SERVE_PID"
+t_wait_grep "SIGHUP reports the bad config with its position" "$T_DIR/serve.err" 'stack\.yml:[0-9]+:[0-9]+: '
+t_wait_grep "and keeps the running one" "$T_DIR/serve.err" 'keeping the running one'
+t_is "still serving the old config" 200 "$(code -H "$AUTH" "$U/readyz")"
+t_check "the process is alive" kill -0 "$SERVE_PID"
+# A good one replaces it.
+write_config "  extra:
+    http: $B/ok"
+kill -HUP "$SERVE_PID"
+t_wait_grep "SIGHUP loads a good config" "$T_DIR/serve.err" 'reloaded .*stack\.yml: 3 services'
+has_extra() { curl -s -H "$AUTH" "$U/metrics" | grep -q 'healthtop_service_up{service="extra"'; }
+t_until "$T_DEADLINE_S" has_extra
+t_check "the new service is in /metrics" has_extra
+
+# SIGTERM: exit 0, port closed.
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+t_is "SIGTERM exits 0" 0 $?
+port_closed() { ! curl -s -o /dev/null "$U/healthz"; }
+t_check "the port is closed" port_closed
+
+# --log-format json: one object a line; non-loopback needs saying so.
+t_bg "$HEALTHTOP" --serve --log-format json -c "$T_DIR/good.yml" >"$T_DIR/json.out" 2>/dev/null
+JPID=$T_LAST_PID
+t_wait_grep "--log-format json writes JSON lines" "$T_DIR/json.out" '"service":"worker"'
+t_check "every line is a JSON object with the documented keys" $PY -c '
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert set(d) == {"time", "service", "group", "kind", "state", "previous", "message"}, d
+' "$T_DIR/json.out"
+kill -TERM "$JPID"
+"$HEALTHTOP" --serve --listen 0.0.0.0:0 -c "$T_DIR/good.yml" >/dev/null 2>"$T_DIR/public.err"
+t_is "--listen 0.0.0.0 without --listen-public exits 2" 2 $?
+t_contains "and says which option allows it" "$T_DIR/public.err" "--listen-public"
+t_done
