@@ -526,7 +526,7 @@ static void parse_listen(struct parse *P, yaml_node_t *v)
 /* auth: {bearer: TOKEN}: what --listen's clients must send. */
 static void parse_auth(struct parse *P, const struct ypair *p)
 {
-    static const char *const keys[] = {"bearer"};
+    static const char *const keys[] = {"bearer", "user", "password"};
     struct ypair *pairs;
     size_t np;
 
@@ -545,10 +545,25 @@ static void parse_auth(struct parse *P, const struct ypair *p)
                 secret_add(t);
             free(P->cfg->auth_bearer);
             P->cfg->auth_bearer = t;
+        } else if (strcmp(pairs[i].name, "user") == 0) {
+            free(P->cfg->auth_user);
+            P->cfg->auth_user = ydoc_str(&P->d, pairs[i].value, "user");
+        } else if (strcmp(pairs[i].name, "password") == 0) {
+            char *pw = ydoc_str(&P->d, pairs[i].value, "password");
+            if (pw && strlen(pw) < 12)
+                ydoc_error(&P->d, pairs[i].value, "auth: password must be at least 12 characters");
+            free(P->cfg->auth_password);
+            P->cfg->auth_password = pw;
         } else {
             ydoc_unknown_key(&P->d, &pairs[i], "auth", keys, HT_ARRAY_LEN(keys));
         }
     }
+    if ((P->cfg->auth_user == NULL) != (P->cfg->auth_password == NULL))
+        ydoc_error(&P->d, p->value, "auth: user and password go together (HTTP Basic)");
+    else if (P->cfg->auth_user && P->cfg->auth_bearer)
+        ydoc_error(&P->d, p->value, "auth: either bearer or user and password, not both");
+    if (P->cfg->auth_user && P->cfg->auth_password)
+        secret_add_basic(P->cfg->auth_user, P->cfg->auth_password);
     free(pairs);
 }
 
@@ -650,6 +665,8 @@ void config_free(struct ht_config *cfg)
     free(cfg->title);
     free(cfg->listen);
     free(cfg->auth_bearer);
+    free(cfg->auth_user);
+    free(cfg->auth_password);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "healthtop/report.h"
 #include "healthtop/scheduler.h"
+#include "healthtop/secret.h"
 #include "httpd.h"
 #include "metrics.h"
 
@@ -18,6 +19,7 @@
 struct listener {
     struct listen_spec spec;
     char *bearer; /* owned copy, or NULL */
+    char *basic;  /* base64 of "user:password", unpadded, or NULL */
     struct httpd srv;
     bool started;
     struct scheduler *sched; /* the model served; NULL while reloading */
@@ -94,18 +96,37 @@ static bool equal_const_time(const char *got, size_t ngot, const char *want, siz
     return diff == 0;
 }
 
-static bool authorized(const struct listener *l, const struct httpd_req *req)
+/* The credentials after scheme ("Bearer", "Basic") in the Authorization
+ * header, with their length (a Basic value's '=' padding left out), or
+ * NULL when the header is absent or names another scheme. */
+static const char *credentials(const struct httpd_req *req, const char *scheme, size_t *n)
 {
     const char *v = httpd_header(req, "Authorization");
+    size_t k = strlen(scheme);
 
-    if (l->bearer == NULL)
-        return true;
-    if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0)
-        return false;
-    v += 7;
+    if (v == NULL || strncasecmp(v, scheme, k) != 0 || v[k] != ' ')
+        return NULL;
+    v += k;
     while (*v == ' ')
         v++;
-    return equal_const_time(v, strlen(v), l->bearer, strlen(l->bearer));
+    *n = strlen(v);
+    while (*n > 0 && v[*n - 1] == '=')
+        (*n)--;
+    return v;
+}
+
+static bool authorized(const struct listener *l, const struct httpd_req *req)
+{
+    const char *v;
+    size_t n;
+
+    if (l->bearer)
+        return (v = credentials(req, "Bearer", &n)) != NULL &&
+               equal_const_time(v, strlen(v), l->bearer, strlen(l->bearer));
+    if (l->basic)
+        return (v = credentials(req, "Basic", &n)) != NULL &&
+               equal_const_time(v, n, l->basic, strlen(l->basic));
+    return true;
 }
 
 static void reply(struct httpd_req *req, int status, const char *type, const char *headers,
@@ -171,8 +192,10 @@ static void on_request(struct httpd *srv, struct httpd_req *req, void *ud)
     } else if (strcmp(req->path, "/healthz") == 0) {
         httpd_reply_text(req, 200, "ok\n");
     } else if (!authorized(l, req)) {
-        reply(req, 401, "text/plain", "WWW-Authenticate: Bearer realm=\"healthtop\"\r\n",
-              "a valid bearer token is needed\n", (size_t)-1);
+        reply(req, 401, "text/plain",
+              l->basic ? "WWW-Authenticate: Basic realm=\"healthtop\"\r\n"
+                       : "WWW-Authenticate: Bearer realm=\"healthtop\"\r\n",
+              "valid credentials are needed\n", (size_t)-1);
     } else if (strcmp(req->path, "/metrics") != 0 && strcmp(req->path, "/readyz") != 0 &&
                strcmp(req->path, "/api/v1/state") != 0) {
         httpd_reply_text(req, 404, "not found: try /metrics, /healthz, /readyz, /api/v1/state\n");
@@ -194,6 +217,15 @@ struct listener *listener_new(const struct listen_spec *spec)
     l->spec = *spec;
     l->bearer = spec->bearer && spec->bearer[0] ? xstrdup(spec->bearer) : NULL;
     l->spec.bearer = l->bearer;
+    if (spec->user && spec->password) {
+        size_t n = strlen(spec->user) + strlen(spec->password) + 2;
+        char *pair = xmalloc(n);
+
+        ht_snprintf(pair, n, "%s:%s", spec->user, spec->password);
+        l->basic = secret_base64(pair, strlen(pair));
+        free(pair);
+    }
+    l->spec.user = l->spec.password = NULL;
     return l;
 }
 
@@ -260,6 +292,7 @@ void listener_free(struct listener *l)
         return;
     metrics_free(&l->m);
     free(l->bearer);
+    free(l->basic);
     free(l);
 }
 

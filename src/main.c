@@ -44,7 +44,8 @@ static const char usage_tail[] =
     "\n"
     "--listen serves /metrics (Prometheus), /healthz, /readyz (200 when the stack\n"
     "is healthy or degraded, else 503) and /api/v1/state (the --json document);\n"
-    "auth: {bearer: TOKEN} in the config makes all but /healthz ask for it.\n";
+    "auth: {bearer: TOKEN} (or {user:, password:}) in the config makes all but\n"
+    "/healthz ask for it.\n";
 
 /* No config anywhere: say where we looked, with the real paths. */
 static void print_start_text(const char *tried)
@@ -390,6 +391,8 @@ static int make_listener(const struct args *a, const struct ht_config *cfg, stru
         return usage_error("--listen: %s", why);
     spec.public = a->listen_public || cfg->listen_public;
     spec.bearer = cfg->auth_bearer;
+    spec.user = cfg->auth_user;
+    spec.password = cfg->auth_password;
     if (!spec.public && !listen_is_loopback(spec.host)) {
         fprintf(stderr,
                 "healthtop: --listen %s is not a loopback address: say --listen-public (or "

@@ -29,10 +29,11 @@ struct listener;
 
 /* Where and how to listen: from --listen and the config's listen:. */
 struct listen_spec {
-    char host[64];      /* a numeric address */
-    int port;           /* 0: a free one (tests) */
-    bool public;        /* a non-loopback host was asked for explicitly */
-    const char *bearer; /* the token every request but /healthz must carry, or NULL */
+    char host[64];               /* a numeric address */
+    int port;                    /* 0: a free one (tests) */
+    bool public;                 /* a non-loopback host was asked for explicitly */
+    const char *bearer;          /* the token every request but /healthz must carry, or NULL */
+    const char *user, *password; /* or HTTP Basic credentials, or NULL */
 };
 
 /* Parses "[ADDR:]PORT" ("9464", "127.0.0.1:9464", "[::1]:9464",

@@ -22,7 +22,7 @@ services:
     group: "Web \"front\" \\\\ end"
     http: $B/toggle
   worker:
-    group: Workers
+    group: "Workers ${TOKEN}\nline two"
     http: $B/ok
     depends_on: [api]
 $1
@@ -67,6 +67,9 @@ t_is "promtool check metrics exits 0" 0 $?
 t_is "promtool check metrics reports nothing" "" "$(cat "$T_DIR/promtool.out")"
 t_contains "label values are escaped" "$T_DIR/metrics.txt" \
 	'healthtop_service_up{service="api",group="Web \"front\" \\ end",kind="http"} 1'
+t_contains "secrets in labels are masked, controls escaped" "$T_DIR/metrics.txt" \
+	'healthtop_service_up{service="worker",group="Workers ***\\nline two",kind="http"} 1'
+t_lacks "the token never shows in /metrics" "$T_DIR/metrics.txt" "$TOKEN"
 for m in healthtop_service_state healthtop_service_replicas_expected healthtop_probes_total \
 	healthtop_probe_duration_seconds_bucket healthtop_service_first_healthy_seconds \
 	healthtop_service_blocked healthtop_build_info; do
@@ -149,6 +152,31 @@ PY
 t_contains "a 1 MB request line is answered 431" "$T_DIR/big.out" "HTTP/1.1 431"
 t_contains "and the connection is closed" "$T_DIR/big.out" "closed"
 
+# Too many headers: 400, and closed.
+$PY - "$LP" >"$T_DIR/headers.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(40)) + b"\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.split(b"\r\n")[0].decode())
+PY
+t_contains "40 request headers are answered 400" "$T_DIR/headers.out" "HTTP/1.1 400"
+
+# An idle connection is closed by the server (after its 10 s).
+$PY - "$LP" >"$T_DIR/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0 = time.monotonic()
+print("closed" if s.recv(1) == b"" else "data", "after %.1f s" % (time.monotonic() - t0), flush=True)
+PY
+IDLE_PID=$!
+T_PIDS="$T_PIDS $IDLE_PID"
+
 # Too many connections: past the bound they are closed without an answer,
 # while those within it are served (and held open by keep-alive).
 $PY - "$LP" 100 >"$T_DIR/conns.out" 2>&1 <<'PY'
@@ -192,6 +220,10 @@ has_extra() { curl -s -H "$AUTH" "$U/metrics" | grep -q 'healthtop_service_up{se
 t_until "$T_DEADLINE_S" has_extra
 t_check "the new service is in /metrics" has_extra
 
+t_wait_grep "an idle connection is closed by the server" "$T_DIR/idle.out" '^closed after'
+secs=$(grep -oE '[0-9]+\.[0-9]' "$T_DIR/idle.out" | cut -d. -f1)
+t_check "not before its 10 s (${secs}s)" [ "${secs:-0}" -ge 9 ]
+
 # SIGTERM: exit 0, port closed.
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
@@ -213,4 +245,29 @@ kill -TERM "$JPID"
 "$HEALTHTOP" --serve --listen 0.0.0.0:0 -c "$T_DIR/good.yml" >/dev/null 2>"$T_DIR/public.err"
 t_is "--listen 0.0.0.0 without --listen-public exits 2" 2 $?
 t_contains "and says which option allows it" "$T_DIR/public.err" "--listen-public"
+
+# HTTP Basic instead of a bearer token.
+sed -e 's/^auth: .*$/auth: {user: prom, password: "${PW}"}/' "$T_DIR/good.yml" >"$T_DIR/basic.yml"
+chmod 600 "$T_DIR/basic.yml"
+BP=$(t_refused_port)
+t_bg env PW=a-long-basic-password "$HEALTHTOP" --serve \
+	--listen "127.0.0.1:$BP" -c "$T_DIR/basic.yml" >/dev/null 2>"$T_DIR/basic.err"
+t_wait_grep "--serve with basic auth starts" "$T_DIR/basic.err" 'endpoints on port'
+t_is "basic auth: the right password is 200" 200 \
+	"$(code -u prom:a-long-basic-password "http://127.0.0.1:$BP/api/v1/state")"
+t_is "basic auth: a wrong password is 401" 401 "$(code -u prom:a-long-basic-passwore "http://127.0.0.1:$BP/metrics")"
+t_is "basic auth: no credentials is 401" 401 "$(code "http://127.0.0.1:$BP/metrics")"
+
+# --wait serves too, while it waits (api is down before it starts).
+curl -s "$B/control/down" >/dev/null
+WP=$(t_refused_port)
+t_bg "$HEALTHTOP" --wait --listen "127.0.0.1:$WP" -c "$T_DIR/good.yml" >"$T_DIR/wait.out" 2>&1
+WPID=$T_LAST_PID
+up_wait() { [ "$(code "http://127.0.0.1:$WP/healthz")" = 200 ]; }
+if t_until "$T_DEADLINE_S" up_wait; then t_ok "--wait --listen serves /healthz"; else t_fail "--wait --listen: no /healthz"; fi
+t_is "--wait --listen: /readyz is 503 while api is down" 503 \
+	"$(code -H "$AUTH" "http://127.0.0.1:$WP/readyz")"
+curl -s "$B/control/up" >/dev/null
+wait "$WPID"
+t_is "--wait ends 0 once api is back" 0 $?
 t_done
