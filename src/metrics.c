@@ -4,10 +4,11 @@
  * Both formats are lines of "name{label="value",...} number", grouped in
  * families introduced by "# HELP name text" and "# TYPE name type". Label
  * values escape backslash, double quote and line feed (\\ \" \n); HELP
- * text escapes backslash and line feed. The formats differ in three
- * places handled here: OpenMetrics names a counter's family without its
- * "_total" suffix (the sample keeps it), has an "info" type whose family
- * drops the "_info" suffix, and ends with "# EOF". Every name and unit
+ * text escapes backslash and line feed, and OpenMetrics allows no bare
+ * double quote in it (ours are fixed and hold none). The formats differ
+ * in three places handled here: OpenMetrics names a counter's family
+ * without its "_total" suffix (the sample keeps it), has an "info" type
+ * whose family drops the "_info" suffix, and ends with "# EOF". Every name and unit
  * follows Prometheus' conventions: base units (seconds), counters end in
  * _total. */
 #include "metrics.h"
@@ -129,6 +130,7 @@ static int family(struct buf *out, const char *name, const char *type, const cha
 
 static int service_gauges(struct buf *out, const struct scheduler *s, char **labels, bool om)
 {
+    bool *blocked = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*blocked));
     int rc = 0;
 
     rc |= family(out, "healthtop_service_up", "gauge",
@@ -157,9 +159,9 @@ static int service_gauges(struct buf *out, const struct scheduler *s, char **lab
                          s->svcs[i].cfg->replicas);
     rc |= family(out, "healthtop_service_blocked", "gauge",
                  "1 when the service is down because a service it depends on is unhealthy.", om);
+    deps_blocked_all(s, blocked);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= buf_printf(out, "healthtop_service_blocked{%s} %d\n", labels[i],
-                         deps_blocked_by(s, i, NULL, 0) > 0);
+        rc |= buf_printf(out, "healthtop_service_blocked{%s} %d\n", labels[i], blocked[i]);
     rc |= family(out, "healthtop_service_first_healthy_seconds", "gauge",
                  "Seconds from the start (T+0) to the first healthy result: the cold-start "
                  "time. Absent until the service is first healthy.",
@@ -170,6 +172,7 @@ static int service_gauges(struct buf *out, const struct scheduler *s, char **lab
             rc |= buf_printf(out, "healthtop_service_first_healthy_seconds{%s} %.3f\n", labels[i],
                              (double)(t - s->origin_ms) / 1000.0);
     }
+    free(blocked);
     return rc;
 }
 
@@ -180,7 +183,8 @@ static int probe_counters(struct buf *out, const struct scheduler *s, const stru
     int rc = 0;
 
     rc |= family(out, "healthtop_probes_total", "counter",
-                 "Probes finished, by whether the probe passed (result=\"success\") or not.", om);
+                 "Probes finished, by whether the probe passed (result: success) or not (failure).",
+                 om);
     for (size_t i = 0; i < n; i++)
         rc |= buf_printf(out,
                          "healthtop_probes_total{%s,result=\"success\"} %llu\n"

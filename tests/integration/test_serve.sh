@@ -81,6 +81,8 @@ t_contains "OpenMetrics when asked" "$T_DIR/om.head" "application/openmetrics-te
 t_is "OpenMetrics ends with # EOF" "# EOF" "$(tail -n 1 "$T_DIR/om.txt")"
 t_contains "OpenMetrics names the counter family without _total" "$T_DIR/om.txt" \
 	"# TYPE healthtop_probes counter"
+grep '^# HELP' "$T_DIR/om.txt" | grep -F '"' >"$T_DIR/om.quotes"
+t_is "no double quote in a HELP text (OpenMetrics forbids a bare one)" "" "$(cat "$T_DIR/om.quotes")"
 
 # /api/v1/state is the --once --json document.
 curl -s -H "$AUTH" "$U/api/v1/state" >"$T_DIR/state.json"
