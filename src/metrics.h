@@ -1,7 +1,7 @@
 /* The /metrics exposition of --listen: the scheduler's model and the
  * probe counters as Prometheus text format 0.0.4 or OpenMetrics 1.0.
- * doc/metrics.md lists the metrics; what the formats require is said in
- * metrics.c, above the code that does it. */
+ * README.md ("Serving metrics") lists the metrics; what the formats require
+ * is said in metrics.c, above the code that does it. */
 #ifndef HEALTHTOP_METRICS_H
 #define HEALTHTOP_METRICS_H
 
