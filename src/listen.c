@@ -210,22 +210,30 @@ static void on_request(struct httpd *srv, struct httpd_req *req, void *ud)
     }
 }
 
+void listener_set_auth(struct listener *l, const char *bearer, const char *user,
+                       const char *password)
+{
+    free(l->bearer);
+    free(l->basic);
+    l->bearer = bearer && bearer[0] ? xstrdup(bearer) : NULL;
+    l->basic = NULL;
+    if (user && password) {
+        size_t n = strlen(user) + strlen(password) + 2;
+        char *pair = xmalloc(n);
+
+        ht_snprintf(pair, n, "%s:%s", user, password);
+        l->basic = secret_base64(pair, strlen(pair));
+        free(pair);
+    }
+}
+
 struct listener *listener_new(const struct listen_spec *spec)
 {
     struct listener *l = xcalloc(1, sizeof(*l));
 
     l->spec = *spec;
-    l->bearer = spec->bearer && spec->bearer[0] ? xstrdup(spec->bearer) : NULL;
-    l->spec.bearer = l->bearer;
-    if (spec->user && spec->password) {
-        size_t n = strlen(spec->user) + strlen(spec->password) + 2;
-        char *pair = xmalloc(n);
-
-        ht_snprintf(pair, n, "%s:%s", spec->user, spec->password);
-        l->basic = secret_base64(pair, strlen(pair));
-        free(pair);
-    }
-    l->spec.user = l->spec.password = NULL;
+    listener_set_auth(l, spec->bearer, spec->user, spec->password);
+    l->spec.bearer = l->spec.user = l->spec.password = NULL; /* kept in l's own copies */
     return l;
 }
 

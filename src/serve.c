@@ -141,6 +141,9 @@ static void on_old_closed(struct scheduler *s)
             listener_stop(sv->o->listener);
         return;
     }
+    if (sv->o->listener)
+        listener_set_auth(sv->o->listener, g->cfg.auth_bearer, g->cfg.auth_user,
+                          g->cfg.auth_password);
     fprintf(stderr, "healthtop: reloaded %s: %zu services\n", g->cfg.path, g->cfg.nsvcs);
 }
 

@@ -45,6 +45,10 @@ bool listen_is_loopback(const char *host);
 
 /* A listener, not listening yet. spec is copied (the bearer too). */
 struct listener *listener_new(const struct listen_spec *spec);
+/* Replaces the credentials (a config reload): bearer, or user and
+ * password, or none of them. */
+void listener_set_auth(struct listener *l, const char *bearer, const char *user,
+                       const char *password);
 /* Listens on loop. Returns 0, or -1 with a message in err. */
 int listener_start(struct listener *l, void *uv_loop, char *err, size_t n) HT_WUR;
 /* The port listened on, after listener_start. */

@@ -221,6 +221,15 @@ t_wait_grep "SIGHUP loads a good config" "$T_DIR/serve.err" 'reloaded .*stack\.y
 has_extra() { curl -s -H "$AUTH" "$U/metrics" | grep -q 'healthtop_service_up{service="extra"'; }
 t_until "$T_DEADLINE_S" has_extra
 t_check "the new service is in /metrics" has_extra
+# A reload replaces the credentials too (a rotated token).
+sed -i 's/^auth: .*$/auth: {bearer: "a-rotated-token-0123456789"}/' "$T_DIR/stack.yml"
+kill -HUP "$SERVE_PID"
+reloads() { [ "$(grep -c 'reloaded .*stack\.yml' "$T_DIR/serve.err")" -ge 2 ]; }
+t_until "$T_DEADLINE_S" reloads
+t_check "SIGHUP reloads the rotated token" reloads
+t_is "the old token is refused after the rotation" 401 "$(code -H "$AUTH" "$U/api/v1/state")"
+t_is "the rotated token is taken" 200 \
+	"$(code -H "Authorization: Bearer a-rotated-token-0123456789" "$U/api/v1/state")"
 
 t_wait_grep "an idle connection is closed by the server" "$T_DIR/idle.out" '^closed after'
 secs=$(grep -oE '[0-9]+\.[0-9]' "$T_DIR/idle.out" | cut -d. -f1)
