@@ -160,11 +160,14 @@ static void serve_state(struct listener *l, struct httpd_req *req)
     if (text == NULL) {
         httpd_reply_text(req, 500, "the state document could not be made\n");
     } else {
+        /* Ended by a newline, as --once --json prints it. */
         size_t n = strlen(text);
-        text = realloc(text, n + 2);
-        text[n] = '\n';
-        text[n + 1] = '\0';
-        reply(req, 200, "application/json", NULL, text, n + 1);
+        char *body = xmalloc(n + 2);
+
+        memcpy(body, text, n);
+        memcpy(body + n, "\n", 2);
+        reply(req, 200, "application/json", NULL, body, n + 1);
+        free(body);
     }
     free(text);
     json_decref(doc);
