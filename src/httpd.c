@@ -313,6 +313,7 @@ static void conn_process(struct httpd_conn *c)
         req.conn = c;
         c->replied = false;
         srv->requests++;
+        tcpsrv_conn_touch(&c->base);
         srv->handler(srv, &req, srv->ud);
         if (!c->replied)
             httpd_reply_text(&req, 500, "the handler gave no answer\n");

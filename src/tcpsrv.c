@@ -82,7 +82,6 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     }
     if (nread == 0)
         return;
-    tcpsrv_conn_touch(c);
     c->srv->ops->on_data(c, b->base, (size_t)nread);
 }
 

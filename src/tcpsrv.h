@@ -29,7 +29,7 @@ struct tcpsrv;
 
 struct tcpsrv_conn {
     uv_tcp_t tcp;
-    uv_timer_t idle; /* closes the connection after srv->idle_ms without a byte */
+    uv_timer_t idle; /* closes the connection srv->idle_ms after accept or the last touch */
     struct tcpsrv *srv;
     struct tcpsrv_conn *prev, *next;
     struct buf in;    /* bytes received and not yet handled, bounded by ops->max_in */
@@ -45,7 +45,10 @@ struct tcpsrv_ops {
     void (*on_init)(struct tcpsrv_conn *c);
     /* After accept (may be NULL): false closes the connection at once. */
     bool (*on_open)(struct tcpsrv_conn *c);
-    /* n bytes arrived (the idle timer has been restarted). */
+    /* n bytes arrived. Bytes alone do not restart the idle timer: the
+     * protocol touches the connection when a request is complete, so
+     * that a client trickling a request a byte at a time (slowloris)
+     * still runs out of time. */
     void (*on_data)(struct tcpsrv_conn *c, const char *p, size_t n);
     /* The client shut its side down; NULL closes the connection. */
     void (*on_eof)(struct tcpsrv_conn *c);
@@ -84,8 +87,8 @@ int tcpsrv_listen(struct tcpsrv *srv, const char *host, int port) HT_WUR;
 void tcpsrv_close(struct tcpsrv *srv, tcpsrv_close_cb cb);
 /* Closes one connection (idempotent). */
 void tcpsrv_conn_close(struct tcpsrv_conn *c);
-/* Restarts the idle timer: call it when the connection made progress
- * other than reading (a write completed). */
+/* Restarts the idle timer: call it when the connection made progress (a
+ * whole request arrived, an answer was written). */
 void tcpsrv_conn_touch(struct tcpsrv_conn *c);
 /* The close callback of a protocol's extra handles (h->data = the conn). */
 void tcpsrv_handle_closed(uv_handle_t *h);

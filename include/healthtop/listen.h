@@ -12,7 +12,9 @@
  * so a request never waits on a probe and never delays one. The server's
  * bounds: LISTEN_MAX_CONNS open connections (more are closed at once), a
  * request head of HTTPD_MAX_HEAD bytes (431) with at most
- * HTTPD_MAX_HEADERS headers (400), LISTEN_IDLE_MS without a byte. */
+ * HTTPD_MAX_HEADERS headers (400), and LISTEN_IDLE_MS to send a whole
+ * request (after connecting or after the last answer): bytes trickled
+ * one at a time do not keep a connection open. */
 #ifndef HEALTHTOP_LISTEN_H
 #define HEALTHTOP_LISTEN_H
 

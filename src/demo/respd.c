@@ -202,6 +202,7 @@ static void conn_process(struct respd_conn *c)
             break;
         }
         off += (size_t)k;
+        tcpsrv_conn_touch(&c->base);
         conn_answer(c, name, argc);
     }
     if (off > 0) {

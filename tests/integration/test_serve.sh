@@ -178,6 +178,26 @@ print("closed" if s.recv(1) == b"" else "data", "after %.1f s" % (time.monotonic
 PY
 IDLE_PID=$!
 T_PIDS="$T_PIDS $IDLE_PID"
+# A request trickled a header a second (slowloris) is closed all the same.
+$PY - "$LP" >"$T_DIR/trickle.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0, sent = time.monotonic(), 0
+try:
+    s.sendall(b"GET /healthz HTTP/1.1\r\n")
+    s.settimeout(1)
+    while True:
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            s.sendall(b"X-Slow-%d: v\r\n" % sent)
+            sent += 1
+except (BrokenPipeError, ConnectionResetError):
+    pass
+print("closed after %.1f s, %d headers sent" % (time.monotonic() - t0, sent), flush=True)
+PY
+T_PIDS="$T_PIDS $!"
 
 # Too many connections: past the bound they are closed without an answer,
 # while those within it are served (and held open by keep-alive).
@@ -234,6 +254,7 @@ t_is "the rotated token is taken" 200 \
 t_wait_grep "an idle connection is closed by the server" "$T_DIR/idle.out" '^closed after'
 secs=$(grep -oE '[0-9]+\.[0-9]' "$T_DIR/idle.out" | cut -d. -f1)
 t_check "not before its 10 s (${secs}s)" [ "${secs:-0}" -ge 9 ]
+t_wait_grep "a trickled request is closed by the server" "$T_DIR/trickle.out" '^closed after'
 
 # SIGTERM: exit 0, port closed.
 kill -TERM "$SERVE_PID"
