@@ -22,8 +22,10 @@
 
 static const double bucket_le[METRICS_NBUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                    0.5,   1,    2.5,   5,    10,  30};
-static const char *const bucket_text[METRICS_NBUCKETS] = {
-    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0"};
+/* The le label of each bucket, as written. */
+static const char *const bucket_label[METRICS_NBUCKETS] = {
+    "le=\"0.005\"", "le=\"0.01\"", "le=\"0.025\"", "le=\"0.05\"", "le=\"0.1\"",  "le=\"0.25\"",
+    "le=\"0.5\"",   "le=\"1.0\"",  "le=\"2.5\"",   "le=\"5.0\"",  "le=\"10.0\"", "le=\"30.0\""};
 
 void metrics_reset(struct metrics *m, size_t nsvcs)
 {
@@ -112,6 +114,32 @@ static char **labels_build(const struct scheduler *s)
     return labels;
 }
 
+/* One sample with an integer value, "name{labels[,extra]} v", without
+ * printf: a 5,000-service scrape writes 150,000 of them. */
+static int sample(struct buf *out, const char *name, const char *labels, const char *extra,
+                  uint64_t v)
+{
+    char num[24];
+    size_t k = sizeof(num);
+    int rc;
+
+    do {
+        num[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    rc = buf_append(out, name, strlen(name));
+    rc |= buf_append(out, "{", 1);
+    rc |= buf_append(out, labels, strlen(labels));
+    if (extra) {
+        rc |= buf_append(out, ",", 1);
+        rc |= buf_append(out, extra, strlen(extra));
+    }
+    rc |= buf_append(out, "} ", 2);
+    rc |= buf_append(out, num + k, sizeof(num) - k);
+    rc |= buf_append(out, "\n", 1);
+    return rc;
+}
+
 static int family(struct buf *out, const char *name, const char *type, const char *help, bool om)
 {
     size_t n = strlen(name);
@@ -131,37 +159,40 @@ static int family(struct buf *out, const char *name, const char *type, const cha
 static int service_gauges(struct buf *out, const struct scheduler *s, char **labels, bool om)
 {
     bool *blocked = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*blocked));
+    char state_label[HEALTH_STATE_COUNT][32];
     int rc = 0;
 
+    for (int st = 0; st < HEALTH_STATE_COUNT; st++)
+        ht_snprintf(state_label[st], sizeof(state_label[st]), "state=\"%s\"",
+                    health_state_name((enum health_state)st));
     rc |= family(out, "healthtop_service_up", "gauge",
                  "1 when the service is healthy or degraded, else 0.", om);
     for (size_t i = 0; i < s->nsvcs; i++) {
         enum health_state st = s->svcs[i].health.state;
-        rc |= buf_printf(out, "healthtop_service_up{%s} %d\n", labels[i],
-                         st == HEALTH_HEALTHY || st == HEALTH_DEGRADED);
+        rc |= sample(out, "healthtop_service_up", labels[i], NULL,
+                     st == HEALTH_HEALTHY || st == HEALTH_DEGRADED);
     }
     rc |= family(out, "healthtop_service_state", "gauge",
                  "The service's state: 1 for the current one, 0 for the others.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
         for (int st = 0; st < HEALTH_STATE_COUNT; st++)
-            rc |= buf_printf(out, "healthtop_service_state{%s,state=\"%s\"} %d\n", labels[i],
-                             health_state_name((enum health_state)st),
-                             s->svcs[i].health.state == (enum health_state)st);
+            rc |= sample(out, "healthtop_service_state", labels[i], state_label[st],
+                         s->svcs[i].health.state == (enum health_state)st);
     rc |= family(out, "healthtop_service_replicas", "gauge",
                  "Replicas that answered correctly in the last probe.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |=
-            buf_printf(out, "healthtop_service_replicas{%s} %d\n", labels[i], s->svcs[i].health.up);
+        rc |= sample(out, "healthtop_service_replicas", labels[i], NULL,
+                     (uint64_t)(s->svcs[i].health.up > 0 ? s->svcs[i].health.up : 0));
     rc |= family(out, "healthtop_service_replicas_expected", "gauge",
                  "Replicas the config expects.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= buf_printf(out, "healthtop_service_replicas_expected{%s} %d\n", labels[i],
-                         s->svcs[i].cfg->replicas);
+        rc |= sample(out, "healthtop_service_replicas_expected", labels[i], NULL,
+                     (uint64_t)(s->svcs[i].cfg->replicas > 0 ? s->svcs[i].cfg->replicas : 0));
     rc |= family(out, "healthtop_service_blocked", "gauge",
                  "1 when the service is down because a service it depends on is unhealthy.", om);
     deps_blocked_all(s, blocked);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= buf_printf(out, "healthtop_service_blocked{%s} %d\n", labels[i], blocked[i]);
+        rc |= sample(out, "healthtop_service_blocked", labels[i], NULL, blocked[i]);
     rc |= family(out, "healthtop_service_first_healthy_seconds", "gauge",
                  "Seconds from the start (T+0) to the first healthy result: the cold-start "
                  "time. Absent until the service is first healthy.",
@@ -185,12 +216,11 @@ static int probe_counters(struct buf *out, const struct scheduler *s, const stru
     rc |= family(out, "healthtop_probes_total", "counter",
                  "Probes finished, by whether the probe passed (result: success) or not (failure).",
                  om);
-    for (size_t i = 0; i < n; i++)
-        rc |= buf_printf(out,
-                         "healthtop_probes_total{%s,result=\"success\"} %llu\n"
-                         "healthtop_probes_total{%s,result=\"failure\"} %llu\n",
-                         labels[i], (unsigned long long)m->svcs[i].ok, labels[i],
-                         (unsigned long long)m->svcs[i].fail);
+    for (size_t i = 0; i < n; i++) {
+        rc |= sample(out, "healthtop_probes_total", labels[i], "result=\"success\"", m->svcs[i].ok);
+        rc |=
+            sample(out, "healthtop_probes_total", labels[i], "result=\"failure\"", m->svcs[i].fail);
+    }
     rc |= family(out, "healthtop_probe_duration_seconds", "histogram",
                  "How long probes took (the slowest replica's time).", om);
     for (size_t i = 0; i < n; i++) {
@@ -199,15 +229,14 @@ static int probe_counters(struct buf *out, const struct scheduler *s, const stru
 
         for (size_t b = 0; b < METRICS_NBUCKETS; b++) {
             cum += ms->buckets[b];
-            rc |= buf_printf(out, "healthtop_probe_duration_seconds_bucket{%s,le=\"%s\"} %llu\n",
-                             labels[i], bucket_text[b], (unsigned long long)cum);
+            rc |= sample(out, "healthtop_probe_duration_seconds_bucket", labels[i], bucket_label[b],
+                         cum);
         }
-        rc |= buf_printf(out,
-                         "healthtop_probe_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
-                         "healthtop_probe_duration_seconds_sum{%s} %.6f\n"
-                         "healthtop_probe_duration_seconds_count{%s} %llu\n",
-                         labels[i], (unsigned long long)ms->count, labels[i], ms->sum_s, labels[i],
-                         (unsigned long long)ms->count);
+        rc |= sample(out, "healthtop_probe_duration_seconds_bucket", labels[i], "le=\"+Inf\"",
+                     ms->count);
+        rc |= buf_printf(out, "healthtop_probe_duration_seconds_sum{%s} %.6f\n", labels[i],
+                         ms->sum_s);
+        rc |= sample(out, "healthtop_probe_duration_seconds_count", labels[i], NULL, ms->count);
     }
     return rc;
 }
