@@ -4,6 +4,13 @@
 # promtool, its bounds and auth tried with raw sockets, SIGHUP and SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 
+for tool in prometheus promtool; do
+	command -v "$tool" >/dev/null || {
+		echo "FAIL - $tool is missing: scripts/deps.sh --test installs Debian's prometheus"
+		exit 1
+	}
+done
+
 TOKEN=correct-horse-battery-staple
 export TOKEN
 t_fixture_http || exit 1
