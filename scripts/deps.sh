@@ -3,8 +3,9 @@
 #
 #   scripts/deps.sh          build dependencies (enough for `healthtop --demo`)
 #   scripts/deps.sh --test   also what the test suite talks to (redis-server,
-#                            PostgreSQL 15, Celery, tmux, clang for the fuzz
-#                            build)
+#                            PostgreSQL 15, Celery, tmux, Prometheus and
+#                            promtool, clang for the fuzz build); their
+#                            packaged daemons are kept from starting too
 #   scripts/deps.sh --bench  the benchmarks' peers and tools (bench/deps.sh):
 #                            check_http, blackbox_exporter, nginx-light, wrk,
 #                            hyperfine, gnuplot, perf; their packaged daemons
@@ -19,7 +20,7 @@ BUILD_PKGS="gcc make cmake pkg-config libuv1-dev libcurl4-openssl-dev
 libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev libpq-dev"
 TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
 clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind openssl procps
-podman runc busybox-static postgresql-15"
+podman runc busybox-static postgresql-15 prometheus"
 
 BENCH_PKGS="monitoring-plugins-basic prometheus-blackbox-exporter nginx-light wrk
 hyperfine gnuplot-nox tmux redis-server redis-tools python3-celery
@@ -56,8 +57,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # Debian starts packaged daemons on install; the benchmarks want a quiet
-# machine, so keep them from starting (policy-rc.d), when root.
-if [ "${1:-}" = --bench ] && [ -z "$SUDO" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+# machine and the tests start private instances on free ports (a packaged
+# Prometheus would take 9090), so keep them from starting (policy-rc.d),
+# when root.
+if [ -n "${1:-}" ] && [ -z "$SUDO" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 	chmod +x /usr/sbin/policy-rc.d
 	trap 'rm -f /usr/sbin/policy-rc.d' EXIT

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config_probe.h"
+#include "healthtop/listen.h"
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/text.h"
@@ -501,7 +502,70 @@ static void parse_services(struct parse *P, const struct ypair *sp)
     free(names);
 }
 
-static const char *const top_keys[] = {"title", "history", "max_inflight", "defaults", "services"};
+static const char *const top_keys[] = {"title",    "history", "max_inflight",  "defaults",
+                                       "services", "listen",  "listen_public", "auth"};
+
+/* listen: [ADDR:]PORT, checked here so that a bad one has its position. */
+static void parse_listen(struct parse *P, yaml_node_t *v)
+{
+    struct listen_spec spec;
+    const char *why;
+    char *s = ydoc_str(&P->d, v, "listen");
+
+    if (s == NULL)
+        return;
+    if (listen_parse(s, &spec, &why) != 0) {
+        ydoc_error(&P->d, v, "listen: %s", why);
+        free(s);
+        return;
+    }
+    free(P->cfg->listen);
+    P->cfg->listen = s;
+}
+
+/* auth: {bearer: TOKEN}: what --listen's clients must send. */
+static void parse_auth(struct parse *P, const struct ypair *p)
+{
+    static const char *const keys[] = {"bearer", "user", "password"};
+    struct ypair *pairs;
+    size_t np;
+
+    if (ydoc_pairs(&P->d, p->value, &pairs, &np) != 0) {
+        ydoc_error(&P->d, p->value, "auth must be a mapping: {bearer: \"${TOKEN}\"}");
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        if (strcmp(pairs[i].name, "bearer") == 0) {
+            char *t = ydoc_str(&P->d, pairs[i].value, "bearer");
+            if (t && strlen(t) < 16)
+                ydoc_error(&P->d, pairs[i].value,
+                           "auth: bearer must be at least 16 characters (a guessable token "
+                           "protects nothing)");
+            if (t)
+                secret_add(t);
+            free(P->cfg->auth_bearer);
+            P->cfg->auth_bearer = t;
+        } else if (strcmp(pairs[i].name, "user") == 0) {
+            free(P->cfg->auth_user);
+            P->cfg->auth_user = ydoc_str(&P->d, pairs[i].value, "user");
+        } else if (strcmp(pairs[i].name, "password") == 0) {
+            char *pw = ydoc_str(&P->d, pairs[i].value, "password");
+            if (pw && strlen(pw) < 12)
+                ydoc_error(&P->d, pairs[i].value, "auth: password must be at least 12 characters");
+            free(P->cfg->auth_password);
+            P->cfg->auth_password = pw;
+        } else {
+            ydoc_unknown_key(&P->d, &pairs[i], "auth", keys, HT_ARRAY_LEN(keys));
+        }
+    }
+    if ((P->cfg->auth_user == NULL) != (P->cfg->auth_password == NULL))
+        ydoc_error(&P->d, p->value, "auth: user and password go together (HTTP Basic)");
+    else if (P->cfg->auth_user && P->cfg->auth_bearer)
+        ydoc_error(&P->d, p->value, "auth: either bearer or user and password, not both");
+    if (P->cfg->auth_user && P->cfg->auth_password)
+        secret_add_basic(P->cfg->auth_user, P->cfg->auth_password);
+    free(pairs);
+}
 
 static void parse_root(struct parse *P)
 {
@@ -534,7 +598,13 @@ static void parse_root(struct parse *P)
         else if (strcmp(p->name, "max_inflight") == 0) {
             if (ydoc_int(&P->d, p->value, "max_inflight", 1, 65536, &v) == 0)
                 cfg->max_inflight = (int)v;
-        } else if (strcmp(p->name, "defaults") == 0)
+        } else if (strcmp(p->name, "listen") == 0)
+            parse_listen(P, p->value);
+        else if (strcmp(p->name, "listen_public") == 0)
+            (void)ydoc_bool(&P->d, p->value, "listen_public", &cfg->listen_public);
+        else if (strcmp(p->name, "auth") == 0)
+            parse_auth(P, p);
+        else if (strcmp(p->name, "defaults") == 0)
             defaults = p->value;
         else if (strcmp(p->name, "services") == 0)
             services = p;
@@ -593,6 +663,10 @@ void config_free(struct ht_config *cfg)
     free(cfg->svcs);
     free(cfg->path);
     free(cfg->title);
+    free(cfg->listen);
+    free(cfg->auth_bearer);
+    free(cfg->auth_user);
+    free(cfg->auth_password);
     memset(cfg, 0, sizeof(*cfg));
 }
 

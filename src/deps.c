@@ -77,6 +77,15 @@ static bool blocked(const struct scheduler *s, size_t v, unsigned char *below)
     return deps_is_down(s->svcs[v].health.state) && unhealthy_below(s, v, below);
 }
 
+void deps_blocked_all(const struct scheduler *s, bool *out)
+{
+    unsigned char *below = below_all(s);
+
+    for (size_t i = 0; i < s->nsvcs; i++)
+        out[i] = deps_is_down(s->svcs[i].health.state) && below[i] == BELOW_YES;
+    free(below);
+}
+
 /* Depth-first from idx through dependencies that are down: an unhealthy
  * one with nothing unhealthy below it is a root cause; a starting one is
  * only starting, never a cause. */

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "healthtop/config.h"
+#include "healthtop/listen.h"
 #include "healthtop/record.h"
 #include "healthtop/replay.h"
 #include "healthtop/report.h"
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
-#include "healthtop/stack.h"
+#include "healthtop/serve.h"
+#include "demo/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
 
@@ -27,6 +29,7 @@ static const char usage_head[] =
     "       healthtop --demo [--demo-speed N] [--once|--wait] a simulated stack\n"
     "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
     "                                                      play a recording back\n"
+    "       healthtop --serve --listen [ADDR:]PORT [-c FILE]  headless, for servers\n"
     "\n";
 static const char usage_tail[] =
     "\n"
@@ -36,7 +39,13 @@ static const char usage_tail[] =
     "\n"
     "Exit status: 0 all healthy (skipped allowed), 1 something unhealthy,\n"
     "degraded or not healthy by the --wait deadline, 2 usage or config error,\n"
-    "130 interrupted (SIGINT or SIGTERM) in --once or --wait.\n";
+    "130 interrupted (SIGINT or SIGTERM) in --once or --wait; --serve exits 0 on\n"
+    "SIGTERM or SIGINT and reloads its config on SIGHUP.\n"
+    "\n"
+    "--listen serves /metrics (Prometheus), /healthz, /readyz (200 when the stack\n"
+    "is healthy or degraded, else 503) and /api/v1/state (the --json document);\n"
+    "auth: {bearer: TOKEN} (or {user:, password:}) in the config makes all but\n"
+    "/healthz ask for it.\n";
 
 /* No config anywhere: say where we looked, with the real paths. */
 static void print_start_text(const char *tried)
@@ -49,7 +58,7 @@ static void print_start_text(const char *tried)
             tried[0] ? " and " : "", tried);
 }
 
-enum mode { MODE_TUI, MODE_ONCE, MODE_WAIT };
+enum mode { MODE_TUI, MODE_ONCE, MODE_WAIT, MODE_SERVE };
 
 struct args {
     enum mode mode;
@@ -62,6 +71,10 @@ struct args {
     double demo_speed;
     const char *record, *replay;
     double replay_speed;
+    const char *listen; /* --listen [ADDR:]PORT */
+    bool listen_public;
+    bool log_format_set;
+    enum log_format log_format;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -97,6 +110,10 @@ enum opt_id {
     OPT_RECORD,
     OPT_REPLAY,
     OPT_SPEED,
+    OPT_SERVE,
+    OPT_LISTEN,
+    OPT_LISTEN_PUBLIC,
+    OPT_LOG_FORMAT,
     OPT_INSECURE,
     OPT_HELP,
     OPT_VERSION,
@@ -135,6 +152,19 @@ static const struct opt {
                     "show a recording without probing anything; with\n"
                     "--once, print its state changes, timeline, report"},
     [OPT_SPEED] = {"speed", 0, "N", "replay speed (default 1; 10 = ten times faster)"},
+    [OPT_SERVE] = {"serve", 0, NULL,
+                   "headless: probe until SIGTERM, log each state change\n"
+                   "as one line on stdout, reload the config on SIGHUP"},
+    [OPT_LISTEN] = {"listen", 0, "[ADDR:]PORT",
+                    "serve /metrics, /healthz, /readyz, /api/v1/state\n"
+                    "on this address (default 127.0.0.1), in any mode;\n"
+                    "overrides listen: in the config"},
+    [OPT_LISTEN_PUBLIC] = {"listen-public", 0, NULL,
+                           "allow --listen on a non-loopback address (or\n"
+                           "listen_public: true in the config)"},
+    [OPT_LOG_FORMAT] = {"log-format", 0, "text|json",
+                        "--serve's state-change lines (default text;\n"
+                        "json: one JSON object a line)"},
     [OPT_INSECURE] = {"allow-insecure-config", 0, NULL,
                       "accept a config file that others can write"},
     [OPT_HELP] = {"help", 'h', NULL, "this text"},
@@ -186,9 +216,26 @@ static int apply_option(struct args *a, enum opt_id id, const char *val)
         break;
     case OPT_ONCE:
     case OPT_WAIT:
+    case OPT_SERVE:
         if (a->mode != MODE_TUI)
-            return usage_error("%s", "--once and --wait exclude each other");
-        a->mode = id == OPT_ONCE ? MODE_ONCE : MODE_WAIT;
+            return usage_error("%s", "--once, --wait and --serve exclude each other");
+        a->mode = id == OPT_ONCE ? MODE_ONCE : id == OPT_WAIT ? MODE_WAIT : MODE_SERVE;
+        break;
+    case OPT_LISTEN: {
+        struct listen_spec spec;
+        if (listen_parse(val, &spec, &why) != 0)
+            return usage_error("--listen: %s", why);
+        a->listen = val;
+        break;
+    }
+    case OPT_LISTEN_PUBLIC:
+        a->listen_public = true;
+        break;
+    case OPT_LOG_FORMAT:
+        if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0)
+            return usage_error("--log-format: '%s' is not text or json", val);
+        a->log_format = strcmp(val, "json") == 0 ? LOG_JSON : LOG_TEXT;
+        a->log_format_set = true;
         break;
     case OPT_TIMEOUT:
         if (ht_duration_parse(val, &a->wait_timeout_ms, &why) != 0)
@@ -246,6 +293,12 @@ static int check_args(const struct args *a)
         return usage_error("%s", "--demo-speed goes with --demo");
     if (a->replay && (a->config || a->demo || a->record || a->mode == MODE_WAIT))
         return usage_error("%s", "--replay shows a recording: no -c, --demo, --record or --wait");
+    if (a->mode == MODE_SERVE && (a->demo || a->record || a->format == REPORT_JSON))
+        return usage_error("%s", "--serve watches a config: no --demo, --record or --json");
+    if (a->log_format_set && a->mode != MODE_SERVE)
+        return usage_error("%s", "--log-format goes with --serve");
+    if (a->replay && (a->listen || a->mode == MODE_SERVE))
+        return usage_error("%s", "--replay probes nothing: no --listen or --serve");
     if (a->replay_speed > 0 && !a->replay)
         return usage_error("%s", "--speed goes with --replay");
     return -1;
@@ -315,6 +368,42 @@ static int load_config(const struct args *a, struct ht_config *cfg)
     return 0;
 }
 
+/* SIGHUP in --serve: the same file, read again. */
+static int reload_config(struct ht_config *out, void *ud)
+{
+    return load_config(ud, out);
+}
+
+/* --listen, else the config's listen:, else none. */
+static int make_listener(const struct args *a, const struct ht_config *cfg, struct listener **out)
+{
+    struct listen_spec spec;
+    const char *why, *where = a->listen ? a->listen : cfg->listen;
+
+    *out = NULL;
+    if (where == NULL) {
+        if (a->listen_public)
+            return usage_error("%s", "--listen-public goes with --listen (or listen:)");
+        return 0;
+    }
+    memset(&spec, 0, sizeof(spec));
+    if (listen_parse(where, &spec, &why) != 0)
+        return usage_error("--listen: %s", why);
+    spec.public = a->listen_public || cfg->listen_public;
+    spec.bearer = cfg->auth_bearer;
+    spec.user = cfg->auth_user;
+    spec.password = cfg->auth_password;
+    if (!spec.public && !listen_is_loopback(spec.host)) {
+        fprintf(stderr,
+                "healthtop: --listen %s is not a loopback address: say --listen-public (or "
+                "listen_public: true in the config) to serve other hosts\n",
+                where);
+        return 2;
+    }
+    *out = listener_new(&spec);
+    return 0;
+}
+
 /* --replay: the recording instead of a config and probes. */
 static int replay_main(const struct args *a)
 {
@@ -346,6 +435,7 @@ int main(int argc, char **argv)
     const struct ht_config *cfgp = &cfg;
     struct stack *demo = NULL;
     struct recorder *rec = NULL;
+    struct listener *lis = NULL;
     struct run_opts ro;
     int rc;
 
@@ -377,6 +467,10 @@ int main(int argc, char **argv)
     } else if (load_config(&a, &cfg) != 0) {
         return 2;
     }
+    if ((rc = make_listener(&a, cfgp, &lis)) != 0)
+        goto out;
+    if (lis)
+        ro.hooks[ro.nhooks++] = (struct run_hook){listener_hook_setup, listener_hook_close, lis};
     if (a.record) {
         char err[512];
         if (record_open(a.record, &rec, err, sizeof(err)) != 0) {
@@ -397,6 +491,15 @@ int main(int argc, char **argv)
     case MODE_WAIT:
         rc = run_wait(cfgp, &ro);
         break;
+    case MODE_SERVE: {
+        struct serve_opts so = {.log_format = a.log_format,
+                                .listener = lis,
+                                .reload = reload_config,
+                                .reload_ud = &a,
+                                .log = stdout};
+        rc = run_serve(cfgp, &so);
+        break;
+    }
     default: {
         struct tui_opts to = {.theme = a.theme, .ascii = a.ascii, .mouse = true};
         to.hooks = ro.hooks;
@@ -412,6 +515,7 @@ int main(int argc, char **argv)
     if (rec && record_close(rec) != 0 && rc == 0)
         rc = 1;
 out:
+    listener_free(lis);
     if (demo)
         stack_free(demo);
     else

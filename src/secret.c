@@ -49,6 +49,11 @@ static char *base64(const char *s, size_t len, bool url)
     return out;
 }
 
+char *secret_base64(const char *s, size_t len)
+{
+    return base64(s, len, false);
+}
+
 /* s as %-encoding writes it: every byte but the unreserved ones as %XX. */
 static char *percent(const char *s, const char *hex)
 {

@@ -132,8 +132,13 @@ struct ht_config {
     char *title;             /* default "healthtop" */
     struct svc_config *svcs; /* in file order */
     size_t nsvcs;
-    int64_t history_ms; /* how much history to keep; default 1h */
-    int max_inflight;   /* probes in flight at once; default 512 */
+    int64_t history_ms;  /* how much history to keep; default 1h */
+    int max_inflight;    /* probes in flight at once; default 512 */
+    char *listen;        /* listen: "[ADDR:]PORT" as written, or NULL */
+    bool listen_public;  /* listen_public: true allows a non-loopback address */
+    char *auth_bearer;   /* auth: {bearer: ...}: a secret, or NULL */
+    char *auth_user;     /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
+    char *auth_password; /* a secret, or NULL */
 };
 
 /* Defaults, also used when a key is absent. */

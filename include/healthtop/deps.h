@@ -36,6 +36,9 @@ size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, siz
  * number of root causes (buf is "" when 0). */
 size_t deps_blocked_text(const struct scheduler *s, size_t idx, char *buf, size_t n);
 
+/* Whether each service is blocked (deps_blocked_by(s, i, ...) > 0), for
+ * the whole model in one pass: out has s->nsvcs entries. */
+void deps_blocked_all(const struct scheduler *s, bool *out);
 /* True when service idx is the root cause of at least one blocked service. */
 bool deps_is_root(const struct scheduler *s, size_t idx);
 

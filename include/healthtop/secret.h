@@ -18,6 +18,9 @@ void secret_add(const char *s);
 /* Registers the base64 of "user:password", what HTTP Basic auth sends
  * (the password itself is registered with secret_add). */
 void secret_add_basic(const char *user, const char *password);
+/* Base64 of s[0..len), standard alphabet, without '=' padding (what
+ * secret_add_basic registers); the caller frees it. */
+char *secret_base64(const char *s, size_t len);
 /* Registers a header value: the whole value, the credentials after an
  * auth scheme ("Bearer <token>"), and the password a Basic value encodes. */
 void secret_add_header(const char *value);

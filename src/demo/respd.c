@@ -1,23 +1,20 @@
-/* A tiny RESP server on libuv: PING, AUTH, SELECT, QUIT, and errors. */
-#include "healthtop/respd.h"
+/* A tiny RESP server on libuv: PING, AUTH, SELECT, QUIT, and errors, on
+ * the connection lifecycle of tcpsrv.c. */
+#include "demo/respd.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
-#include "healthtop/listen.h"
 
 #define RESPD_MAX_ARGS 64
 
 struct respd_conn {
-    uv_tcp_t tcp;
+    struct tcpsrv_conn base; /* the socket and the bounded input buffer */
     struct respd *srv;
-    struct respd_conn *prev, *next;
-    struct buf in; /* bytes received and not yet handled, bounded */
-    int writes;    /* writes in flight */
+    int writes; /* writes in flight */
     bool close_after_write;
-    bool closing;
 };
 
 struct respd_write {
@@ -27,38 +24,9 @@ struct respd_write {
     char data[];
 };
 
-static void srv_maybe_closed(struct respd *srv)
-{
-    if (srv->closing && srv->listener_closed && srv->nconns == 0 && srv->close_cb) {
-        respd_close_cb cb = srv->close_cb;
-        srv->close_cb = NULL;
-        cb(srv);
-    }
-}
-
-static void conn_on_closed(uv_handle_t *h)
-{
-    struct respd_conn *c = h->data;
-    struct respd *srv = c->srv;
-
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->nconns--;
-    buf_free(&c->in);
-    free(c);
-    srv_maybe_closed(srv);
-}
-
 static void conn_close(struct respd_conn *c)
 {
-    if (c->closing)
-        return;
-    c->closing = true;
-    uv_close((uv_handle_t *)&c->tcp, conn_on_closed);
+    tcpsrv_conn_close(&c->base);
 }
 
 static void conn_on_written(uv_write_t *req, int status)
@@ -78,14 +46,14 @@ static void conn_send(struct respd_conn *c, const char *text)
     struct respd_write *w;
     uv_buf_t b;
 
-    if (c->closing)
+    if (c->base.closing)
         return;
     w = xmalloc(sizeof(*w) + len);
     w->conn = c;
     w->len = len;
     memcpy(w->data, text, len);
     b = uv_buf_init(w->data, (unsigned)len);
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, conn_on_written) != 0) {
+    if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, conn_on_written) != 0) {
         free(w);
         conn_close(c);
         return;
@@ -225,43 +193,32 @@ static void conn_process(struct respd_conn *c)
     int argc = 0;
     long k;
 
-    while (!c->close_after_write && !c->closing &&
-           (k = respd_parse(c->in.data + off, c->in.len - off, name, sizeof(name), &argc)) != 0) {
+    while (!c->close_after_write && !c->base.closing &&
+           (k = respd_parse(c->base.in.data + off, c->base.in.len - off, name, sizeof(name),
+                            &argc)) != 0) {
         if (k < 0) {
             conn_send(c, "-ERR Protocol error\r\n");
             c->close_after_write = true;
             break;
         }
         off += (size_t)k;
+        tcpsrv_conn_touch(&c->base);
         conn_answer(c, name, argc);
     }
     if (off > 0) {
-        memmove(c->in.data, c->in.data + off, c->in.len - off);
-        c->in.len -= off;
-        c->in.data[c->in.len] = '\0';
+        memmove(c->base.in.data, c->base.in.data + off, c->base.in.len - off);
+        c->base.in.len -= off;
+        c->base.in.data[c->base.in.len] = '\0';
     }
     if (c->close_after_write && c->writes == 0)
         conn_close(c);
 }
 
-static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+static void conn_on_data(struct tcpsrv_conn *b, const char *p, size_t n)
 {
-    static char scratch[16 * 1024];
-    (void)h, (void)suggested;
-    *b = uv_buf_init(scratch, sizeof(scratch));
-}
+    struct respd_conn *c = (struct respd_conn *)b;
 
-static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
-{
-    struct respd_conn *c = s->data;
-
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0 || c->closing)
-        return;
-    if (buf_append(&c->in, b->base, (size_t)nread) != 0) {
+    if (buf_append(&c->base.in, p, n) != 0) {
         conn_send(c, "-ERR Protocol error: request too big\r\n");
         c->close_after_write = true;
         if (c->writes == 0)
@@ -271,58 +228,30 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     conn_process(c);
 }
 
-static void srv_on_connection(uv_stream_t *server, int status)
+static bool conn_on_open(struct tcpsrv_conn *b)
 {
-    struct respd *srv = server->data;
-    struct respd_conn *c;
+    struct respd_conn *c = (struct respd_conn *)b;
 
-    if (status < 0)
-        return;
-    c = xcalloc(1, sizeof(*c));
-    c->srv = srv;
-    buf_init(&c->in, RESPD_MAX_REQUEST);
-    uv_tcp_init(srv->loop, &c->tcp);
-    c->tcp.data = c;
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || srv->mode == RESPD_CLOSE ||
-        uv_read_start((uv_stream_t *)&c->tcp, conn_on_alloc, conn_on_read) != 0)
-        conn_close(c);
-    else
-        uv_tcp_nodelay(&c->tcp, 1);
+    c->srv = b->srv->owner;
+    return c->srv->mode != RESPD_CLOSE;
 }
+
+static const struct tcpsrv_ops respd_ops = {
+    .conn_size = sizeof(struct respd_conn),
+    .max_in = RESPD_MAX_REQUEST,
+    .on_open = conn_on_open,
+    .on_data = conn_on_data,
+};
 
 void respd_init(struct respd *srv, uv_loop_t *loop)
 {
     memset(srv, 0, sizeof(*srv));
-    srv->loop = loop;
-    srv->listener_closed = true;
-    srv->listener.data = srv;
-}
-
-static void srv_on_listener_closed(uv_handle_t *h)
-{
-    struct respd *srv = h->data;
-
-    srv->listener_closed = true;
-    srv_maybe_closed(srv);
+    tcpsrv_init(&srv->net, loop, &respd_ops, srv);
 }
 
 int respd_listen(struct respd *srv, const char *host, int port)
 {
-    bool opened;
-    int rc;
-
-    if (srv->listening || srv->closing || !srv->listener_closed)
-        return UV_EALREADY;
-    rc = listen_tcp(srv->loop, &srv->listener, host, port, srv_on_connection,
-                    srv_on_listener_closed, &srv->port, &opened);
-    srv->listener_closed = !opened;
-    srv->listening = rc == 0;
-    return rc;
+    return tcpsrv_listen(&srv->net, host, port);
 }
 
 void respd_set_mode(struct respd *srv, enum respd_mode mode, const char *msg)
@@ -330,21 +259,24 @@ void respd_set_mode(struct respd *srv, enum respd_mode mode, const char *msg)
     srv->mode = mode;
     ht_strlcpy(srv->msg, msg ? msg : "", sizeof(srv->msg));
     if (mode == RESPD_CLOSE)
-        for (struct respd_conn *c = srv->conns; c; c = c->next)
-            conn_close(c);
+        for (struct tcpsrv_conn *c = srv->net.conns; c; c = c->next)
+            tcpsrv_conn_close(c);
+}
+
+static void srv_on_closed(struct tcpsrv *net)
+{
+    struct respd *srv = net->owner;
+    respd_close_cb cb = srv->close_cb;
+
+    srv->close_cb = NULL;
+    if (cb)
+        cb(srv);
 }
 
 void respd_close(struct respd *srv, respd_close_cb cb)
 {
-    if (srv->closing)
+    if (srv->net.closing)
         return;
-    srv->closing = true;
     srv->close_cb = cb;
-    if (srv->listening) {
-        srv->listening = false;
-        uv_close((uv_handle_t *)&srv->listener, srv_on_listener_closed);
-    }
-    for (struct respd_conn *c = srv->conns; c; c = c->next)
-        conn_close(c);
-    srv_maybe_closed(srv);
+    tcpsrv_close(&srv->net, srv_on_closed);
 }

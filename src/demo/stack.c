@@ -1,13 +1,13 @@
 /* The --demo stack: the seed's 12 services simulated on loopback. */
-#include "healthtop/stack.h"
+#include "demo/stack.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/buf.h"
-#include "healthtop/httpd.h"
-#include "healthtop/respd.h"
+#include "httpd.h"
+#include "demo/respd.h"
 #include "healthtop/scheduler.h"
 #include "healthtop/util.h"
 
@@ -276,7 +276,7 @@ static int replica_open(struct replica *rep)
         respd_init(&rep->u.resp, st->loop);
         rc = respd_listen(&rep->u.resp, "127.0.0.1", rep->port);
         if (rc == 0)
-            rep->port = rep->u.resp.port;
+            rep->port = rep->u.resp.net.port;
     } else {
         httpd_init(&rep->u.http, st->loop, on_http, rep);
         rc = httpd_listen(&rep->u.http, "127.0.0.1", rep->port);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "healthtop/respd.h"
+#include "demo/respd.h"
 #include "support/check.h"
 #include "support/probe_run.h"
 
@@ -94,7 +94,7 @@ static int teardown(void **state)
 static const char *ask(const char *req, size_t want, bool *closed)
 {
     static char out[4096];
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g.srv.port)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g.srv.net.port)};
     struct timeval tv = {.tv_sec = TEST_PATIENCE_MS / 1000}; /* only ends a stuck test */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     size_t got = 0;
@@ -177,7 +177,7 @@ static void test_redis_cli_gets_pong(void **state)
     if (access("/usr/bin/redis-cli", X_OK) != 0)
         skip();
     set_mode(RESPD_READY, "");
-    snprintf(cmd, sizeof(cmd), "/usr/bin/redis-cli -p %d ping", g.srv.port);
+    snprintf(cmd, sizeof(cmd), "/usr/bin/redis-cli -p %d ping", g.srv.net.port);
     p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(out, sizeof(out), p));
@@ -194,7 +194,7 @@ static struct probe_run probe_it(void)
     memset(&t, 0, sizeof(t));
     t.url = (char *)"redis://demo";
     t.host = (char *)"127.0.0.1";
-    t.port = g.srv.port;
+    t.port = g.srv.net.port;
     t.db = 1;
     t.password = (char *)"pw-demo";
     svc.u.redis.targets = &t;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "healthtop/stack.h"
+#include "demo/stack.h"
 #include "support/check.h"
 
 struct check {

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include "healthtop/httpd.h"
+#include "httpd.h"
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "support/check.h"
@@ -313,7 +313,7 @@ static void test_every_hung_transfer_completes_by_timeout(void **state)
     struct run r[3];
 
     (void)state;
-    svc_init(&s, srv.port, "/hang");
+    svc_init(&s, srv.net.port, "/hang");
     s.c.timeout_ms = 1000;
     run_many(&s, r, 3); /* each called back once */
     for (int i = 0; i < 3; i++) {
@@ -481,19 +481,19 @@ static void test_connection_reused_unless_fresh_connect(void **state)
 {
     struct svc s;
     struct run r;
-    uint64_t before = srv.accepted;
+    uint64_t before = srv.net.accepted;
 
     (void)state;
-    svc_init(&s, srv.port, "/ok");
+    svc_init(&s, srv.net.port, "/ok");
     CHECK_TRUE("first probe ok", run1(&s, &r)->ok);
     for (int i = 0; i < 3; i++) {
         CHECK_TRUE("probe on a kept connection ok", run1(&s, &r)->ok);
-        CHECK_EQ("connections accepted, one reused", srv.accepted - before, 1);
+        CHECK_EQ("connections accepted, one reused", srv.net.accepted - before, 1);
     }
     s.c.u.http.fresh_connect = true;
     for (int i = 0; i < 3; i++)
         assert_true(run1(&s, &r)->ok);
-    assert_int_equal(srv.accepted - before, 4);
+    assert_int_equal(srv.net.accepted - before, 4);
 }
 
 static void on_srv2_closed(struct httpd *s)
@@ -515,7 +515,7 @@ static void test_restarted_server_gets_a_fresh_connection(void **state)
     for (int round = 0; round < 3; round++) {
         httpd_init(&s2, &loop, srv_handle, &closed);
         assert_int_equal(httpd_listen(&s2, "127.0.0.1", round ? port : 0), 0);
-        port = s2.port;
+        port = s2.net.port;
         svc_init(&s, port, "/ok");
         probe_path(&s, &r, NULL, true, "HTTP 200");
         closed = false;

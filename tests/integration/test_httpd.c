@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include "healthtop/httpd.h"
+#include "httpd.h"
 #include "support/check.h"
 
 /* ---- a server in a thread -------------------------------------------------- */
@@ -116,7 +116,7 @@ static int teardown(void **state)
     for (size_t i = 0; i < HT_ARRAY_LEN(hanging); i++)
         if (hanging[i] > 0 && (!peer_gone(hanging[i]) || close(hanging[i]) != 0))
             return -1;
-    if (closed_calls != 1 || srv.nconns != 0)
+    if (closed_calls != 1 || srv.net.nconns != 0)
         return -1;
     return uv_loop_close(&loop) == 0 ? 0 : -1;
 }
@@ -125,7 +125,7 @@ static int client(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                            .sin_port = htons((uint16_t)srv.port)};
+                            .sin_port = htons((uint16_t)srv.net.port)};
     struct timeval tv = {.tv_sec = TEST_PATIENCE_MS / 1000}; /* only ends a stuck test */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 

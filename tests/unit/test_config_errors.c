@@ -251,7 +251,18 @@ static const struct config_error {
      "t.yml:2:6: '<<' merges nested more than 32 deep (an anchor merged into itself?)"},
     {"x: &x {json: *x}\nservices:\n  s: {http: {url: 'http://h/', json: *x}}\n",
      "t.yml:1:1: unknown key 'x' in the config (valid keys: title, history, max_inflight, "
-     "defaults, services)"},
+     "defaults, services, listen, listen_public, auth)"},
+    {SVC "    tcp: h:1\nlisten: '::1:9464'\n", "t.yml:4:9: listen: write an IPv6 address in "
+                                               "brackets: [::1]:9464"},
+    {SVC "    tcp: h:1\nlisten: 'example.com:80'\n",
+     "t.yml:4:9: listen: the address must be numeric (127.0.0.1, 0.0.0.0, [::1]) or localhost"},
+    {SVC "    tcp: h:1\nauth: {bearer: short}\n",
+     "t.yml:4:16: auth: bearer must be at least 16 characters (a guessable token protects "
+     "nothing)"},
+    {SVC "    tcp: h:1\nauth: {token: x}\n",
+     "t.yml:4:8: unknown key 'token' in auth (valid keys: bearer, user, password)"},
+    {SVC "    tcp: h:1\nauth: {user: prom}\n",
+     "t.yml:4:7: auth: user and password go together (HTTP Basic)"},
     {SVC "    tcp: h:1\n    <<: 5\n",
      "t.yml:4:9: a '<<' merge takes a mapping (*alias) or a list of them, not a string"},
     /* Lists of lists of aliases where scalars are expected stay cheap. */
@@ -392,7 +403,8 @@ static void test_every_error_reported(void **state)
                         "t.yml:6:14: retries must be between 1 and 1000, not 0\n"
                         "t.yml:7:18: depends_on: no service named 'zz'\n"
                         "t.yml:8:1: unknown key 'bogus' in the config (valid keys: title, "
-                        "history, max_inflight, defaults, services)");
+                        "history, max_inflight, defaults, services, listen, listen_public, "
+                        "auth)");
 }
 
 /* Past 100 errors the rest are counted; a full buffer ends with the

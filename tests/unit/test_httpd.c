@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include <string.h>
-#include "healthtop/httpd.h"
+#include "httpd.h"
 
 static long parse(const char *text, struct httpd_req *req, char *scratch, size_t n)
 {

@@ -1,12 +1,12 @@
-/* A small HTTP/1.1 server on libuv: connections, answers and their
- * deliberate misbehaviours. The request parser is in httpd_parse.c. */
-#include "healthtop/httpd.h"
+/* A small HTTP/1.1 server on libuv: requests, answers and their
+ * deliberate misbehaviours, on the connection lifecycle of tcpsrv.c. The
+ * request parser is in httpd_parse.c. */
+#include "httpd.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "healthtop/buf.h"
-#include "healthtop/listen.h"
 
 #define STREAM_CHUNK     (64 * 1024)
 #define FOREVER_CHUNK    8192
@@ -24,19 +24,16 @@ enum conn_state {
 };
 
 struct httpd_conn {
-    uv_tcp_t tcp;
-    uv_timer_t timer; /* delays, drips, resets, lingering close */
-    uv_write_t wreq;  /* one write in flight at a time */
+    struct tcpsrv_conn base; /* the socket, idle timer and bounded input buffer */
+    uv_timer_t timer;        /* delays, drips, resets, lingering close */
+    uv_write_t wreq;         /* one write in flight at a time */
     uv_shutdown_t sreq;
     struct httpd *srv;
-    struct httpd_conn *prev, *next;
-    struct buf in; /* bytes received and not yet handled, bounded */
     uint64_t skip; /* request body bytes still to discard */
     enum conn_state state;
-    int open_handles; /* tcp and timer: freed when both are closed */
-    bool keep_alive;  /* after the answer in progress */
-    bool peer_eof;    /* the client shut down its side; close after the answer */
-    bool replied;     /* the handler has called httpd_reply */
+    bool keep_alive; /* after the answer in progress */
+    bool peer_eof;   /* the client shut down its side; close after the answer */
+    bool replied;    /* the handler has called httpd_reply */
     /* The answer in progress. */
     enum httpd_mode mode;
     char *out; /* head, plus the body for HTTPD_NORMAL; owned */
@@ -49,43 +46,35 @@ struct httpd_conn {
 
 static void conn_process(struct httpd_conn *c);
 
-static void srv_maybe_closed(struct httpd *srv)
-{
-    if (srv->closing && srv->listener_closed && srv->nconns == 0 && srv->close_cb) {
-        httpd_close_cb cb = srv->close_cb;
-        srv->close_cb = NULL;
-        cb(srv);
-    }
-}
-
-static void conn_on_closed(uv_handle_t *h)
-{
-    struct httpd_conn *c = h->data;
-    struct httpd *srv = c->srv;
-
-    if (--c->open_handles > 0)
-        return;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->nconns--;
-    buf_free(&c->in);
-    free(c->out);
-    free(c->body);
-    free(c);
-    srv_maybe_closed(srv);
-}
-
 static void conn_close(struct httpd_conn *c)
 {
-    if (c->state == CONN_CLOSING)
-        return;
+    tcpsrv_conn_close(&c->base);
+}
+
+static void conn_on_init(struct tcpsrv_conn *b)
+{
+    struct httpd_conn *c = (struct httpd_conn *)b;
+
+    c->srv = b->srv->owner;
+    uv_timer_init(b->srv->loop, &c->timer);
+    c->timer.data = c;
+    c->wreq.data = c;
+}
+
+static void conn_on_close(struct tcpsrv_conn *b)
+{
+    struct httpd_conn *c = (struct httpd_conn *)b;
+
     c->state = CONN_CLOSING;
-    uv_close((uv_handle_t *)&c->tcp, conn_on_closed);
-    uv_close((uv_handle_t *)&c->timer, conn_on_closed);
+    uv_close((uv_handle_t *)&c->timer, tcpsrv_handle_closed);
+}
+
+static void conn_on_free(struct tcpsrv_conn *b)
+{
+    struct httpd_conn *c = (struct httpd_conn *)b;
+
+    free(c->out);
+    free(c->body);
 }
 
 /* SO_LINGER with a zero timeout turns close() into a reset (RST): the
@@ -95,7 +84,7 @@ static void conn_reset(struct httpd_conn *c)
     uv_os_fd_t fd;
     struct linger l = {.l_onoff = 1, .l_linger = 0};
 
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+    if (uv_fileno((uv_handle_t *)&c->base.tcp, &fd) == 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
     conn_close(c);
 }
@@ -107,7 +96,7 @@ static void conn_write(struct httpd_conn *c, char *data, size_t len)
 {
     uv_buf_t b = uv_buf_init(data, (unsigned)len);
 
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, conn_on_written) != 0)
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->base.tcp, &b, 1, conn_on_written) != 0)
         conn_close(c);
 }
 
@@ -131,7 +120,7 @@ static void conn_finish(struct httpd_conn *c)
     }
     c->state = CONN_DRAINING;
     c->sreq.data = c;
-    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, conn_on_shutdown) != 0) {
+    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->base.tcp, conn_on_shutdown) != 0) {
         conn_close(c);
         return;
     }
@@ -175,6 +164,7 @@ static void conn_on_written(uv_write_t *req, int status)
         conn_close(c);
         return;
     }
+    tcpsrv_conn_touch(&c->base);
     switch (c->mode) {
     case HTTPD_NORMAL:
         conn_answer_done(c);
@@ -232,45 +222,27 @@ static void conn_on_timer(uv_timer_t *t)
         conn_write(c, c->body + c->body_off++, 1);
 }
 
-static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
-{
-    struct httpd_conn *c = h->data;
-
-    (void)suggested;
-    *b = uv_buf_init(c->srv->rbuf, sizeof(c->srv->rbuf));
-}
-
 /* The client's EOF while an answer is on its way (a half-close) still
  * gets the answer; in every other state it means the client left. */
-static void conn_on_eof(struct httpd_conn *c)
+static void conn_on_eof(struct tcpsrv_conn *b)
 {
+    struct httpd_conn *c = (struct httpd_conn *)b;
     bool answering =
         c->state == CONN_WAITING ||
         (c->state == CONN_WRITING && (c->mode == HTTPD_NORMAL || c->mode == HTTPD_DRIP));
 
     if (answering) {
         c->peer_eof = true;
-        uv_read_stop((uv_stream_t *)&c->tcp);
+        uv_read_stop((uv_stream_t *)&c->base.tcp);
     } else {
         conn_close(c);
     }
 }
 
-static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+static void conn_on_data(struct tcpsrv_conn *b, const char *p, size_t n)
 {
-    struct httpd_conn *c = s->data;
-    const char *p = b->base;
-    size_t n = nread > 0 ? (size_t)nread : 0;
+    struct httpd_conn *c = (struct httpd_conn *)b;
 
-    if (c->state == CONN_CLOSING)
-        return;
-    if (nread < 0) {
-        if (nread == UV_EOF)
-            conn_on_eof(c);
-        else
-            conn_close(c);
-        return;
-    }
     if (c->state == CONN_DRAINING)
         return;
     if (c->skip > 0) {
@@ -283,7 +255,7 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     /* Past the limit the bytes are dropped and in.over is set: the
      * request is then answered 431 (or fails to parse: 400). */
-    if (buf_append(&c->in, p, n) != 0 && c->state != CONN_READING)
+    if (buf_append(&c->base.in, p, n) != 0 && c->state != CONN_READING)
         return;
     if (c->state == CONN_READING)
         conn_process(c);
@@ -293,14 +265,14 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
  * the rest of the body is skipped as it comes. */
 static void conn_consume(struct httpd_conn *c, size_t head, uint64_t body)
 {
-    size_t avail = c->in.len - head;
+    size_t avail = c->base.in.len - head;
     size_t take = body < avail ? (size_t)body : avail;
     size_t drop = head + take;
 
-    memmove(c->in.data, c->in.data + drop, c->in.len - drop);
-    c->in.len -= drop;
-    c->in.data[c->in.len] = '\0';
-    c->in.over = false;
+    memmove(c->base.in.data, c->base.in.data + drop, c->base.in.len - drop);
+    c->base.in.len -= drop;
+    c->base.in.data[c->base.in.len] = '\0';
+    c->base.in.over = false;
     c->skip = body - take;
 }
 
@@ -312,7 +284,7 @@ static void conn_error(struct httpd_conn *c, int status)
     ht_snprintf(text, sizeof(text), "%d %s\n", status, httpd_reason(status));
     c->replied = false;
     httpd_reply_text(&req, status, text);
-    buf_reset(&c->in);
+    buf_reset(&c->base.in);
 }
 
 /* Handles the complete requests in the buffer, one at a time: the next
@@ -321,12 +293,12 @@ static void conn_process(struct httpd_conn *c)
 {
     struct httpd *srv = c->srv;
 
-    while (c->state == CONN_READING && c->in.len > 0) {
+    while (c->state == CONN_READING && c->base.in.len > 0) {
         struct httpd_req req;
-        long head = httpd_parse(c->in.data, c->in.len, &req);
+        long head = httpd_parse(c->base.in.data, c->base.in.len, &req);
 
         if (head == 0) {
-            if (c->in.over || c->in.len >= HTTPD_MAX_HEAD)
+            if (c->base.in.over || c->base.in.len >= HTTPD_MAX_HEAD)
                 conn_error(c, 431);
             return;
         }
@@ -341,6 +313,7 @@ static void conn_process(struct httpd_conn *c)
         req.conn = c;
         c->replied = false;
         srv->requests++;
+        tcpsrv_conn_touch(&c->base);
         srv->handler(srv, &req, srv->ud);
         if (!c->replied)
             httpd_reply_text(&req, 500, "the handler gave no answer\n");
@@ -478,85 +451,49 @@ void httpd_reply_text(struct httpd_req *req, int status, const char *text)
     httpd_reply(req, &r);
 }
 
-static void srv_on_connection(uv_stream_t *server, int status)
-{
-    struct httpd *srv = server->data;
-    struct httpd_conn *c;
-
-    if (status < 0 || srv->closing)
-        return;
-    c = xcalloc(1, sizeof(*c));
-    c->srv = srv;
-    c->open_handles = 2;
-    c->tcp.data = c;
-    c->timer.data = c;
-    c->wreq.data = c;
-    buf_init(&c->in, HTTPD_MAX_HEAD);
-    uv_tcp_init(srv->loop, &c->tcp);
-    uv_timer_init(srv->loop, &c->timer);
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-        conn_close(c);
-        return;
-    }
-    srv->accepted++;
-    uv_tcp_nodelay(&c->tcp, 1);
-    if (uv_read_start((uv_stream_t *)&c->tcp, conn_on_alloc, conn_on_read) != 0)
-        conn_close(c);
-}
+static const struct tcpsrv_ops httpd_ops = {
+    .conn_size = sizeof(struct httpd_conn),
+    .max_in = HTTPD_MAX_HEAD,
+    .extra_handles = 1,
+    .on_init = conn_on_init,
+    .on_data = conn_on_data,
+    .on_eof = conn_on_eof,
+    .on_close = conn_on_close,
+    .on_free = conn_on_free,
+};
 
 void httpd_init(struct httpd *srv, uv_loop_t *loop, httpd_handler handler, void *ud)
 {
     memset(srv, 0, sizeof(*srv));
-    srv->loop = loop;
     srv->handler = handler;
     srv->ud = ud;
-    srv->listener_closed = true;
-    srv->listener.data = srv;
-}
-
-static void srv_on_listener_closed(uv_handle_t *h)
-{
-    struct httpd *srv = h->data;
-
-    srv->listener_closed = true;
-    srv_maybe_closed(srv);
+    tcpsrv_init(&srv->net, loop, &httpd_ops, srv);
 }
 
 int httpd_listen(struct httpd *srv, const char *host, int port)
 {
-    bool opened;
-    int rc;
-
-    if (srv->listening || srv->closing || !srv->listener_closed)
-        return UV_EALREADY;
-    rc = listen_tcp(srv->loop, &srv->listener, host, port, srv_on_connection,
-                    srv_on_listener_closed, &srv->port, &opened);
-    srv->listener_closed = !opened;
-    srv->listening = rc == 0;
-    return rc;
+    return tcpsrv_listen(&srv->net, host, port);
 }
 
 int httpd_port(const struct httpd *srv)
 {
-    return srv->port;
+    return srv->net.port;
+}
+
+static void srv_on_closed(struct tcpsrv *net)
+{
+    struct httpd *srv = net->owner;
+    httpd_close_cb cb = srv->close_cb;
+
+    srv->close_cb = NULL;
+    if (cb)
+        cb(srv);
 }
 
 void httpd_close(struct httpd *srv, httpd_close_cb cb)
 {
-    if (srv->closing)
+    if (srv->net.closing)
         return;
-    srv->closing = true;
     srv->close_cb = cb;
-    if (srv->listening) {
-        srv->listening = false;
-        uv_close((uv_handle_t *)&srv->listener, srv_on_listener_closed);
-    }
-    for (struct httpd_conn *c = srv->conns; c; c = c->next)
-        conn_close(c);
-    srv_maybe_closed(srv);
+    tcpsrv_close(&srv->net, srv_on_closed);
 }

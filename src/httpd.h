@@ -1,6 +1,7 @@
-/* A small HTTP/1.1 server on libuv, embeddable in any loop: it serves the
- * --demo stack inside the healthtop process, the test fixtures, and the
- * benchmarks' thousands of delayed targets.
+/* A small HTTP/1.1 server on libuv, embeddable in any loop: it serves
+ * --listen's endpoints (listen.c), the --demo stack inside the healthtop
+ * process, the test fixtures, and the benchmarks' thousands of delayed
+ * targets. Connections (accept, bounds, idle timeout, close) are tcpsrv's.
  *
  * One struct httpd is one listening socket. Each request is handed to the
  * handler, which must answer it before returning, with httpd_reply() (the
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <uv.h>
 #include "healthtop/util.h"
+#include "tcpsrv.h"
 
 #define HTTPD_MAX_HEAD    8192          /* request line + headers */
 #define HTTPD_MAX_BODY    (1024 * 1024) /* request bodies over this: 413 */
@@ -75,23 +77,15 @@ typedef void (*httpd_handler)(struct httpd *srv, struct httpd_req *req, void *ud
 typedef void (*httpd_close_cb)(struct httpd *srv);
 
 struct httpd {
-    uv_loop_t *loop;
-    uv_tcp_t listener;
+    struct tcpsrv net; /* listener and connections: net.port, net.nconns, net.accepted */
     httpd_handler handler;
     void *ud;
-    int port;                 /* after httpd_listen */
-    struct httpd_conn *conns; /* open connections, a doubly linked list */
-    size_t nconns;
-    uint64_t accepted; /* connections accepted so far */
     uint64_t requests; /* requests handled so far */
-    bool listening;
-    bool closing;
-    bool listener_closed;
     httpd_close_cb close_cb;
-    char rbuf[16 * 1024]; /* read scratch, shared by the connections */
 };
 
-/* Sets srv up; nothing is open until httpd_listen. */
+/* Sets srv up; nothing is open until httpd_listen. srv->net.max_conns and
+ * srv->net.idle_ms may be set before it (both default to no bound). */
 void httpd_init(struct httpd *srv, uv_loop_t *loop, httpd_handler handler, void *ud);
 /* Listens on host, a numeric address ("127.0.0.1", "::1", "0.0.0.0"),
  * and port (0 = a free one). Returns 0 or a negative libuv error code

@@ -1,7 +1,7 @@
 /* The request side of httpd: parsing a request head, reading its headers
  * and query parameters. Pure functions, no I/O, so the unit tests and a
  * fuzz target can reach them. */
-#include "healthtop/httpd.h"
+#include "httpd.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  *
  * Both request forms are read: arrays of bulk strings (what hiredis
  * sends) and inline commands (what a person types into nc). Requests are
- * read into a bounded buffer; a malformed one gets -ERR Protocol error
+ * read into a bounded buffer (connections are tcpsrv's); a malformed one gets -ERR Protocol error
  * and the connection is closed, as Redis does.
  *
  * The process must ignore SIGPIPE. */
@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <uv.h>
 #include "healthtop/util.h"
+#include "tcpsrv.h"
 
 #define RESPD_MAX_REQUEST (64 * 1024)
 #define RESPD_MSG_MAX     96
@@ -30,20 +31,14 @@ enum respd_mode {
     RESPD_CLOSE,   /* connections are accepted and closed at once */
 };
 
-struct respd_conn;
 struct respd;
 typedef void (*respd_close_cb)(struct respd *srv);
 
 struct respd {
-    uv_loop_t *loop;
-    uv_tcp_t listener;
-    int port; /* after respd_listen */
+    struct tcpsrv net; /* listener and connections: net.port, net.nconns */
     enum respd_mode mode;
     char msg[RESPD_MSG_MAX]; /* the LOADING text */
-    struct respd_conn *conns;
-    size_t nconns;
-    uint64_t commands; /* commands answered so far */
-    bool listening, closing, listener_closed;
+    uint64_t commands;       /* commands answered so far */
     respd_close_cb close_cb;
 };
 
