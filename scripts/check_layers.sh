@@ -9,8 +9,10 @@
 #       src/probes/*.h   only from src/probes/
 #       src/ui/*.h       only from src/ui/
 #       src/demo/*.h     only from src/demo/ and src/main.c (the demo mode)
-#       src/*.h          only from src/ and src/probes/ (the config loader's
+#       src/*.h          only from src/, src/probes/ (the config loader's
 #                        helpers, which the kinds' config parsers share)
+#                        and src/demo/ (the demo's services are served by
+#                        the server of --listen: httpd, tcpsrv)
 #   - an #include "..." that names no file of the tree;
 #   - a cycle among the headers (tsort finds it).
 #
@@ -57,7 +59,7 @@ allowed() {
 	local fdir=${f%/*}
 	case $tl in
 	public) return 0 ;;
-	src) [ "$fdir" = src ] || [ "$fdir" = src/probes ] ;;
+	src) [ "$fdir" = src ] || [ "$fdir" = src/probes ] || [ "$fdir" = src/demo ] ;;
 	src/demo) [ "$fdir" = src/demo ] || [ "$f" = src/main.c ] ;;
 	*) [ "$fdir" = "$tl" ] ;;
 	esac

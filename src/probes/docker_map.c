@@ -102,21 +102,21 @@ static void map_one(json_t *o, struct docker_ctr *c)
         c->health = DOCKER_HEALTH_NONE;
 }
 
-int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *why,
-                    size_t whylen)
+int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *err,
+                    size_t errlen)
 {
-    json_error_t err;
-    json_t *root = json_loadb(json, len, 0, &err);
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr);
 
     *out = NULL;
     *n = 0;
     if (root == NULL) {
-        ht_snprintf(why, whylen, "bad JSON from the engine: %s", err.text);
+        ht_snprintf(err, errlen, "bad JSON from the engine: %s", jerr.text);
         return -1;
     }
     if (!json_is_array(root)) {
         json_t *msg = json_object_get(root, "message");
-        ht_snprintf(why, whylen, "engine: %s",
+        ht_snprintf(err, errlen, "engine: %s",
                     json_is_string(msg) ? json_string_value(msg) : "not a container list");
         json_decref(root);
         return -1;

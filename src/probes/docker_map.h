@@ -62,9 +62,9 @@ int64_t docker_time_ms(const char *s);
 
 /* Parses a container listing. On success returns 0 with *out (malloc'd,
  * the caller frees; NULL when empty) and *n set; on error returns -1 with
- * why (e.g. "bad JSON at line 1") filled. */
-int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *why,
-                    size_t whylen) HT_WUR;
+ * err (e.g. "bad JSON at line 1") filled. */
+int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *err,
+                    size_t errlen) HT_WUR;
 /* Completes c from an inspect body: health, failing streak, the last
  * health-log output, and the exit code. Returns 0, or -1 when the body is
  * not a container object (c then keeps what it had). */

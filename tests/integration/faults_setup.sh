@@ -13,7 +13,9 @@
 ORPHAN_HELD="sleep 30.${$}1"
 ORPHAN_DETACHED="sleep 30.${$}2"
 HANG_CMD="sleep 31.${$}3"
-STUCK_CMD="sleep 32.${$}4"
+# Held for the whole of tui/test_faults, however slow the machine: a
+# 32 s sleep ended on its own mid-test there, and came back with a new pid.
+STUCK_CMD="sleep 3600.${$}4"
 
 faults_cleanup() {
 	# The orphans' parent is gone; they are ours all the same.
