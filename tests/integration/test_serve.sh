@@ -98,7 +98,7 @@ keys() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted(d
 t_is "/api/v1/state has the --once --json shape" "$(keys "$T_DIR/once.json")" "$(keys "$T_DIR/state.json")"
 
 # A real Prometheus scrapes it, with the token.
-PP=$(t_refused_port)
+PP=$(t_free_port)
 cat >"$T_DIR/prometheus.yml" <<YML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
@@ -288,7 +288,7 @@ t_contains "and says which option allows it" "$T_DIR/public.err" "--listen-publi
 # HTTP Basic instead of a bearer token.
 sed -e 's/^auth: .*$/auth: {user: prom, password: "${PW}"}/' "$T_DIR/good.yml" >"$T_DIR/basic.yml"
 chmod 600 "$T_DIR/basic.yml"
-BP=$(t_refused_port)
+BP=$(t_free_port)
 t_bg env PW=a-long-basic-password "$HEALTHTOP" --serve \
 	--listen "127.0.0.1:$BP" -c "$T_DIR/basic.yml" >/dev/null 2>"$T_DIR/basic.err"
 t_wait_grep "--serve with basic auth starts" "$T_DIR/basic.err" 'endpoints on port'
@@ -299,7 +299,7 @@ t_is "basic auth: no credentials is 401" 401 "$(code "http://127.0.0.1:$BP/metri
 
 # --wait serves too, while it waits (api is down before it starts).
 curl -s "$B/control/down" >/dev/null
-WP=$(t_refused_port)
+WP=$(t_free_port)
 t_bg "$HEALTHTOP" --wait --listen "127.0.0.1:$WP" -c "$T_DIR/good.yml" >"$T_DIR/wait.out" 2>&1
 WPID=$T_LAST_PID
 up_wait() { [ "$(code "http://127.0.0.1:$WP/healthz")" = 200 ]; }

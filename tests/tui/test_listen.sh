@@ -9,7 +9,7 @@ stop_tmux() { tm kill-server 2>/dev/null; }
 trap 'stop_tmux; t_cleanup' EXIT
 
 t_fixture_http || exit 1
-LP=$(t_refused_port)
+LP=$(t_free_port)
 cat >"$T_DIR/stack.yml" <<YML
 title: Listen Stack
 defaults: {interval: 200ms, timeout: 5s, retries: 1}
