@@ -267,7 +267,7 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
     }
     n = scalar ? 1 : json_array_size(result);
     prom_cond_format(&c->cond, cond, sizeof(cond));
-    add(r->detail, sizeof(r->detail), &dlen, "up when %s; ", cond);
+    add(r->detail, sizeof(r->detail), &dlen, "up when %s", cond);
     for (size_t i = 0; i < n; i++) {
         json_t *item = scalar ? result : json_array_get(result, i);
         series_read(item, scalar, i, c->replicas_by, &c->cond, &s);
@@ -280,7 +280,7 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
             down[ndown++] = s;
         else
             more++;
-        add(r->detail, sizeof(r->detail), &dlen, "%sdown: %s = %s", ndown + more == 1 ? "\n" : ", ",
+        add(r->detail, sizeof(r->detail), &dlen, "%s%s = %s", ndown + more == 1 ? "\ndown: " : ", ",
             s.name, s.value);
     }
     r->up = up;
