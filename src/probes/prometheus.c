@@ -167,7 +167,7 @@ static struct curl_slist *header_list(const struct prometheus_config *c)
     for (size_t i = 0; i <= c->nheaders; i++) {
         if (i < c->nheaders)
             ht_snprintf(line, sizeof(line), "%s: %s", c->headers[i].key, c->headers[i].value);
-        else if (c->bearer)
+        else if (c->bearer && c->bearer[0] != '\0')
             ht_snprintf(line, sizeof(line), "Authorization: Bearer %s", c->bearer);
         else
             break;
