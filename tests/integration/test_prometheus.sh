@@ -5,7 +5,8 @@
 # counted as replicas (3/3, then 2/3 with the stopped target named once
 # Prometheus marks it down), a condition, a scalar, an empty result
 # (down, or scaled to 0), a bad query (bad_data), a refused connection,
-# an answer over max_body, and hostile label values shown escaped. (The
+# an answer over max_body, hostile label values shown escaped, and bearer
+# and basic credentials sent but never shown. (The
 # detail pane's text is not in the JSON report; the unit test of the
 # mapping, test_prometheus_map.c, checks it.)
 . "$(dirname "$0")/../lib.sh"
@@ -132,6 +133,55 @@ t_contains "a hostile label value is escaped in the message" "$T_DIR/hostile.txt
 	'unhealthy 0/1 up, value 0; down: evil\x1b[2J\u202eRLO\nline'
 t_lacks "no raw escape byte reaches the report" "$T_DIR/hostile.txt" "$(printf '\033')"
 t_lacks "no raw bidi override reaches the report" "$T_DIR/hostile.txt" "$(printf '\xe2\x80\xae')"
+
+# Authentication, against a stand-in for a Prometheus behind a proxy that
+# wants credentials: it answers 401 without them, and otherwise says it is
+# unavailable, echoing what it was sent (as a careless proxy might). The
+# credentials come from the environment and must never be printed.
+t_bg "$PY" -c '
+import base64, http.server, json, os, sys
+port_file = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        auth = self.headers.get("Authorization", "")
+        ok = auth in ("Bearer tok-" + "s3cret", "Basic " + base64.b64encode(b"ops:pw-" + b"s3cret").decode())
+        body = json.dumps({"status": "error", "errorType": "unavailable",
+                           "error": "overloaded; you sent " + auth}).encode()
+        self.send_response(503 if ok else 401)
+        self.send_header("Content-Length", str(len(body) if ok else 0))
+        self.end_headers()
+        if ok:
+            self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(port_file + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+s.serve_forever()
+' "$T_DIR/auth.port"
+t_wait_file "$T_DIR/auth.port" || exit 1
+AUTH=http://127.0.0.1:$(cat "$T_DIR/auth.port")
+cat >"$T_DIR/auth.yml" <<YML
+services:
+  bearer:
+    prometheus: {url: '$AUTH', query: up, auth: {bearer: '\${TOKEN}'}}
+  basic:
+    prometheus: {url: '$AUTH', query: up, auth: {user: ops, password: '\${PASS}'}}
+  none:
+    prometheus: {url: '$AUTH', query: up}
+YML
+chmod 600 "$T_DIR/auth.yml"
+TOKEN=tok-s3cret PASS=pw-s3cret "$HEALTHTOP" --once --json -c "$T_DIR/auth.yml" \
+	>"$T_DIR/auth.json" 2>"$T_DIR/auth.err"
+t_is "a bearer token is sent; unavailable is named; the echoed token masked" \
+	"unhealthy Prometheus unavailable: overloaded; you sent Bearer ***" "$(row "$T_DIR/auth.json" bearer)"
+# (The mask leaves base64's "=" padding, which holds nothing.)
+t_check "basic authentication is sent, and masked when echoed" \
+	grep -qF "unhealthy Prometheus unavailable: overloaded; you sent Basic ***" \
+	<(row "$T_DIR/auth.json" basic)
+t_is "without credentials: the proxy's 401" "unhealthy HTTP 401, not a Prometheus API answer" \
+	"$(row "$T_DIR/auth.json" none)"
+t_lacks "no secret anywhere in the report" "$T_DIR/auth.json" "s3cret"
 
 # One target stops: once Prometheus marks it down (up == 0), the row is
 # degraded and names it.
