@@ -136,13 +136,14 @@ void prom_cond_format(const struct prom_cond *c, char *out, size_t n)
 HT_PRINTF(4, 5) static void add(char *out, size_t n, size_t *len, const char *fmt, ...)
 {
     va_list ap;
-    int k;
+    int k = 0;
 
+    va_start(ap, fmt);
+    if (*len + 1 < n)
+        k = vsnprintf(out + *len, n - *len, fmt, ap);
+    va_end(ap);
     if (*len + 1 >= n)
         return;
-    va_start(ap, fmt);
-    k = vsnprintf(out + *len, n - *len, fmt, ap);
-    va_end(ap);
     if (k < 0)
         out[*len] = '\0';
     else
