@@ -38,16 +38,21 @@ bool health_is_up(enum health_state s)
 
 /* One result judged on its own. Replicas decide first: a service scaled
  * to zero with nothing answering is skipped, none up is a failure, some
- * but fewer than expected is degraded. Only then does latency matter. */
+ * but fewer than expected is degraded. Only then does latency matter.
+ * A probe that finds its replicas may also say, through ok, that nothing
+ * running is as intended (a prometheus query with empty: scaled_to_zero:
+ * ok with none up) or that some it found are down although enough are up
+ * (a prometheus series at 0: not ok with up >= expected); for the other
+ * kinds ok says no more than up and expected already do. */
 enum health_state health_verdict(const struct svc_config *svc, const struct probe_result *r)
 {
     int expected = svc->replicas;
 
-    if (expected == 0 && r->up <= 0)
+    if ((expected == 0 || r->ok) && r->up <= 0)
         return HEALTH_SKIPPED;
     if (r->up <= 0)
         return r->starting ? HEALTH_STARTING : HEALTH_UNHEALTHY;
-    if (r->up < expected)
+    if (r->up < expected || !r->ok)
         return HEALTH_DEGRADED;
     return r->slow ? HEALTH_DEGRADED : HEALTH_HEALTHY;
 }

@@ -18,6 +18,7 @@ extern const struct probe_ops probe_exec_ops;
 extern const struct probe_ops probe_celery_ops;
 extern const struct probe_ops probe_docker_ops;
 extern const struct probe_ops probe_postgres_ops;
+extern const struct probe_ops probe_prometheus_ops;
 
 /* clang-format off */
 static const struct probe_ops *const kinds[PROBE_KIND_COUNT] = {
@@ -28,6 +29,7 @@ static const struct probe_ops *const kinds[PROBE_KIND_COUNT] = {
     [PROBE_CELERY] = &probe_celery_ops,
     [PROBE_DOCKER] = &probe_docker_ops,
     [PROBE_POSTGRES] = &probe_postgres_ops,
+    [PROBE_PROMETHEUS] = &probe_prometheus_ops,
 };
 /* clang-format on */
 

@@ -31,6 +31,7 @@ enum probe_kind {
     PROBE_CELERY,
     PROBE_DOCKER,
     PROBE_POSTGRES,
+    PROBE_PROMETHEUS,
     PROBE_KIND_COUNT
 };
 

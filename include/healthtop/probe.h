@@ -65,6 +65,7 @@ struct probe_env {
     struct http_env *http;
     struct celery_env *celery;
     struct docker_env *docker;
+    struct prom_env *prometheus;
 };
 
 struct probe {

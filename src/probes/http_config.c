@@ -31,7 +31,7 @@ static const char *http_url_problem(const char *url)
     return NULL;
 }
 
-static int check_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
+int http_config_check_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
 {
     const char *why;
     char *shown;
@@ -47,7 +47,7 @@ static int check_http_url(struct ydoc *d, yaml_node_t *n, const char *what, cons
 }
 
 /* "64KiB", "1MiB", "65536" or "65536B". */
-static int parse_size(const char *s, size_t *out, const char **why)
+int http_config_size(const char *s, size_t *out, const char **why)
 {
     static const struct {
         const char *unit;
@@ -120,7 +120,7 @@ static void parse_json(struct ydoc *d, yaml_node_t *n, const char *prefix, int d
     free(pairs);
 }
 
-static void parse_headers(struct ydoc *d, yaml_node_t *n, struct http_config *h)
+void http_config_headers(struct ydoc *d, yaml_node_t *n, struct config_kv **kv, size_t *nkv)
 {
     struct ypair *pairs;
     size_t np;
@@ -146,7 +146,7 @@ static void parse_headers(struct ydoc *d, yaml_node_t *n, struct http_config *h)
         secret_add_header(v);
         if (strpbrk(v, "\r\n") != NULL)
             ydoc_error(d, pairs[i].value, "the value of header '%s' holds a line break", name);
-        kv_push(&h->headers, &h->nheaders, name, v);
+        kv_push(kv, nkv, name, v);
     }
     free(pairs);
 }
@@ -178,7 +178,7 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
     char *s;
 
     if (strcmp(p->name, "url") == 0)
-        (void)config_str_list(d, p->value, "URL", check_http_url, &h->urls, &h->nurls);
+        (void)config_str_list(d, p->value, "URL", http_config_check_url, &h->urls, &h->nurls);
     else if (strcmp(p->name, "status") == 0)
         parse_status(d, p->value, h);
     else if (strcmp(p->name, "body") == 0)
@@ -186,7 +186,7 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
     else if (strcmp(p->name, "json") == 0)
         parse_json(d, p->value, "", 0, h);
     else if (strcmp(p->name, "headers") == 0)
-        parse_headers(d, p->value, h);
+        http_config_headers(d, p->value, &h->headers, &h->nheaders);
     else if (strcmp(p->name, "max_latency") == 0)
         (void)ydoc_duration(d, p->value, "max_latency", 1, &h->max_latency_ms);
     else if (strcmp(p->name, "insecure") == 0)
@@ -199,7 +199,7 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
         (void)ydoc_bool(d, p->value, "fresh_connect", &h->fresh_connect);
     else if (strcmp(p->name, "max_body") == 0) {
         s = ydoc_str(d, p->value, "max_body");
-        if (s != NULL && parse_size(s, &h->max_body, &why) != 0)
+        if (s != NULL && http_config_size(s, &h->max_body, &why) != 0)
             ydoc_error(d, p->value, "bad size '%s' for max_body: %s", s, why);
         free(s);
     } else
@@ -215,7 +215,7 @@ void http_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config 
 
     h->max_body = CONFIG_DEFAULT_MAX_BODY;
     if (!ydoc_is_map(p->value)) {
-        (void)config_str_list(d, p->value, "URL", check_http_url, &h->urls, &h->nurls);
+        (void)config_str_list(d, p->value, "URL", http_config_check_url, &h->urls, &h->nurls);
         return;
     }
     if (ydoc_pairs(d, p->value, &pairs, &np) != 0)

@@ -25,7 +25,7 @@ static const struct config_error {
     {SVC "    tcp: h:1\n    zzzzzz: 1\n",
      "t.yml:4:5: unknown key 'zzzzzz' in a service (valid keys: label, group, depends_on, "
      "replicas, interval, timeout, retries, start_period, start_interval, http, tcp, redis, exec, "
-     "celery, docker, postgres)"},
+     "celery, docker, postgres, prometheus)"},
     {SVC "    docker: {service: s, host: x}\n",
      "t.yml:3:26: unknown key 'host' in docker (valid keys: service, project, socket)"},
     {SVC "    redis: {url: 'redis://h', pasword: x}\n",
@@ -56,9 +56,9 @@ static const struct config_error {
      "t.yml:1:11: defaults must be a mapping, not a string"},
     {SVC "    tcp:\n", "t.yml:3:5: tcp needs a value: host:port or a list of them"},
     {"services:\n  a: 5\n", "t.yml:2:6: service 'a' must be a mapping with a probe (http, tcp, "
-                            "redis, exec, celery, docker or postgres), not a string"},
+                            "redis, exec, celery, docker, postgres or prometheus), not a string"},
     {"services:\n  a:\n", "t.yml:2:3: service 'a' must be a mapping with a probe (http, tcp, "
-                          "redis, exec, celery, docker or postgres), not empty"},
+                          "redis, exec, celery, docker, postgres or prometheus), not empty"},
     {SVC "    tcp: h:1\n    depends_on: 5\n", "t.yml:4:17: depends_on must be a list of service "
                                               "names or a mapping (compose form), not a string"},
     {SVC "    tcp: h:1\n    depends_on: {b: 5}\n",
@@ -170,7 +170,7 @@ static const struct config_error {
     {SVC "    exec: ['', x]\n", "t.yml:3:11: exec: the program name is empty"},
     /* One probe per service; services present and not empty. */
     {SVC "    label: nothing\n", "t.yml:2:3: service 'a' has no probe: give it one of http, tcp, "
-                                 "redis, exec, celery, docker or postgres"},
+                                 "redis, exec, celery, docker, postgres or prometheus"},
     {SVC "    tcp: h:1\n    http: http://h/\n",
      "t.yml:4:5: service 'a' has two probes ('tcp' and 'http'): use one per service"},
     {"services: {}\n", "t.yml:1:11: services is empty: add at least one service"},
@@ -272,6 +272,48 @@ static const struct config_error {
      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
      "services:\n  s: {exec: *d}\n",
      "t.yml:3:4: an exec argument must be a string, not a list"},
+    /* prometheus: its keys, its condition, and rows_by refused for now. */
+    {SVC "    prometheus: 'http://h:9090'\n",
+     "t.yml:3:17: prometheus must be a mapping with url: and query:, not a string"},
+    {SVC "    prometheus: {query: up}\n",
+     "t.yml:3:5: prometheus needs a url: (the server, http://host:9090)"},
+    {SVC "    prometheus: {url: 'http://h:9090'}\n",
+     "t.yml:3:5: prometheus needs a query: (PromQL, up{job=\"api\"})"},
+    {SVC "    prometheus: {url: 'ftp://h', query: up}\n",
+     "t.yml:3:23: bad URL 'ftp://h': the scheme must be http:// or https://"},
+    {SVC "    prometheus: {url: 'http://h/?x=1', query: up}\n",
+     "t.yml:3:23: url is the server's base URL (http://host:9090), without ? or #"},
+    {SVC "    prometheus: {url: 'http://h', query: ''}\n", "t.yml:3:42: query is empty"},
+    {SVC "    prometheus: {url: 'http://h', query: up, condition: '~ 1'}\n",
+     "t.yml:3:57: bad condition '~ 1': a condition is an operator (<, <=, >, >=, ==, !=) and a "
+     "number: '< 0.5'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, condition: '< x'}\n",
+     "t.yml:3:57: bad condition '< x': a condition is an operator (<, <=, >, >=, ==, !=) and a "
+     "number: '< 0.5'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, condition: {min: 2, max: 1}}\n",
+     "t.yml:3:57: condition: min is above max"},
+    {SVC "    prometheus: {url: 'http://h', query: up, condition: {min: x}}\n",
+     "t.yml:3:63: min must be a number, not 'x'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, condition: {mn: 1}}\n",
+     "t.yml:3:58: unknown key 'mn' in condition (did you mean 'min'?)"},
+    {SVC "    prometheus: {url: 'http://h', query: up, empty: zero}\n",
+     "t.yml:3:53: empty must be down or scaled_to_zero, not 'zero'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, auth: {user: u}}\n",
+     "t.yml:3:52: auth: basic authentication needs both user: and password:"},
+    {SVC "    prometheus: {url: 'http://h', query: up, auth: {bearer: t, user: u, password: p}}\n",
+     "t.yml:3:52: auth: give bearer: or user: and password:, not both"},
+    {SVC "    prometheus: {url: 'http://h', query: up, auth: t}\n",
+     "t.yml:3:52: auth must be a mapping: {bearer: ...} or {user: ..., password: ...}, not a "
+     "string"},
+    {SVC "    prometheus: {url: 'http://h', query: up, max_body: 0}\n",
+     "t.yml:3:56: bad size '0' for max_body: a size must be from 1 byte to 64MiB"},
+    {SVC "    prometheus: {url: 'http://h', query: up, replicas_by: ''}\n",
+     "t.yml:3:59: replicas_by is empty: give a label name (instance)"},
+    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: service}\n",
+     "t.yml:3:46: rows_by is not supported yet: a prometheus probe gives one row, its series are "
+     "replicas (replicas_by)"},
+    {SVC "    prometheus: {url: 'http://h', query: up, replica_by: job}\n",
+     "t.yml:3:46: unknown key 'replica_by' in prometheus (did you mean 'replicas_by'?)"},
     /* postgres: its forms, its keys, and what libpq's URL parser says. */
     {SVC "    postgres:\n", "t.yml:3:5: postgres needs a value: a postgres:// URL, a list of them, "
                             "or a mapping with url: or host:"},
@@ -399,7 +441,7 @@ static void test_every_error_reported(void **state)
                         "t.yml:4:15: bad duration '1x' for interval: unknown unit: use ms, s, m "
                         "or h\n"
                         "t.yml:5:3: service 'a' has no probe: give it one of http, tcp, redis, "
-                        "exec, celery, docker or postgres\n"
+                        "exec, celery, docker, postgres or prometheus\n"
                         "t.yml:6:14: retries must be between 1 and 1000, not 0\n"
                         "t.yml:7:18: depends_on: no service named 'zz'\n"
                         "t.yml:8:1: unknown key 'bogus' in the config (valid keys: title, "

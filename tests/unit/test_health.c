@@ -46,6 +46,16 @@ static void test_verdict_from_result_and_replicas(void **state)
     assert_int_equal(health_verdict(&zero, &down), HEALTH_SKIPPED);
     assert_int_equal(health_verdict(&zero, &ok), HEALTH_HEALTHY);
     assert_int_equal(health_verdict(&one, &starting), HEALTH_STARTING);
+
+    /* A probe that finds its replicas says more through ok: nothing up
+     * as intended (an empty prometheus result, scaled to 0) is skipped;
+     * enough up but some found down is degraded. */
+    struct probe_result none_ok = res(0, false), some_down = res(2, false);
+    none_ok.ok = true;
+    some_down.found = 3;
+    some_down.ok = false;
+    assert_int_equal(health_verdict(&one, &none_ok), HEALTH_SKIPPED);
+    assert_int_equal(health_verdict(&one, &some_down), HEALTH_DEGRADED);
 }
 
 static void test_retries_from_unknown(void **state)

@@ -1,0 +1,84 @@
+/* The prometheus kind's own config and its result mapping, private to its
+ * files: the parser (prometheus_config.c) fills the config, the probe
+ * (prometheus.c) runs the query, and prometheus_map.c turns the answer
+ * into a result. A service holds the config in s->u.priv. */
+#ifndef HEALTHTOP_PROBES_PROMETHEUS_H
+#define HEALTHTOP_PROBES_PROMETHEUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "healthtop/config.h"
+#include "healthtop/probe.h"
+#include "yaml_doc.h"
+
+#define PROM_DEFAULT_REPLICAS_BY "instance"
+
+/* What a sample's value must be for its series to count as up. */
+enum prom_op {
+    PROM_NONZERO, /* the default: anything but 0 (NaN is never up) */
+    PROM_LT,
+    PROM_LE,
+    PROM_GT,
+    PROM_GE,
+    PROM_EQ,
+    PROM_NE,
+    PROM_RANGE, /* min: and/or max:, both inclusive */
+};
+
+struct prom_cond {
+    enum prom_op op;
+    double value;          /* for PROM_LT .. PROM_NE */
+    bool has_min, has_max; /* for PROM_RANGE */
+    double min, max;
+};
+
+struct prometheus_config {
+    char *url;         /* the server's base URL, no trailing slash; may hold
+                        * a password (describe redacts it) */
+    char *query;       /* PromQL, sent as is */
+    char *replicas_by; /* the label naming each series */
+    struct prom_cond cond;
+    bool empty_scaled;         /* empty: scaled_to_zero (else an empty result is down) */
+    struct config_kv *headers; /* values are secrets */
+    size_t nheaders;
+    char *bearer;          /* auth: {bearer: ...}, a secret */
+    char *user, *password; /* auth: {user: ..., password: ...}, a secret */
+    bool insecure;         /* TLS not verified */
+    size_t max_body;       /* default CONFIG_DEFAULT_MAX_BODY */
+};
+
+/* s->u.priv, typed. */
+static inline const struct prometheus_config *prom_config(const struct svc_config *s)
+{
+    return s->u.priv;
+}
+
+/* The kind's probe_ops parts that concern the config (prometheus_config.c). */
+extern const char *const prom_config_keys[];
+void prom_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config *s);
+void prom_config_free(struct svc_config *s);
+void prom_config_describe(const struct svc_config *s, FILE *f);
+
+/* A number as text, the whole of s (spaces around allowed): "1", "0.5",
+ * "1e3", "NaN", "+Inf", "-Inf". Returns 0 or -1. */
+int prom_number_parse(const char *s, double *out);
+/* Parses a condition, "< 0.5", ">= 1", "!= 0", "== 1" (a bare number means
+ * "== number"). Returns 0, or -1 with *why a static phrase. */
+int prom_cond_parse(const char *text, struct prom_cond *c, const char **why);
+/* Whether value v passes c. NaN passes nothing; +Inf and -Inf compare as
+ * the infinities they are. */
+bool prom_cond_pass(const struct prom_cond *c, double v);
+/* "non-zero", "< 0.5", "from 1 to 5", for messages. */
+void prom_cond_format(const struct prom_cond *c, char *out, size_t n);
+
+/* Turns an answer of GET /api/v1/query (body[0..len), the HTTP status it
+ * came with) into r: up, found, ok, message and detail. Every series is a
+ * replica, named by its replicas_by label; one is up when its value passes
+ * the condition. ok when every series found is up and at least replicas
+ * are (an empty result: when c->empty_scaled). Every text from the server
+ * goes through text_safe before it reaches r. Pure: no I/O, no state. */
+void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
+              int replicas, struct probe_result *r);
+
+#endif

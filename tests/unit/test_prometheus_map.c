@@ -1,0 +1,274 @@
+/* The prometheus kind's mapping (prometheus_map.c) on answers written as
+ * Prometheus 2 sends them: vectors and scalars, each error type, values
+ * NaN and +Inf, empty results, and hostile label values; and its
+ * conditions. The probe against a real server is
+ * tests/integration/test_prometheus.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "probes/prometheus.h"
+#include "support/check.h"
+
+static struct prometheus_config cfg(void)
+{
+    struct prometheus_config c;
+
+    memset(&c, 0, sizeof(c));
+    c.replicas_by = (char *)"instance";
+    c.cond.op = PROM_NONZERO;
+    return c;
+}
+
+static struct probe_result map(const char *body, long status, const struct prometheus_config *c,
+                               int replicas)
+{
+    struct probe_result r;
+
+    memset(&r, 0x55, sizeof(r));
+    prom_map(body, strlen(body), status, c, replicas, &r);
+    return r;
+}
+
+/* A vector of n series "host-<i>:9100" whose values are vals[i]. */
+static char *vector(int n, const char *const *vals)
+{
+    size_t cap = 128 + (size_t)n * 160, len = 0;
+    char *s = malloc(cap);
+
+    len += (size_t)snprintf(
+        s + len, cap - len,
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len,
+                                "%s{\"metric\":{\"__name__\":\"up\",\"job\":\"api\",\"instance\":"
+                                "\"host-%c%c:9100\"},\"value\":[1700000000.5,\"%s\"]}",
+                                i ? "," : "", 'a' + i / 26, 'a' + i % 26, vals[i]);
+    snprintf(s + len, cap - len, "]}}");
+    return s;
+}
+
+static void test_thirty_targets_two_down(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    const char *vals[30];
+    char *body;
+    struct probe_result r;
+
+    for (int i = 0; i < 30; i++)
+        vals[i] = i == 3 || i == 17 ? "0" : "1";
+    body = vector(30, vals);
+    r = map(body, 200, &c, 1);
+    CHECK_EQ("up", r.up, 28);
+    CHECK_EQ("found", r.found, 30);
+    CHECK_FALSE("ok with two down", r.ok);
+    CHECK_STR("message", r.message, "28/30 up; down: host-ad:9100, host-ar:9100");
+    CHECK_CONTAINS("detail names the down ones with their values", r.detail,
+                   "down: host-ad:9100 = 0, host-ar:9100 = 0");
+    CHECK_CONTAINS("detail says the condition", r.detail, "up when non-zero");
+    /* All up: ok, with replicas up to the number found. */
+    for (int i = 0; i < 30; i++)
+        vals[i] = "1";
+    free(body);
+    body = vector(30, vals);
+    r = map(body, 200, &c, 30);
+    CHECK_TRUE("all 30 up: ok", r.ok);
+    CHECK_STR("message", r.message, "30/30 up");
+    r = map(body, 200, &c, 31);
+    CHECK_FALSE("30 up of 31 expected: not ok", r.ok);
+    free(body);
+}
+
+static void test_many_down_are_cut_with_a_count(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    const char *vals[200];
+    char *body;
+    struct probe_result r;
+
+    for (int i = 0; i < 200; i++)
+        vals[i] = "0";
+    body = vector(200, vals);
+    r = map(body, 200, &c, 1);
+    CHECK_EQ("up", r.up, 0);
+    CHECK_EQ("found", r.found, 200);
+    CHECK_CONTAINS("the message starts with the count", r.message, "0/200 up; down: host-aa:9100");
+    CHECK_CONTAINS("and says how many more", r.message, " more)");
+    CHECK_LT("the message fits", strlen(r.message), sizeof(r.message));
+    free(body);
+}
+
+static void test_nan_inf_and_bad_values(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    const char *vals[] = {"NaN", "+Inf", "-Inf", "x1", "0.25"};
+    char *body = vector(5, vals);
+    struct probe_result r = map(body, 200, &c, 1);
+
+    CHECK_EQ("NaN and the bad value are down; the infinities and 0.25 are non-zero", r.up, 3);
+    CHECK_CONTAINS("NaN is named as such", r.detail, "host-aa:9100 = NaN");
+    CHECK_CONTAINS("a bad value is named as such", r.detail, "host-ad:9100 = bad value");
+    c.cond.op = PROM_LT;
+    c.cond.value = 0.5;
+    r = map(body, 200, &c, 1);
+    CHECK_EQ("< 0.5: -Inf and 0.25 pass, NaN does not", r.up, 2);
+    free(body);
+}
+
+static void test_scalar_is_one_replica(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    struct probe_result r;
+    const char *body = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":["
+                       "1700000000,\"3\"]}}";
+
+    prom_cond_parse(">= 3", &c.cond, &(const char *){NULL});
+    r = map(body, 200, &c, 1);
+    CHECK_TRUE("3 >= 3", r.ok);
+    CHECK_STR("message", r.message, "1/1 up, value 3");
+    prom_cond_parse("> 3", &c.cond, &(const char *){NULL});
+    r = map(body, 200, &c, 1);
+    CHECK_FALSE("3 > 3", r.ok);
+    CHECK_STR("message", r.message, "0/1 up, value 3; down: scalar");
+}
+
+static void test_empty_result(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    const char *body =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+    struct probe_result r = map(body, 200, &c, 1);
+
+    CHECK_FALSE("empty is down by default", r.ok);
+    CHECK_EQ("found", r.found, 0);
+    CHECK_STR("message", r.message, "no series: the result is empty");
+    c.empty_scaled = true;
+    r = map(body, 200, &c, 1);
+    CHECK_TRUE("empty: scaled_to_zero", r.ok);
+    CHECK_EQ("up", r.up, 0);
+    CHECK_STR("message", r.message, "no series (scaled to 0)");
+}
+
+static void test_error_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type;
+        long status;
+        const char *want;
+    } cases[] = {
+        {"bad_data", 400, "bad query: parse error"},
+        {"timeout", 503, "query timed out in Prometheus: parse error"},
+        {"canceled", 503, "query cancelled in Prometheus: parse error"},
+        {"execution", 422, "query failed: parse error"},
+        {"unavailable", 503, "Prometheus unavailable: parse error"},
+        {"internal", 500, "Prometheus internal error: parse error"},
+        {"brand_new", 500, "Prometheus error (brand_new): parse error"},
+    };
+    struct prometheus_config c = cfg();
+    char body[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body),
+                 "{\"status\":\"error\",\"errorType\":\"%s\",\"error\":\"parse error\"}",
+                 cases[i].type);
+        struct probe_result r = map(body, cases[i].status, &c, 1);
+        CHECK_FALSE("an error is not ok", r.ok);
+        CHECK_STR(cases[i].type, r.message, cases[i].want);
+    }
+}
+
+static void test_not_an_answer(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+
+    CHECK_STR("HTML from a proxy", map("<html>", 502, &c, 1).message,
+              "HTTP 502, not a Prometheus API answer");
+    CHECK_STR("not JSON with 200", map("ok", 200, &c, 1).message,
+              "bad JSON: not a Prometheus API answer");
+    CHECK_STR("JSON without status", map("{}", 200, &c, 1).message,
+              "not a Prometheus API answer (no status)");
+    CHECK_STR("a range query's matrix",
+              map("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}",
+                  200, &c, 1)
+                  .message,
+              "result is a matrix; the query must give an instant vector or a scalar");
+}
+
+static void test_hostile_labels_are_escaped(void **state)
+{
+    (void)state;
+    struct prometheus_config c = cfg();
+    const char *body =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        "{\"metric\":{\"instance\":\"a\\u001b[2J\\u202eb\\nc\"},\"value\":[1,\"0\"]},"
+        "{\"metric\":{\"job\":\"x\"},\"value\":[1,\"0\"]}]},"
+        "\"errorType\":\"\\u001b]0;x\\u0007\"}";
+    struct probe_result r = map(body, 200, &c, 1);
+
+    CHECK_STR("escapes are shown, not sent", r.message,
+              "0/2 up; down: a\\x1b[2J\\u202eb\\nc, #2 (no instance)");
+    CHECK_TRUE("no ESC in the detail", strchr(r.detail, 0x1b) == NULL);
+    CHECK_TRUE("no line break inside a name", strstr(r.detail, "b\nc") == NULL);
+    r = map("{\"status\":\"error\",\"errorType\":\"\\u001b]0;x\\u0007\",\"error\":\"\\u009b\"}",
+            400, &c, 1);
+    CHECK_STR("an error type from outside is escaped too", r.message,
+              "Prometheus error (\\x1b]0;x\\x07): \\u009b");
+}
+
+static void test_conditions(void **state)
+{
+    (void)state;
+    struct prom_cond k;
+    const char *why = NULL;
+    char out[64];
+
+    CHECK_EQ("< 0.5", prom_cond_parse("< 0.5", &k, &why), 0);
+    CHECK_TRUE("0.4 < 0.5", prom_cond_pass(&k, 0.4));
+    CHECK_FALSE("0.5 < 0.5", prom_cond_pass(&k, 0.5));
+    CHECK_FALSE("NaN passes nothing", prom_cond_pass(&k, NAN));
+    prom_cond_format(&k, out, sizeof(out));
+    CHECK_STR("formatted", out, "< 0.5");
+    CHECK_EQ(">=1", prom_cond_parse(">=1", &k, &why), 0);
+    CHECK_TRUE("+Inf >= 1", prom_cond_pass(&k, INFINITY));
+    CHECK_EQ("a bare number is ==", prom_cond_parse("2", &k, &why), 0);
+    CHECK_EQ("op", k.op, PROM_EQ);
+    CHECK_EQ("!= 0", prom_cond_parse("!= 0", &k, &why), 0);
+    CHECK_FALSE("NaN != 0 is still not up", prom_cond_pass(&k, NAN));
+    CHECK_EQ("no number", prom_cond_parse("<", &k, &why), -1);
+    CHECK_EQ("NaN is no bound", prom_cond_parse("< NaN", &k, &why), -1);
+    CHECK_EQ("two operators", prom_cond_parse("<< 1", &k, &why), -1);
+    k = (struct prom_cond){.op = PROM_RANGE, .has_min = true, .min = 1, .has_max = true, .max = 5};
+    CHECK_TRUE("3 in 1..5", prom_cond_pass(&k, 3));
+    CHECK_FALSE("6 in 1..5", prom_cond_pass(&k, 6));
+    prom_cond_format(&k, out, sizeof(out));
+    CHECK_STR("a range", out, "from 1 to 5");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thirty_targets_two_down),
+        cmocka_unit_test(test_many_down_are_cut_with_a_count),
+        cmocka_unit_test(test_nan_inf_and_bad_values),
+        cmocka_unit_test(test_scalar_is_one_replica),
+        cmocka_unit_test(test_empty_result),
+        cmocka_unit_test(test_error_types),
+        cmocka_unit_test(test_not_an_answer),
+        cmocka_unit_test(test_hostile_labels_are_escaped),
+        cmocka_unit_test(test_conditions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
