@@ -60,7 +60,7 @@ scrape_configs:
 YML
 # A free port: bound, released, then taken by prometheus. Should another
 # program take it in between, prometheus fails to start and says so.
-PROM_PORT=$(t_refused_port)
+PROM_PORT=$(t_free_port)
 PROM=http://127.0.0.1:$PROM_PORT
 t_bg prometheus --config.file="$T_DIR/prometheus.yml" --storage.tsdb.path="$T_DIR/data" \
 	--web.listen-address=127.0.0.1:$PROM_PORT >"$T_DIR/prometheus.log" 2>&1
