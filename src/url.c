@@ -251,6 +251,10 @@ static int take_parts(CURLU *h, struct url *u, const char **why)
         get_part(h, CURLUPART_USER, &user, why) != 0 ||
         get_part(h, CURLUPART_PASSWORD, &pw, why) != 0)
         goto out;
+    if (u->scheme == NULL || host == NULL) {
+        *why = "no scheme or no host";
+        goto out;
+    }
     for (char *c = u->scheme; *c != '\0'; c++)
         *c = (char)tolower((unsigned char)*c);
     if (host[0] == '[') {
@@ -259,7 +263,7 @@ static int take_parts(CURLU *h, struct url *u, const char **why)
     } else {
         u->host = xstrdup(host);
     }
-    u->port = port ? atoi(port) : 0;
+    u->port = port ? (int)strtol(port, NULL, 10) : 0; /* CURLU checked it: digits, 0..65535 */
     if (user != NULL && user[0] != '\0')
         u->user = url_decode(user, strlen(user));
     if (pw != NULL)

@@ -172,31 +172,48 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* The n digits at s as a number, or -1 when any is not a digit. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 int64_t docker_time_ms(const char *s)
 {
-    int y, mo, d, h, mi, sec, n = 0;
+    int y, mo, d, h, mi, sec;
     int64_t ms = 0, t;
 
-    if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-        n != 19 || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || sec > 60)
+    /* YYYY-MM-DDTHH:MM:SS, each field at its place. */
+    if (s == NULL || strlen(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':')
         return 0;
-    s += n;
+    y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60)
+        return 0;
+    s += 19;
     if (*s == '.') {
-        int digits = 0;
+        int nd = 0;
         for (s++; isdigit((unsigned char)*s); s++)
-            if (digits++ < 3)
+            if (nd++ < 3)
                 ms = ms * 10 + (*s - '0');
-        if (digits == 0)
+        if (nd == 0)
             return 0;
-        for (; digits < 3; digits++)
+        for (; nd < 3; nd++)
             ms *= 10;
     }
     t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
     if (*s == '+' || *s == '-') {
-        int oh, om, k = 0;
-        if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || s[6] != '\0' || oh > 23 ||
-            om > 59)
+        int oh = digits(s + 1, 2), om = oh < 0 || s[3] != ':' ? -1 : digits(s + 4, 2);
+        if (oh < 0 || om < 0 || s[6] != '\0' || oh > 23 || om > 59)
             return 0;
         t -= (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     } else if (strcmp(s, "Z") != 0) {

@@ -601,7 +601,7 @@ static void test_one_connection_across_rounds(void **state)
     struct session ses;
     redisContext *mon = monitor(srv.port);
     char ids1[128], ids[128];
-    long before, after1, pub0;
+    long before, after1 = 0, pub0;
 
     (void)state;
     svc_celery(&s[0], "worker_light", 0, "worker_light*", 2, TEST_PATIENCE_MS);
