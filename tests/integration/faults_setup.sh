@@ -228,7 +228,7 @@ http_garbage unhealthy ^bad HTTP response
 http_big unhealthy ^body over 64 KiB
 http_chunked unhealthy ^body over 64 KiB
 http_redirect unhealthy ^too many redirects
-http_close unhealthy ^empty reply
+http_close unhealthy ^(empty reply|connection reset)
 http_refused unhealthy ^connection refused
 http_nores unhealthy ^cannot resolve nothing\.invalid
 tls_strict unhealthy ^TLS: certificate verify failed \(self-signed\)

@@ -256,13 +256,17 @@ static void test_sched_starts_a_batch_a_turn(void **state)
     struct ht_config cfg;
     struct turns t;
     int port, lfd, fd;
-    FILE *f;
+    FILE *f = NULL;
 
     (void)state;
     lfd = test_listen(AF_INET, NSVCS * 4, &port);
     CHECK_TRUE("a listening socket", lfd >= 0);
     fd = mkstemp(path);
-    CHECK_TRUE("config file", fd >= 0 && (f = fdopen(fd, "w")) != NULL);
+    if (fd >= 0)
+        f = fdopen(fd, "w");
+    CHECK_TRUE("config file", f != NULL);
+    if (f == NULL)
+        return;
     fprintf(f, "max_inflight: %d\ndefaults: {interval: 1s, timeout: 30s}\nservices:\n", NSVCS * 2);
     for (int i = 0; i < NSVCS; i++)
         fprintf(f, "  s%03d: {tcp: \"127.0.0.1:%d\"}\n", i, port);
