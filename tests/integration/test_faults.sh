@@ -35,11 +35,16 @@ samples=$T_DIR/samples.txt # ms fds rss_kb children
 children=$T_DIR/children.txt # snapshots, for faults_check_zombies
 sample() {                   # pid
 	local fds rss kids
-	fds=$(ls /proc/"$1"/fd 2>/dev/null | wc -l)
+	local now
+	now=$(t_ms)
+	# what each fd is (sockets with their endpoints), kept to explain a
+	# failed leak check below
+	fds=$(ls -l /proc/"$1"/fd 2>/dev/null | awk 'NR > 1 {print $NF}' | sort | tee "$T_DIR/fds.$now" | wc -l)
+	ss -anpe 2>/dev/null | grep "pid=$1," >"$T_DIR/ss.$now"
 	rss=$(awk '/^VmRSS/ {print $2}' /proc/"$1"/status 2>/dev/null)
 	faults_snap_children "$1" "$children"
 	kids=$(awk -v n="$FAULTS_SNAP" '$1 == n && $2 != "-"' "$children" | wc -l)
-	[ -n "$rss" ] && echo "$(t_ms) $fds $rss $kids" >>"$samples"
+	[ -n "$rss" ] && echo "$now $fds $rss $kids" >>"$samples"
 }
 
 launch=$(t_ms)
@@ -161,6 +166,8 @@ early = [r for r in rows[q:2 * q] if r[0] - t0 >= 2000] or rows[q:2 * q] or rows
 late = rows[-12:]
 print("fd_early", min(r[1] for r in early))
 print("fd_late", min(r[1] for r in late))
+print("fd_early_at", min(early, key=lambda r: r[1])[0])
+print("fd_late_at", min(late, key=lambda r: r[1])[0])
 print("rss_early_kb", max(r[2] for r in early))
 print("rss_max_kb", max(r[2] for r in rows))
 print("rss_late_kb", max(r[2] for r in late))
@@ -169,8 +176,20 @@ print("kids_late", min(r[3] for r in late))
 PY
 eval "$(sed 's/ /=/' "$T_DIR/resources.txt")"
 echo "# resources: $(tr '\n' ' ' <"$T_DIR/resources.txt")"
-t_check "no fd leak (least open fds: ${fd_early} early, ${fd_late} late)" \
-	[ "$fd_late" -le $((fd_early + 4)) ]
+# The slack is what probes in flight can hold at the late minimum and not
+# at the early one (a hung command's pipes, a celery ping waiting out its
+# timeout, a kept connection): 8. A leak grows with the failures, and the
+# hostile services fail every round for the whole run: dozens of fds.
+if [ "$fd_late" -le $((fd_early + 8)) ]; then
+	t_ok "no fd leak (least open fds: ${fd_early} early, ${fd_late} late)"
+else
+	t_fail "fd leak (least open fds: ${fd_early} early, ${fd_late} late); late and not early:"
+	comm -13 "$T_DIR/fds.$fd_early_at" "$T_DIR/fds.$fd_late_at" | while read -r f; do
+		ino=${f#socket:[}
+		ino=${ino%]}
+		echo "#   $f $(grep -h "ino:$ino " "$T_DIR/ss.$fd_late_at" | awk '{print $1, $5, $6}')"
+	done
+fi
 # ASan keeps freed memory in quarantine (256 MiB by default, filled fast
 # by the HTTP faults' buffers): capped at the top of this file, and given
 # more slack here.
