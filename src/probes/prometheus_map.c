@@ -93,8 +93,7 @@ bool prom_cond_pass(const struct prom_cond *c, double v)
     return false;
 }
 
-/* A value as Prometheus writes it: NaN, +Inf, -Inf or a number. */
-static void value_format(double v, char *out, size_t n)
+void prom_value_format(double v, char *out, size_t n)
 {
     if (isnan(v))
         ht_strlcpy(out, "NaN", n);
@@ -112,19 +111,19 @@ void prom_cond_format(const struct prom_cond *c, char *out, size_t n)
     };
     char a[32], b[32];
 
-    value_format(c->value, a, sizeof(a));
-    value_format(c->min, b, sizeof(b));
+    prom_value_format(c->value, a, sizeof(a));
+    prom_value_format(c->min, b, sizeof(b));
     if (c->op == PROM_NONZERO)
         ht_strlcpy(out, "non-zero", n);
     else if (c->op != PROM_RANGE)
         ht_snprintf(out, n, "%s %s", names[c->op], a);
     else if (c->has_min && c->has_max) {
-        value_format(c->max, a, sizeof(a));
+        prom_value_format(c->max, a, sizeof(a));
         ht_snprintf(out, n, "from %s to %s", b, a);
     } else if (c->has_min)
         ht_snprintf(out, n, ">= %s", b);
     else {
-        value_format(c->max, a, sizeof(a));
+        prom_value_format(c->max, a, sizeof(a));
         ht_snprintf(out, n, "<= %s", a);
     }
 }
@@ -177,7 +176,7 @@ static void series_read(json_t *item, bool scalar, size_t i, const char *by,
     if (s->up && i > 0)
         return;
     if (valid)
-        value_format(v, s->value, sizeof(s->value));
+        prom_value_format(v, s->value, sizeof(s->value));
     else
         ht_strlcpy(s->value, "bad value", sizeof(s->value));
     if (s->up)
@@ -228,14 +227,17 @@ static void map_error(json_t *root, long http_status, struct probe_result *r)
     ht_snprintf(r->detail, sizeof(r->detail), "HTTP %ld, errorType %s\n%s", http_status, t, e);
 }
 
-/* The message: "28/30 up; down: a, b (+3 more)", every name already safe. */
+/* The message: "28/30 up; down: a, b (+3 more)", every name already safe;
+ * "28/30 up, 2 missing" when fewer series came than replicas: expects. */
 static void result_message(const struct series *down, size_t ndown, size_t more, int up, int found,
-                           const char *only_value, struct probe_result *r)
+                           int expected, const char *only_value, struct probe_result *r)
 {
     size_t len = 0, cap = sizeof(r->message);
 
     r->message[0] = '\0';
-    add(r->message, cap, &len, "%d/%d up", up, found);
+    add(r->message, cap, &len, "%d/%d up", up, expected > found ? expected : found);
+    if (expected > found)
+        add(r->message, cap, &len, ", %d missing", expected - found);
     if (only_value != NULL)
         add(r->message, cap, &len, ", value %s", only_value);
     for (size_t i = 0; i < ndown; i++) {
@@ -295,6 +297,10 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
     }
     r->up = up;
     r->found = (int)n;
+    if (replicas > (int)n && n > 0)
+        add(r->detail, sizeof(r->detail), &dlen,
+            "\nmissing: %d of the %d replicas expected (replicas:) gave no series",
+            replicas - (int)n, replicas);
     if (n == 0) {
         r->ok = c->empty_scaled;
         ht_strlcpy(r->message,
@@ -303,16 +309,17 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
         return;
     }
     r->ok = (size_t)up == n && up >= replicas;
-    result_message(down, ndown, more, up, (int)n, n == 1 ? last.value : NULL, r);
+    result_message(down, ndown, more, up, (int)n, replicas, n == 1 ? last.value : NULL, r);
 }
 
-void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
-              int replicas, struct probe_result *r)
+json_t *prom_answer(const char *body, size_t len, long http_status, struct probe_result *r,
+                    json_t **data)
 {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, 0, &jerr);
     const char *status = json_string_value(json_object_get(root, "status"));
 
+    *data = NULL;
     r->ok = false;
     r->up = 0;
     r->found = 0;
@@ -328,9 +335,19 @@ void prom_map(const char *body, size_t len, long http_status, const struct prome
                             : "bad JSON: not a Prometheus API answer",
                        sizeof(r->message));
     } else if (strcmp(status, "success") == 0) {
-        map_result(json_object_get(root, "data"), c, replicas, r);
+        *data = json_object_get(root, "data");
     } else {
         map_error(root, http_status, r);
     }
+    return root;
+}
+
+void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
+              int replicas, struct probe_result *r)
+{
+    json_t *data, *root = prom_answer(body, len, http_status, r, &data);
+
+    if (data != NULL)
+        map_result(data, c, replicas, r);
     json_decref(root);
 }

@@ -137,10 +137,12 @@ struct ui {
      * the sort or (for state and latency sorts) the results change. */
     struct ui_row *list;
     size_t nlist;
-    int *grank;        /* per service: rank of its group, by first appearance */
-    int64_t *lat_held; /* per service: the latency the LAT column shows */
-    long sel;          /* selected service index, -1 = none */
-    int scroll;        /* first list row shown */
+    int *grank;         /* per service: rank of its group, by first appearance */
+    int64_t *lat_held;  /* per service: the latency the LAT column shows */
+    long sel;           /* selected service index, -1 = none */
+    uint64_t rows_gen;  /* the scheduler's rows_gen that grank, list and lat_held are for */
+    char sel_name[256]; /* the selected service's name, kept across rows_gen */
+    int scroll;         /* first list row shown */
     enum ui_sort sort;
 
     char filter[64];
