@@ -101,6 +101,28 @@ struct json_t;
 struct json_t *prom_answer(const char *body, size_t len, long http_status, struct probe_result *r,
                            struct json_t **data);
 
+/* A success answer whose result is a vector, read without a tree
+ * (prometheus_scan.c): of each series the labels rows_by, group_by and
+ * replicas_by name (decoded, not yet made safe, cut to
+ * PROM_SCAN_LABEL_MAX - 1 bytes) and its value as text. */
+#define PROM_SCAN_LABEL_MAX 128
+struct prom_series {
+    char key[PROM_SCAN_LABEL_MAX];   /* rows_by */
+    char group[PROM_SCAN_LABEL_MAX]; /* group_by */
+    char name[PROM_SCAN_LABEL_MAX];  /* replicas_by */
+    char value[40];
+    bool has_key, has_group, has_name, has_value;
+};
+struct prom_scan {
+    struct prom_series *v;
+    size_t n;
+};
+/* Returns 0 with out filled (prom_scan_free it), or -1 when body is not
+ * such an answer (anything else: read it with prom_answer). */
+int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
+              struct prom_scan *out);
+void prom_scan_free(struct prom_scan *sc);
+
 /* The same answer made into rows (c->rows_by set): one row per value of
  * the rows_by label (made safe; values that read the same once made safe
  * are one row), sorted, at most c->max_rows; each row's series are its

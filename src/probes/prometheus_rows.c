@@ -4,10 +4,11 @@
  * to the next. Pure, like prometheus_map.c, for the unit test, the fuzz
  * target and the benchmark.
  *
- * Speed matters here: an answer of 10,000 series is parsed and grouped
- * every interval. Each series costs one made-safe label value and one
- * judged value; names and values are formatted only for what is shown
- * (the series that are down, and a row's detail). */
+ * Speed matters here: an answer of 10,000 series is read and grouped
+ * every interval. It is read by prom_scan (prometheus_scan.c), without a
+ * tree; only an answer that is not a success with a vector goes to
+ * jansson, to say what it is. Each series then costs one made-safe label
+ * value and one judged value. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,9 @@
 
 /* One series, as the grouping needs it. */
 struct rseries {
-    char key[PROM_ROW_KEY_MAX]; /* the rows_by value, made safe */
-    json_t *metric;             /* its labels (the answer owns them) */
-    const char *value;          /* its value as text, or NULL */
-    size_t i;                   /* its place in the answer: ties keep order */
+    char key[PROM_ROW_KEY_MAX];   /* the rows_by value, made safe */
+    const struct prom_series *ps; /* as read */
+    size_t i;                     /* its place in the answer: ties keep order */
     bool up;
 };
 
@@ -32,18 +32,16 @@ static int cmp_series(const void *pa, const void *pb)
     return c != 0 ? c : a->i < b->i ? -1 : a->i > b->i;
 }
 
-static void series_of(json_t *item, size_t i, const struct prometheus_config *c, struct rseries *s)
+static void series_of(const struct prom_series *ps, size_t i, const struct prometheus_config *c,
+                      struct rseries *s)
 {
-    const char *key;
     double v;
 
-    s->metric = json_object_get(item, "metric");
-    s->value = json_string_value(json_array_get(json_object_get(item, "value"), 1));
+    s->ps = ps;
     s->i = i;
-    s->up = s->value != NULL && prom_number_parse(s->value, &v) == 0 && prom_cond_pass(&c->cond, v);
-    key = json_string_value(json_object_get(s->metric, c->rows_by));
-    if (key != NULL && key[0] != '\0')
-        text_safe_str(s->key, sizeof(s->key), key);
+    s->up = ps->has_value && prom_number_parse(ps->value, &v) == 0 && prom_cond_pass(&c->cond, v);
+    if (ps->has_key && ps->key[0] != '\0')
+        text_safe_str(s->key, sizeof(s->key), ps->key);
     else
         ht_snprintf(s->key, sizeof(s->key), "(no %s)", c->rows_by);
 }
@@ -52,14 +50,13 @@ static void series_of(json_t *item, size_t i, const struct prometheus_config *c,
 static void series_names(const struct rseries *s, const char *by, char *name, size_t nn,
                          char *value, size_t nv)
 {
-    const char *n = json_string_value(json_object_get(s->metric, by));
     double v;
 
-    if (n != NULL)
-        text_safe_str(name, nn, n);
+    if (s->ps->has_name)
+        text_safe_str(name, nn, s->ps->name);
     else
         ht_snprintf(name, nn, "(no %s)", by);
-    if (s->value != NULL && prom_number_parse(s->value, &v) == 0)
+    if (s->ps->has_value && prom_number_parse(s->ps->value, &v) == 0)
         prom_value_format(v, value, nv);
     else
         ht_strlcpy(value, "bad value", nv);
@@ -85,14 +82,13 @@ static void row_of(struct rseries *const *s, size_t n, const struct prometheus_c
                    struct probe_row *row)
 {
     struct probe_result *r = &row->result;
-    const char *group = json_string_value(json_object_get(s[0]->metric, c->group_by));
     size_t mlen = 0, dlen = 0, named = 0;
     char name[64], value[32], part[128];
 
     row->key = xstrdup(s[0]->key);
-    if (group != NULL && group[0] != '\0') {
+    if (s[0]->ps->has_group && s[0]->ps->group[0] != '\0') {
         char g[PROM_ROW_KEY_MAX];
-        text_safe_str(g, sizeof(g), group);
+        text_safe_str(g, sizeof(g), s[0]->ps->group);
         row->group = xstrdup(g);
     }
     r->latency_us = r->connect_us = -1;
@@ -143,31 +139,15 @@ static void source_result(size_t nrows, size_t made, size_t nseries, size_t up,
                 c->rows_by, c->group_by, c->replicas_by);
 }
 
-static void map_rows(json_t *data, const struct prometheus_config *c, struct probe_result *r,
-                     struct probe_rows *rows)
+static void map_rows(const struct prom_scan *sc, const struct prometheus_config *c,
+                     struct probe_result *r, struct probe_rows *rows)
 {
-    const char *type = json_string_value(json_object_get(data, "resultType"));
-    json_t *result = json_object_get(data, "result");
-    size_t n, nrows = 0, up = 0;
-    struct rseries *ser, **by;
-    char t[32];
+    size_t n = sc->n, nrows = 0, up = 0;
+    struct rseries *ser = xmalloc((n ? n : 1) * sizeof(*ser)), **by;
 
-    if (type == NULL || !json_is_array(result)) {
-        ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
-                   sizeof(r->message));
-        return;
-    }
-    if (strcmp(type, "vector") != 0) {
-        text_safe_str(t, sizeof(t), type);
-        ht_snprintf(r->message, sizeof(r->message),
-                    "result is a %s; rows_by needs an instant vector", t);
-        return;
-    }
-    n = json_array_size(result);
-    ser = xmalloc((n ? n : 1) * sizeof(*ser));
     by = xmalloc((n ? n : 1) * sizeof(*by));
     for (size_t i = 0; i < n; i++) {
-        series_of(json_array_get(result, i), i, c, &ser[i]);
+        series_of(&sc->v[i], i, c, &ser[i]);
         by[i] = &ser[i];
         up += ser[i].up;
     }
@@ -189,14 +169,44 @@ static void map_rows(json_t *data, const struct prometheus_config *c, struct pro
     free(ser);
 }
 
+/* What an answer that is not a success with a vector is, in words: its
+ * error, or what it is instead. */
+static void not_rows(const char *body, size_t len, long http_status, struct probe_result *r)
+{
+    json_t *data, *root = prom_answer(body, len, http_status, r, &data);
+    const char *type = json_string_value(json_object_get(data, "resultType"));
+    char t[32];
+
+    if (data == NULL) {
+        /* r says why */
+    } else if (type == NULL || !json_is_array(json_object_get(data, "result"))) {
+        ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
+                   sizeof(r->message));
+    } else if (strcmp(type, "vector") != 0) {
+        text_safe_str(t, sizeof(t), type);
+        ht_snprintf(r->message, sizeof(r->message),
+                    "result is a %s; rows_by needs an instant vector", t);
+    } else {
+        ht_strlcpy(r->message, "the result's series could not be read (nested too deep?)",
+                   sizeof(r->message));
+    }
+    json_decref(root);
+}
+
 void prom_map_rows(const char *body, size_t len, long http_status,
                    const struct prometheus_config *c, struct probe_result *r,
                    struct probe_rows *rows)
 {
-    json_t *data, *root = prom_answer(body, len, http_status, r, &data);
+    struct prom_scan sc;
 
     memset(rows, 0, sizeof(*rows));
-    if (data != NULL)
-        map_rows(data, c, r, rows);
-    json_decref(root);
+    r->ok = false;
+    r->up = r->found = 0;
+    r->message[0] = r->detail[0] = '\0';
+    if (prom_scan(body, len, c, &sc) == 0) {
+        map_rows(&sc, c, r, rows);
+        prom_scan_free(&sc);
+    } else {
+        not_rows(body, len, http_status, r);
+    }
 }
