@@ -113,44 +113,49 @@ static bool same_rows(const struct scheduler *s, const struct service *src,
     return true;
 }
 
-/* Makes the source's rows those of the answer (both sorted by name):
- * a row in both keeps its health and history, one only in the old set is
- * freed, one only in the answer is new. The rows after the source's (of
- * later sources) move up or down by the difference. */
+/* Makes the source's rows those of the answer (both sorted by name), in
+ * place: a row in both keeps its health and history, one only in the old
+ * set is freed, one only in the answer is new. First the rows that stay
+ * close up (in order), then the rows of later sources move by the
+ * difference, then a merge from the end puts the rows that stay and the
+ * new ones at their places, each row moved at most twice. */
 static void reshape(struct scheduler *s, struct service *src, const struct probe_rows *rows,
                     size_t n, int64_t now_ms)
 {
-    size_t at = src->rows_at, old = src->nrows, i = 0, j = 0, k = 0;
-    size_t tail = s->nsvcs - (at + old), total = s->nsvcs + n - old;
-    struct service *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+    struct service *base = &s->svcs[src->rows_at];
+    size_t old = src->nrows, kept = 0, j = 0, total = s->nsvcs + n - old;
 
-    while (i < old || j < n) {
-        struct service *o = i < old ? &s->svcs[at + i] : NULL;
-        int c = o == NULL ? 1 : j >= n ? -1 : strcmp(o->cfg->label, rows->v[j].key);
-
-        if (c < 0) {
-            row_free(o);
-            i++;
-        } else if (c == 0) {
-            fresh[k++] = *o;
-            i++, j++;
+    for (size_t i = 0; i < old; i++) {
+        int c = 1;
+        while (j < n && (c = strcmp(base[i].cfg->label, rows->v[j].key)) > 0)
+            j++;
+        if (j >= n || c != 0) {
+            row_free(&base[i]);
+            continue;
+        }
+        if (kept != i)
+            base[kept] = base[i];
+        kept++, j++;
+    }
+    memmove(base + n, base + old, (s->nsvcs - (src->rows_at + old)) * sizeof(*base));
+    for (size_t w = n, i = kept; w-- > 0;) {
+        if (i > 0 && strcmp(base[i - 1].cfg->label, rows->v[w].key) == 0) {
+            if (w != i - 1)
+                base[w] = base[i - 1];
+            i--;
         } else {
-            row_init(s, src, &fresh[k++], &rows->v[j++], now_ms);
+            row_init(s, src, &base[w], &rows->v[w], now_ms);
         }
     }
-    memmove(&s->svcs[at + n], &s->svcs[at + old], tail * sizeof(*s->svcs));
-    if (n > 0)
-        memcpy(&s->svcs[at], fresh, n * sizeof(*fresh));
     if (total < s->nsvcs)
         memset(&s->svcs[total], 0, (s->nsvcs - total) * sizeof(*s->svcs));
     s->nsvcs = total;
-    for (size_t x = at; x < total; x++)
+    for (size_t x = src->rows_at; x < total; x++)
         s->svcs[x].idx = x;
     for (size_t x = src->idx + 1; x < s->nconfig; x++)
         s->svcs[x].rows_at = s->svcs[x].rows_at + n - old;
     src->nrows = n;
     s->rows_gen++;
-    free(fresh);
 }
 
 void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_rows *rows,

@@ -56,8 +56,9 @@ static void series_names(const struct rseries *s, const char *by, char *name, si
         text_safe_str(name, nn, s->ps->name);
     else
         ht_snprintf(name, nn, "(no %s)", by);
+    /* The value as Prometheus wrote it ("1", "NaN"), when it is a number. */
     if (s->ps->has_value && prom_number_parse(s->ps->value, &v) == 0)
-        prom_value_format(v, value, nv);
+        text_safe_str(value, nv, s->ps->value);
     else
         ht_strlcpy(value, "bad value", nv);
 }
@@ -94,16 +95,24 @@ static void row_of(struct rseries *const *s, size_t n, const struct prometheus_c
     r->latency_us = r->connect_us = -1;
     r->listening = -1;
     r->found = (int)n;
-    ht_snprintf(r->detail, sizeof(r->detail), "%s = %s; replicas by %s:", c->rows_by, row->key,
-                c->replicas_by);
-    dlen = strlen(r->detail);
+    /* Pieces put one after the other: this runs for every series. */
+    r->detail[0] = '\0';
+    put(r->detail, sizeof(r->detail), &dlen, c->rows_by);
+    put(r->detail, sizeof(r->detail), &dlen, " = ");
+    put(r->detail, sizeof(r->detail), &dlen, row->key);
+    put(r->detail, sizeof(r->detail), &dlen, "; replicas by ");
+    put(r->detail, sizeof(r->detail), &dlen, c->replicas_by);
+    put(r->detail, sizeof(r->detail), &dlen, ":");
     for (size_t i = 0; i < n; i++) {
         r->up += s[i]->up;
         if (dlen + 1 >= sizeof(r->detail) && (s[i]->up || named >= 4))
             continue;
         series_names(s[i], c->replicas_by, name, sizeof(name), value, sizeof(value));
-        ht_snprintf(part, sizeof(part), "\n  %s = %s%s", name, value, s[i]->up ? "" : " (down)");
-        put(r->detail, sizeof(r->detail), &dlen, part);
+        put(r->detail, sizeof(r->detail), &dlen, "\n  ");
+        put(r->detail, sizeof(r->detail), &dlen, name);
+        put(r->detail, sizeof(r->detail), &dlen, " = ");
+        put(r->detail, sizeof(r->detail), &dlen, value);
+        put(r->detail, sizeof(r->detail), &dlen, s[i]->up ? "" : " (down)");
         if (!s[i]->up && named < 4) {
             ht_snprintf(part, sizeof(part), "%s%s", named ? ", " : "down: ", name);
             put(r->message, sizeof(r->message), &mlen, part);
