@@ -336,6 +336,9 @@ json_t *prom_answer(const char *body, size_t len, long http_status, struct probe
                        sizeof(r->message));
     } else if (strcmp(status, "success") == 0) {
         *data = json_object_get(root, "data");
+        if (*data == NULL)
+            ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
+                       sizeof(r->message));
     } else {
         map_error(root, http_status, r);
     }

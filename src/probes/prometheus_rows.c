@@ -186,8 +186,8 @@ static void not_rows(const char *body, size_t len, long http_status, struct prob
     const char *type = json_string_value(json_object_get(data, "resultType"));
     char t[32];
 
-    if (data == NULL) {
-        /* r says why */
+    if (data == NULL && r->message[0] != '\0') {
+        /* r says why: the error, or what the answer was not */
     } else if (type == NULL || !json_is_array(json_object_get(data, "result"))) {
         ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
                    sizeof(r->message));

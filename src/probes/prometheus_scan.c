@@ -293,6 +293,7 @@ int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
                         break;
                     vector = strcmp(text, "vector") == 0;
                 } else if (strcmp(key, "result") == 0) {
+                    prom_scan_free(out); /* a repeated key: the last counts, as in jansson */
                     if (!result(&s, c, out))
                         break;
                     has_result = true;
