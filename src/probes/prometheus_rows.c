@@ -126,11 +126,13 @@ static void row_of(struct rseries *const *s, size_t n, const struct prometheus_c
     r->ok = (size_t)r->up == n;
 }
 
-/* The source's own result: how many rows from how many series. */
+/* The source's own result: how many rows from how many series; up when
+ * it made rows, and not ok when max_rows cut them (degraded). */
 static void source_result(size_t nrows, size_t made, size_t nseries, size_t up,
                           const struct prometheus_config *c, struct probe_result *r)
 {
-    r->up = r->found = (int)made;
+    /* One replica: the query, answered; the rows carry the rest. */
+    r->up = r->found = made > 0 ? 1 : 0;
     r->ok = made == nrows;
     if (nseries == 0) {
         r->ok = c->empty_scaled;

@@ -145,7 +145,12 @@ void grid_rebuild(struct ui *u)
         u->lat_held = NULL;
         u->nlist = 0;
         u->rows_gen = s->rows_gen;
-        u->sel = -1; /* the selected service, found again by its name */
+
+        /* The selected service, found again by its name; when it was a
+         * row that went, its neighbour (most often a row of the same
+         * source) takes the selection. */
+        long was = u->sel;
+        u->sel = was >= (long)s->nsvcs ? (long)s->nsvcs - 1 : was;
         for (size_t i = 0; i < s->nsvcs && u->sel_name[0]; i++)
             if (strcmp(s->svcs[i].cfg->name, u->sel_name) == 0)
                 u->sel = (long)i;
@@ -175,6 +180,12 @@ void grid_rebuild(struct ui *u)
     if (!sel_shown)
         u->sel = n > 0 ? (long)u->list[1].svc->idx : -1; /* list[0] is a heading */
     ht_strlcpy(u->sel_name, u->sel >= 0 ? s->svcs[u->sel].cfg->name : "", sizeof(u->sel_name));
+}
+
+void ui_select(struct ui *u, const struct service *svc)
+{
+    u->sel = (long)svc->idx;
+    ht_strlcpy(u->sel_name, svc->cfg->name, sizeof(u->sel_name));
 }
 
 struct service *ui_selected(const struct ui *u)
@@ -212,7 +223,7 @@ void grid_move(struct ui *u, int delta)
         pos = next;
         moved++;
     }
-    u->sel = (long)u->list[pos].svc->idx;
+    ui_select(u, u->list[pos].svc);
     u->dirty = true;
 }
 
@@ -230,7 +241,7 @@ bool grid_next_match(struct ui *u)
     for (size_t k = 1; k <= u->nlist; k++) {
         size_t i = ((size_t)(pos < 0 ? 0 : pos) + k) % u->nlist;
         if (u->list[i].svc != NULL && grid_matches(u, u->list[i].svc)) {
-            u->sel = (long)u->list[i].svc->idx;
+            ui_select(u, u->list[i].svc);
             u->dirty = true;
             return true;
         }

@@ -228,6 +228,8 @@ int grid_page(const struct ui *u);
 bool grid_matches(const struct ui *u, const struct service *svc);
 const char *grid_sort_name(enum ui_sort s);
 struct service *ui_selected(const struct ui *u);
+/* Selects svc (kept by name when rows come and go: s->rows_gen). */
+void ui_select(struct ui *u, const struct service *svc);
 
 void detail_draw(struct ui *u);
 /* Lines of the detail pane for svc, for scrolling bounds. */

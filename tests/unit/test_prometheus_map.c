@@ -159,7 +159,7 @@ static void test_rows_by_service(void **state)
     CHECK_TRUE("web: ok", rows.v[2].result.ok);
     CHECK_STR("web: nothing after the count", rows.v[2].result.message, "");
     CHECK_TRUE("the source: ok", r.ok);
-    CHECK_EQ("the source: one replica per row", r.up, 3);
+    CHECK_EQ("the source: one replica, the query", r.up, 1);
     CHECK_STR("the source says what it made", r.message, "3 rows from 5 series, 4 up");
     probe_rows_free(&rows);
     /* Cut at max_rows: the first rows by name, and the source not ok. */
