@@ -130,13 +130,13 @@ void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s));
 /* Frees memory once closed. */
 void sched_free(struct scheduler *s);
 
-/* Rows made from a source's answer (src/sched_rows.c), called from the
- * source's result: rows not in the answer go (their history with them),
- * new ones come with a history of their own, and each row takes its
- * result through the health state machine into its history and to the
- * observers. When the answer is not answered, every row fails with the
- * source's message. Takes rows (frees them). */
-void sched_rows_apply(struct scheduler *s, struct service *source, struct probe_rows *rows,
+/* Rows made from the answer of source src (src/sched_rows.c), called
+ * with src's result: rows not in the answer go (their history with
+ * them), new ones come with a history of their own, and each row takes
+ * its result through the health state machine into its history and to
+ * the observers. When rows->answered is false (the query failed), every
+ * row stays and fails with src's message. Takes rows (frees them). */
+void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_rows *rows,
                       int64_t now_ms, int64_t wall_ms);
 /* Frees every row (their configs and histories), at sched_free. */
 void sched_rows_free(struct scheduler *s);
