@@ -129,6 +129,17 @@ static void make_key(struct ui *u, struct service *svc, struct sortkey *k)
     }
 }
 
+void grid_forget(struct ui *u)
+{
+    free(u->grank);
+    free(u->list);
+    free(u->lat_held);
+    u->grank = NULL;
+    u->list = NULL;
+    u->lat_held = NULL;
+    u->nlist = 0;
+}
+
 void grid_rebuild(struct ui *u)
 {
     struct scheduler *s = u->s;
@@ -137,13 +148,7 @@ void grid_rebuild(struct ui *u)
     bool sel_shown = false;
 
     if (u->rows_gen != s->rows_gen) { /* rows came or went: indexes moved */
-        free(u->grank);
-        free(u->list);
-        free(u->lat_held);
-        u->grank = NULL;
-        u->list = NULL;
-        u->lat_held = NULL;
-        u->nlist = 0;
+        grid_forget(u);
         u->rows_gen = s->rows_gen;
 
         /* The selected service, found again by its name; when it was a

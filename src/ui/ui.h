@@ -214,6 +214,8 @@ void header_draw(struct ui *u);
 void footer_draw(struct ui *u);
 
 void grid_rebuild(struct ui *u);
+/* Frees what the grid keeps per service index (rebuilt on next use). */
+void grid_forget(struct ui *u);
 void grid_draw(struct ui *u);
 /* Moves the selection by delta services (clamped). */
 void grid_move(struct ui *u, int delta);
