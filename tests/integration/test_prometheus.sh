@@ -6,7 +6,9 @@
 # Prometheus marks it down), a condition, a scalar, an empty result
 # (down, or scaled to 0), a bad query (bad_data), a refused connection,
 # an answer over max_body, hostile label values shown escaped, and bearer
-# and basic credentials sent but never shown. Then rows_by: Prometheus
+# and basic credentials sent but never shown, a second Prometheus serving
+# HTTPS with a self-signed certificate (refused unless insecure: true).
+# Then rows_by: Prometheus
 # also scrapes two healthtop --serve instances, and a third healthtop
 # (--serve, read through /api/v1/state) makes one row per service of
 # their healthtop_service_up and one per fixture target; a stopped target
@@ -255,6 +257,37 @@ targets|Services|healthy|3 rows from 3 series, 3 up
 targets/$T1|Services|healthy|1/1 up
 targets/$T2|Services|healthy|1/1 up
 targets/$T3|Services|healthy|1/1 up"
+
+# TLS as for http probes: a second, real Prometheus serving HTTPS with a
+# self-signed certificate (its --web.config.file) is refused unless
+# insecure: true, and then answers the query.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$T_DIR/tls.key" -out "$T_DIR/tls.crt" >/dev/null 2>&1 || t_fail "openssl req"
+printf 'tls_server_config: {cert_file: %s, key_file: %s}\n' "$T_DIR/tls.crt" "$T_DIR/tls.key" \
+	>"$T_DIR/web.yml"
+printf 'global: {evaluation_interval: 1s}\n' >"$T_DIR/empty.yml"
+TLS_PORT=$(t_free_port)
+t_bg prometheus --config.file="$T_DIR/empty.yml" --web.config.file="$T_DIR/web.yml" \
+	--storage.tsdb.path="$T_DIR/tlsdata" --web.listen-address=127.0.0.1:$TLS_PORT \
+	>"$T_DIR/prometheus-tls.log" 2>&1
+if ! t_until "$T_DEADLINE_S" curl -sfk "https://127.0.0.1:$TLS_PORT/-/ready" -o /dev/null; then
+	t_fail "expected the HTTPS Prometheus to be ready; its log:"
+	sed 's/^/    | /' "$T_DIR/prometheus-tls.log"
+fi
+cat >"$T_DIR/tls.yml" <<YML
+defaults: {timeout: 30s}
+services:
+  strict:
+    prometheus: {url: 'https://127.0.0.1:$TLS_PORT', query: 'vector(1)'}
+  lax:
+    prometheus: {url: 'https://127.0.0.1:$TLS_PORT', query: 'vector(1)', insecure: true}
+YML
+chmod 600 "$T_DIR/tls.yml"
+"$HEALTHTOP" --once --json -c "$T_DIR/tls.yml" >"$T_DIR/tls.json" 2>"$T_DIR/tls.err"
+t_is "a self-signed certificate is refused" "unhealthy TLS: certificate verify failed" \
+	"$(row "$T_DIR/tls.json" strict)"
+t_is "insecure: true reads it" "healthy 1/1 up, value 1" "$(row "$T_DIR/tls.json" lax)"
 
 # One target stops: once Prometheus marks it down (up == 0), the row is
 # degraded and names it.
