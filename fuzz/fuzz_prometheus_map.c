@@ -58,7 +58,8 @@ static void check_rows(const char *body, size_t len, struct prometheus_config *c
         if ((i > 0 && strcmp(rows.v[i - 1].key, w->key) >= 0) || w->result.found < 1 ||
             w->result.up < 0 || w->result.up > w->result.found || strchr(w->key, 0x1b) ||
             (w->group && strchr(w->group, 0x1b)) || strchr(w->result.message, 0x1b) ||
-            strchr(w->result.detail, 0x1b) || !memchr(w->result.detail, 0, sizeof(w->result.detail)))
+            strchr(w->result.detail, 0x1b) ||
+            !memchr(w->result.detail, 0, sizeof(w->result.detail)))
             abort();
         found += w->result.found;
     }
