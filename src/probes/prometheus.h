@@ -48,6 +48,8 @@ struct prometheus_config {
     char *rows_by;     /* one row per value of this label, or NULL: one row */
     char *group_by;    /* with rows_by: the label naming a row's group */
     size_t max_rows;   /* with rows_by: the most rows made */
+    char **instances;  /* one row: the replicas_by values expected, or NULL */
+    size_t ninstances;
     struct prom_cond cond;
     bool empty_scaled;         /* empty: scaled_to_zero (else an empty result is down) */
     struct config_kv *headers; /* values are secrets */
@@ -88,7 +90,8 @@ void prom_cond_format(const struct prom_cond *c, char *out, size_t n);
  * came with) into r: up, found, ok, message and detail. Every series is a
  * replica, named by its replicas_by label; one is up when its value passes
  * the condition. ok when every series found is up and at least replicas
- * are (an empty result: when c->empty_scaled). Every text from the server
+ * are, and every name of c->instances has a series (an empty result: when
+ * c->empty_scaled); those without one are named as missing. Every text from the server
  * goes through text_safe before it reaches r. Pure: no I/O, no state. */
 void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
               int replicas, struct probe_result *r);

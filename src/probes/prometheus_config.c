@@ -1,7 +1,8 @@
 /* The config of the prometheus kind: a mapping with url: (the server) and
  * query: (PromQL), plus replicas_by:, condition:, empty:, headers:,
  * auth:, insecure: and max_body:, and rows_by:, group_by: and max_rows:
- * for one row per label value. Header values, the bearer token and the
+ * for one row per label value, or instances: (the replicas expected by
+ * name) for one row. Header values, the bearer token and the
  * password are registered as secrets before anything can print them. */
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 #include "probes/prometheus.h"
 
 const char *const prom_config_keys[] = {
-    "url",      "query",    "replicas_by", "condition", "empty",    "headers", "auth",
-    "insecure", "max_body", "rows_by",     "group_by",  "max_rows", NULL};
+    "url",      "query",    "replicas_by", "condition", "empty",    "headers",   "auth",
+    "insecure", "max_body", "rows_by",     "group_by",  "max_rows", "instances", NULL};
 
 /* A label name for key what: non-empty. Replaces *to. */
 static void label_key(struct ydoc *d, yaml_node_t *n, const char *what, char **to)
@@ -180,7 +181,12 @@ static void prom_key(struct ydoc *d, const struct ypair *p, struct prometheus_co
         label_key(d, p->value, "group_by", &c->group_by);
     else if (strcmp(p->name, "max_rows") == 0)
         parse_max_rows(d, p->value, c);
-    else if (strcmp(p->name, "condition") == 0)
+    else if (strcmp(p->name, "instances") == 0) {
+        config_free_list(c->instances, c->ninstances);
+        c->instances = NULL;
+        c->ninstances = 0;
+        (void)config_str_list(d, p->value, "instances", NULL, &c->instances, &c->ninstances);
+    } else if (strcmp(p->name, "condition") == 0)
         parse_condition(d, p->value, c);
     else if (strcmp(p->name, "empty") == 0)
         parse_empty(d, p->value, c);
@@ -232,6 +238,11 @@ void prom_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config 
         if (strcmp(pairs[i].name, "group_by") == 0 || strcmp(pairs[i].name, "max_rows") == 0)
             ydoc_error(d, pairs[i].key, "%s needs rows_by: (one row per value of a label)",
                        pairs[i].name);
+    for (size_t i = 0; c->rows_by != NULL && i < np; i++)
+        if (strcmp(pairs[i].name, "instances") == 0)
+            ydoc_error(d, pairs[i].key,
+                       "instances lists the replicas of one row: not with rows_by (a row expects "
+                       "the most replicas it has had)");
     if (c->rows_by && strcmp(c->rows_by, c->replicas_by) == 0)
         ydoc_error(d, p->key, "rows_by and replicas_by name the same label '%s'", c->rows_by);
     free(pairs);
@@ -248,6 +259,7 @@ void prom_config_free(struct svc_config *s)
     free(c->replicas_by);
     free(c->rows_by);
     free(c->group_by);
+    config_free_list(c->instances, c->ninstances);
     for (size_t i = 0; i < c->nheaders; i++) {
         free(c->headers[i].key);
         free(c->headers[i].value);

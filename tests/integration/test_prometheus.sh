@@ -127,6 +127,8 @@ services:
     prometheus: {url: '$PROM', query: 'up{job="fix"}', max_body: 100}
   hostile:
     prometheus: {url: '$PROM', query: hostile_up, replicas_by: name}
+  listed:
+    prometheus: {url: '$PROM', query: 'up{job="fix"}', instances: ['$T1', '$T2', '$T3', '127.0.0.1:$REFUSED']}
 YML
 chmod 600 "$T_DIR/h.yml"
 
@@ -145,6 +147,8 @@ t_is "three targets up: one healthy row" "healthy 3/3 up" "$(row "$T_DIR/once.js
 ALL=$(printf '%s\n' "$T1" "$T2" "$T3" | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')
 t_is "a condition no series meets: unhealthy" "unhealthy 0/3 up; down: $ALL" \
 	"$(row "$T_DIR/once.json" fleet_low)"
+t_is "instances: the one listed without a series is named" \
+	"degraded 3/4 up, 1 missing: 127.0.0.1:$REFUSED" "$(row "$T_DIR/once.json" listed)"
 t_is "a scalar is one replica, with its value" "healthy 1/1 up, value 3" \
 	"$(row "$T_DIR/once.json" count)"
 t_is "an empty result is down by default" "unhealthy no series: the result is empty" \

@@ -313,6 +313,9 @@ static const struct config_error {
      "t.yml:3:46: group_by needs rows_by: (one row per value of a label)"},
     {SVC "    prometheus: {url: 'http://h', query: up, rows_by: service, max_rows: 0}\n",
      "t.yml:3:74: max_rows must be a number from 1 to 1000000, not '0'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: svc, instances: [a]}\n",
+     "t.yml:3:60: instances lists the replicas of one row: not with rows_by (a row expects the "
+     "most replicas it has had)"},
     {SVC "    prometheus: {url: 'http://h', query: up, rows_by: instance}\n",
      "t.yml:3:5: rows_by and replicas_by name the same label 'instance'"},
     {SVC "    prometheus: {url: 'http://h', query: up, replica_by: job}\n",

@@ -91,6 +91,29 @@ static void test_thirty_targets_two_down(void **state)
     CHECK_STR("fewer series than replicas", r.message, "28/30 up, 2 missing");
     CHECK_CONTAINS("the detail says how many are missing", r.detail,
                    "missing: 2 of the 30 replicas expected");
+    /* With the 30 listed (instances:), the two without a series are named. */
+    {
+        char *names[30], buf[30][16];
+        for (int i = 0; i < 30; i++) {
+            snprintf(buf[i], sizeof(buf[i]), "host-%c%c:9100", 'a' + i / 26, 'a' + i % 26);
+            names[i] = buf[i];
+        }
+        c.instances = names;
+        c.ninstances = 30;
+        r = map(body, 200, &c, 1);
+        CHECK_STR("the missing named", r.message,
+                  "28/30 up, 2 missing: host-bc:9100, host-bd:9100");
+        CHECK_FALSE("missing instances: not ok", r.ok);
+        CHECK_CONTAINS("and in the detail", r.detail,
+                       "missing (instances:): host-bc:9100, host-bd:9100");
+        free(body);
+        body = vector(30, vals);
+        r = map(body, 200, &c, 1);
+        CHECK_STR("all 30 listed there", r.message, "30/30 up");
+        CHECK_TRUE("ok", r.ok);
+        c.instances = NULL;
+        c.ninstances = 0;
+    }
     free(body);
 }
 
