@@ -6,7 +6,8 @@
  * as scaled to zero; the rest is the body of a /api/v1/query answer,
  * mapped for a few replica counts. Beyond "no crash": up never exceeds
  * found, ok means every series found is up and at least replicas are (or
- * an empty result with empty: scaled_to_zero), every result has a
+ * an empty result with empty: scaled_to_zero; with instances: listed,
+ * ok only when every series is up and there is one), every result has a
  * message, and the texts stay NUL-terminated with no ESC byte in them.
  * Made into rows: names strictly sorted (unique), at most max_rows, each
  * row with 1 to its series' count found and no more up than found, no
@@ -77,6 +78,7 @@ static const char *const conds[] = {"", "< 0.5", ">= 1", "!= 0", "== 1", "> -Inf
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static char *listed[] = {(char *)"a", (char *)"h1:9100", (char *)"evil\x1b[2J"};
     struct prometheus_config c;
     const char *why;
 
@@ -86,6 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.replicas_by = (char *)((data[0] & 0x10) ? "name" : "instance");
     c.empty_scaled = (data[0] & 0x08) != 0;
     c.cond.op = PROM_NONZERO;
+    if (data[0] & 0x20) { /* instances: names expected, one hostile */
+        c.instances = listed;
+        c.ninstances = HT_ARRAY_LEN(listed);
+    }
     if ((data[0] & 7) != 0 && prom_cond_parse(conds[data[0] & 7], &c.cond, &why) != 0)
         abort();
     for (int replicas = 0; replicas <= 2; replicas++) {
@@ -94,8 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         prom_map((const char *)data + 1, size - 1, 200, &c, replicas, &r);
         if (r.up < 0 || r.up > r.found)
             abort();
-        if (r.found == 0 ? (r.ok && !c.empty_scaled)
-                         : r.ok != (r.up == r.found && r.up >= replicas))
+        if (c.instances != NULL ? r.ok && (r.up != r.found || r.found < 1)
+            : r.found == 0      ? (r.ok && !c.empty_scaled)
+                                : r.ok != (r.up == r.found && r.up >= replicas))
             abort();
         if (r.message[0] == '\0' || !memchr(r.message, 0, sizeof(r.message)) ||
             !memchr(r.detail, 0, sizeof(r.detail)))
@@ -103,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strchr(r.message, 0x1b) || strchr(r.detail, 0x1b))
             abort();
     }
+    c.instances = NULL;
+    c.ninstances = 0;
     check_rows((const char *)data + 1, size - 1, &c);
     return 0;
 }
