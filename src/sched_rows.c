@@ -65,8 +65,9 @@ static void row_free(struct service *row)
 }
 
 /* One result of a row, on the path of sched_finish: the count in front
- * of the kind's words, health, history, observers. */
-static void row_feed(struct scheduler *s, struct service *row, struct probe_result *r,
+ * of the kind's words (unless the source had no answer: nothing was
+ * counted), health, history, observers. */
+static void row_feed(struct scheduler *s, struct service *row, struct probe_result *r, bool counted,
                      int64_t started_ms, int64_t now_ms, int64_t wall_ms)
 {
     struct svc_config *c = (struct svc_config *)row->cfg;
@@ -77,10 +78,10 @@ static void row_feed(struct scheduler *s, struct service *row, struct probe_resu
     if (r->found > c->replicas)
         c->replicas = r->found;
     ht_strlcpy(tail, r->message, sizeof(tail));
-    if (c->replicas > r->found)
+    if (counted && c->replicas > r->found)
         ht_snprintf(r->message, sizeof(r->message), "%d/%d up, %d missing%s%s", r->up, c->replicas,
                     c->replicas - r->found, tail[0] ? "; " : "", tail);
-    else
+    else if (counted) /* (else the message is the source's failure) */
         ht_snprintf(r->message, sizeof(r->message), "%d/%d up%s%s", r->up, r->found,
                     tail[0] ? "; " : "", tail);
     row->last = *r;
@@ -172,7 +173,7 @@ void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_row
         for (size_t i = 0; i < src->nrows; i++) {
             struct probe_result r = fail;
             ht_snprintf(r.message, sizeof(r.message), "no answer: %s", src->last.message);
-            row_feed(s, &s->svcs[src->rows_at + i], &r, started_ms, now_ms, wall_ms);
+            row_feed(s, &s->svcs[src->rows_at + i], &r, false, started_ms, now_ms, wall_ms);
         }
         probe_rows_free(rows);
         return;
@@ -183,7 +184,7 @@ void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_row
         struct probe_result *r = &rows->v[i].result;
         r->latency_us = src->last.latency_us;
         r->connect_us = src->last.connect_us;
-        row_feed(s, &s->svcs[src->rows_at + i], r, started_ms, now_ms, wall_ms);
+        row_feed(s, &s->svcs[src->rows_at + i], r, true, started_ms, now_ms, wall_ms);
     }
     probe_rows_free(rows);
 }

@@ -12,7 +12,8 @@
 # also scrapes two healthtop --serve instances, and a third healthtop
 # (--serve, read through /api/v1/state) makes one row per service of
 # their healthtop_service_up and one per fixture target; a stopped target
-# and a stopped instance change those rows while it runs. (The
+# and a stopped instance change those rows while it runs, and with
+# Prometheus stopped the rows stay, failing. (The
 # detail pane's text is not in the JSON report; the unit test of the
 # mapping, test_prometheus_map.c, checks it.)
 . "$(dirname "$0")/../lib.sh"
@@ -95,6 +96,7 @@ PROM_PORT=$(t_free_port)
 PROM=http://127.0.0.1:$PROM_PORT
 t_bg prometheus --config.file="$T_DIR/prometheus.yml" --storage.tsdb.path="$T_DIR/data" \
 	--web.listen-address=127.0.0.1:$PROM_PORT >"$T_DIR/prometheus.log" 2>&1
+PROM_PID=$T_LAST_PID
 
 # Waits until the instant query $1 gives the scalar $2.
 query_is() {
@@ -323,6 +325,17 @@ targets|Services|healthy|3 rows from 3 series, 2 up
 targets/$T1|Services|healthy|1/1 up
 targets/$T2|Services|unhealthy|0/1 up; down: fix
 targets/$T3|Services|healthy|1/1 up"
+
+# Prometheus itself stops: the rows stay, each failing with why.
+kill "$PROM_PID"
+rows_are "rows_by: without an answer the rows stay and fail with the source's message" \
+	"fleet|Services|unhealthy|connection refused
+fleet/api|Back|unhealthy|no answer: connection refused
+fleet/web|Front|unhealthy|no answer: connection refused
+targets|Services|unhealthy|connection refused
+targets/$T1|Services|unhealthy|no answer: connection refused
+targets/$T2|Services|unhealthy|no answer: connection refused
+targets/$T3|Services|unhealthy|no answer: connection refused"
 
 # The rows healthtop ends cleanly (under ASan: nothing leaked).
 kill -TERM "$ROWS_PID"
