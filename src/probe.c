@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "healthtop/secret.h"
 
@@ -75,8 +76,26 @@ void probe_env_close(struct probe_env *env)
             kinds[k]->env_close(env);
 }
 
+size_t probe_max_rows(const struct svc_config *s)
+{
+    const struct probe_ops *o = probe_ops_get(s->kind);
+
+    return o && o->max_rows ? o->max_rows(s) : 0;
+}
+
+void probe_rows_free(struct probe_rows *rows)
+{
+    for (size_t i = 0; i < rows->n; i++) {
+        free(rows->v[i].key);
+        free(rows->v[i].group);
+    }
+    free(rows->v);
+    memset(rows, 0, sizeof(*rows));
+}
+
 int probe_start(struct probe *p, struct probe_env *env, const struct svc_config *svc, probe_cb cb)
 {
+    probe_rows_free(&p->rows);
     memset(&p->result, 0, sizeof(p->result));
     p->result.latency_us = -1;
     p->result.connect_us = -1;

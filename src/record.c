@@ -89,8 +89,13 @@ void record_result(struct scheduler *s, struct service *svc, bool changed, enum 
     const struct history_recent *last = ring_last(&svc->history.recent);
     const struct probe_result *r = &svc->last;
     int64_t t = last ? last->t_ms : svc->health.since_ms;
-    json_t *o = json_object();
+    json_t *o;
 
+    /* A recording holds the services of the config, which its head lists;
+     * rows made from a source's answer come and go and are not kept. */
+    if (svc->source != NULL)
+        return;
+    o = json_object();
     json_object_set_new(o, "t_ms", json_integer(t - s->t0_ms));
     json_object_set_new(o, "wall_ms", json_integer(last ? last->wall_ms : ht_wall_ms()));
     json_object_set_new(o, "service", json_string(svc->cfg->name));

@@ -51,6 +51,8 @@ json_t *report_service_json(const struct scheduler *s, const struct service *svc
     json_object_set_new(o, "label", json_string(c->label));
     json_object_set_new(o, "group", json_string(c->group));
     json_object_set_new(o, "kind", json_string(probe_kind_name(c->kind)));
+    if (svc->source != NULL) /* a row made from its source's answer (rows_by) */
+        json_object_set_new(o, "source", json_string(svc->source->cfg->name));
     if (c->kind == PROBE_HTTP && c->u.http.insecure)
         json_object_set_new(o, "insecure", json_true()); /* TLS not verified */
     json_object_set_new(o, "status", json_string(health_state_name(svc->health.state)));

@@ -25,6 +25,17 @@ static uint64_t jitter_ms(int64_t interval_ms)
     return span > 0 ? x % (uint64_t)span : 0;
 }
 
+/* Room for the rows every source may make: set aside once, so that a
+ * service of the config (its timer, its probe in flight) never moves. */
+static size_t rows_room(const struct ht_config *cfg)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < cfg->nsvcs; i++)
+        n += probe_max_rows(&cfg->svcs[i]);
+    return n;
+}
+
 int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg)
 {
     memset(s, 0, sizeof(*s));
@@ -37,13 +48,15 @@ int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg
     jitter_state ^= (uint32_t)uv_hrtime() | 1u;
     if (probe_env_init(&s->env, loop) != 0)
         return -1;
-    s->nsvcs = cfg->nsvcs;
-    s->svcs = xcalloc(cfg->nsvcs, sizeof(*s->svcs));
+    s->nsvcs = s->nconfig = cfg->nsvcs;
+    s->svcs = xcalloc(cfg->nsvcs + rows_room(cfg), sizeof(*s->svcs));
     for (size_t i = 0; i < cfg->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
         svc->cfg = &cfg->svcs[i];
         svc->idx = i;
         svc->sched = s;
+        svc->max_rows = probe_max_rows(svc->cfg);
+        svc->rows_at = cfg->nsvcs;
         health_init(&svc->health, s->t0_ms);
         history_init(&svc->history, cfg->history_ms, svc->cfg->interval_ms);
         uv_timer_init(loop, &svc->timer);
@@ -136,8 +149,10 @@ static void sched_finish(struct service *svc)
     /* A probe cancelled by sched_close says "cancelled": that is not news
      * about the service, and the final report must keep the last real
      * result (a --wait ending at its deadline showed "cancelled"). */
-    if (s->closing)
+    if (s->closing) {
+        probe_rows_free(&svc->probe.rows);
         return;
+    }
     svc->last = *r;
     svc->has_result = true;
     svc->probes++;
@@ -163,6 +178,8 @@ static void sched_finish(struct service *svc)
         schedule_next(svc, (uint64_t)next + jitter_ms(next));
     }
 
+    if (svc->max_rows > 0)
+        sched_rows_apply(s, svc, &svc->probe.rows, now, wall);
     for (int i = 0; i < s->nobservers; i++)
         s->observers[i].cb(s, svc, changed, old, s->observers[i].ud);
 
@@ -222,9 +239,9 @@ static void on_starter(uv_idle_t *h)
         due_unlink(svc);
         sched_dispatch(svc, false);
     }
-    for (; s->once && s->start_next < s->nsvcs && n < SCHED_START_BATCH && !s->closing; n++)
+    for (; s->once && s->start_next < s->nconfig && n < SCHED_START_BATCH && !s->closing; n++)
         sched_dispatch(&s->svcs[s->start_next++], false);
-    if ((s->due_head == NULL && (!s->once || s->start_next >= s->nsvcs)) || s->closing)
+    if ((s->due_head == NULL && (!s->once || s->start_next >= s->nconfig)) || s->closing)
         uv_idle_stop(h);
 }
 
@@ -251,7 +268,7 @@ void sched_start(struct scheduler *s, bool once)
     s->t0_ms = ht_now_ms();
     s->t0_wall_ms = ht_wall_ms();
     s->origin_ms = s->t0_ms;
-    for (size_t i = 0; i < s->nsvcs; i++) {
+    for (size_t i = 0; i < s->nconfig; i++) {
         struct service *svc = &s->svcs[i];
         health_init(&svc->health, s->t0_ms);
         if (!once)
@@ -260,13 +277,15 @@ void sched_start(struct scheduler *s, bool once)
     if (once) {
         s->start_next = 0;
         on_starter(&s->starter); /* the first batch at once */
-        if (s->start_next < s->nsvcs)
+        if (s->start_next < s->nconfig)
             uv_idle_start(&s->starter, on_starter);
     }
 }
 
 void sched_probe_now(struct scheduler *s, struct service *svc)
 {
+    if (svc->source) /* a row is probed with its source */
+        svc = svc->source;
     if (s->closing || svc->probe.inflight || svc->queued)
         return;
     uv_timer_stop(&svc->timer);
@@ -276,7 +295,7 @@ void sched_probe_now(struct scheduler *s, struct service *svc)
 
 void sched_probe_all(struct scheduler *s)
 {
-    for (size_t i = 0; i < s->nsvcs; i++)
+    for (size_t i = 0; i < s->nconfig; i++)
         sched_probe_now(s, &s->svcs[i]);
 }
 
@@ -285,7 +304,7 @@ void sched_pause(struct scheduler *s, bool paused)
     if (s->paused == paused || s->closing)
         return;
     s->paused = paused;
-    for (size_t i = 0; i < s->nsvcs; i++) {
+    for (size_t i = 0; i < s->nconfig; i++) {
         struct service *svc = &s->svcs[i];
         if (paused) {
             uv_timer_stop(&svc->timer);
@@ -318,23 +337,26 @@ void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s))
     s->closing = true;
     s->close_cb = cb;
     s->queue_head = s->queue_tail = NULL;
-    for (size_t i = 0; i < s->nsvcs; i++) {
+    for (size_t i = 0; i < s->nconfig; i++) {
         struct service *svc = &s->svcs[i];
         due_unlink(svc);
         svc->queued = false;
         probe_cancel(&svc->probe);
     }
     probe_env_close(&s->env);
-    s->open_handles = (int)s->nsvcs + 1;
-    for (size_t i = 0; i < s->nsvcs; i++)
+    s->open_handles = (int)s->nconfig + 1;
+    for (size_t i = 0; i < s->nconfig; i++)
         uv_close((uv_handle_t *)&s->svcs[i].timer, on_timer_closed);
     uv_close((uv_handle_t *)&s->starter, on_starter_closed);
 }
 
 void sched_free(struct scheduler *s)
 {
-    for (size_t i = 0; i < s->nsvcs; i++)
+    sched_rows_free(s);
+    for (size_t i = 0; i < s->nsvcs; i++) {
         history_free(&s->svcs[i].history);
+        probe_rows_free(&s->svcs[i].probe.rows);
+    }
     free(s->svcs);
     s->svcs = NULL;
     s->nsvcs = 0;

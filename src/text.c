@@ -77,6 +77,14 @@ static size_t escape_one(const unsigned char *s, size_t left, bool keep_nl, char
     return k;
 }
 
+static bool plain_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E)
+            return false;
+    return true;
+}
+
 static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_nl)
 {
     char *masked, piece[12];
@@ -92,6 +100,14 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
     memcpy(masked, src, len);
     masked[len] = '\0';
     mlen = secret_mask(masked, len);
+    /* Printable ASCII that fits is its own escape: copied whole (most
+     * label values and names, read by the thousand). */
+    if (mlen <= n - 1 && plain_ascii(masked, mlen)) {
+        memcpy(dst, masked, mlen);
+        dst[mlen] = '\0';
+        free(masked);
+        return mlen;
+    }
     /* One pass: keep is where to cut if the text does not fit, the last
      * boundary that leaves room for the ellipsis. */
     room = n - 1;

@@ -55,6 +55,30 @@ struct probe_result {
     char detail[PROBE_DETAIL_MAX];
 };
 
+/* One row a probe made from its answer (a prometheus query with
+ * rows_by: one row per label value), which the scheduler shows as a
+ * service of its own. Its result is judged like any other, except that
+ * result.message holds only what follows the count: the scheduler writes
+ * "up/expected up" in front, where expected is the most replicas the row
+ * has had while it existed. */
+struct probe_row {
+    char *key;   /* made safe; unique among the rows of one answer */
+    char *group; /* made safe; NULL: the source's group */
+    struct probe_result result;
+};
+
+/* The rows of one answer, sorted by key (strcmp). answered: the probe got
+ * an answer to make rows from (perhaps none); when false the query
+ * failed, and the rows there were stay, each failing with the source's
+ * message. */
+struct probe_rows {
+    bool answered;
+    struct probe_row *v;
+    size_t n;
+};
+
+void probe_rows_free(struct probe_rows *rows);
+
 struct probe;
 typedef void (*probe_cb)(struct probe *p);
 
@@ -77,6 +101,9 @@ struct probe {
     int64_t started_us; /* ht_now_us() at start */
     bool inflight;
     struct probe_result result;
+    /* Rows made from the answer, for a kind whose max_rows is not 0: the
+     * kind fills them before probe_done, the scheduler takes them. */
+    struct probe_rows rows;
 };
 
 struct ydoc;
@@ -112,6 +139,10 @@ struct probe_ops {
      * freed by free_config (optional when nothing is allocated). */
     void (*parse)(struct ydoc *d, const struct ypair *p, struct svc_config *s);
     void (*free_config)(struct svc_config *s);
+    /* The most rows a service of this kind makes from one answer
+     * (struct probe_rows); NULL or 0: it makes none, its service is one
+     * row. The scheduler sets their room aside at start. */
+    size_t (*max_rows)(const struct svc_config *s);
     /* Targets probed (one per replica); NULL means one. */
     size_t (*targets)(const struct svc_config *s);
     /* Required. Prints what is probed on one line: "GET http://...".
@@ -133,6 +164,8 @@ struct probe_ops {
 const struct probe_ops *probe_ops_get(enum probe_kind k);
 /* The kind called name in the config, or NULL. */
 const struct probe_ops *probe_ops_find(const char *name);
+/* The most rows service s makes from one answer; 0 for a plain service. */
+size_t probe_max_rows(const struct svc_config *s);
 
 int probe_env_init(struct probe_env *env, uv_loop_t *loop) HT_WUR;
 void probe_env_close(struct probe_env *env);

@@ -42,6 +42,14 @@ struct service {
     bool due; /* its timer fired: waiting for its turn to start */
     struct service *due_prev, *due_next;
     uint64_t probes; /* probes finished */
+    /* A row made from its source's answer (rows_by; sched_rows.c): the
+     * source, a service of the config; NULL for a service of the config.
+     * A row has no timer and no probe: its results come with its
+     * source's, and it is moved in s->svcs as rows come and go. */
+    struct service *source;
+    /* A source: the most rows it may make (probe_max_rows), and where
+     * they are: s->svcs[rows_at .. rows_at + nrows), sorted by name. */
+    size_t max_rows, rows_at, nrows;
 };
 
 /* Called after every result; changed says the state changed, from old. */
@@ -56,8 +64,17 @@ typedef void (*sched_observer_cb)(struct scheduler *s, struct service *svc, bool
 struct scheduler {
     uv_loop_t *loop;
     const struct ht_config *cfg;
+    /* Every service shown: those of the config first, in file order and
+     * at fixed places (s->svcs[0 .. nconfig)), then the rows made from
+     * the sources' answers, source by source. The array is allocated
+     * once with room for every source's max_rows, so a service of the
+     * config never moves; rows do, and a row's idx is its place now. */
     struct service *svcs;
     size_t nsvcs;
+    size_t nconfig;
+    /* Changes whenever rows are added or removed: a view that keeps
+     * something per service index rebuilds it. */
+    uint64_t rows_gen;
     struct probe_env env;
     int inflight;
     int max_inflight;
@@ -112,6 +129,17 @@ void sched_pause(struct scheduler *s, bool paused);
 void sched_close(struct scheduler *s, void (*cb)(struct scheduler *s));
 /* Frees memory once closed. */
 void sched_free(struct scheduler *s);
+
+/* Rows made from the answer of source src (src/sched_rows.c), called
+ * with src's result: rows not in the answer go (their history with
+ * them), new ones come with a history of their own, and each row takes
+ * its result through the health state machine into its history and to
+ * the observers. When rows->answered is false (the query failed), every
+ * row stays and fails with src's message. Takes rows (frees them). */
+void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_rows *rows,
+                      int64_t now_ms, int64_t wall_ms);
+/* Frees every row (their configs and histories), at sched_free. */
+void sched_rows_free(struct scheduler *s);
 
 /* Counts per state, for headers and summaries; counts has HEALTH_STATE_COUNT. */
 void sched_counts(const struct scheduler *s, int *counts);

@@ -1,7 +1,9 @@
 /* The prometheus probe: one instant query (GET /api/v1/query) per probe,
  * a libcurl transfer run on the libuv loop by curl_uv, its answer kept in
  * a bounded buffer (max_body) and turned into a result by prom_map
- * (prometheus_map.c). The series of the result are the row's replicas.
+ * (prometheus_map.c). The series of the result are the row's replicas;
+ * with rows_by, prom_map_rows (prometheus_rows.c) makes rows of them,
+ * which the scheduler shows as services of their own (sched_rows.c).
  *
  * One curl_uv per loop (struct prom_env), so that the connection to the
  * server is kept between probes. The probe enforces the service's timeout
@@ -133,6 +135,9 @@ static void on_done(struct curl_uv_xfer *x, CURLcode code)
     if (code != CURLE_OK || pp->body.over) {
         transfer_error(pp, code);
         text_safe_str(r->detail, sizeof(r->detail), pp->errbuf);
+    } else if (cfg_of(pp)->rows_by != NULL) {
+        prom_map_rows(pp->body.data ? pp->body.data : "", pp->body.len, status, cfg_of(pp), r,
+                      &p->rows);
     } else {
         prom_map(pp->body.data ? pp->body.data : "", pp->body.len, status, cfg_of(pp),
                  p->svc->replicas, r);
@@ -281,6 +286,13 @@ static void env_close(struct probe_env *penv)
     free(env);
 }
 
+static size_t max_rows(const struct svc_config *s)
+{
+    const struct prometheus_config *c = prom_config(s);
+
+    return c != NULL && c->rows_by != NULL ? c->max_rows : 0;
+}
+
 const struct probe_ops probe_prometheus_ops = {
     .kind = PROBE_PROMETHEUS,
     .name = "prometheus",
@@ -290,6 +302,7 @@ const struct probe_ops probe_prometheus_ops = {
     .parse = prom_config_parse,
     .free_config = prom_config_free,
     .describe = prom_config_describe,
+    .max_rows = max_rows,
     .env_init = env_init,
     .env_close = env_close,
     .start = start,

@@ -1,8 +1,9 @@
 /* The config of the prometheus kind: a mapping with url: (the server) and
  * query: (PromQL), plus replicas_by:, condition:, empty:, headers:,
- * auth:, insecure: and max_body:. Header values, the bearer token and
- * the password are registered as secrets before anything can print them.
- * rows_by: (one row per label value) is refused for now, at its place. */
+ * auth:, insecure: and max_body:, and rows_by:, group_by: and max_rows:
+ * for one row per label value, or instances: (the replicas expected by
+ * name) for one row. Header values, the bearer token and the
+ * password are registered as secrets before anything can print them. */
 #include <stdlib.h>
 #include <string.h>
 #include "config_probe.h"
@@ -10,8 +11,24 @@
 #include "probes/http_config.h"
 #include "probes/prometheus.h"
 
-const char *const prom_config_keys[] = {"url",     "query", "replicas_by", "condition", "empty",
-                                        "headers", "auth",  "insecure",    "max_body",  NULL};
+const char *const prom_config_keys[] = {
+    "url",      "query",    "replicas_by", "condition", "empty",    "headers",   "auth",
+    "insecure", "max_body", "rows_by",     "group_by",  "max_rows", "instances", NULL};
+
+/* A label name for key what: non-empty. Replaces *to. */
+static void label_key(struct ydoc *d, yaml_node_t *n, const char *what, char **to)
+{
+    char *s = ydoc_str(d, n, what);
+
+    if (s != NULL && s[0] != '\0') {
+        free(*to);
+        *to = s;
+        return;
+    }
+    if (s != NULL)
+        ydoc_error(d, n, "%s is empty: give a label name", what);
+    free(s);
+}
 
 /* A number for min: or max: of a condition. */
 static int cond_bound(struct ydoc *d, yaml_node_t *n, const char *what, double *out)
@@ -129,6 +146,21 @@ static void parse_url(struct ydoc *d, yaml_node_t *n, struct prometheus_config *
         ydoc_error(d, n, "url is the server's base URL (http://host:9090), without ? or #");
 }
 
+static void parse_max_rows(struct ydoc *d, yaml_node_t *n, struct prometheus_config *c)
+{
+    char *s = ydoc_str(d, n, "max_rows"), *end;
+    long v;
+
+    if (s == NULL)
+        return;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 1 || v > 1000000)
+        ydoc_error(d, n, "max_rows must be a number from 1 to 1000000, not '%s'", s);
+    else
+        c->max_rows = (size_t)v;
+    free(s);
+}
+
 static void prom_key(struct ydoc *d, const struct ypair *p, struct prometheus_config *c)
 {
     const char *why;
@@ -141,16 +173,19 @@ static void prom_key(struct ydoc *d, const struct ypair *p, struct prometheus_co
         c->query = ydoc_str(d, p->value, "query");
         if (c->query != NULL && c->query[0] == '\0')
             ydoc_error(d, p->value, "query is empty");
-    } else if (strcmp(p->name, "replicas_by") == 0) {
-        s = ydoc_str(d, p->value, "replicas_by");
-        if (s != NULL && s[0] != '\0') {
-            free(c->replicas_by);
-            c->replicas_by = s;
-        } else {
-            if (s != NULL)
-                ydoc_error(d, p->value, "replicas_by is empty: give a label name (instance)");
-            free(s);
-        }
+    } else if (strcmp(p->name, "replicas_by") == 0)
+        label_key(d, p->value, "replicas_by", &c->replicas_by);
+    else if (strcmp(p->name, "rows_by") == 0)
+        label_key(d, p->value, "rows_by", &c->rows_by);
+    else if (strcmp(p->name, "group_by") == 0)
+        label_key(d, p->value, "group_by", &c->group_by);
+    else if (strcmp(p->name, "max_rows") == 0)
+        parse_max_rows(d, p->value, c);
+    else if (strcmp(p->name, "instances") == 0) {
+        config_free_list(c->instances, c->ninstances);
+        c->instances = NULL;
+        c->ninstances = 0;
+        (void)config_str_list(d, p->value, "instances", NULL, &c->instances, &c->ninstances);
     } else if (strcmp(p->name, "condition") == 0)
         parse_condition(d, p->value, c);
     else if (strcmp(p->name, "empty") == 0)
@@ -166,11 +201,7 @@ static void prom_key(struct ydoc *d, const struct ypair *p, struct prometheus_co
         if (s != NULL && http_config_size(s, &c->max_body, &why) != 0)
             ydoc_error(d, p->value, "bad size '%s' for max_body: %s", s, why);
         free(s);
-    } else if (strcmp(p->name, "rows_by") == 0)
-        ydoc_error(d, p->key,
-                   "rows_by is not supported yet: a prometheus probe gives one row, its series "
-                   "are replicas (replicas_by)");
-    else
+    } else
         ydoc_unknown_key(d, p, "prometheus", prom_config_keys, HT_ARRAY_LEN(prom_config_keys) - 1);
 }
 
@@ -182,6 +213,8 @@ void prom_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config 
 
     s->u.priv = c;
     c->replicas_by = xstrdup(PROM_DEFAULT_REPLICAS_BY);
+    c->group_by = xstrdup(PROM_DEFAULT_GROUP_BY);
+    c->max_rows = PROM_DEFAULT_MAX_ROWS;
     c->max_body = CONFIG_DEFAULT_MAX_BODY;
     c->cond.op = PROM_NONZERO;
     if (!ydoc_is_map(p->value)) {
@@ -193,13 +226,26 @@ void prom_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config 
         return;
     for (size_t i = 0; i < np; i++)
         prom_key(d, &pairs[i], c);
-    free(pairs);
-    if (d->over_budget)
+    if (d->over_budget) {
+        free(pairs);
         return;
+    }
     if (c->url == NULL)
         ydoc_error(d, p->key, "prometheus needs a url: (the server, http://host:9090)");
     if (c->query == NULL)
         ydoc_error(d, p->key, "prometheus needs a query: (PromQL, up{job=\"api\"})");
+    for (size_t i = 0; c->rows_by == NULL && i < np; i++)
+        if (strcmp(pairs[i].name, "group_by") == 0 || strcmp(pairs[i].name, "max_rows") == 0)
+            ydoc_error(d, pairs[i].key, "%s needs rows_by: (one row per value of a label)",
+                       pairs[i].name);
+    for (size_t i = 0; c->rows_by != NULL && i < np; i++)
+        if (strcmp(pairs[i].name, "instances") == 0)
+            ydoc_error(d, pairs[i].key,
+                       "instances lists the replicas of one row: not with rows_by (a row expects "
+                       "the most replicas it has had)");
+    if (c->rows_by && strcmp(c->rows_by, c->replicas_by) == 0)
+        ydoc_error(d, p->key, "rows_by and replicas_by name the same label '%s'", c->rows_by);
+    free(pairs);
 }
 
 void prom_config_free(struct svc_config *s)
@@ -211,6 +257,9 @@ void prom_config_free(struct svc_config *s)
     free(c->url);
     free(c->query);
     free(c->replicas_by);
+    free(c->rows_by);
+    free(c->group_by);
+    config_free_list(c->instances, c->ninstances);
     for (size_t i = 0; i < c->nheaders; i++) {
         free(c->headers[i].key);
         free(c->headers[i].value);
@@ -230,7 +279,10 @@ void prom_config_describe(const struct svc_config *s, FILE *f)
     if (c == NULL)
         return;
     config_describe_url(f, "prometheus", c->url ? c->url : "");
-    fprintf(f, " query %s by %s", c->query ? c->query : "", c->replicas_by);
+    fprintf(f, " query %s", c->query ? c->query : "");
+    if (c->rows_by)
+        fprintf(f, " rows by %s,", c->rows_by);
+    fprintf(f, " replicas by %s", c->replicas_by);
     if (c->insecure)
         fputs(" (insecure: TLS not verified)", f);
 }

@@ -93,8 +93,7 @@ bool prom_cond_pass(const struct prom_cond *c, double v)
     return false;
 }
 
-/* A value as Prometheus writes it: NaN, +Inf, -Inf or a number. */
-static void value_format(double v, char *out, size_t n)
+void prom_value_format(double v, char *out, size_t n)
 {
     if (isnan(v))
         ht_strlcpy(out, "NaN", n);
@@ -112,19 +111,19 @@ void prom_cond_format(const struct prom_cond *c, char *out, size_t n)
     };
     char a[32], b[32];
 
-    value_format(c->value, a, sizeof(a));
-    value_format(c->min, b, sizeof(b));
+    prom_value_format(c->value, a, sizeof(a));
+    prom_value_format(c->min, b, sizeof(b));
     if (c->op == PROM_NONZERO)
         ht_strlcpy(out, "non-zero", n);
     else if (c->op != PROM_RANGE)
         ht_snprintf(out, n, "%s %s", names[c->op], a);
     else if (c->has_min && c->has_max) {
-        value_format(c->max, a, sizeof(a));
+        prom_value_format(c->max, a, sizeof(a));
         ht_snprintf(out, n, "from %s to %s", b, a);
     } else if (c->has_min)
         ht_snprintf(out, n, ">= %s", b);
     else {
-        value_format(c->max, a, sizeof(a));
+        prom_value_format(c->max, a, sizeof(a));
         ht_snprintf(out, n, "<= %s", a);
     }
 }
@@ -177,7 +176,7 @@ static void series_read(json_t *item, bool scalar, size_t i, const char *by,
     if (s->up && i > 0)
         return;
     if (valid)
-        value_format(v, s->value, sizeof(s->value));
+        prom_value_format(v, s->value, sizeof(s->value));
     else
         ht_strlcpy(s->value, "bad value", sizeof(s->value));
     if (s->up)
@@ -228,14 +227,20 @@ static void map_error(json_t *root, long http_status, struct probe_result *r)
     ht_snprintf(r->detail, sizeof(r->detail), "HTTP %ld, errorType %s\n%s", http_status, t, e);
 }
 
-/* The message: "28/30 up; down: a, b (+3 more)", every name already safe. */
+/* The message: "28/30 up; down: a, b (+3 more)", every name already safe;
+ * "28/30 up, 2 missing" when fewer series came than expected, with the
+ * names of those missing when instances: lists them. */
 static void result_message(const struct series *down, size_t ndown, size_t more, int up, int found,
-                           const char *only_value, struct probe_result *r)
+                           int expected, const char *missing, const char *only_value,
+                           struct probe_result *r)
 {
     size_t len = 0, cap = sizeof(r->message);
 
     r->message[0] = '\0';
-    add(r->message, cap, &len, "%d/%d up", up, found);
+    add(r->message, cap, &len, "%d/%d up", up, expected > found ? expected : found);
+    if (expected > found)
+        add(r->message, cap, &len, ", %d missing%s%s", expected - found, missing[0] ? ": " : "",
+            missing);
     if (only_value != NULL)
         add(r->message, cap, &len, ", value %s", only_value);
     for (size_t i = 0; i < ndown; i++) {
@@ -253,6 +258,37 @@ static void result_message(const struct series *down, size_t ndown, size_t more,
 /* Down series named in the message: the first few; the detail lists more. */
 #define DOWN_NAMED 16
 
+/* The names of c->instances that no series of result carries in its
+ * replicas_by label, made safe and joined into out ("a, b"); returns how
+ * many. */
+static int instances_missing(json_t *result, bool scalar, size_t n,
+                             const struct prometheus_config *c, char *out, size_t cap)
+{
+    bool *seen = xcalloc(c->ninstances ? c->ninstances : 1, sizeof(*seen));
+    size_t len = 0;
+    int missing = 0;
+    char name[96];
+
+    out[0] = '\0';
+    for (size_t i = 0; !scalar && i < n; i++) {
+        const char *v = json_string_value(
+            json_object_get(json_object_get(json_array_get(result, i), "metric"), c->replicas_by));
+        for (size_t k = 0; v != NULL && k < c->ninstances; k++)
+            if (!seen[k] && strcmp(v, c->instances[k]) == 0) {
+                seen[k] = true;
+                break;
+            }
+    }
+    for (size_t k = 0; k < c->ninstances; k++) {
+        if (seen[k])
+            continue;
+        text_safe_str(name, sizeof(name), c->instances[k]);
+        add(out, cap, &len, "%s%s", missing++ ? ", " : "", name);
+    }
+    free(seen);
+    return missing;
+}
+
 static void map_result(json_t *data, const struct prometheus_config *c, int replicas,
                        struct probe_result *r)
 {
@@ -261,8 +297,8 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
     bool scalar = type != NULL && strcmp(type, "scalar") == 0;
     size_t n, ndown = 0, more = 0, dlen = 0;
     struct series down[DOWN_NAMED], s, last;
-    char cond[64], t[32];
-    int up = 0;
+    char cond[64], t[32], missing[PROBE_MSG_MAX];
+    int up = 0, nmissing;
 
     if (type == NULL || !json_is_array(result)) {
         ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
@@ -295,24 +331,34 @@ static void map_result(json_t *data, const struct prometheus_config *c, int repl
     }
     r->up = up;
     r->found = (int)n;
-    if (n == 0) {
+    nmissing = instances_missing(result, scalar, n, c, missing, sizeof(missing));
+    if (nmissing > 0 && (int)n + nmissing > replicas)
+        replicas = (int)n + nmissing;
+    if (nmissing > 0)
+        add(r->detail, sizeof(r->detail), &dlen, "\nmissing (instances:): %s", missing);
+    else if (replicas > (int)n && n > 0)
+        add(r->detail, sizeof(r->detail), &dlen,
+            "\nmissing: %d of the %d replicas expected (replicas:) gave no series",
+            replicas - (int)n, replicas);
+    if (n == 0 && nmissing == 0) {
         r->ok = c->empty_scaled;
         ht_strlcpy(r->message,
                    c->empty_scaled ? "no series (scaled to 0)" : "no series: the result is empty",
                    sizeof(r->message));
         return;
     }
-    r->ok = (size_t)up == n && up >= replicas;
-    result_message(down, ndown, more, up, (int)n, n == 1 ? last.value : NULL, r);
+    r->ok = (size_t)up == n && up >= replicas && nmissing == 0;
+    result_message(down, ndown, more, up, (int)n, replicas, missing, n == 1 ? last.value : NULL, r);
 }
 
-void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
-              int replicas, struct probe_result *r)
+json_t *prom_answer(const char *body, size_t len, long http_status, struct probe_result *r,
+                    json_t **data)
 {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, 0, &jerr);
     const char *status = json_string_value(json_object_get(root, "status"));
 
+    *data = NULL;
     r->ok = false;
     r->up = 0;
     r->found = 0;
@@ -328,9 +374,22 @@ void prom_map(const char *body, size_t len, long http_status, const struct prome
                             : "bad JSON: not a Prometheus API answer",
                        sizeof(r->message));
     } else if (strcmp(status, "success") == 0) {
-        map_result(json_object_get(root, "data"), c, replicas, r);
+        *data = json_object_get(root, "data");
+        if (*data == NULL)
+            ht_strlcpy(r->message, "not a Prometheus query answer (no resultType or result)",
+                       sizeof(r->message));
     } else {
         map_error(root, http_status, r);
     }
+    return root;
+}
+
+void prom_map(const char *body, size_t len, long http_status, const struct prometheus_config *c,
+              int replicas, struct probe_result *r)
+{
+    json_t *data, *root = prom_answer(body, len, http_status, r, &data);
+
+    if (data != NULL)
+        map_result(data, c, replicas, r);
     json_decref(root);
 }

@@ -70,21 +70,37 @@ static int cmp_keys(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Groups show in the order they first appear in the config; computed
- * once, the config never changes. */
+static const struct service *rank_svcs; /* for cmp_group: qsort has no user data */
+
+static int cmp_group(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = strcmp(svc_group(&rank_svcs[a]), svc_group(&rank_svcs[b]));
+
+    return c != 0 ? c : a < b ? -1 : a > b;
+}
+
+/* Groups show in the order they first appear in the config, then the
+ * rows made from answers (whose groups come with them): each service's
+ * rank is the index of the first service of its group. Computed again
+ * when rows come or go (s->rows_gen); sorted, so that 10,000 rows rank in
+ * n log n. */
 static void rank_groups(struct ui *u)
 {
     struct scheduler *s = u->s;
+    size_t *order = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*order));
 
     u->grank = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*u->grank));
-    for (size_t i = 0; i < s->nsvcs; i++) {
-        u->grank[i] = (int)i;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(svc_group(&s->svcs[i]), svc_group(&s->svcs[j])) == 0) {
-                u->grank[i] = u->grank[j];
-                break;
-            }
+    for (size_t i = 0; i < s->nsvcs; i++)
+        order[i] = i;
+    rank_svcs = s->svcs;
+    qsort(order, s->nsvcs, sizeof(*order), cmp_group);
+    for (size_t i = 0, first = 0; i < s->nsvcs; i++) {
+        if (i == 0 || strcmp(svc_group(&s->svcs[order[i]]), svc_group(&s->svcs[first])) != 0)
+            first = order[i];
+        u->grank[order[i]] = (int)first;
     }
+    free(order);
 }
 
 static int64_t shown_latency(struct ui *u, const struct service *svc);
@@ -113,6 +129,17 @@ static void make_key(struct ui *u, struct service *svc, struct sortkey *k)
     }
 }
 
+void grid_forget(struct ui *u)
+{
+    free(u->grank);
+    free(u->list);
+    free(u->lat_held);
+    u->grank = NULL;
+    u->list = NULL;
+    u->lat_held = NULL;
+    u->nlist = 0;
+}
+
 void grid_rebuild(struct ui *u)
 {
     struct scheduler *s = u->s;
@@ -120,6 +147,19 @@ void grid_rebuild(struct ui *u)
     size_t n = 0;
     bool sel_shown = false;
 
+    if (u->rows_gen != s->rows_gen) { /* rows came or went: indexes moved */
+        grid_forget(u);
+        u->rows_gen = s->rows_gen;
+
+        /* The selected service, found again by its name; when it was a
+         * row that went, its neighbour (most often a row of the same
+         * source) takes the selection. */
+        long was = u->sel;
+        u->sel = was >= (long)s->nsvcs ? (long)s->nsvcs - 1 : was;
+        for (size_t i = 0; i < s->nsvcs && u->sel_name[0]; i++)
+            if (strcmp(s->svcs[i].cfg->name, u->sel_name) == 0)
+                u->sel = (long)i;
+    }
     if (u->grank == NULL)
         rank_groups(u);
     if (u->list == NULL) {
@@ -144,6 +184,13 @@ void grid_rebuild(struct ui *u)
     free(keys);
     if (!sel_shown)
         u->sel = n > 0 ? (long)u->list[1].svc->idx : -1; /* list[0] is a heading */
+    ht_strlcpy(u->sel_name, u->sel >= 0 ? s->svcs[u->sel].cfg->name : "", sizeof(u->sel_name));
+}
+
+void ui_select(struct ui *u, const struct service *svc)
+{
+    u->sel = (long)svc->idx;
+    ht_strlcpy(u->sel_name, svc->cfg->name, sizeof(u->sel_name));
 }
 
 struct service *ui_selected(const struct ui *u)
@@ -181,7 +228,7 @@ void grid_move(struct ui *u, int delta)
         pos = next;
         moved++;
     }
-    u->sel = (long)u->list[pos].svc->idx;
+    ui_select(u, u->list[pos].svc);
     u->dirty = true;
 }
 
@@ -199,7 +246,7 @@ bool grid_next_match(struct ui *u)
     for (size_t k = 1; k <= u->nlist; k++) {
         size_t i = ((size_t)(pos < 0 ? 0 : pos) + k) % u->nlist;
         if (u->list[i].svc != NULL && grid_matches(u, u->list[i].svc)) {
-            u->sel = (long)u->list[i].svc->idx;
+            ui_select(u, u->list[i].svc);
             u->dirty = true;
             return true;
         }

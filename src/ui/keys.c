@@ -134,7 +134,7 @@ static void k_mouse(struct ui *u, int key)
             return;
         if ((long)svc->idx == u->sel)
             k_enter(u, '\n');
-        u->sel = (long)svc->idx;
+        ui_select(u, svc);
     }
 }
 

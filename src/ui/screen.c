@@ -35,13 +35,7 @@ static void ui_delwins(struct ui *u)
 void ui_free(struct ui *u)
 {
     ui_delwins(u);
-    free(u->list);
-    free(u->grank);
-    free(u->lat_held);
-    u->lat_held = NULL;
-    u->list = NULL;
-    u->grank = NULL;
-    u->nlist = 0;
+    grid_forget(u);
 }
 
 static attr_t theme_attrs(uint32_t a)

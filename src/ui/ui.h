@@ -137,10 +137,12 @@ struct ui {
      * the sort or (for state and latency sorts) the results change. */
     struct ui_row *list;
     size_t nlist;
-    int *grank;        /* per service: rank of its group, by first appearance */
-    int64_t *lat_held; /* per service: the latency the LAT column shows */
-    long sel;          /* selected service index, -1 = none */
-    int scroll;        /* first list row shown */
+    int *grank;         /* per service: rank of its group, by first appearance */
+    int64_t *lat_held;  /* per service: the latency the LAT column shows */
+    long sel;           /* selected service index, -1 = none */
+    uint64_t rows_gen;  /* the scheduler's rows_gen that grank, list and lat_held are for */
+    char sel_name[256]; /* the selected service's name, kept across rows_gen */
+    int scroll;         /* first list row shown */
     enum ui_sort sort;
 
     char filter[64];
@@ -212,6 +214,8 @@ void header_draw(struct ui *u);
 void footer_draw(struct ui *u);
 
 void grid_rebuild(struct ui *u);
+/* Frees what the grid keeps per service index (rebuilt on next use). */
+void grid_forget(struct ui *u);
 void grid_draw(struct ui *u);
 /* Moves the selection by delta services (clamped). */
 void grid_move(struct ui *u, int delta);
@@ -226,6 +230,8 @@ int grid_page(const struct ui *u);
 bool grid_matches(const struct ui *u, const struct service *svc);
 const char *grid_sort_name(enum ui_sort s);
 struct service *ui_selected(const struct ui *u);
+/* Selects svc (kept by name when rows come and go: s->rows_gen). */
+void ui_select(struct ui *u, const struct service *svc);
 
 void detail_draw(struct ui *u);
 /* Lines of the detail pane for svc, for scrolling bounds. */

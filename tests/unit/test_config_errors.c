@@ -272,7 +272,7 @@ static const struct config_error {
      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
      "services:\n  s: {exec: *d}\n",
      "t.yml:3:4: an exec argument must be a string, not a list"},
-    /* prometheus: its keys, its condition, and rows_by refused for now. */
+    /* prometheus: its keys, its condition, and the keys of rows_by. */
     {SVC "    prometheus: 'http://h:9090'\n",
      "t.yml:3:17: prometheus must be a mapping with url: and query:, not a string"},
     {SVC "    prometheus: {query: up}\n",
@@ -308,10 +308,16 @@ static const struct config_error {
     {SVC "    prometheus: {url: 'http://h', query: up, max_body: 0}\n",
      "t.yml:3:56: bad size '0' for max_body: a size must be from 1 byte to 64MiB"},
     {SVC "    prometheus: {url: 'http://h', query: up, replicas_by: ''}\n",
-     "t.yml:3:59: replicas_by is empty: give a label name (instance)"},
-    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: service}\n",
-     "t.yml:3:46: rows_by is not supported yet: a prometheus probe gives one row, its series are "
-     "replicas (replicas_by)"},
+     "t.yml:3:59: replicas_by is empty: give a label name"},
+    {SVC "    prometheus: {url: 'http://h', query: up, group_by: team}\n",
+     "t.yml:3:46: group_by needs rows_by: (one row per value of a label)"},
+    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: service, max_rows: 0}\n",
+     "t.yml:3:74: max_rows must be a number from 1 to 1000000, not '0'"},
+    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: svc, instances: [a]}\n",
+     "t.yml:3:60: instances lists the replicas of one row: not with rows_by (a row expects the "
+     "most replicas it has had)"},
+    {SVC "    prometheus: {url: 'http://h', query: up, rows_by: instance}\n",
+     "t.yml:3:5: rows_by and replicas_by name the same label 'instance'"},
     {SVC "    prometheus: {url: 'http://h', query: up, replica_by: job}\n",
      "t.yml:3:46: unknown key 'replica_by' in prometheus (did you mean 'replicas_by'?)"},
     /* postgres: its forms, its keys, and what libpq's URL parser says. */

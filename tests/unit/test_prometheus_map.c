@@ -84,6 +84,163 @@ static void test_thirty_targets_two_down(void **state)
     r = map(body, 200, &c, 31);
     CHECK_FALSE("30 up of 31 expected: not ok", r.ok);
     free(body);
+    /* 28 series where 30 are expected (replicas: 30): "28/30", degraded
+     * by the health verdict (up < expected), the missing counted. */
+    body = vector(28, vals);
+    r = map(body, 200, &c, 30);
+    CHECK_STR("fewer series than replicas", r.message, "28/30 up, 2 missing");
+    CHECK_CONTAINS("the detail says how many are missing", r.detail,
+                   "missing: 2 of the 30 replicas expected");
+    /* With the 30 listed (instances:), the two without a series are named. */
+    {
+        char *names[30], buf[30][16];
+        for (int i = 0; i < 30; i++) {
+            snprintf(buf[i], sizeof(buf[i]), "host-%c%c:9100", 'a' + i / 26, 'a' + i % 26);
+            names[i] = buf[i];
+        }
+        c.instances = names;
+        c.ninstances = 30;
+        r = map(body, 200, &c, 1);
+        CHECK_STR("the missing named", r.message,
+                  "28/30 up, 2 missing: host-bc:9100, host-bd:9100");
+        CHECK_FALSE("missing instances: not ok", r.ok);
+        CHECK_CONTAINS("and in the detail", r.detail,
+                       "missing (instances:): host-bc:9100, host-bd:9100");
+        free(body);
+        body = vector(30, vals);
+        r = map(body, 200, &c, 1);
+        CHECK_STR("all 30 listed there", r.message, "30/30 up");
+        CHECK_TRUE("ok", r.ok);
+        c.instances = NULL;
+        c.ninstances = 0;
+    }
+    free(body);
+}
+
+/* What healthtop_service_up looks like scraped from two healthtop
+ * instances: series {service, group, instance}, value 1 or 0. */
+static char *fleet(int n, const char *const *svc, const char *const *grp, const char *const *inst,
+                   const char *const *vals)
+{
+    size_t cap = 128 + (size_t)n * 256, len = 0;
+    char *s = malloc(cap);
+
+    len += (size_t)snprintf(
+        s + len, cap - len,
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[");
+    for (int i = 0; i < n; i++) {
+        len += (size_t)snprintf(s + len, cap - len, "%s{\"metric\":{\"service\":\"%s\",",
+                                i ? "," : "", svc[i]);
+        if (grp[i])
+            len += (size_t)snprintf(s + len, cap - len, "\"group\":\"%s\",", grp[i]);
+        len += (size_t)snprintf(s + len, cap - len,
+                                "\"instance\":\"%s\"},\"value\":[1700000000.5,\"%s\"]}", inst[i],
+                                vals[i]);
+    }
+    snprintf(s + len, cap - len, "]}}");
+    return s;
+}
+
+static struct prometheus_config rows_cfg(void)
+{
+    struct prometheus_config c = cfg();
+
+    c.rows_by = (char *)"service";
+    c.group_by = (char *)"group";
+    c.max_rows = 100;
+    return c;
+}
+
+static void test_rows_by_service(void **state)
+{
+    static const char *const svc[] = {"web", "api", "api", "db", "web"};
+    static const char *const grp[] = {"Front", "Back", "Back", NULL, "Front"};
+    static const char *const inst[] = {"h1:9", "h1:9", "h2:9", "h1:9", "h2:9"};
+    static const char *const vals[] = {"1", "1", "0", "1", "1"};
+    struct prometheus_config c = rows_cfg();
+    char *body = fleet(5, svc, grp, inst, vals);
+    struct probe_result r;
+    struct probe_rows rows;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    CHECK_TRUE("answered", rows.answered);
+    CHECK_EQ("one row per service", rows.n, 3);
+    CHECK_STR("sorted: api", rows.v[0].key, "api");
+    CHECK_STR("sorted: db", rows.v[1].key, "db");
+    CHECK_STR("sorted: web", rows.v[2].key, "web");
+    CHECK_STR("group from the group label", rows.v[0].group, "Back");
+    CHECK_TRUE("no group label: the source's group", rows.v[1].group == NULL);
+    CHECK_EQ("api: found on two hosts", rows.v[0].result.found, 2);
+    CHECK_EQ("api: one up", rows.v[0].result.up, 1);
+    CHECK_FALSE("api: not ok", rows.v[0].result.ok);
+    CHECK_STR("api: the down replica named", rows.v[0].result.message, "down: h2:9");
+    CHECK_CONTAINS("api: the detail lists each replica", rows.v[0].result.detail,
+                   "h1:9 = 1\n  h2:9 = 0 (down)");
+    CHECK_EQ("web: two up", rows.v[2].result.up, 2);
+    CHECK_TRUE("web: ok", rows.v[2].result.ok);
+    CHECK_STR("web: nothing after the count", rows.v[2].result.message, "");
+    CHECK_TRUE("the source: ok", r.ok);
+    CHECK_EQ("the source: one replica, the query", r.up, 1);
+    CHECK_STR("the source says what it made", r.message, "3 rows from 5 series, 4 up");
+    probe_rows_free(&rows);
+    /* Cut at max_rows: the first rows by name, and the source not ok. */
+    c.max_rows = 2;
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    CHECK_EQ("max_rows", rows.n, 2);
+    CHECK_FALSE("cut: the source is not ok", r.ok);
+    CHECK_STR("cut: said", r.message, "2 of 3 rows shown (max_rows), from 5 series, 4 up");
+    probe_rows_free(&rows);
+    free(body);
+}
+
+static void test_rows_empty_errors_and_hostile(void **state)
+{
+    static const char *const svc[] = {"a\\u001b[2J", "a\\u001b[2J", "b", ""};
+    static const char *const grp[] = {NULL, NULL, NULL, NULL};
+    static const char *const inst[] = {"h1", "h2", "h1", "h1"};
+    static const char *const vals[] = {"1", "1", "1", "1"};
+    struct prometheus_config c = rows_cfg();
+    const char *empty =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+    const char *scalar =
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"3\"]}}";
+    const char *bad =
+        "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}";
+    char *body = fleet(4, svc, grp, inst, vals);
+    struct probe_result r;
+    struct probe_rows rows;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows);
+    CHECK_TRUE("empty: answered", rows.answered);
+    CHECK_EQ("empty: no rows", rows.n, 0);
+    CHECK_FALSE("empty: down by default", r.ok);
+    CHECK_STR("empty: said", r.message, "no series: the result is empty");
+    probe_rows_free(&rows);
+    c.empty_scaled = true;
+    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows);
+    CHECK_TRUE("empty: scaled to 0", r.ok);
+    probe_rows_free(&rows);
+    prom_map_rows(scalar, strlen(scalar), 200, &c, &r, &rows);
+    CHECK_FALSE("a scalar makes no rows", rows.answered);
+    CHECK_STR("a scalar: said", r.message, "result is a scalar; rows_by needs an instant vector");
+    probe_rows_free(&rows);
+    prom_map_rows(bad, strlen(bad), 503, &c, &r, &rows);
+    CHECK_FALSE("an error: no answer", rows.answered);
+    CHECK_STR("an error: its type in words", r.message,
+              "query timed out in Prometheus: query timed out");
+    probe_rows_free(&rows);
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    CHECK_EQ("hostile: two rows and one without the label", rows.n, 3);
+    CHECK_STR("no label: named so", rows.v[0].key, "(no service)");
+    CHECK_STR("an escape is shown, not sent", rows.v[1].key, "a\\x1b[2J");
+    CHECK_EQ("its two series are one row", rows.v[1].result.found, 2);
+    CHECK_STR("b", rows.v[2].key, "b");
+    probe_rows_free(&rows);
+    free(body);
 }
 
 static void test_many_down_are_cut_with_a_count(void **state)
@@ -269,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_not_an_answer),
         cmocka_unit_test(test_hostile_labels_are_escaped),
         cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_rows_by_service),
+        cmocka_unit_test(test_rows_empty_errors_and_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

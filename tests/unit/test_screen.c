@@ -654,6 +654,75 @@ static void test_resize_between_sizes(void **state)
     model_free(&m);
 }
 
+/* Rows of a rows_by source (the answer given here, as the probe would):
+ * drawn under their own groups after the config's, and the selection
+ * follows a row by name when a row before it goes, and falls to a
+ * neighbour when the row itself goes. */
+static struct probe_rows rows_of(const char *const *keys, const char *const *groups, size_t n)
+{
+    struct probe_rows r = {true, calloc(n, sizeof(struct probe_row)), n};
+
+    for (size_t i = 0; i < n; i++) {
+        r.v[i].key = strdup(keys[i]);
+        r.v[i].group = groups[i] ? strdup(groups[i]) : NULL;
+        r.v[i].result.up = r.v[i].result.found = 1;
+        r.v[i].result.ok = true;
+    }
+    return r;
+}
+
+static void test_rows_of_a_source(void **state)
+{
+    static const char yml[] =
+        "services:\n"
+        "  web: {group: Front, tcp: '127.0.0.1:1'}\n"
+        "  fleet:\n"
+        "    group: Fleet\n"
+        "    prometheus: {url: 'http://127.0.0.1:1', query: up, rows_by: svc}\n";
+    static const char *const keys[] = {"api", "db", "zz"}, *const groups[] = {"Back", "Back", NULL};
+    struct model m;
+    struct ui u;
+    struct probe_rows rows;
+    uv_loop_t loop;
+    char err[256], *text;
+    const char *front, *fleet, *zz, *back, *db;
+
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(config_parse("t.yml", yml, strlen(yml), &m.cfg, err, sizeof(err)), 0);
+    assert_int_equal(sched_init(&m.s, &loop, &m.cfg), 0);
+    rows = rows_of(keys, groups, 3);
+    sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS, WALL_MS);
+    screen_open(&u, &m, 100, 20, false);
+    ui_draw(&u);
+    text = screen_text();
+    front = strstr(text, "Front"), fleet = strstr(text, "Fleet"), back = strstr(text, "Back");
+    zz = strstr(text, "zz"), db = strstr(text, "db");
+    CHECK_TRUE("every group is drawn", front && fleet && back);
+    CHECK_TRUE("groups in order: the config's, then the rows'", front < fleet && fleet < back);
+    CHECK_TRUE("a row without a group label is in its source's group",
+               zz && fleet < zz && zz < back);
+    CHECK_TRUE("a row under its group", db && back < db);
+    free(text);
+    ui_select(&u, &m.s.svcs[3]);             /* fleet/db */
+    rows = rows_of(keys + 1, groups + 1, 2); /* api goes: db moves up */
+    sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS + 2000, WALL_MS + 2000);
+    ui_draw(&u);
+    CHECK_STR("the selection follows its row", ui_selected(&u)->cfg->name, "fleet/db");
+    rows = rows_of(keys + 2, groups + 2, 1); /* db goes */
+    sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS + 4000, WALL_MS + 4000);
+    ui_draw(&u);
+    CHECK_TRUE("a neighbour takes the selection", ui_selected(&u) != NULL);
+    CHECK_STR("the row left", ui_selected(&u)->cfg->name, "fleet/zz");
+    screen_close(&u);
+    sched_close(&m.s, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    sched_free(&m.s);
+    config_free(&m.cfg);
+}
+
 static void test_keys_move_and_probe(void **state)
 {
     struct model m;
@@ -843,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_between_sizes),
         cmocka_unit_test(test_keys_move_and_probe),
+        cmocka_unit_test(test_rows_of_a_source),
         cmocka_unit_test(test_theme_cycle),
         cmocka_unit_test(test_mouse_wheel_and_click_select),
         cmocka_unit_test(test_no_services_keys_are_harmless),
