@@ -15,11 +15,11 @@
 #define DEFAULT_DRIP_BPS 10
 
 enum conn_state {
-    CONN_READING,  /* waiting for (the rest of) a request */
-    CONN_WAITING,  /* an answer is delayed by the timer */
-    CONN_WRITING,  /* an answer is being written */
-    CONN_HANGING,  /* never answering: only the client's leaving ends it */
-    CONN_DRAINING, /* answered, our side shut down, waiting for the client's EOF */
+    CONN_READING,   /* waiting for (the rest of) a request */
+    CONN_WAITING,   /* an answer is delayed by the timer */
+    CONN_WRITING,   /* an answer is being written */
+    CONN_HANGING,   /* never answering: only the client's leaving ends it */
+    CONN_DRAINING,  /* answered, our side shut down, waiting for the client's EOF */
     CONN_STREAMING, /* a long-lived answer: httpd_stream_send writes its body */
     CONN_CLOSING,
 };
@@ -41,8 +41,8 @@ struct httpd_conn {
     size_t out_len;
     char *body; /* HTTPD_DRIP: the body; STREAM/CHUNKED_FOREVER: filler; owned */
     size_t body_len, body_off;
-    uint64_t remaining; /* HTTPD_STREAM: filler bytes still to send */
-    unsigned drip_ms;   /* HTTPD_DRIP: one byte every drip_ms */
+    uint64_t remaining;                    /* HTTPD_STREAM: filler bytes still to send */
+    unsigned drip_ms;                      /* HTTPD_DRIP: one byte every drip_ms */
     httpd_stream_close_cb on_stream_close; /* CONN_STREAMING */
     void *stream_ud;
 };

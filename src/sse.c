@@ -91,14 +91,16 @@ static void hub_on_timer(uv_timer_t *t)
 
     buf_init(&out, SSE_MAX_EVENT);
     if (hub->changed || hub->moved) {
+        /* Without a state (a reload under way) the event is dropped:
+         * sse_reset sends one once the new model is there. */
         hub->next_id++;
         if (state_event(hub, hub->changes.data ? hub->changes.data : "", &out) == 0) {
             broadcast(hub, out.data, out.len);
             hub->events++;
-            hub->changed = hub->moved = false;
-            buf_reset(&hub->changes);
-            hub->nchanges = 0;
         }
+        hub->changed = hub->moved = false;
+        buf_reset(&hub->changes);
+        hub->nchanges = 0;
     } else {
         broadcast(hub, ": ping\n\n", 8);
     }
@@ -218,7 +220,10 @@ void sse_change(struct sse_hub *hub, const char *name, const char *from, const c
         o = json_pack("{s:s, s:s, s:s}", "name", safe, "from", from, "to", to);
         char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
 
-        if (text && (hub->nchanges == 0 || buf_append(&hub->changes, ",", 1) == 0) &&
+        /* Whole or not at all: a change cut by the limit would break the
+         * JSON around it. */
+        if (text && hub->changes.len + strlen(text) + 1 <= hub->changes.limit &&
+            (hub->nchanges == 0 || buf_append(&hub->changes, ",", 1) == 0) &&
             buf_append(&hub->changes, text, strlen(text)) == 0)
             hub->nchanges++;
         free(text);

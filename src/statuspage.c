@@ -132,8 +132,8 @@ static void page_build(const struct scheduler *s, struct page_view *p)
 
     memset(p, 0, sizeof(*p));
     p->overall = sched_overall(s);
-    p->status =
-        report_exit_code(s) == 0 ? health_state_name(HEALTH_HEALTHY) : health_state_name(p->overall);
+    p->status = report_exit_code(s) == 0 ? health_state_name(HEALTH_HEALTHY)
+                                         : health_state_name(p->overall);
     sched_counts(s, c);
     ht_snprintf(p->counts, sizeof(p->counts),
                 "%zu services: %d healthy, %d degraded, %d unhealthy, %d starting, %d skipped",
@@ -186,11 +186,11 @@ static int put_all(struct buf *out, const char *const *pieces)
 
 static int spark_svg(struct buf *out, const struct spark_view *cells)
 {
-    int rc = buf_printf(out,
-                        "<svg class=\"spark\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-                        "role=\"img\" aria-label=\"latency, one bar per slice of time\">",
-                        STATUSPAGE_SPARK * SPARK_W, SPARK_H, STATUSPAGE_SPARK * SPARK_W * 2,
-                        SPARK_H);
+    int rc =
+        buf_printf(out,
+                   "<svg class=\"spark\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+                   "role=\"img\" aria-label=\"latency, one bar per slice of time\">",
+                   STATUSPAGE_SPARK * SPARK_W, SPARK_H, STATUSPAGE_SPARK * SPARK_W * 2, SPARK_H);
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
         const struct spark_view *c = &cells[i];
@@ -215,8 +215,9 @@ static int service_row(struct buf *out, const struct row_view *r)
     rc |= buf_printf(out, "\"><td class=\"state\"><span class=\"mark\">%s</span> %s</td><td>",
                      mark_of(st), health_state_name(st));
     rc |= put_html(out, svc->cfg->label);
-    rc |= buf_printf(out, "</td><td class=\"kind\">%s</td><td class=\"num\">%s</td>"
-                          "<td class=\"num\">%s</td><td>",
+    rc |= buf_printf(out,
+                     "</td><td class=\"kind\">%s</td><td class=\"num\">%s</td>"
+                     "<td class=\"num\">%s</td><td>",
                      probe_kind_name(svc->cfg->kind), r->replicas, r->latency);
     rc |= spark_svg(out, r->spark);
     rc |= put(out, "</td><td class=\"msg\">");
@@ -266,12 +267,13 @@ static int timeline_html(struct buf *out, const struct scheduler *s, const struc
         char when[48];
 
         timeline_when(r, when, sizeof(when));
-        rc |= buf_printf(out, "<tr class=\"st-%s\"><td class=\"tree\">",
-                         health_state_name(r->state));
+        rc |=
+            buf_printf(out, "<tr class=\"st-%s\"><td class=\"tree\">", health_state_name(r->state));
         rc |= put_html(out, r->prefix);
         rc |= put_html(out, svc->cfg->name);
-        rc |= buf_printf(out, "</td><td>%s%s</td><td><svg class=\"bar\" viewBox=\"0 0 %d 8\" "
-                              "preserveAspectRatio=\"none\">",
+        rc |= buf_printf(out,
+                         "</td><td>%s%s</td><td><svg class=\"bar\" viewBox=\"0 0 %d 8\" "
+                         "preserveAspectRatio=\"none\">",
                          when, r->race ? " (race)" : "", BAR_W);
         if (r->seen_ms >= 0)
             rc |= buf_printf(out, "<rect x=\"%d\" y=\"1\" width=\"%d\" height=\"6\" class=\"%s\"/>",
@@ -343,10 +345,10 @@ static json_t *spark_json(const struct spark_view *cells)
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
         const struct spark_view *c = &cells[i];
-        json_array_append_new(a, c->empty ? json_null()
-                                          : json_pack("[i, s]", c->failed ? -1 : c->level,
-                                                      c->failed ? "fail"
-                                                                : health_state_name(c->worst)));
+        json_array_append_new(a, c->empty
+                                     ? json_null()
+                                     : json_pack("[i, s]", c->failed ? -1 : c->level,
+                                                 c->failed ? "fail" : health_state_name(c->worst)));
     }
     return a;
 }
@@ -358,9 +360,9 @@ static json_t *row_json(const struct row_view *r)
 
     return json_pack("{s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "name", jtext(c->name),
                      "label", jtext(c->label), "group", jtext(c->group), "kind",
-                     probe_kind_name(c->kind), "status", health_state_name(st), "mark",
-                     mark_of(st), "replicas", r->replicas, "latency", r->latency, "message",
-                     jtext(r->message), "spark", spark_json(r->spark));
+                     probe_kind_name(c->kind), "status", health_state_name(st), "mark", mark_of(st),
+                     "replicas", r->replicas, "latency", r->latency, "message", jtext(r->message),
+                     "spark", spark_json(r->spark));
 }
 
 static json_t *timeline_json(const struct scheduler *s, const struct page_view *p)
@@ -372,11 +374,11 @@ static json_t *timeline_json(const struct scheduler *s, const struct page_view *
         char when[48];
 
         timeline_when(r, when, sizeof(when));
-        json_array_append_new(
-            rows, json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:b}", "tree", r->prefix, "name",
-                            jtext(s->svcs[r->idx].cfg->name), "status", health_state_name(r->state),
-                            "when", when, "seen", (json_int_t)r->seen_ms, "healthy",
-                            (json_int_t)r->healthy_ms, "race", r->race));
+        json_array_append_new(rows, json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:b}", "tree",
+                                              r->prefix, "name", jtext(s->svcs[r->idx].cfg->name),
+                                              "status", health_state_name(r->state), "when", when,
+                                              "seen", (json_int_t)r->seen_ms, "healthy",
+                                              (json_int_t)r->healthy_ms, "race", r->race));
     }
     return json_pack("{s:s, s:I, s:o}", "total", p->tl_total, "span", (json_int_t)p->tl.span_ms,
                      "rows", rows);

@@ -148,8 +148,7 @@ static void test_state_document(void **state)
                         "</td><script>window.pwned=1</script> ***");
     assert_string_equal(json_string_value(json_object_get(svc, "replicas")), "0/1");
     assert_int_equal(json_array_size(json_object_get(svc, "spark")), STATUSPAGE_SPARK);
-    assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "timeline"), "rows")),
-                     2);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(doc, "timeline"), "rows")), 2);
     json_decref(doc);
     buf_free(&b);
     model_close(&md);
@@ -176,7 +175,7 @@ static void test_sse_framing(void **state)
     frame("", "id: 7\nevent: state\ndata: \n\n");
     frame("one\ntwo", "id: 7\nevent: state\ndata: one\ndata: two\n\n");
     frame("one\r\nid: 99\rretry: 1", "id: 7\nevent: state\ndata: one\ndata: id: 99\n"
-                                      "data: retry: 1\n\n");
+                                     "data: retry: 1\n\n");
     frame("end\n", "id: 7\nevent: state\ndata: end\ndata: \n\n");
 }
 
