@@ -99,14 +99,19 @@ static void print_service(FILE *out, const struct service *svc, const struct rep
 
 /* Groups are printed in the order they first appear in the config, each
  * with its services in config order. */
+bool report_group_starts(const struct scheduler *s, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) == 0)
+            return false;
+    return true;
+}
+
 static void print_groups(FILE *out, const struct scheduler *s, const struct report_style *st)
 {
     for (size_t i = 0; i < s->nsvcs; i++) {
         const char *group = s->svcs[i].cfg->group;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(s->svcs[j].cfg->group, group) == 0;
-        if (seen)
+        if (!report_group_starts(s, i))
             continue;
         fprintf(out, "\n--- %s ---\n", group);
         for (size_t j = i; j < s->nsvcs; j++)

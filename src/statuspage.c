@@ -235,11 +235,8 @@ static int services_html(struct buf *out, const struct scheduler *s, const struc
 
     for (size_t i = 0; i < s->nsvcs; i++) {
         const char *group = s->svcs[i].cfg->group;
-        bool seen = false;
 
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(s->svcs[j].cfg->group, group) == 0;
-        if (seen)
+        if (!report_group_starts(s, i))
             continue;
         rc |= put(out, "<tr class=\"group\"><th colspan=\"7\">");
         rc |= put_html(out, group);

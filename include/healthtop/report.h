@@ -39,6 +39,10 @@ const char *report_reset(const struct report_style *st);
  * "(2/2 replicas, 12ms)", "connection refused", "(scaled to 0)". */
 void report_detail(const struct service *svc, char *buf, size_t n);
 
+/* True when service i is the first of its group in config order: where
+ * a report or a page that lists services by group starts that group. */
+bool report_group_starts(const struct scheduler *s, size_t i);
+
 /* The whole text report: title, timestamp, sections by group, summary,
  * SYSTEM STATUS line. */
 void report_text(FILE *out, const struct scheduler *s, const struct report_style *st);
