@@ -184,6 +184,14 @@ static int put_all(struct buf *out, const char *const *pieces)
     return rc;
 }
 
+static const char *spark_class(const struct spark_view *c)
+{
+    return c->failed ? "fail" : health_state_name(c->worst);
+}
+
+/* One path per class (state, or "fail"), a vertical bar per slice: a few
+ * bytes a slice, where an element each would make the rows most of the
+ * page. */
 static int spark_svg(struct buf *out, const struct spark_view *cells)
 {
     int rc =
@@ -193,14 +201,19 @@ static int spark_svg(struct buf *out, const struct spark_view *cells)
                    STATUSPAGE_SPARK * SPARK_W, SPARK_H, STATUSPAGE_SPARK * SPARK_W * 2, SPARK_H);
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
-        const struct spark_view *c = &cells[i];
-        int h = c->failed ? SPARK_H : 2 + c->level * 2;
+        const char *cls = spark_class(&cells[i]);
+        bool first = !cells[i].empty;
 
-        if (c->empty)
+        for (int j = 0; j < i && first; j++)
+            first = cells[j].empty || strcmp(spark_class(&cells[j]), cls) != 0;
+        if (!first)
             continue;
-        rc |= buf_printf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"%s\"/>",
-                         i * SPARK_W, SPARK_H - h, SPARK_W - 1, h,
-                         c->failed ? "fail" : health_state_name(c->worst));
+        rc |= buf_printf(out, "<path class=\"%s\" d=\"", cls);
+        for (int j = i; j < STATUSPAGE_SPARK; j++)
+            if (!cells[j].empty && strcmp(spark_class(&cells[j]), cls) == 0)
+                rc |= buf_printf(out, "M%d.5 %dv-%d", j * SPARK_W, SPARK_H,
+                                 cells[j].failed ? SPARK_H : 2 + cells[j].level * 2);
+        rc |= put(out, "\"/>");
     }
     return rc | put(out, "</svg>");
 }
@@ -342,10 +355,9 @@ static json_t *spark_json(const struct spark_view *cells)
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
         const struct spark_view *c = &cells[i];
-        json_array_append_new(a, c->empty
-                                     ? json_null()
-                                     : json_pack("[i, s]", c->failed ? -1 : c->level,
-                                                 c->failed ? "fail" : health_state_name(c->worst)));
+        json_array_append_new(
+            a, c->empty ? json_null()
+                        : json_pack("[i, s]", c->failed ? -1 : c->level, spark_class(c)));
     }
     return a;
 }
