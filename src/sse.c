@@ -98,6 +98,7 @@ static void hub_on_timer(uv_timer_t *t)
             broadcast(hub, out.data, out.len);
             hub->events++;
         }
+        hub->event_ms = hub->last_ms = uv_now(hub->timer.loop);
         hub->changed = hub->moved = false;
         buf_reset(&hub->changes);
         hub->nchanges = 0;
@@ -108,8 +109,11 @@ static void hub_on_timer(uv_timer_t *t)
     hub_arm(hub);
 }
 
-/* Starts the timer for what is due next: a change's event, a results'
- * event, or a keep-alive comment; nothing while no stream is open. */
+/* Starts the timer for what is due next: a change's event (SSE_CHANGE_MS
+ * from now, SSE_GAP_MS after the last event at the soonest), an event
+ * for moved results (SSE_ROWS_MS after the last event), or a keep-alive
+ * comment (SSE_PING_MS after the last bytes); nothing while no stream is
+ * open. An event already due sooner is not put off. */
 static void hub_arm(struct sse_hub *hub)
 {
     uint64_t now, due;
@@ -122,16 +126,17 @@ static void hub_arm(struct sse_hub *hub)
     }
     now = uv_now(hub->timer.loop);
     if (hub->changed) {
-        /* An event already due soon is not put off by a later change. */
-        if (uv_is_active((uv_handle_t *)&hub->timer) &&
-            uv_timer_get_due_in(&hub->timer) <= SSE_CHANGE_MS)
-            return;
         due = now + SSE_CHANGE_MS;
+        if (due < hub->event_ms + SSE_GAP_MS)
+            due = hub->event_ms + SSE_GAP_MS;
     } else if (hub->moved) {
-        due = hub->last_ms + SSE_ROWS_MS;
+        due = hub->event_ms + SSE_ROWS_MS;
     } else {
         due = hub->last_ms + SSE_PING_MS;
     }
+    if ((hub->changed || hub->moved) && uv_is_active((uv_handle_t *)&hub->timer) &&
+        now + uv_timer_get_due_in(&hub->timer) <= due)
+        return;
     uv_timer_start(&hub->timer, hub_on_timer, due > now ? due - now : 0, 0);
 }
 

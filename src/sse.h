@@ -16,7 +16,9 @@
  *   data: {"changes": [...], "state": {...}}
  *
  * at once when it opens (changes empty), SSE_CHANGE_MS after a state
- * change (the changes since the last event, each {"name", "from", "to"}),
+ * change (the changes since the last event, each {"name", "from", "to"};
+ * never sooner than SSE_GAP_MS after the last event, so that a flapping
+ * fleet costs at most a few documents a second),
  * and at most every SSE_ROWS_MS while results move the rest (latency,
  * sparkline, message). A ": ping" comment goes out after SSE_PING_MS of
  * silence, so that proxies keep the connection. Every event carries the
@@ -35,6 +37,7 @@
 #define SSE_MAX_STREAMS 256
 #define SSE_RETRY_MS    2000
 #define SSE_CHANGE_MS   50    /* a burst of changes goes out as one event */
+#define SSE_GAP_MS      250   /* events at most this often, whatever changes */
 #define SSE_ROWS_MS     5000  /* results that change no state: at most this often */
 #define SSE_PING_MS     20000 /* a keep-alive comment after this much silence */
 #define SSE_MAX_CHANGES 64    /* changes kept for one event; more are summed up */
@@ -58,9 +61,10 @@ struct sse_hub {
     uint64_t next_id;
     struct buf changes; /* the changes not yet sent, as JSON objects joined by ',' */
     size_t nchanges;
-    bool changed;     /* a state changed since the last event */
-    bool moved;       /* a result came since the last event */
-    uint64_t last_ms; /* loop time of the last event or ping */
+    bool changed;      /* a state changed since the last event */
+    bool moved;        /* a result came since the last event */
+    uint64_t last_ms;  /* loop time of the last event or ping */
+    uint64_t event_ms; /* loop time of the last event */
 };
 
 /* Sets hub up on loop; state builds the document (with ud). */
