@@ -7,8 +7,9 @@ Opens N streams of /api/v1/events one after the other (as pages open:
 a connection counts as a stream once its request is read), writes N to
 READY_FILE when every one has had its first event, then reads all of them
 until SIGTERM. For each state change an event carries, one line goes to
-EVENTS_FILE: "wall_time_s stream service to_state". Stops with exit 1 if a
-stream closes. CPU spent here is not healthtop's: the benchmark measures
+EVENTS_FILE: "wall_time_s stream service to_state"; on SIGUSR1 a line
+"bytes N" says how many bytes all the streams have received so far. Stops
+with exit 1 if a stream closes. CPU spent here is not healthtop's: the benchmark measures
 healthtop's process alone."""
 import json
 import selectors
@@ -20,6 +21,7 @@ import time
 port, n, ready, events = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 sel = selectors.DefaultSelector()
 bufs = {}
+received = 0
 out = open(events, "a", buffering=1)
 
 
@@ -53,9 +55,11 @@ with open(ready, "w") as f:
     f.write("%d\n" % n)
 
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+signal.signal(signal.SIGUSR1, lambda *a: out.write("bytes %d\n" % received))
 while True:
     for key, _ in sel.select():
         data = key.fileobj.recv(1 << 20)
         if not data:
             sys.exit("stream %d closed" % key.data)
+        received += len(data)
         feed(key.data, data)

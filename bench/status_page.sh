@@ -14,6 +14,12 @@
 #                      while results move latencies and sparklines, and a
 #                      keep-alive comment after 20 s of silence)
 #   added_cpu_pct      the difference: what the 100 pages cost
+#   added_rss_kb       healthtop's resident memory with the streams open,
+#                      less before they opened
+#   stream_b_min       bytes each stream received per minute while idle
+#                      (no state change: the moved-results events of the
+#                      latencies and sparklines, every 5 s)
+#   page_bytes         the page itself (/) for this 12-service stack
 #   change_ms          for each of CHANGES state changes of `api`
 #                      (the fixture's /toggle flipped): from the moment
 #                      healthtop logged the change (its stdout, ms) to the
@@ -76,6 +82,8 @@ for run in $(seq 1 "$B_RUNS"); do
 	wait_lines "$B_TMP/serve.out" ' healthy ' 12 || exit 1
 	sleep "$WARM"
 	idle=$(cpu_pct "$HT" "$SECS")
+	rss0=$(b_pid_rss_kb "$HT" | cut -d' ' -f1)
+	page=$(curl -s "http://127.0.0.1:$LP/" | wc -c)
 
 	b_bg "$PY" "$B_ROOT/bench/sse_clients.py" "$LP" "$STREAMS" "$B_TMP/ready" "$B_TMP/events"
 	CL=$B_LAST_PID
@@ -83,7 +91,14 @@ for run in $(seq 1 "$B_RUNS"); do
 	open=$(curl -s "http://127.0.0.1:$LP/metrics" |
 		awk '$1 == "healthtop_event_streams" {print $2}')
 	sleep "$WARM"
+	kill -USR1 "$CL"
+	wait_lines "$B_TMP/events" '^bytes ' 1 || exit 1
 	busy=$(cpu_pct "$HT" "$SECS")
+	kill -USR1 "$CL"
+	wait_lines "$B_TMP/events" '^bytes ' 2 || exit 1
+	bytes=$(grep '^bytes ' "$B_TMP/events" | awk '{b[NR] = $2} END {print b[2] - b[1]}')
+	per_min=$(awk -v b="$bytes" -v n="$STREAMS" -v s="$SECS" 'BEGIN {printf "%.0f", b / n * 60 / s}')
+	rss1=$(b_pid_rss_kb "$HT" | cut -d' ' -f1)
 
 	worst=0 worst_trig=0
 	for k in $(seq 1 "$CHANGES"); do
@@ -98,17 +113,19 @@ for run in $(seq 1 "$B_RUNS"); do
 			awk '{t = $1 * 1e6; if (t > m) m = t} END {printf "%.0f", m}')
 		d=$(((last_us - logged_us) / 1000))
 		dt=$(((last_us - t0) / 1000))
-		b_log "change $k: logged $logged, last stream at $last_us, flip at $t0"
 		[ "$d" -gt "$worst" ] && worst=$d
 		[ "$dt" -gt "$worst_trig" ] && worst_trig=$dt
 	done
 	added=$(awk -v a="$busy" -v b="$idle" 'BEGIN {printf "%.3f", a - b}')
-	echo "$run $idle $busy $added $worst $worst_trig $open" >>"$RAW"
-	b_log "round $run: idle $idle%, $open streams $busy%, added $added%, change ${worst} ms (${worst_trig} ms from the flip)"
+	echo "$run $idle $busy $added $worst $worst_trig $open $((rss1 - rss0)) $per_min $page" >>"$RAW"
+	b_log "round $run: idle $idle%, $open streams $busy%, added $added%, +$((rss1 - rss0)) KiB," \
+		"$per_min B/min a stream, change ${worst} ms (${worst_trig} ms from the flip), page $page B"
 	b_stop "$CL"
 	b_stop "$HT"
 done
 
-b_row "$OUT" streams idle_cpu_pct streams_cpu_pct added_cpu_pct change_ms trigger_ms rounds
+b_row "$OUT" streams idle_cpu_pct streams_cpu_pct added_cpu_pct added_rss_kb stream_b_min \
+	change_ms trigger_ms page_bytes rounds
 b_row "$OUT" "$STREAMS" "$(b_median 2 "$RAW")" "$(b_median 3 "$RAW")" "$(b_median 4 "$RAW")" \
-	"$(b_median 5 "$RAW")" "$(b_median 6 "$RAW")" "$B_RUNS"
+	"$(b_median 8 "$RAW")" "$(b_median 9 "$RAW")" "$(b_median 5 "$RAW")" "$(b_median 6 "$RAW")" \
+	"$(b_median 10 "$RAW")" "$B_RUNS"

@@ -334,6 +334,11 @@ static void conn_process(struct httpd_conn *c)
             httpd_reply_text(&req, 500, "the handler gave no answer\n");
         if (c->state == CONN_CLOSING)
             return;
+        if (c->state == CONN_STREAMING) {
+            /* Nothing more is read from a stream: its buffer goes. */
+            buf_free(&c->base.in);
+            return;
+        }
         conn_consume(c, (size_t)head, req.content_length);
     }
 }
