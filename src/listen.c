@@ -27,7 +27,8 @@ struct listener {
     bool started;
     struct scheduler *sched; /* the model served; NULL while reloading */
     struct metrics m;
-    struct sse_hub events; /* the streams of /api/v1/events, once started */
+    struct sse_hub events;       /* the streams of /api/v1/events, once started */
+    struct statuspage_memo memo; /* what the status page showed last */
 };
 
 bool listen_is_loopback(const char *host)
@@ -185,7 +186,7 @@ static void serve_page(struct listener *l, struct httpd_req *req)
     statuspage_nonce(nonce);
     statuspage_headers(headers, sizeof(headers), nonce);
     buf_init(&out, MAX_PAGE);
-    if (statuspage_html(&out, l->sched, nonce) != 0)
+    if (statuspage_html(&out, l->sched, &l->memo, nonce) != 0)
         httpd_reply_text(req, 500, "the page is too large\n");
     else
         reply(req, 200, "text/html; charset=utf-8", headers, out.data ? out.data : "", out.len);
@@ -197,7 +198,7 @@ static int events_state(struct buf *out, void *ud)
 {
     struct listener *l = ud;
 
-    return l->sched ? statuspage_json(out, l->sched) : -1;
+    return l->sched ? statuspage_json(out, l->sched, &l->memo) : -1;
 }
 
 /* Ready while the stack serves: overall healthy or degraded (slow but
@@ -325,6 +326,7 @@ void listener_attach(struct listener *l, struct scheduler *s)
     l->sched = s;
     if (s) {
         metrics_reset(&l->m, s->nsvcs);
+        statuspage_memo_reset(&l->memo, s->nsvcs);
         sched_observe(s, on_result, l);
         if (l->started)
             sse_reset(&l->events); /* the pages learn the new config's services */
@@ -346,6 +348,7 @@ void listener_free(struct listener *l)
     if (l == NULL)
         return;
     metrics_free(&l->m);
+    statuspage_memo_free(&l->memo);
     free(l->bearer);
     free(l->basic);
     free(l);

@@ -76,6 +76,27 @@ void report_detail(const struct service *svc, char *buf, size_t n)
         ht_snprintf(buf, n, "%s%s%s", r->message, paren[0] ? " " : "", paren);
 }
 
+int64_t report_latency_shown(const struct service *svc, int64_t *held)
+{
+    int64_t m;
+
+    if (!svc->has_result || !health_is_up(svc->health.state)) {
+        *held = -1;
+        return -1;
+    }
+    if (svc->last.ok && svc->last.slow) {
+        *held = -1;
+        return svc->last.latency_us;
+    }
+    if ((m = history_latency_median(&svc->history)) < 0) {
+        *held = -1;
+        return svc->last.ok ? svc->last.latency_us : -1;
+    }
+    if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
+        *held = m < 1000 ? (m + 5) / 10 * 10 : m;
+    return *held;
+}
+
 static void rule(FILE *out)
 {
     fputs("==========================================\n", out);

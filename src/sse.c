@@ -40,19 +40,20 @@ int sse_frame(struct buf *out, uint64_t id, const char *event, const char *data,
 
 static void hub_arm(struct sse_hub *hub);
 
-/* The event every stream is sent now: the changes since the last one and
- * the whole state. Returns 0, or -1 when there is no state to send. */
-static int state_event(struct sse_hub *hub, const char *changes, struct buf *out)
+/* The event every stream is sent now, into out: the changes since the
+ * last one and the whole state, doc. */
+static int state_event(struct sse_hub *hub, const char *changes, const struct buf *doc,
+                       struct buf *out)
 {
     struct buf data;
     int rc;
 
     buf_init(&data, SSE_MAX_EVENT);
     rc = buf_printf(&data, "{\"changes\":[%s],\"state\":", changes);
-    if (rc == 0 && hub->state(&data, hub->ud) == 0 && buf_append(&data, "}", 1) == 0)
+    rc |= buf_append(&data, doc->data ? doc->data : "", doc->len);
+    rc |= buf_append(&data, "}", 1);
+    if (rc == 0)
         rc = sse_frame(out, hub->next_id, "state", data.data, data.len);
-    else
-        rc = -1;
     buf_free(&data);
     return rc;
 }
@@ -84,27 +85,43 @@ static void broadcast(struct sse_hub *hub, const char *bytes, size_t len)
     hub->last_ms = uv_now(hub->timer.loop);
 }
 
+/* Sends what is due: an event when a state changed, or when results moved
+ * what the page shows (the document differs from the last one sent: a
+ * steady stack's stays the same bytes, and then nothing is sent); else a
+ * keep-alive comment. */
 static void hub_on_timer(uv_timer_t *t)
 {
     struct sse_hub *hub = t->data;
-    struct buf out;
+    struct buf doc, out;
 
+    buf_init(&doc, SSE_MAX_EVENT);
     buf_init(&out, SSE_MAX_EVENT);
     if (hub->changed || hub->moved) {
         /* Without a state (a reload under way) the event is dropped:
          * sse_reset sends one once the new model is there. */
-        hub->next_id++;
-        if (state_event(hub, hub->changes.data ? hub->changes.data : "", &out) == 0) {
-            broadcast(hub, out.data, out.len);
-            hub->events++;
+        bool same;
+
+        if (hub->state(&doc, hub->ud) == 0) {
+            same = !hub->changed && doc.len == hub->last_doc.len &&
+                   memcmp(doc.data, hub->last_doc.data, doc.len) == 0;
+            if (!same &&
+                state_event(hub, hub->changes.data ? hub->changes.data : "", &doc, &out) == 0) {
+                hub->next_id++;
+                broadcast(hub, out.data, out.len);
+                hub->events++;
+                buf_free(&hub->last_doc);
+                hub->last_doc = doc; /* kept, to compare the next one with */
+                buf_init(&doc, SSE_MAX_EVENT);
+            }
         }
-        hub->event_ms = hub->last_ms = uv_now(hub->timer.loop);
+        hub->event_ms = uv_now(hub->timer.loop);
         hub->changed = hub->moved = false;
         buf_reset(&hub->changes);
         hub->nchanges = 0;
     } else {
         broadcast(hub, ": ping\n\n", 8);
     }
+    buf_free(&doc);
     buf_free(&out);
     hub_arm(hub);
 }
@@ -150,6 +167,7 @@ void sse_init(struct sse_hub *hub, uv_loop_t *loop, sse_state_fn state, void *ud
     hub->ud = ud;
     hub->last_ms = uv_now(loop);
     buf_init(&hub->changes, SSE_MAX_CHANGES * 256);
+    buf_init(&hub->last_doc, SSE_MAX_EVENT);
 }
 
 void sse_open(struct sse_hub *hub, struct httpd_req *req, const char *headers)
@@ -157,7 +175,7 @@ void sse_open(struct sse_hub *hub, struct httpd_req *req, const char *headers)
     static const char type[] = "text/event-stream; charset=utf-8";
     struct httpd_resp r = {.status = 200, .content_type = type};
     struct sse_stream *st;
-    struct buf first, hdrs;
+    struct buf first, hdrs, doc;
     char line[32];
 
     if (req->head) {
@@ -175,12 +193,16 @@ void sse_open(struct sse_hub *hub, struct httpd_req *req, const char *headers)
         return;
     }
     buf_init(&first, SSE_MAX_EVENT);
+    buf_init(&doc, SSE_MAX_EVENT);
     ht_snprintf(line, sizeof(line), "retry: %d\n\n", SSE_RETRY_MS);
-    if (buf_append(&first, line, strlen(line)) != 0 || state_event(hub, "", &first) != 0) {
+    if (buf_append(&first, line, strlen(line)) != 0 || hub->state(&doc, hub->ud) != 0 ||
+        state_event(hub, "", &doc, &first) != 0) {
+        buf_free(&doc);
         buf_free(&first);
         httpd_reply_text(req, 503, "the state is not ready: try again\n");
         return;
     }
+    buf_free(&doc);
     buf_init(&hdrs, 4096);
     if (buf_printf(&hdrs, "Cache-Control: no-cache\r\n%s", headers ? headers : "") != 0) {
         buf_free(&hdrs);
@@ -293,4 +315,5 @@ void sse_close(struct sse_hub *hub)
         uv_close((uv_handle_t *)&hub->timer, NULL);
     }
     buf_free(&hub->changes);
+    buf_free(&hub->last_doc);
 }

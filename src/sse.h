@@ -20,7 +20,9 @@
  * never sooner than SSE_GAP_MS after the last event, so that a flapping
  * fleet costs at most a few documents a second),
  * and at most every SSE_ROWS_MS while results move the rest (latency,
- * sparkline, message). A ": ping" comment goes out after SSE_PING_MS of
+ * sparkline, message): only when the document differs from the last one
+ * sent, so that a steady stack's streams get an event only when the
+ * sparklines move on to a new slice of time. A ": ping" comment goes out after SSE_PING_MS of
  * silence, so that proxies keep the connection. Every event carries the
  * whole state: a browser that reconnects, or missed an event, is whole
  * again with the next one. */
@@ -61,10 +63,11 @@ struct sse_hub {
     uint64_t next_id;
     struct buf changes; /* the changes not yet sent, as JSON objects joined by ',' */
     size_t nchanges;
-    bool changed;      /* a state changed since the last event */
-    bool moved;        /* a result came since the last event */
-    uint64_t last_ms;  /* loop time of the last event or ping */
-    uint64_t event_ms; /* loop time of the last event */
+    bool changed;        /* a state changed since the last event */
+    bool moved;          /* a result came since the last event */
+    struct buf last_doc; /* the state document of the last event */
+    uint64_t last_ms;    /* loop time of the last event or ping */
+    uint64_t event_ms;   /* loop time of the last event */
 };
 
 /* Sets hub up on loop; state builds the document (with ud). */

@@ -100,18 +100,19 @@ static void spark_build(const struct history *h, int64_t wall_ms, struct spark_v
 }
 
 static void row_build(const struct scheduler *s, const struct service *svc, int64_t wall_ms,
-                      struct row_view *r)
+                      struct statuspage_memo *memo, struct row_view *r)
 {
     const struct probe_result *res = &svc->last;
     char blocked[160];
+    int64_t none = -1, lat;
 
     memset(r, 0, sizeof(*r));
     r->svc = svc;
-    if (svc->has_result) {
+    lat = report_latency_shown(svc, memo && svc->idx < memo->n ? &memo->lat_held[svc->idx] : &none);
+    if (svc->has_result)
         ht_snprintf(r->replicas, sizeof(r->replicas), "%d/%d", res->up, svc->cfg->replicas);
-        if (res->latency_us >= 0)
-            ht_latency_format(res->latency_us, false, r->latency, sizeof(r->latency));
-    }
+    if (lat >= 0)
+        ht_latency_format(lat, false, r->latency, sizeof(r->latency));
     if (deps_blocked_text(s, svc->idx, blocked, sizeof(blocked)) > 0)
         ht_snprintf(r->message, sizeof(r->message), "%s%s%s", blocked,
                     svc->has_result && res->message[0] ? "; " : "",
@@ -123,7 +124,7 @@ static void row_build(const struct scheduler *s, const struct service *svc, int6
     spark_build(&svc->history, wall_ms, r->spark);
 }
 
-static void page_build(const struct scheduler *s, struct page_view *p)
+static void page_build(const struct scheduler *s, struct statuspage_memo *memo, struct page_view *p)
 {
     int c[HEALTH_STATE_COUNT];
     int64_t wall = ht_wall_ms();
@@ -144,7 +145,7 @@ static void page_build(const struct scheduler *s, struct page_view *p)
     strftime(p->stamp, sizeof(p->stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
     p->rows = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*p->rows));
     for (size_t i = 0; i < s->nsvcs; i++)
-        row_build(s, &s->svcs[i], wall, &p->rows[i]);
+        row_build(s, &s->svcs[i], wall, memo, &p->rows[i]);
     timeline_build(&p->tl, s, ht_now_ms(), false);
     timeline_total(&p->tl, p->tl_total, sizeof(p->tl_total));
 }
@@ -293,12 +294,13 @@ static int timeline_html(struct buf *out, const struct scheduler *s, const struc
     return rc | put(out, "</tbody></table>\n");
 }
 
-int statuspage_html(struct buf *out, const struct scheduler *s, const char *nonce)
+int statuspage_html(struct buf *out, const struct scheduler *s, struct statuspage_memo *memo,
+                    const char *nonce)
 {
     struct page_view p;
     int rc;
 
-    page_build(s, &p);
+    page_build(s, memo, &p);
     rc = put(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
@@ -393,26 +395,41 @@ static json_t *timeline_json(const struct scheduler *s, const struct page_view *
                      "rows", rows);
 }
 
-int statuspage_json(struct buf *out, const struct scheduler *s)
+int statuspage_json(struct buf *out, const struct scheduler *s, struct statuspage_memo *memo)
 {
     struct page_view p;
     json_t *doc, *svcs = json_array();
     char *text;
     int rc;
 
-    page_build(s, &p);
+    page_build(s, memo, &p);
     for (size_t i = 0; i < s->nsvcs; i++)
         json_array_append_new(svcs, row_json(&p.rows[i]));
-    doc = json_pack("{s:o, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "title", jtext(s->cfg->title),
-                    "status", p.status, "mark", mark_of(p.overall), "counts", jtext(p.counts),
-                    "roots", jtext(p.roots), "stamp", p.stamp, "services", svcs, "timeline",
-                    timeline_json(s, &p));
+    doc = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "title", jtext(s->cfg->title), "status",
+                    p.status, "mark", mark_of(p.overall), "counts", jtext(p.counts), "roots",
+                    jtext(p.roots), "services", svcs, "timeline", timeline_json(s, &p));
     text = doc ? json_dumps(doc, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
     rc = text ? buf_append(out, text, strlen(text)) : -1;
     free(text);
     json_decref(doc);
     page_free(&p);
     return rc;
+}
+
+void statuspage_memo_reset(struct statuspage_memo *memo, size_t nsvcs)
+{
+    free(memo->lat_held);
+    memo->lat_held = xmalloc((nsvcs ? nsvcs : 1) * sizeof(*memo->lat_held));
+    for (size_t i = 0; i < nsvcs; i++)
+        memo->lat_held[i] = -1;
+    memo->n = nsvcs;
+}
+
+void statuspage_memo_free(struct statuspage_memo *memo)
+{
+    free(memo->lat_held);
+    memo->lat_held = NULL;
+    memo->n = 0;
 }
 
 /* ---- headers ---- */

@@ -16,6 +16,7 @@
 #define HEALTHTOP_STATUSPAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "healthtop/buf.h"
 #include "healthtop/scheduler.h"
 
@@ -27,13 +28,30 @@
 extern const char *const statuspage_css[];
 extern const char *const statuspage_js[];
 
+/* What the page keeps from one answer to the next: the latency each row
+ * showed (report_latency_shown), so that jitter changes neither the page
+ * nor the document, and a steady stack's document stays the same bytes. */
+struct statuspage_memo {
+    int64_t *lat_held; /* per service; -1: none yet */
+    size_t n;
+};
+
+/* Sizes memo for nsvcs services and forgets what it held (a new model). */
+void statuspage_memo_reset(struct statuspage_memo *memo, size_t nsvcs);
+void statuspage_memo_free(struct statuspage_memo *memo);
+
 /* Appends the page for s to out; nonce marks its inline style and script
- * (the same nonce as in statuspage_headers). Returns 0, or -1 when out's
+ * (the same nonce as in statuspage_headers). memo (may be NULL: the last
+ * latencies as they are) is read and updated. Returns 0, or -1 when out's
  * limit was reached. */
-int statuspage_html(struct buf *out, const struct scheduler *s, const char *nonce) HT_WUR;
+int statuspage_html(struct buf *out, const struct scheduler *s, struct statuspage_memo *memo,
+                    const char *nonce) HT_WUR;
 /* Appends the state document (compact JSON, one line, '/' escaped) to
- * out. Returns 0, or -1 when out's limit was reached. */
-int statuspage_json(struct buf *out, const struct scheduler *s) HT_WUR;
+ * out; memo as for statuspage_html. The same model gives the same bytes:
+ * no clock in it but the timeline's axis while a service is still
+ * waiting. Returns 0, or -1 when out's limit was reached. */
+int statuspage_json(struct buf *out, const struct scheduler *s,
+                    struct statuspage_memo *memo) HT_WUR;
 /* A fresh random nonce (base64, 22 characters) into out. */
 void statuspage_nonce(char out[STATUSPAGE_NONCE_MAX]);
 /* The response headers of the page: the Content-Security-Policy for

@@ -172,7 +172,7 @@ const char *const statuspage_js[] = {
     "    $(\"roots\").textContent = st.roots;\n"
     "    services(st.services);\n"
     "    timeline(st.timeline);\n"
-    "    live.textContent = \"live, as of \" + st.stamp;\n"
+    "    live.textContent = \"live, updated at \" + new Date().toLocaleTimeString();\n"
     "    live.className = \"\";\n"
     "  }\n"
     "  // EventSource reconnects by itself after a dropped connection (the\n"

@@ -86,29 +86,11 @@ t_wait_grep "a change event names the change" "$T_DIR/sse.out" \
 	'^data: \{"changes":\[\{"name":"api","from":"healthy","to":"unhealthy"\}'
 curl -s "$B/control/up" >/dev/null
 t_wait_grep "and the way back" "$T_DIR/sse.out" '"name":"api","from":"unhealthy","to":"healthy"'
-$PY - "$T_DIR/sse.out" <<'PY' >"$T_DIR/frames.txt"
-# Every event: id, event, one data line of JSON that parses, a blank line.
-import json, sys
-blocks = open(sys.argv[1], encoding="utf-8").read().split("\n\n")
-n = 0
-for b in blocks[1:-1]:
-    lines = b.split("\n")
-    if lines == [": ping"]:
-        continue
-    assert lines[0].startswith("id: ") and lines[1] == "event: state", lines[:2]
-    assert len(lines) == 3 and lines[2].startswith("data: "), lines
-    json.loads(lines[2][6:])
-    n += 1
-print(n)
-PY
-t_check "every event is framed and its JSON parses ($(cat "$T_DIR/frames.txt") events)" \
-	[ "$(cat "$T_DIR/frames.txt")" -ge 3 ]
-t_lacks "no '</' in the JSON" "$T_DIR/sse.out" "</"
-kill "$SSE_PID" 2>/dev/null
 t_is "HEAD /api/v1/events is 200 with no stream" 200 "$(curl -s -I -o /dev/null -w '%{http_code}' "$U/api/v1/events")"
 
-# Streams are bounded and counted apart from requests: with 100 of them
-# open (more than the 64 ordinary connections), requests are still served.
+# Streams are bounded and counted apart from requests: with 100 more of
+# them open (more than the 64 ordinary connections), requests are still
+# served.
 $PY - "$LP" "$T_DIR/streams.ready" "$T_DIR/streams.done" <<'PY' &
 import os, socket, sys, time
 port, ready, done = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -132,13 +114,13 @@ PY
 T_PIDS="$T_PIDS $!"
 t_wait_file "$T_DIR/streams.ready" || exit 1
 count_streams() { curl -s "$U/metrics" | grep -E '^healthtop_event_streams [0-9]+$' | grep -oE '[0-9]+$'; }
-t_is "the streams are counted" 100 "$(count_streams)"
+t_is "the streams are counted (the first one's too)" 101 "$(count_streams)"
 t_is "/healthz still answers beside 100 streams" 200 "$(code "$U/healthz")"
 t_is "the page still answers" 200 "$(code "$U/")"
 touch "$T_DIR/streams.done"
-gone() { [ "$(count_streams)" = 0 ]; }
+gone() { [ "$(count_streams)" = 1 ]; }
 if t_until "$T_DEADLINE_S" gone; then t_ok "closed streams are forgotten"; else
-	t_fail "closed streams are forgotten: $(count_streams) still counted"
+	t_fail "closed streams are forgotten: $(count_streams) still counted, not 1"
 fi
 
 # The page in a real browser.
@@ -148,4 +130,30 @@ else
 	t_fail "the browser's checks (above); chromedriver's log:"
 	tail -20 "$T_DIR/chromedriver.log" | sed 's/^/    | /'
 fi
+# The stream opened first has been open all along: its events, whole.
+kill "$SSE_PID" 2>/dev/null
+$PY - "$T_DIR/sse.out" <<'PY' >"$T_DIR/frames.txt"
+# Every event: id, event, one data line of JSON that parses, a blank line.
+import json, sys
+blocks = open(sys.argv[1], encoding="utf-8").read().split("\n\n")
+n, prev = 0, None
+for b in blocks[1:-1]:
+    lines = b.split("\n")
+    if lines == [": ping"]:
+        continue
+    assert lines[0].startswith("id: ") and lines[1] == "event: state", lines[:2]
+    assert len(lines) == 3 and lines[2].startswith("data: "), lines
+    data = json.loads(lines[2][6:])
+    # An event without a change that repeats the state the one before it
+    # carried would be bytes for nothing (the first after the opening one
+    # may: the opening event is the stream's own).
+    if n >= 2 and not data["changes"] and data["state"] == prev:
+        sys.exit("event %d repeats the state of the one before it" % n)
+    prev = data["state"]
+    n += 1
+print(n)
+PY
+t_check "every event is framed and its JSON parses ($(cat "$T_DIR/frames.txt") events)" \
+	[ "$(cat "$T_DIR/frames.txt")" -ge 3 ]
+t_lacks "no '</' in the JSON" "$T_DIR/sse.out" "</"
 t_done

@@ -87,7 +87,7 @@ static void test_page_text_is_never_markup(void **state)
     (void)state;
     model_open(&md);
     buf_init(&b, 1 << 20);
-    assert_int_equal(statuspage_html(&b, &md.s, "N0nce"), 0);
+    assert_int_equal(statuspage_html(&b, &md.s, NULL, "N0nce"), 0);
     CHECK_CONTAINS("title escaped and masked", b.data,
                    "<h1 id=\"title\">Ops &lt;b&gt;&amp;&lt;/b&gt; ***</h1>");
     CHECK_CONTAINS("label escaped", b.data, "&lt;img src=x onerror=alert(1)&gt;");
@@ -131,7 +131,7 @@ static void test_state_document(void **state)
     (void)state;
     model_open(&md);
     buf_init(&b, 1 << 20);
-    assert_int_equal(statuspage_json(&b, &md.s), 0);
+    assert_int_equal(statuspage_json(&b, &md.s, NULL), 0);
     assert_null(strchr(b.data, '\n'));
     assert_null(strstr(b.data, "</"));
     assert_null(strstr(b.data, "s3cr3t-value"));
