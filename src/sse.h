@@ -5,7 +5,7 @@
  * A hub holds the open streams (at most SSE_MAX_STREAMS, bounded apart
  * from the server's ordinary connections, which they do not count
  * against) and one timer for all of them, never one per stream: an idle
- * stream costs a socket and a few hundred bytes, and the timer runs only
+ * stream costs a socket and a few KiB, and the timer runs only
  * while there is something to send or a keep-alive comment is due.
  *
  * What a stream receives, in the text/event-stream format:
