@@ -160,8 +160,8 @@ static const struct opt {
     [OPT_LISTEN] = {"listen", 0, "[ADDR:]PORT",
                     "serve /metrics, /healthz, /readyz, /api/v1/state\n"
                     "and the status page / on this address (default\n"
-                    "127.0.0.1), in any mode;\n"
-                    "overrides listen: in the config"},
+                    "127.0.0.1), in any mode; overrides listen: in the\n"
+                    "config"},
     [OPT_LISTEN_PUBLIC] = {"listen-public", 0, NULL,
                            "allow --listen on a non-loopback address (or\n"
                            "listen_public: true in the config)"},
