@@ -253,6 +253,20 @@ bool history_bucket(const struct history *h, int64_t n, struct history_cell *out
     return true;
 }
 
+int64_t history_latency_median(const struct history *h)
+{
+    int64_t v[HISTORY_MEDIAN_OF], t;
+    int n = 0;
+
+    for (uint32_t i = history_len(h); i-- > 0 && n < HISTORY_MEDIAN_OF;)
+        if (history_ok_at(h, i) && (t = history_latency_at(h, i)) >= 0)
+            v[n++] = t;
+    for (int i = 1; i < n; i++) /* insertion sort of at most 5 */
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--)
+            t = v[j], v[j] = v[j - 1], v[j - 1] = t;
+    return n ? v[n / 2] : -1;
+}
+
 double history_uptime(const struct history *h)
 {
     return h->total ? 100.0 * (double)h->good / (double)h->total : -1.0;

@@ -15,11 +15,12 @@
 #define DEFAULT_DRIP_BPS 10
 
 enum conn_state {
-    CONN_READING,  /* waiting for (the rest of) a request */
-    CONN_WAITING,  /* an answer is delayed by the timer */
-    CONN_WRITING,  /* an answer is being written */
-    CONN_HANGING,  /* never answering: only the client's leaving ends it */
-    CONN_DRAINING, /* answered, our side shut down, waiting for the client's EOF */
+    CONN_READING,   /* waiting for (the rest of) a request */
+    CONN_WAITING,   /* an answer is delayed by the timer */
+    CONN_WRITING,   /* an answer is being written */
+    CONN_HANGING,   /* never answering: only the client's leaving ends it */
+    CONN_DRAINING,  /* answered, our side shut down, waiting for the client's EOF */
+    CONN_STREAMING, /* a long-lived answer: httpd_stream_send writes its body */
     CONN_CLOSING,
 };
 
@@ -40,8 +41,17 @@ struct httpd_conn {
     size_t out_len;
     char *body; /* HTTPD_DRIP: the body; STREAM/CHUNKED_FOREVER: filler; owned */
     size_t body_len, body_off;
-    uint64_t remaining; /* HTTPD_STREAM: filler bytes still to send */
-    unsigned drip_ms;   /* HTTPD_DRIP: one byte every drip_ms */
+    uint64_t remaining;                    /* HTTPD_STREAM: filler bytes still to send */
+    unsigned drip_ms;                      /* HTTPD_DRIP: one byte every drip_ms */
+    httpd_stream_close_cb on_stream_close; /* CONN_STREAMING */
+    void *stream_ud;
+};
+
+/* One write of a stream; several may be in flight. */
+struct stream_write {
+    uv_write_t req;
+    struct httpd_conn *c;
+    char data[];
 };
 
 static void conn_process(struct httpd_conn *c);
@@ -65,8 +75,13 @@ static void conn_on_close(struct tcpsrv_conn *b)
 {
     struct httpd_conn *c = (struct httpd_conn *)b;
 
+    httpd_stream_close_cb cb = c->on_stream_close;
+
     c->state = CONN_CLOSING;
     uv_close((uv_handle_t *)&c->timer, tcpsrv_handle_closed);
+    c->on_stream_close = NULL;
+    if (cb)
+        cb(c, c->stream_ud);
 }
 
 static void conn_on_free(struct tcpsrv_conn *b)
@@ -243,7 +258,7 @@ static void conn_on_data(struct tcpsrv_conn *b, const char *p, size_t n)
 {
     struct httpd_conn *c = (struct httpd_conn *)b;
 
-    if (c->state == CONN_DRAINING)
+    if (c->state == CONN_DRAINING || c->state == CONN_STREAMING)
         return;
     if (c->skip > 0) {
         size_t k = c->skip < n ? (size_t)c->skip : n;
@@ -319,6 +334,11 @@ static void conn_process(struct httpd_conn *c)
             httpd_reply_text(&req, 500, "the handler gave no answer\n");
         if (c->state == CONN_CLOSING)
             return;
+        if (c->state == CONN_STREAMING) {
+            /* Nothing more is read from a stream: its buffer goes. */
+            buf_free(&c->base.in);
+            return;
+        }
         conn_consume(c, (size_t)head, req.content_length);
     }
 }
@@ -449,6 +469,75 @@ void httpd_reply_text(struct httpd_req *req, int status, const char *text)
     struct httpd_resp r = {.status = status, .body = text, .body_len = (size_t)-1};
 
     httpd_reply(req, &r);
+}
+
+static void stream_on_written(uv_write_t *req, int status)
+{
+    struct stream_write *w = (struct stream_write *)req;
+    struct httpd_conn *c = w->c;
+
+    free(w);
+    /* UV_ECANCELED: the connection is closing, and c may not outlive
+     * this callback by much; nothing to do. */
+    if (status < 0 && status != UV_ECANCELED && c->state == CONN_STREAMING)
+        conn_close(c);
+}
+
+int httpd_stream_send(struct httpd_conn *c, const char *data, size_t len)
+{
+    uv_stream_t *tcp = (uv_stream_t *)&c->base.tcp;
+    struct stream_write *w;
+    uv_buf_t b;
+
+    if (c->state != CONN_STREAMING)
+        return -1;
+    if (uv_stream_get_write_queue_size(tcp) + len > HTTPD_STREAM_MAX_QUEUED) {
+        conn_close(c);
+        return -1;
+    }
+    w = xmalloc(sizeof(*w) + len);
+    w->c = c;
+    memcpy(w->data, data, len);
+    b = uv_buf_init(w->data, (unsigned)len);
+    if (uv_write(&w->req, tcp, &b, 1, stream_on_written) != 0) {
+        free(w);
+        conn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+struct httpd_conn *httpd_stream_start(struct httpd_req *req, const struct httpd_resp *r,
+                                      httpd_stream_close_cb on_close, void *ud)
+{
+    struct httpd_conn *c = req->conn;
+    struct buf head;
+    int rc;
+
+    if (!c || c->replied)
+        return NULL;
+    c->replied = true;
+    if (c->state == CONN_CLOSING)
+        return NULL;
+    buf_init(&head, 1024 + (r->headers ? strlen(r->headers) : 0));
+    rc = head_build(&head, r, FRAME_CLOSE, 0, false);
+    c->keep_alive = false;
+    c->state = CONN_STREAMING;
+    tcpsrv_conn_long_lived(&c->base);
+    if (rc != 0 || httpd_stream_send(c, head.data, head.len) != 0) {
+        buf_free(&head);
+        conn_close(c);
+        return NULL;
+    }
+    buf_free(&head);
+    c->on_stream_close = on_close;
+    c->stream_ud = ud;
+    return c;
+}
+
+void httpd_stream_close(struct httpd_conn *c)
+{
+    conn_close(c);
 }
 
 static const struct tcpsrv_ops httpd_ops = {

@@ -26,6 +26,9 @@
 #define HTTPD_MAX_HEAD    8192          /* request line + headers */
 #define HTTPD_MAX_BODY    (1024 * 1024) /* request bodies over this: 413 */
 #define HTTPD_MAX_HEADERS 32
+/* A stream whose client reads less than it is sent: past this many bytes
+ * queued and unsent, the connection is closed. */
+#define HTTPD_STREAM_MAX_QUEUED (1024 * 1024)
 
 struct httpd;
 struct httpd_conn;
@@ -102,6 +105,26 @@ void httpd_close(struct httpd *srv, httpd_close_cb cb);
 void httpd_reply(struct httpd_req *req, const struct httpd_resp *resp);
 /* Shorthand: a text answer with this status. */
 void httpd_reply_text(struct httpd_req *req, int status, const char *text);
+
+/* Long-lived answers (the event stream of sse.c). httpd_stream_start
+ * answers req (from inside the handler, instead of httpd_reply) with r's
+ * status, content type and headers, without a length: the body is what
+ * httpd_stream_send writes, until either side closes the connection. The
+ * connection leaves the idle timeout and the max_conns bound
+ * (tcpsrv_conn_long_lived: the caller bounds its streams itself), and
+ * what the client sends from then on is dropped. on_close(c, ud) runs
+ * once, when the connection closes for whatever reason. Returns the
+ * connection, or NULL when it is already closing (on_close never runs).
+ * A HEAD request is answered with httpd_reply instead. */
+typedef void (*httpd_stream_close_cb)(struct httpd_conn *c, void *ud);
+struct httpd_conn *httpd_stream_start(struct httpd_req *req, const struct httpd_resp *r,
+                                      httpd_stream_close_cb on_close, void *ud) HT_WUR;
+/* Queues len bytes of the stream (copied). A client that reads too slowly
+ * is dropped: past HTTPD_STREAM_MAX_QUEUED bytes waiting, the connection
+ * is closed. Returns 0, or -1 when the connection is closed or closing. */
+int httpd_stream_send(struct httpd_conn *c, const char *data, size_t len);
+/* Closes a stream (on_close runs). */
+void httpd_stream_close(struct httpd_conn *c);
 
 /* The value of header name (case-insensitive), or NULL. */
 const char *httpd_header(const struct httpd_req *req, const char *name);

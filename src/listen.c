@@ -13,8 +13,11 @@
 #include "healthtop/secret.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "sse.h"
+#include "statuspage.h"
 
 #define MAX_EXPOSITION (256u * 1024 * 1024) /* a /metrics answer at most */
+#define MAX_PAGE       (64u * 1024 * 1024)  /* a status page at most */
 
 struct listener {
     struct listen_spec spec;
@@ -24,6 +27,8 @@ struct listener {
     bool started;
     struct scheduler *sched; /* the model served; NULL while reloading */
     struct metrics m;
+    struct sse_hub events;       /* the streams of /api/v1/events, once started */
+    struct statuspage_memo memo; /* what the status page showed last */
 };
 
 bool listen_is_loopback(const char *host)
@@ -144,7 +149,7 @@ static void serve_metrics(struct listener *l, struct httpd_req *req)
     struct buf out;
 
     buf_init(&out, MAX_EXPOSITION);
-    if (metrics_write(&out, l->sched, &l->m, om) != 0)
+    if (metrics_write(&out, l->sched, &l->m, om) != 0 || sse_metrics(&l->events, &out, om) != 0)
         httpd_reply_text(req, 500, "the exposition is too large\n");
     else
         reply(req, 200, om ? METRICS_TYPE_OPENMETRICS : METRICS_TYPE_TEXT, NULL,
@@ -171,6 +176,29 @@ static void serve_state(struct listener *l, struct httpd_req *req)
     }
     free(text);
     json_decref(doc);
+}
+
+static void serve_page(struct listener *l, struct httpd_req *req)
+{
+    char nonce[STATUSPAGE_NONCE_MAX], headers[768];
+    struct buf out;
+
+    statuspage_nonce(nonce);
+    statuspage_headers(headers, sizeof(headers), nonce);
+    buf_init(&out, MAX_PAGE);
+    if (statuspage_html(&out, l->sched, &l->memo, nonce) != 0)
+        httpd_reply_text(req, 500, "the page is too large\n");
+    else
+        reply(req, 200, "text/html; charset=utf-8", headers, out.data ? out.data : "", out.len);
+    buf_free(&out);
+}
+
+/* The state document of the status page's events: none while reloading. */
+static int events_state(struct buf *out, void *ud)
+{
+    struct listener *l = ud;
+
+    return l->sched ? statuspage_json(out, l->sched, &l->memo) : -1;
 }
 
 /* Ready while the stack serves: overall healthy or degraded (slow but
@@ -200,10 +228,17 @@ static void on_request(struct httpd *srv, struct httpd_req *req, void *ud)
                        : "WWW-Authenticate: Bearer realm=\"healthtop\"\r\n",
               "valid credentials are needed\n", (size_t)-1);
     } else if (strcmp(req->path, "/metrics") != 0 && strcmp(req->path, "/readyz") != 0 &&
-               strcmp(req->path, "/api/v1/state") != 0) {
-        httpd_reply_text(req, 404, "not found: try /metrics, /healthz, /readyz, /api/v1/state\n");
+               strcmp(req->path, "/api/v1/state") != 0 && strcmp(req->path, "/") != 0 &&
+               strcmp(req->path, "/api/v1/events") != 0) {
+        httpd_reply_text(req, 404,
+                         "not found: try /, /metrics, /healthz, /readyz, /api/v1/state, "
+                         "/api/v1/events\n");
     } else if (l->sched == NULL) {
         httpd_reply_text(req, 503, "reloading the config\n");
+    } else if (strcmp(req->path, "/") == 0) {
+        serve_page(l, req);
+    } else if (strcmp(req->path, "/api/v1/events") == 0) {
+        sse_open(&l->events, req, "X-Content-Type-Options: nosniff\r\n");
     } else if (strcmp(req->path, "/metrics") == 0) {
         serve_metrics(l, req);
     } else if (strcmp(req->path, "/readyz") == 0) {
@@ -261,6 +296,7 @@ int listener_start(struct listener *l, void *uv_loop, char *err, size_t n)
         httpd_close(&l->srv, NULL);
         return -1;
     }
+    sse_init(&l->events, uv_loop, events_state, l);
     l->started = true;
     return 0;
 }
@@ -275,9 +311,14 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
 {
     struct listener *l = ud;
 
-    (void)changed, (void)old;
-    if (l->sched == s)
-        metrics_observe(&l->m, svc->idx, &svc->last);
+    if (l->sched != s)
+        return;
+    metrics_observe(&l->m, svc->idx, &svc->last);
+    if (changed)
+        sse_change(&l->events, svc->cfg->name, health_state_name(old),
+                   health_state_name(svc->health.state));
+    else
+        sse_moved(&l->events);
 }
 
 void listener_attach(struct listener *l, struct scheduler *s)
@@ -285,15 +326,20 @@ void listener_attach(struct listener *l, struct scheduler *s)
     l->sched = s;
     if (s) {
         metrics_reset(&l->m, s->nsvcs);
+        statuspage_memo_reset(&l->memo, s->nsvcs);
         sched_observe(s, on_result, l);
+        if (l->started)
+            sse_reset(&l->events); /* the pages learn the new config's services */
     }
 }
 
 void listener_stop(struct listener *l)
 {
     l->sched = NULL;
-    if (l->started)
+    if (l->started) {
+        sse_close(&l->events);
         httpd_close(&l->srv, NULL);
+    }
     l->started = false;
 }
 
@@ -302,6 +348,7 @@ void listener_free(struct listener *l)
     if (l == NULL)
         return;
     metrics_free(&l->m);
+    statuspage_memo_free(&l->memo);
     free(l->bearer);
     free(l->basic);
     free(l);

@@ -43,7 +43,9 @@ static const char usage_tail[] =
     "SIGTERM or SIGINT and reloads its config on SIGHUP.\n"
     "\n"
     "--listen serves /metrics (Prometheus), /healthz, /readyz (200 when the stack\n"
-    "is healthy or degraded, else 503) and /api/v1/state (the --json document);\n"
+    "is healthy or degraded, else 503), /api/v1/state (the --json document), and\n"
+    "/ a live status page (the dashboard in a browser, kept up to date by the\n"
+    "Server-Sent Events of /api/v1/events); only GET and HEAD are allowed.\n"
     "auth: {bearer: TOKEN} (or {user:, password:}) in the config makes all but\n"
     "/healthz ask for it.\n";
 
@@ -157,8 +159,9 @@ static const struct opt {
                    "as one line on stdout, reload the config on SIGHUP"},
     [OPT_LISTEN] = {"listen", 0, "[ADDR:]PORT",
                     "serve /metrics, /healthz, /readyz, /api/v1/state\n"
-                    "on this address (default 127.0.0.1), in any mode;\n"
-                    "overrides listen: in the config"},
+                    "and the status page / on this address (default\n"
+                    "127.0.0.1), in any mode; overrides listen: in the\n"
+                    "config"},
     [OPT_LISTEN_PUBLIC] = {"listen-public", 0, NULL,
                            "allow --listen on a non-loopback address (or\n"
                            "listen_public: true in the config)"},

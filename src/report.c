@@ -76,6 +76,27 @@ void report_detail(const struct service *svc, char *buf, size_t n)
         ht_snprintf(buf, n, "%s%s%s", r->message, paren[0] ? " " : "", paren);
 }
 
+int64_t report_latency_shown(const struct service *svc, int64_t *held)
+{
+    int64_t m;
+
+    if (!svc->has_result || !health_is_up(svc->health.state)) {
+        *held = -1;
+        return -1;
+    }
+    if (svc->last.ok && svc->last.slow) {
+        *held = -1;
+        return svc->last.latency_us;
+    }
+    if ((m = history_latency_median(&svc->history)) < 0) {
+        *held = -1;
+        return svc->last.ok ? svc->last.latency_us : -1;
+    }
+    if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
+        *held = m < 1000 ? (m + 5) / 10 * 10 : m;
+    return *held;
+}
+
 static void rule(FILE *out)
 {
     fputs("==========================================\n", out);
@@ -99,14 +120,19 @@ static void print_service(FILE *out, const struct service *svc, const struct rep
 
 /* Groups are printed in the order they first appear in the config, each
  * with its services in config order. */
+bool report_group_starts(const struct scheduler *s, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) == 0)
+            return false;
+    return true;
+}
+
 static void print_groups(FILE *out, const struct scheduler *s, const struct report_style *st)
 {
     for (size_t i = 0; i < s->nsvcs; i++) {
         const char *group = s->svcs[i].cfg->group;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = strcmp(s->svcs[j].cfg->group, group) == 0;
-        if (seen)
+        if (!report_group_starts(s, i))
             continue;
         fprintf(out, "\n--- %s ---\n", group);
         for (size_t j = i; j < s->nsvcs; j++)

@@ -30,6 +30,8 @@ void tcpsrv_handle_closed(uv_handle_t *h)
     if (c->next)
         c->next->prev = c->prev;
     srv->nconns--;
+    if (c->long_lived)
+        srv->nlong--;
     if (srv->ops->on_free)
         srv->ops->on_free(c);
     buf_free(&c->in);
@@ -55,8 +57,17 @@ static void conn_on_idle(uv_timer_t *t)
 
 void tcpsrv_conn_touch(struct tcpsrv_conn *c)
 {
-    if (c->srv->idle_ms > 0 && !c->closing)
+    if (c->srv->idle_ms > 0 && !c->closing && !c->long_lived)
         uv_timer_start(&c->idle, conn_on_idle, c->srv->idle_ms, 0);
+}
+
+void tcpsrv_conn_long_lived(struct tcpsrv_conn *c)
+{
+    if (c->long_lived || c->closing)
+        return;
+    c->long_lived = true;
+    c->srv->nlong++;
+    uv_timer_stop(&c->idle);
 }
 
 static void conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
@@ -113,7 +124,7 @@ static void srv_on_connection(uv_stream_t *server, int status)
     }
     /* Past the bound the connection is taken off the backlog and closed,
      * so that it does not wait there for a turn it will not get. */
-    if (srv->max_conns > 0 && srv->nconns > srv->max_conns) {
+    if (srv->max_conns > 0 && srv->nconns - srv->nlong > srv->max_conns) {
         srv->refused++;
         tcpsrv_conn_close(c);
         return;

@@ -35,6 +35,7 @@ struct tcpsrv_conn {
     struct buf in;    /* bytes received and not yet handled, bounded by ops->max_in */
     int open_handles; /* freed when the last one is closed */
     bool closing;
+    bool long_lived; /* a stream (tcpsrv_conn_long_lived): counted apart */
 };
 
 struct tcpsrv_ops {
@@ -70,6 +71,7 @@ struct tcpsrv {
     uint64_t idle_ms;          /* 0 = no idle timeout */
     struct tcpsrv_conn *conns; /* open connections, a doubly linked list */
     size_t nconns;
+    size_t nlong;      /* of those, long-lived streams: not counted against max_conns */
     uint64_t accepted; /* connections accepted and served so far */
     uint64_t refused;  /* connections closed at once: over max_conns */
     bool listening, closing, listener_closed;
@@ -90,6 +92,11 @@ void tcpsrv_conn_close(struct tcpsrv_conn *c);
 /* Restarts the idle timer: call it when the connection made progress (a
  * whole request arrived, an answer was written). */
 void tcpsrv_conn_touch(struct tcpsrv_conn *c);
+/* Makes c a long-lived stream (an event stream to a browser): its idle
+ * timer stops for good, so an idle stream costs no wake-up at all, and it
+ * no longer counts against max_conns (the protocol bounds streams
+ * itself, with nlong). */
+void tcpsrv_conn_long_lived(struct tcpsrv_conn *c);
 /* The close callback of a protocol's extra handles (h->data = the conn). */
 void tcpsrv_handle_closed(uv_handle_t *h);
 

@@ -51,12 +51,34 @@ static bool hidden_codepoint(uint32_t c)
 
 /* The escaped form of the character at s into out (at least 11 bytes);
  * returns the bytes of s consumed. */
-static size_t escape_one(const unsigned char *s, size_t left, bool keep_nl, char *out)
+enum safe_mode { SAFE_LINE, SAFE_LINES, SAFE_HTML };
+
+/* HTML's five characters that can start or end markup or an attribute. */
+static const char *html_entity(uint32_t cp)
+{
+    switch (cp) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    default:
+        return NULL;
+    }
+}
+
+static size_t escape_one(const unsigned char *s, size_t left, enum safe_mode mode, char *out)
 {
     uint32_t cp;
     size_t k = utf8_decode(s, left, &cp);
+    const char *ent;
 
-    if (k == 1 && cp == '\n' && keep_nl) {
+    if (k == 1 && cp == '\n' && mode == SAFE_LINES) {
         memcpy(out, "\n", 2);
         return 1;
     }
@@ -70,6 +92,8 @@ static size_t escape_one(const unsigned char *s, size_t left, bool keep_nl, char
         snprintf(out, 11, "\\x%02x", (unsigned)cp);
     else if (hidden_codepoint(cp))
         snprintf(out, 11, "\\u%04x", (unsigned)cp);
+    else if (mode == SAFE_HTML && (ent = html_entity(cp)) != NULL)
+        memcpy(out, ent, strlen(ent) + 1);
     else {
         memcpy(out, s, k);
         out[k] = '\0';
@@ -77,15 +101,19 @@ static size_t escape_one(const unsigned char *s, size_t left, bool keep_nl, char
     return k;
 }
 
-static bool plain_ascii(const char *s, size_t len)
+/* Printable ASCII, none of it markup when the text goes into HTML. */
+static bool plain_ascii(const char *s, size_t len, enum safe_mode mode)
 {
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len; i++) {
         if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E)
             return false;
+        if (mode == SAFE_HTML && html_entity((unsigned char)s[i]) != NULL)
+            return false;
+    }
     return true;
 }
 
-static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_nl)
+static size_t safe(char *dst, size_t n, const char *src, size_t len, enum safe_mode mode)
 {
     char *masked, piece[12];
     size_t mlen, used = 0, keep = 0, room;
@@ -102,7 +130,7 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
     mlen = secret_mask(masked, len);
     /* Printable ASCII that fits is its own escape: copied whole (most
      * label values and names, read by the thousand). */
-    if (mlen <= n - 1 && plain_ascii(masked, mlen)) {
+    if (mlen <= n - 1 && plain_ascii(masked, mlen, mode)) {
         memcpy(dst, masked, mlen);
         dst[mlen] = '\0';
         free(masked);
@@ -112,7 +140,7 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
      * boundary that leaves room for the ellipsis. */
     room = n - 1;
     for (size_t i = 0; i < mlen;) {
-        size_t k = escape_one((const unsigned char *)masked + i, mlen - i, keep_nl, piece);
+        size_t k = escape_one((const unsigned char *)masked + i, mlen - i, mode, piece);
         size_t plen = strlen(piece);
         if (used + plen > room) {
             cut = true;
@@ -138,12 +166,17 @@ static size_t safe(char *dst, size_t n, const char *src, size_t len, bool keep_n
 
 size_t text_safe(char *dst, size_t n, const char *src, size_t len)
 {
-    return safe(dst, n, src, len, false);
+    return safe(dst, n, src, len, SAFE_LINE);
 }
 
 size_t text_safe_lines(char *dst, size_t n, const char *src, size_t len)
 {
-    return safe(dst, n, src, len, true);
+    return safe(dst, n, src, len, SAFE_LINES);
+}
+
+size_t text_html(char *dst, size_t n, const char *src, size_t len)
+{
+    return safe(dst, n, src, len, SAFE_HTML);
 }
 
 size_t text_safe_str(char *dst, size_t n, const char *src)

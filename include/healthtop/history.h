@@ -90,6 +90,11 @@ int64_t history_bucket_newest(const struct history *h);
 /* Bucket n (history_bucket_of numbering): false when no result fell in
  * it or it is older than the HISTORY_BUCKETS kept. */
 bool history_bucket(const struct history *h, int64_t n, struct history_cell *out);
+/* The median latency of the last HISTORY_MEDIAN_OF successful answers
+ * (a failure's latency is how long it took to fail, not how fast the
+ * service answers), in microseconds; -1 when there is none. */
+#define HISTORY_MEDIAN_OF 5
+int64_t history_latency_median(const struct history *h);
 /* Share of kept samples in an up state (healthy, degraded, or skipped:
  * scaled to zero as intended), 0..100; -1 when empty. */
 double history_uptime(const struct history *h);

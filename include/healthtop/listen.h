@@ -7,6 +7,10 @@
  *   /healthz        200 while healthtop runs (never needs auth)
  *   /readyz         200 when the overall state is healthy, else 503
  *   /api/v1/state   the --once --json document
+ *   /               the status page: the dashboard as one HTML page
+ *                   (statuspage.h), kept live by
+ *   /api/v1/events  Server-Sent Events of the state (sse.h), on
+ *                   long-lived connections bounded apart (SSE_MAX_STREAMS)
  *
  * Each answer is built in one loop callback from the scheduler's model,
  * so a request never waits on a probe and never delays one. The server's
@@ -14,7 +18,8 @@
  * request head of HTTPD_MAX_HEAD bytes (431) with at most
  * HTTPD_MAX_HEADERS headers (400), and LISTEN_IDLE_MS to send a whole
  * request (after connecting or after the last answer): bytes trickled
- * one at a time do not keep a connection open. */
+ * one at a time do not keep a connection open. Every method but GET and
+ * HEAD is 405: no endpoint changes anything. */
 #ifndef HEALTHTOP_LISTEN_H
 #define HEALTHTOP_LISTEN_H
 

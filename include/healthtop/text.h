@@ -27,6 +27,12 @@ size_t text_safe(char *dst, size_t n, const char *src, size_t len);
 size_t text_safe_lines(char *dst, size_t n, const char *src, size_t len);
 /* The same for a NUL-terminated string (NULL gives ""). */
 size_t text_safe_str(char *dst, size_t n, const char *src);
+/* The same for HTML (the status page of --listen): masked, escaped as
+ * above, and then &, <, >, " and ' written as entities (&amp; &lt; &gt;
+ * &quot; &#39;), so that the text is never markup, in an element or in a
+ * quoted attribute; cut last, never inside an entity. Text already made
+ * safe passes through it whole but for the entities. */
+size_t text_html(char *dst, size_t n, const char *src, size_t len);
 /* A new string made safe, whole (nothing cut); the caller frees it. */
 char *text_safe_dup(const char *src);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "healthtop/deps.h"
+#include "healthtop/report.h"
 
 static const char *const sort_names[UI_SORT_COUNT] = {
     [UI_SORT_CONFIG] = "config",
@@ -336,50 +337,12 @@ static void put_col(struct ui *u, const struct layout *l, int y, enum ui_column 
         ui_put(u, u->body, y, l->col[c].x, l->col[c].w, text, role);
 }
 
-/* The median latency of the last LAT_SMOOTH successful answers: a
- * failure's latency is how long it took to fail (a timeout), not how fast
- * the service answers. */
-#define LAT_SMOOTH 5
-static int64_t recent_median(const struct history *h)
-{
-    int64_t v[LAT_SMOOTH], t;
-    int n = 0;
-
-    for (uint32_t i = history_len(h); i-- > 0 && n < LAT_SMOOTH;)
-        if (history_ok_at(h, i) && (t = history_latency_at(h, i)) >= 0)
-            v[n++] = t;
-    for (int i = 1; i < n; i++) /* insertion sort of at most 5 */
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--)
-            t = v[j], v[j] = v[j - 1], v[j - 1] = t;
-    return n ? v[n / 2] : -1;
-}
-
-/* The LAT column, the latency of successful answers: "-" while the
- * service is not up; the last answer's own figure when it was too slow (a
- * row degraded for slowness shows why); else the median of the last few
- * successful answers (a failure that retries absorbed does not count), held until it moves by more
- * than a quarter (and by more than 50µs), under 1ms to 10µs. Loopback latency jitters between 150
- * and 400µs from one probe to the next; printed raw, the column repainted on every result and told
- * nothing but the noise. Sorting by latency sorts by this. */
+/* The LAT column (report_latency_shown): the smoothed latency of
+ * successful answers, held while it jitters. Sorting by latency sorts by
+ * this. */
 static int64_t shown_latency(struct ui *u, const struct service *svc)
 {
-    int64_t *held = &u->lat_held[svc->idx], m;
-
-    if (!svc->has_result || !health_is_up(svc->health.state)) {
-        *held = -1;
-        return -1;
-    }
-    if (svc->last.ok && svc->last.slow) {
-        *held = -1;
-        return svc->last.latency_us;
-    }
-    if ((m = recent_median(&svc->history)) < 0) {
-        *held = -1;
-        return svc->last.ok ? svc->last.latency_us : -1;
-    }
-    if (*held < 0 || (m - *held) * 4 > *held + 200 || (*held - m) * 4 > *held + 200)
-        *held = m < 1000 ? (m + 5) / 10 * 10 : m;
-    return *held;
+    return report_latency_shown(svc, &u->lat_held[svc->idx]);
 }
 
 /* One service row; base is the role of plain text (selected or not). */

@@ -67,12 +67,45 @@ static void test_masks_before_cutting(void **state)
     secret_clear();
 }
 
+static void check_html(const char *src, size_t cap, const char *want)
+{
+    char out[256];
+
+    assert_true(cap <= sizeof(out));
+    text_html(out, cap, src, strlen(src));
+    if (strcmp(out, want) != 0)
+        fail_msg("text_html of \"%s\" into %zu: expected \"%s\", saw \"%s\"", src, cap, want, out);
+}
+
+/* The status page's one escaper: the five characters that make markup
+ * become entities, after the terminal's escapes; secrets are masked first
+ * and the cut never splits an entity. */
+static void test_html_is_never_markup(void **state)
+{
+    (void)state;
+    check_html("<script>window.pwned=1</script>", 128,
+               "&lt;script&gt;window.pwned=1&lt;/script&gt;");
+    check_html("<img src=x onerror=\"a('b')\">", 128,
+               "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;");
+    check_html("AT&T \x1b[2J \xe2\x80\xae", 128, "AT&amp;T \\x1b[2J \\u202e");
+    check_html("caf\xc3\xa9 \xe2\x9c\x97", 128, "caf\xc3\xa9 \xe2\x9c\x97");
+    /* Cut last, at an entity's boundary: "a&lt;" fits, "&gt;" does not. */
+    check_html("a<<<<b", 12, "a&lt;...");
+    check_html("<<", 9, "&lt;&lt;");
+    /* A secret with markup characters in it is masked whole, before the
+     * entities could change its bytes. */
+    secret_add("p<ss&word\"1");
+    check_html("auth failed for 'p<ss&word\"1'!", 128, "auth failed for &#39;***&#39;!");
+    secret_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes_what_acts_on_a_terminal),
         cmocka_unit_test(test_cuts_at_boundaries_with_an_ellipsis),
         cmocka_unit_test(test_masks_before_cutting),
+        cmocka_unit_test(test_html_is_never_markup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
