@@ -417,12 +417,13 @@ static int load_all(const char *const *names, const char *const *texts, const si
     for (size_t i = 0; i < nfiles; i++)
         if (merge_text(p, names[i], texts[i], lens[i], errs, warns) != 0)
             rc = -1;
-    if (rc != 0)
-        return -1;
+    /* Go on after an error, so that one run shows every mistake. */
     set_profiles(o, cwd_env, p);
     if (set_name(cwd_env, p, errs) != 0)
-        return -1;
-    return compose_services_read(p, errs);
+        rc = -1;
+    if (compose_services_read(p, errs) != 0)
+        rc = -1;
+    return rc;
 }
 
 static void finish(struct compose_project *p, struct cerrs *errs, struct cerrs *warns, int rc,
@@ -491,6 +492,14 @@ int compose_load(const struct compose_opts *o, struct compose_project *p, char *
         goto out;
     }
     p->dir = dir_of(p->files[0]);
+    {
+        /* The name comes from the real directory, not "..". */
+        char *real = realpath(p->dir, NULL);
+        if (real != NULL) {
+            free(p->dir);
+            p->dir = real;
+        }
+    }
     free(envpath);
     envpath = path_join(p->dir, ".env");
     if (load_env_file(&p->env, envpath, &errs) != 0) {
