@@ -16,6 +16,7 @@
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
 #include "healthtop/serve.h"
+#include "compose/lint.h"
 #include "demo/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
@@ -30,6 +31,9 @@ static const char usage_head[] =
     "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
     "                                                      play a recording back\n"
     "       healthtop --serve --listen [ADDR:]PORT [-c FILE]  headless, for servers\n"
+    "       healthtop lint [-f FILE]... [--json|--format sarif]\n"
+    "                                                      check a compose project's\n"
+    "                                                      health wiring (lint --help)\n"
     "\n";
 static const char usage_tail[] =
     "\n"
@@ -443,6 +447,9 @@ int main(int argc, char **argv)
     /* hiredis and curl write to sockets that peers may close. */
     signal(SIGPIPE, SIG_IGN);
 
+    /* A subcommand with options of its own. */
+    if (argc > 1 && strcmp(argv[1], "lint") == 0)
+        return lint_main(argc - 1, argv + 1);
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
     if (a.replay)

@@ -37,7 +37,7 @@ struct cnode {
     enum cnode_tag tag;
     const char *file; /* owned by the project */
     unsigned line, col;
-    char *str; /* CNODE_SCALAR: the value after interpolation */
+    char *str;           /* CNODE_SCALAR: the value after interpolation */
     struct centry *ents; /* CNODE_MAP: entries; CNODE_SEQ: items */
     size_t n, cap;
 };
@@ -63,10 +63,10 @@ typedef const char *(*compose_lookup_fn)(const char *name, void *ud);
 struct compose_interp {
     compose_lookup_fn lookup;
     void *ud;
-    bool secrets;       /* register every substituted value as a secret */
-    char err[512];      /* after -1: why */
-    char unset[128];    /* after 0: the first variable that was not set and
-                         * had no default (compose warns; "" is used) */
+    bool secrets;    /* register every substituted value as a secret */
+    char err[512];   /* after -1: why */
+    char unset[128]; /* after 0: the first variable that was not set and
+                      * had no default (compose warns; "" is used) */
 };
 
 /* Expands s[0..len) as compose does: $$, $NAME, ${NAME}, ${NAME:-d},
@@ -116,20 +116,24 @@ enum compose_cond {
 struct compose_dep {
     char *name;
     enum compose_cond cond;
-    bool required; /* required: false only warns when it is missing */
+    bool required;               /* required: false only warns when it is missing */
     struct compose_pos pos;      /* the name (its key, or the list item) */
     struct compose_pos cond_pos; /* the condition's value, or pos */
 };
 
 struct compose_port {
-    int target;    /* the container port (first of a range) */
+    int target; /* the container port (first of a range) */
     int target_end;
     int published; /* the host port, 0 when none or a range */
     struct compose_pos pos;
 };
 
-enum compose_test { COMPOSE_TEST_NONE_GIVEN, COMPOSE_TEST_NONE, COMPOSE_TEST_CMD,
-                    COMPOSE_TEST_SHELL };
+enum compose_test {
+    COMPOSE_TEST_NONE_GIVEN,
+    COMPOSE_TEST_NONE,
+    COMPOSE_TEST_CMD,
+    COMPOSE_TEST_SHELL
+};
 
 struct compose_healthcheck {
     bool present;  /* a healthcheck: key (merged) */
@@ -140,7 +144,7 @@ struct compose_healthcheck {
     /* Milliseconds; -1 when not given (the engine's defaults apply:
      * 30s, 30s, 3 retries, 0s). */
     int64_t interval_ms, timeout_ms, start_period_ms, start_interval_ms;
-    int retries; /* -1: not given */
+    int retries;                 /* -1: not given */
     struct compose_pos pos;      /* the healthcheck: key */
     struct compose_pos test_pos; /* test's value, or pos */
 };
@@ -180,7 +184,7 @@ struct compose_project {
     size_t nprofiles;
     struct compose_service *svcs;
     size_t nsvcs;
-    struct cnode *root; /* the merged tree */
+    struct cnode *root;     /* the merged tree */
     struct compose_env env; /* the project's .env */
     char *warnings;         /* compose's warnings ("variable X is not set"), or NULL */
 };

@@ -119,8 +119,8 @@ static int braced(struct compose_interp *it, const char *body, size_t len, struc
             free(msg.s);
             return -1;
         }
-        ht_snprintf(it->err, sizeof(it->err), "required variable %s is missing a value%s%s",
-                    name, msg.n ? ": " : "", msg.s);
+        ht_snprintf(it->err, sizeof(it->err), "required variable %s is missing a value%s%s", name,
+                    msg.n ? ": " : "", msg.s);
         free(msg.s);
         return -1;
     }
@@ -323,8 +323,8 @@ static int env_line(struct compose_env *e, const char *file, unsigned lineno, co
         size_t end = env_quoted(s + i, len - i, &v);
         if (end == 0) {
             free(v.s);
-            ht_snprintf(err, n, "%s:%u: unterminated quoted value of %.*s", file, lineno,
-                        (int)nlen, s + nstart);
+            ht_snprintf(err, n, "%s:%u: unterminated quoted value of %.*s", file, lineno, (int)nlen,
+                        s + nstart);
             return -1;
         }
         if (s[i] == '\'') {
@@ -377,8 +377,8 @@ int compose_duration_parse(const char *s, int64_t *out_ms, const char **why)
     static const struct {
         const char *unit;
         double ms;
-    } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1}, {"s", 1000},
-                 {"m", 60000}, {"h", 3600000}};
+    } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1},
+                 {"s", 1000},  {"m", 60000}, {"h", 3600000}};
     double total = 0;
 
     if (*s == '\0') {

@@ -172,23 +172,39 @@ static int load_env_file(struct compose_env *e, const char *path, struct cerrs *
 
 /* The lookup: the first directory from cwd up holding one of the four
  * names; there, the first of them, and its override file. */
-static int find_files(const char *cwd, struct compose_project *p, struct cerrs *errs)
+static int find_files(const char *cwd, bool shown_relative, struct compose_project *p,
+                      struct cerrs *errs)
 {
     char *dir = xstrdup(cwd);
+    /* How the files are named in messages: relative to the working
+     * directory ("../compose.yaml") when lookup started there. */
+    char rel[4096] = "";
 
     for (;;) {
         for (size_t i = 0; i < HT_ARRAY_LEN(lookup_names); i++) {
             char *path = path_join(dir, lookup_names[i]);
             if (is_file(path)) {
+                if (shown_relative) {
+                    free(path);
+                    path = xmalloc(strlen(rel) + strlen(lookup_names[i]) + 1);
+                    strcpy(path, rel);
+                    strcat(path, lookup_names[i]);
+                }
                 /* compose.yaml -> compose.override.yaml, then .yml */
                 size_t stem = strlen(lookup_names[i]) - (strstr(lookup_names[i], ".yaml") ? 5 : 4);
                 strv_push(&p->files, &p->nfiles, path);
                 for (int y = 0; y < 2; y++) {
                     char name[64], *o;
-                    ht_snprintf(name, sizeof(name), "%.*s.override.%s", (int)stem,
-                                lookup_names[i], y == 0 ? "yaml" : "yml");
+                    ht_snprintf(name, sizeof(name), "%.*s.override.%s", (int)stem, lookup_names[i],
+                                y == 0 ? "yaml" : "yml");
                     o = path_join(dir, name);
                     if (is_file(o)) {
+                        if (shown_relative) {
+                            free(o);
+                            o = xmalloc(strlen(rel) + strlen(name) + 1);
+                            strcpy(o, rel);
+                            strcat(o, name);
+                        }
                         strv_push(&p->files, &p->nfiles, o);
                         free(o);
                         break;
@@ -206,6 +222,8 @@ static int find_files(const char *cwd, struct compose_project *p, struct cerrs *
         char *up = dir_of(dir);
         free(dir);
         dir = up;
+        if (strlen(rel) + 4 < sizeof(rel))
+            strcat(rel, "../");
     }
     free(dir);
     cerrs_add(errs, NULL,
@@ -216,6 +234,13 @@ static int find_files(const char *cwd, struct compose_project *p, struct cerrs *
 }
 
 /* The files: -f, else COMPOSE_FILE, else the lookup. */
+static char *file_name(const struct compose_opts *o, const char *cwd, const char *name)
+{
+    /* Relative names stay as the user wrote them when they are relative
+     * to the process's own working directory. */
+    return o->cwd == NULL ? xstrdup(name) : path_join(cwd, name);
+}
+
 static int choose_files(const struct compose_opts *o, const char *cwd,
                         const struct compose_env *cwd_env, struct compose_project *p,
                         struct cerrs *errs)
@@ -224,7 +249,7 @@ static int choose_files(const struct compose_opts *o, const char *cwd,
 
     if (o->nfiles > 0) {
         for (size_t i = 0; i < o->nfiles; i++) {
-            char *path = path_join(cwd, o->files[i]);
+            char *path = file_name(o, cwd, o->files[i]);
             strv_push(&p->files, &p->nfiles, path);
             free(path);
         }
@@ -237,7 +262,7 @@ static int choose_files(const struct compose_opts *o, const char *cwd,
             const char *b = strchr(a, s);
             size_t len = b ? (size_t)(b - a) : strlen(a);
             if (len > 0) {
-                char *one = xstrndup(a, len), *path = path_join(cwd, one);
+                char *one = xstrndup(a, len), *path = file_name(o, cwd, one);
                 strv_push(&p->files, &p->nfiles, path);
                 free(one);
                 free(path);
@@ -246,7 +271,7 @@ static int choose_files(const struct compose_opts *o, const char *cwd,
         }
         return 0;
     }
-    return find_files(cwd, p, errs);
+    return find_files(cwd, o->cwd == NULL, p, errs);
 }
 
 /* Interpolation's lookup: the environment, then the project's .env. */
@@ -301,7 +326,8 @@ static void normalize_depends(struct cnode *root)
             cond = cnode_new(CNODE_SCALAR, item->file, item->line, item->col);
             cond->str = xstrdup("service_started");
             XGROW(val->ents, val->cap, 1);
-            val->ents[val->n++] = (struct centry){xstrdup("condition"), item->line, item->col, cond};
+            val->ents[val->n++] =
+                (struct centry){xstrdup("condition"), item->line, item->col, cond};
             XGROW(m->ents, m->cap, m->n + 1);
             m->ents[m->n++] = (struct centry){xstrdup(item->str), item->line, item->col, val};
         }
@@ -407,9 +433,8 @@ static int set_name(const struct compose_env *cwd_env, struct compose_project *p
 /* What compose_load and compose_load_texts share once the texts are in
  * memory. */
 static int load_all(const char *const *names, const char *const *texts, const size_t *lens,
-                    size_t nfiles, const struct compose_opts *o,
-                    const struct compose_env *cwd_env, struct compose_project *p,
-                    struct cerrs *errs, struct cerrs *warns)
+                    size_t nfiles, const struct compose_opts *o, const struct compose_env *cwd_env,
+                    struct compose_project *p, struct cerrs *errs, struct cerrs *warns)
 {
     int rc = 0;
 
@@ -515,8 +540,8 @@ int compose_load(const struct compose_opts *o, struct compose_project *p, char *
             rc = -1;
         }
     if (rc == 0)
-        rc = load_all((const char *const *)p->files, (const char *const *)texts, lens, p->nfiles,
-                      o, &cwd_env, p, &errs, &warns);
+        rc = load_all((const char *const *)p->files, (const char *const *)texts, lens, p->nfiles, o,
+                      &cwd_env, p, &errs, &warns);
 out:
     for (size_t i = 0; texts != NULL && i < p->nfiles; i++)
         free(texts[i]);

@@ -21,9 +21,10 @@ static struct compose_pos pos_of_key(const struct cnode *parent, const struct ce
 
 static const char *type_name(const struct cnode *n)
 {
-    return n->type == CNODE_MAP ? "a mapping" : n->type == CNODE_SEQ ? "a list"
-                                            : n->type == CNODE_NULL  ? "empty"
-                                                                     : "a string";
+    return n->type == CNODE_MAP    ? "a mapping"
+           : n->type == CNODE_SEQ  ? "a list"
+           : n->type == CNODE_NULL ? "empty"
+                                   : "a string";
 }
 
 /* A whole number in [min, max] from a scalar: 0, or -1 (recorded). */
@@ -136,8 +137,7 @@ static void read_ports(struct compose_service *s, const struct cnode *n, bool ex
         } else if (it->type == CNODE_MAP && !expose) {
             const struct cnode *t = cnode_get(it, "target"), *pub = cnode_get(it, "published");
             int lo, hi;
-            if (t && t->type == CNODE_SCALAR &&
-                port_range(t->str, &p.target, &p.target_end) == 0) {
+            if (t && t->type == CNODE_SCALAR && port_range(t->str, &p.target, &p.target_end) == 0) {
                 rc = 0;
                 if (pub && pub->type == CNODE_SCALAR && port_range(pub->str, &lo, &hi) == 0 &&
                     lo == hi)
@@ -210,8 +210,9 @@ static void read_test(struct compose_healthcheck *hc, const struct cnode *t, str
         return;
     }
     if (t->type != CNODE_SEQ || t->n == 0 || t->ents[0].val->type != CNODE_SCALAR) {
-        cerrs_add(errs, &at, "healthcheck test must be a string or a list starting with CMD, "
-                             "CMD-SHELL or NONE");
+        cerrs_add(errs, &at,
+                  "healthcheck test must be a string or a list starting with CMD, "
+                  "CMD-SHELL or NONE");
         return;
     }
     const char *first = t->ents[0].val->str;
@@ -221,8 +222,8 @@ static void read_test(struct compose_healthcheck *hc, const struct cnode *t, str
         return;
     }
     if (strcmp(first, "CMD") != 0 && strcmp(first, "CMD-SHELL") != 0) {
-        cerrs_add(errs, &at, "healthcheck test: a list starts with CMD, CMD-SHELL or NONE, not '%s'",
-                  first);
+        cerrs_add(errs, &at,
+                  "healthcheck test: a list starts with CMD, CMD-SHELL or NONE, not '%s'", first);
         return;
     }
     hc->kind = strcmp(first, "CMD") == 0 ? COMPOSE_TEST_CMD : COMPOSE_TEST_SHELL;

@@ -11,8 +11,7 @@ struct cerrs {
     char **lines;
     size_t n, cap;
 };
-void cerrs_add(struct cerrs *e, const struct compose_pos *at, const char *fmt, ...)
-    HT_PRINTF(3, 4);
+void cerrs_add(struct cerrs *e, const struct compose_pos *at, const char *fmt, ...) HT_PRINTF(3, 4);
 
 /* Fills p->svcs from p->root; 0, or -1 with the problems in errs. */
 int compose_services_read(struct compose_project *p, struct cerrs *errs);

@@ -70,8 +70,7 @@ static enum cnode_tag tag_of(const yaml_node_t *y)
     return CNODE_TAG_NONE;
 }
 
-static struct cnode *from_yaml(struct ydoc *d, yaml_node_t *y, struct compose_interp *it,
-                               int depth)
+static struct cnode *from_yaml(struct ydoc *d, yaml_node_t *y, struct compose_interp *it, int depth)
 {
     unsigned line = (unsigned)y->start_mark.line + 1, col = (unsigned)y->start_mark.column + 1;
     struct cnode *n;
@@ -91,8 +90,7 @@ static struct cnode *from_yaml(struct ydoc *d, yaml_node_t *y, struct compose_in
             n->str = xstrdup("");
         } else if (it->unset[0]) {
             /* compose warns and goes on with an empty string. */
-            ydoc_error(d, y, "warning: variable %s is not set, an empty string is used",
-                       it->unset);
+            ydoc_error(d, y, "warning: variable %s is not set, an empty string is used", it->unset);
             it->unset[0] = '\0';
         }
     } else if (y->type == YAML_SEQUENCE_NODE) {
@@ -145,8 +143,8 @@ static bool path_is(const char **path, size_t depth, size_t want, const char *la
 static bool replaced_seq(const char **path, size_t depth)
 {
     return path_is(path, depth, 3, "command") || path_is(path, depth, 3, "entrypoint") ||
-           (depth == 4 && strcmp(path[0], "services") == 0 &&
-            strcmp(path[2], "healthcheck") == 0 && strcmp(path[3], "test") == 0);
+           (depth == 4 && strcmp(path[0], "services") == 0 && strcmp(path[2], "healthcheck") == 0 &&
+            strcmp(path[3], "test") == 0);
 }
 
 /* The unique key of a port (ip, target, published, protocol) or of a
@@ -229,9 +227,9 @@ void cnode_merge(struct cnode **base, struct cnode *over, const char **path, siz
     }
     if (over->type == CNODE_SEQ) {
         bool port = depth == 3 && path_is(path, depth, 3, "ports");
-        bool target = depth == 3 && (path_is(path, depth, 3, "volumes") ||
-                                     path_is(path, depth, 3, "secrets") ||
-                                     path_is(path, depth, 3, "configs"));
+        bool target = depth == 3 &&
+                      (path_is(path, depth, 3, "volumes") || path_is(path, depth, 3, "secrets") ||
+                       path_is(path, depth, 3, "configs"));
         if (port || target) {
             merge_unique(b, over, port);
             return;

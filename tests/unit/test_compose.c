@@ -281,30 +281,29 @@ static void test_model(void **state)
 
     (void)state;
     setenv("HT_COMPOSE_TEST_PORT", "5174", 1);
-    assert_int_equal(
-        load(&p, NULL, err, sizeof(err), 1,
-             "name: e2i\n"
-             "services:\n"
-             "  web:\n"
-             "    image: nginx\n"
-             "    ports: ['127.0.0.1:8080:80', '[::1]:6001:6001', '3000-3005', "
-             "{target: 443, published: '8443'}, '${HT_COMPOSE_TEST_PORT}:5174/tcp']\n"
-             "    expose: ['9000', 9100, '8080-8085/tcp']\n"
-             "    restart: unless-stopped\n"
-             "    healthcheck:\n"
-             "      test: curl -f http://localhost || exit 1\n"
-             "      interval: 1m30s\n"
-             "      timeout: 10s\n"
-             "      retries: 3\n"
-             "      start_period: 40s\n"
-             "  worker:\n"
-             "    scale: 2\n"
-             "    deploy: {replicas: 0, restart_policy: {condition: on-failure}}\n"
-             "    healthcheck: {test: [NONE]}\n"
-             "  debug:\n"
-             "    profiles: [debug]\n"
-             "    healthcheck: {disable: true}\n"),
-        0);
+    assert_int_equal(load(&p, NULL, err, sizeof(err), 1,
+                          "name: e2i\n"
+                          "services:\n"
+                          "  web:\n"
+                          "    image: nginx\n"
+                          "    ports: ['127.0.0.1:8080:80', '[::1]:6001:6001', '3000-3005', "
+                          "{target: 443, published: '8443'}, '${HT_COMPOSE_TEST_PORT}:5174/tcp']\n"
+                          "    expose: ['9000', 9100, '8080-8085/tcp']\n"
+                          "    restart: unless-stopped\n"
+                          "    healthcheck:\n"
+                          "      test: curl -f http://localhost || exit 1\n"
+                          "      interval: 1m30s\n"
+                          "      timeout: 10s\n"
+                          "      retries: 3\n"
+                          "      start_period: 40s\n"
+                          "  worker:\n"
+                          "    scale: 2\n"
+                          "    deploy: {replicas: 0, restart_policy: {condition: on-failure}}\n"
+                          "    healthcheck: {test: [NONE]}\n"
+                          "  debug:\n"
+                          "    profiles: [debug]\n"
+                          "    healthcheck: {disable: true}\n"),
+                     0);
     assert_string_equal(p.name, "e2i");
     assert_int_equal(p.nsvcs, 3);
     s = compose_service_find(&p, "web");
@@ -403,9 +402,9 @@ static void test_errors_at_positions(void **state)
     compose_project_free(&p);
 
     /* An unset variable: compose's warning, an empty value, no error. */
-    assert_int_equal(load(&p, NULL, err, sizeof(err), 1,
-                          "services:\n  a:\n    image: x${HT_COMPOSE_UNSET}\n"),
-                     0);
+    assert_int_equal(
+        load(&p, NULL, err, sizeof(err), 1, "services:\n  a:\n    image: x${HT_COMPOSE_UNSET}\n"),
+        0);
     assert_non_null(p.warnings);
     assert_non_null(
         strstr(p.warnings, "a.yml:3:12: warning: variable HT_COMPOSE_UNSET is not set"));
