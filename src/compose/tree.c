@@ -262,7 +262,8 @@ void cnode_merge(struct cnode **base, struct cnode *over, const char **path, siz
         }
         if (depth < 8) {
             const char *sub[8];
-            memcpy(sub, path, depth * sizeof(*path));
+            if (depth > 0)
+                memcpy(sub, path, depth * sizeof(*path));
             sub[depth] = oe->key;
             cnode_merge(&be->val, oe->val, sub, depth + 1);
         } else {
