@@ -51,9 +51,9 @@ static char *generate(int n)
         if (i > 0) {
             used += (size_t)snprintf(s + used, cap - used, "    depends_on:\n");
             for (int d = 1; d <= 3 && i - d >= 0; d++)
-                used += (size_t)snprintf(s + used, cap - used,
-                                         "      svc%d: {condition: %s}\n", i - d,
-                                         (i + d) % 7 == 0 ? "service_started" : "service_healthy");
+                used +=
+                    (size_t)snprintf(s + used, cap - used, "      svc%d: {condition: %s}\n", i - d,
+                                     (i + d) % 7 == 0 ? "service_started" : "service_healthy");
         }
     }
     return s;

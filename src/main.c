@@ -31,9 +31,8 @@ static const char usage_head[] =
     "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
     "                                                      play a recording back\n"
     "       healthtop --serve --listen [ADDR:]PORT [-c FILE]  headless, for servers\n"
-    "       healthtop lint [-f FILE]... [--json|--format sarif]\n"
-    "                                                      check a compose project's\n"
-    "                                                      health wiring (lint --help)\n"
+    "       healthtop lint [-f FILE]...                    check a compose project's\n"
+    "                                                      health wiring (lint -h)\n"
     "\n";
 static const char usage_tail[] =
     "\n"

@@ -134,10 +134,7 @@ static void rule_deps(const struct compose_project *p, struct lint_result *r)
                 add(r, R_MISSING, d->required ? LINT_ERROR : LINT_WARNING, &d->pos,
                     "%s depends on '%s', which is not a service of this project%s", s->name,
                     d->name, dym);
-                if (strstr(dym, "did you mean '") && !strchr(dym + 15, '\''))
-                    fix(r, "depends on the service that exists, or remove '%s'", d->name);
-                else
-                    fix(r, "name an existing service, or remove '%s' from depends_on", d->name);
+                fix(r, "name an existing service in depends_on, or remove '%s'", d->name);
                 continue;
             }
             if (s->active && !t->active && d->required) {

@@ -127,8 +127,7 @@ static const struct lint_case {
      "      test: curl -f http://api:8000/health\n",
      NULL},
     /* slow-detection */
-    {"slow-detection",
-     "services:\n  a:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n",
+    {"slow-detection", "services:\n  a:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n",
      "a.yml:4:5: warning: a's failure is seen only after 2m00s (interval 30.0s x retries 3 + "
      "timeout 30.0s; the engine's defaults for what is not given), more than 1m00s "
      "[slow-detection]"},
@@ -138,8 +137,7 @@ static const struct lint_case {
      "  fix: interval: 16.0s, timeout: 10.0s, retries: 3 (detects in 58.0s)"},
     {"slow-detection", "services:\n  a:\n    image: x\n" HC, NULL},
     /* restart-unhealthy */
-    {"restart-unhealthy",
-     "services:\n  a:\n    image: x\n    restart: unless-stopped\n" HC,
+    {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: unless-stopped\n" HC,
      "a.yml:4:14: note: restart: unless-stopped restarts a container when its process exits, "
      "not when its healthcheck fails: outside Swarm the engine leaves an unhealthy container "
      "running (service a) [restart-unhealthy]"},
