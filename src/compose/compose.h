@@ -210,4 +210,18 @@ void compose_project_free(struct compose_project *p);
 /* The service called name, or NULL. */
 struct compose_service *compose_service_find(const struct compose_project *p, const char *name);
 
+/* The project as healthtop's config (config.h), titled "compose project
+ * NAME": each service a docker row on DOCKER_HOST's socket (unix:// only)
+ * or /var/run/docker.sock, found by its compose labels; replicas from
+ * deploy.replicas or scale (0: scaled to 0), services outside the active
+ * profiles in a group of their own at 0; the healthcheck's interval,
+ * timeout, retries, start_period and start_interval as the row's (the
+ * config's defaults for what it does not give, timeout at most the
+ * interval); depends_on as the dependency graph (names that are no
+ * service are left to lint). 0, or -1 with err (a cycle, a service name
+ * compose would refuse, an unsupported DOCKER_HOST). */
+struct ht_config;
+int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err,
+                      size_t n) HT_WUR;
+
 #endif

@@ -1,0 +1,175 @@
+/* A compose project as healthtop's config: each service a docker row
+ * (its containers found by the project and service labels), replicas
+ * from deploy.replicas or scale, the healthcheck's timings as the row's,
+ * depends_on as the dependency graph. */
+#include "compose/compose.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "healthtop/config.h"
+
+#define DOCKER_SOCKET_DEFAULT "/var/run/docker.sock"
+#define GROUP_ACTIVE          "Services"
+#define GROUP_INACTIVE        "Not in the active profiles"
+
+/* compose's own rule for service names; anything else is refused rather
+ * than shown. */
+static bool name_ok(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+static int socket_path(char **out, char *err, size_t n)
+{
+    const char *dh = getenv("DOCKER_HOST");
+
+    if (dh == NULL || *dh == '\0') {
+        *out = xstrdup(DOCKER_SOCKET_DEFAULT);
+        return 0;
+    }
+    if (strncmp(dh, "unix://", 7) == 0 && dh[7] == '/') {
+        *out = xstrdup(dh + 7);
+        return 0;
+    }
+    ht_snprintf(err, n, "DOCKER_HOST: only unix:// sockets are supported (unset it to use %s)",
+                DOCKER_SOCKET_DEFAULT);
+    return -1;
+}
+
+/* The row's timings: the healthcheck's, where it gives them. */
+static void timings(const struct compose_service *s, struct svc_config *c)
+{
+    const struct compose_healthcheck *hc = &s->hc;
+    bool on = hc->present && !hc->disabled;
+
+    c->interval_ms = on && hc->interval_ms > 0 ? hc->interval_ms : CONFIG_DEFAULT_INTERVAL_MS;
+    c->timeout_ms = on && hc->timeout_ms > 0 ? hc->timeout_ms : CONFIG_DEFAULT_TIMEOUT_MS;
+    if (c->timeout_ms > c->interval_ms)
+        c->timeout_ms = c->interval_ms;
+    c->retries = on && hc->retries > 0 ? hc->retries : CONFIG_DEFAULT_RETRIES;
+    c->start_period_ms = on && hc->start_period_ms > 0 ? hc->start_period_ms : 0;
+    c->start_interval_ms = on && hc->start_interval_ms > 0 ? hc->start_interval_ms : c->interval_ms;
+}
+
+/* True when depends_on has a cycle (the config's graph must have none). */
+static bool has_cycle(const struct ht_config *cfg, char *err, size_t n)
+{
+    size_t ns = cfg->nsvcs;
+    unsigned char *colour = xcalloc(ns + 1, 1);
+    size_t *stack = xcalloc(ns + 1, sizeof(*stack)), *edge = xcalloc(ns + 1, sizeof(*edge));
+    bool found = false;
+
+    for (size_t root = 0; root < ns && !found; root++) {
+        size_t sp = 0;
+        if (colour[root] != 0)
+            continue;
+        colour[root] = 1;
+        stack[sp] = root;
+        edge[sp++] = 0;
+        while (sp > 0 && !found) {
+            const struct svc_config *s = &cfg->svcs[stack[sp - 1]];
+            size_t v;
+            if (edge[sp - 1] == s->ndeps) {
+                colour[stack[--sp]] = 2;
+                continue;
+            }
+            v = s->dep_idx[edge[sp - 1]++];
+            if (colour[v] == 1) {
+                ht_snprintf(err, n,
+                            "depends_on has a cycle through %s and %s: `healthtop lint` shows "
+                            "it",
+                            s->name, cfg->svcs[v].name);
+                found = true;
+            } else if (colour[v] == 0) {
+                colour[v] = 1;
+                stack[sp] = v;
+                edge[sp++] = 0;
+            }
+        }
+    }
+    free(colour);
+    free(stack);
+    free(edge);
+    return found;
+}
+
+static void deps(const struct compose_project *p, const struct compose_service *s,
+                 struct ht_config *cfg, struct svc_config *c)
+{
+    c->depends_on = xcalloc(s->ndeps + 1, sizeof(char *));
+    c->dep_idx = xcalloc(s->ndeps + 1, sizeof(size_t));
+    for (size_t j = 0; j < s->ndeps; j++) {
+        const struct compose_service *t = compose_service_find(p, s->deps[j].name);
+        size_t k = t ? (size_t)(t - p->svcs) : SIZE_MAX;
+        bool dup = false;
+        /* A dependency that does not exist is lint's to report; the
+         * dashboard shows what does. */
+        if (t == NULL || t == s)
+            continue;
+        for (size_t m = 0; m < c->ndeps; m++)
+            dup = dup || c->dep_idx[m] == k;
+        if (dup)
+            continue;
+        c->depends_on[c->ndeps] = xstrdup(t->name);
+        c->dep_idx[c->ndeps++] = k;
+    }
+    (void)cfg;
+}
+
+int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err, size_t n)
+{
+    char *sock;
+    size_t len;
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (p->nsvcs == 0) {
+        ht_snprintf(err, n, "%s: no services", p->nfiles ? p->files[0] : "compose project");
+        return -1;
+    }
+    for (size_t i = 0; i < p->nsvcs; i++)
+        if (!name_ok(p->svcs[i].name)) {
+            ht_snprintf(err, n,
+                        "%s:%u:%u: a service name is letters, digits, '.', '_' and '-' (compose "
+                        "refuses the others)",
+                        p->svcs[i].pos.file, p->svcs[i].pos.line, p->svcs[i].pos.col);
+            return -1;
+        }
+    if (socket_path(&sock, err, n) != 0)
+        return -1;
+    len = strlen(p->name) + 32;
+    cfg->title = xmalloc(len);
+    ht_snprintf(cfg->title, len, "compose project %s", p->name);
+    cfg->path = xstrdup(p->nfiles ? p->files[0] : "");
+    cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
+    cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
+    cfg->svcs = xcalloc(p->nsvcs, sizeof(*cfg->svcs));
+    cfg->nsvcs = p->nsvcs;
+    for (size_t i = 0; i < p->nsvcs; i++) {
+        const struct compose_service *s = &p->svcs[i];
+        struct svc_config *c = &cfg->svcs[i];
+        c->name = xstrdup(s->name);
+        c->label = xstrdup(s->name);
+        c->group = xstrdup(s->active ? GROUP_ACTIVE : GROUP_INACTIVE);
+        c->kind = PROBE_DOCKER;
+        c->u.docker.service = xstrdup(s->name);
+        c->u.docker.project = xstrdup(p->name);
+        c->u.docker.socket = xstrdup(sock);
+        c->replicas = s->active ? s->replicas : 0;
+        c->line = s->pos.line;
+        timings(s, c);
+        deps(p, s, cfg, c);
+    }
+    free(sock);
+    if (has_cycle(cfg, err, n)) {
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,100 @@
+#!/bin/bash
+# `healthtop --compose` (and -f, and plain healthtop with a compose file
+# but no healthtop.yml) against the replay fixture of the Docker Engine
+# API (tests/fixtures/fixture_docker.py, recorded Docker answers for a
+# project "e2i"): each compose service a row found by its labels, the
+# replica counts from scale and deploy.replicas, scaled to 0, profiles,
+# depends_on as the graph, the header's title, one listing per run, GET
+# only, and DOCKER_HOST.
+. "$(dirname "$0")/../lib.sh"
+
+SOCK=$T_DIR/docker.sock
+LOG=$T_DIR/docker.log
+t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$SOCK" \
+	"$HT_SOURCE_DIR/tests/data/docker" docker "$LOG"
+t_until "$T_DEADLINE_S" $PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" \
+	"$SOCK" 2>/dev/null || { echo "expected fixture_docker to listen on $SOCK; it did not" >&2; exit 1; }
+unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_PATH_SEPARATOR
+export DOCKER_HOST=unix://$SOCK
+
+# The project directory is named e2i, as the recorded containers' label.
+mkdir -p "$T_DIR/e2i/sub"
+cat >"$T_DIR/e2i/compose.yaml" <<'YML'
+services:
+  web:
+    image: x
+    scale: 2
+    healthcheck: {test: curl -f http://localhost/, interval: 1s, timeout: 1s, retries: 2}
+  worker:
+    image: x
+    depends_on: {web: {condition: service_healthy}}
+  sick: {image: x}
+  job: {image: x}
+  scheduler:
+    image: x
+    depends_on: [worker, ghost]
+  heavy:
+    image: x
+    deploy: {replicas: 0}
+  dbg:
+    image: x
+    profiles: [debug]
+YML
+
+(cd "$T_DIR/e2i/sub" && "$HEALTHTOP" --compose --once) >"$T_DIR/once.txt" 2>&1
+t_is "--compose --once exits 1: something is unhealthy" 1 $?
+t_contains "the header names the project" "$T_DIR/once.txt" "compose project e2i - Health Check"
+t_contains "web: 2 replicas from scale" "$T_DIR/once.txt" "web - HEALTHY (2/2 replicas"
+t_contains "worker starting" "$T_DIR/once.txt" "worker - STARTING: health: starting"
+t_contains "sick's health log" "$T_DIR/once.txt" "sick - UNHEALTHY: unhealthy: database is down"
+t_contains "job exited" "$T_DIR/once.txt" "job - UNHEALTHY: exited (137)"
+t_contains "deploy.replicas 0 is scaled to 0" "$T_DIR/once.txt" "heavy - NOT RUNNING (scaled to 0)"
+t_contains "a service outside the active profiles is shown as such" "$T_DIR/once.txt" \
+	"--- Not in the active profiles ---"
+t_contains "and not as a failure" "$T_DIR/once.txt" "dbg - NOT RUNNING (scaled to 0)"
+
+# Plain healthtop, no healthtop.yml here: the compose project, as JSON.
+(cd "$T_DIR/e2i" && "$HEALTHTOP" --once --json) >"$T_DIR/once.json" 2>"$T_DIR/once.err"
+t_check "plain healthtop opens the compose project" $PY - "$T_DIR/once.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["services"]}
+assert d["title"] == "compose project e2i", d["title"]
+want = {"web": ("healthy", 2, 2, []), "worker": ("starting", 0, 1, ["web"]),
+        "sick": ("unhealthy", 0, 1, []), "job": ("unhealthy", 0, 1, []),
+        "scheduler": ("healthy", 1, 1, ["worker"]), "heavy": ("skipped", 0, 0, []),
+        "dbg": ("skipped", 0, 0, [])}
+for n, (st, up, exp, deps) in want.items():
+    got = (s[n]["status"], s[n]["replicas"]["up"], s[n]["replicas"]["expected"], s[n]["depends_on"])
+    assert got == (st, up, exp, deps), (n, got)
+assert all(x["kind"] == "docker" for x in d["services"])
+PYEOF
+
+# --profile debug: dbg is expected now (and has no container).
+(cd "$T_DIR/e2i" && "$HEALTHTOP" --compose --profile debug --once) >"$T_DIR/prof.txt" 2>&1
+t_contains "--profile activates a service" "$T_DIR/prof.txt" "dbg - UNHEALTHY: no containers"
+t_lacks "no inactive group then" "$T_DIR/prof.txt" "Not in the active profiles"
+
+# -f with an override merged on top: web at 3 replicas.
+printf 'services:\n  web:\n    scale: 3\n' >"$T_DIR/more.yml"
+(cd "$T_DIR/e2i" && "$HEALTHTOP" -f compose.yaml -f ../more.yml --once) >"$T_DIR/f.txt" 2>&1
+t_contains "-f merges the files in order" "$T_DIR/f.txt" "web - DEGRADED"
+t_contains "with 3 expected" "$T_DIR/f.txt" "(2/3 replicas"
+
+# Three runs above went through the engine: one listing each, GET only.
+t_check "one listing per run" [ "$(grep -c 'containers/json?' "$LOG")" -eq 4 ]
+t_check "nothing but GET" [ "$(grep -vc '^GET ' "$LOG")" -eq 0 ]
+
+# Errors: an unsupported DOCKER_HOST, a cycle, -c with --compose.
+(cd "$T_DIR/e2i" && DOCKER_HOST=tcp://127.0.0.1:2375 "$HEALTHTOP" --compose --once) >/dev/null 2>"$T_DIR/tcp.err"
+t_is "a tcp DOCKER_HOST exits 2" 2 $?
+t_contains "and says so" "$T_DIR/tcp.err" "DOCKER_HOST: only unix:// sockets are supported"
+printf 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' >"$T_DIR/cycle.yml"
+"$HEALTHTOP" -f "$T_DIR/cycle.yml" --once >/dev/null 2>"$T_DIR/cycle.err"
+t_is "a depends_on cycle exits 2" 2 $?
+t_contains "and points at lint" "$T_DIR/cycle.err" "depends_on has a cycle through"
+"$HEALTHTOP" --compose -c x.yml --once >/dev/null 2>"$T_DIR/usage.err"
+t_is "--compose with -c is a usage error" 2 $?
+"$HEALTHTOP" --profile x --once >/dev/null 2>"$T_DIR/usage2.err"
+t_is "--profile without --compose is a usage error" 2 $?
+t_done
