@@ -180,7 +180,8 @@ static void read_deps(struct compose_service *s, const struct cnode *n, struct c
         if (c != NULL) {
             size_t k = 0;
             d.cond_pos = pos_of(c);
-            while (k < HT_ARRAY_LEN(conds) && (c->type != CNODE_SCALAR || strcmp(c->str, conds[k])))
+            while (k < HT_ARRAY_LEN(conds) &&
+                   (c->type != CNODE_SCALAR || strcmp(c->str, conds[k]) != 0))
                 k++;
             if (k == HT_ARRAY_LEN(conds)) {
                 cerrs_add(errs, &d.cond_pos,

@@ -39,8 +39,14 @@ struct cnode *cnode_get(const struct cnode *n, const char *key)
 
 static void cnode_push(struct cnode *n, char *key, unsigned line, unsigned col, struct cnode *val)
 {
+    struct centry *e;
+
     XGROW(n->ents, n->cap, n->n + 1);
-    n->ents[n->n++] = (struct centry){key, line, col, val};
+    e = &n->ents[n->n++];
+    e->key = key; /* owned from here on */
+    e->line = line;
+    e->col = col;
+    e->val = val;
 }
 
 struct cnode *cnode_new(enum cnode_type t, const char *file, unsigned line, unsigned col)
