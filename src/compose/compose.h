@@ -210,6 +210,14 @@ void compose_project_free(struct compose_project *p);
 /* The service called name, or NULL. */
 struct compose_service *compose_service_find(const struct compose_project *p, const char *name);
 
+/* Called for each depends_on entry that closes a cycle: path[0..len) are
+ * the services on it (indexes into p->svcs, path[0] the one the entry
+ * leads back to), and the entry is dep of p->svcs[path[len - 1]].
+ * Returns 0 to go on, else the walk stops. */
+typedef int (*compose_cycle_fn)(const struct compose_project *p, const size_t *path, size_t len,
+                                size_t dep, void *ud);
+void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *ud);
+
 /* The project as healthtop's config (config.h), titled "compose project
  * NAME": each service a docker row on DOCKER_HOST's socket (unix:// only)
  * or /var/run/docker.sock, found by its compose labels; replicas from

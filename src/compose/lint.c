@@ -209,52 +209,30 @@ static void rule_dep_no_hc(const struct compose_project *p, struct lint_result *
     }
 }
 
-/* depends_on cycles: a depth-first walk; an edge back to a service on
- * the walk closes a cycle, reported once at that edge. */
-static void cycle_walk(const struct compose_project *p, size_t i, unsigned char *color,
-                       size_t *stack, size_t depth, struct lint_result *r)
+/* A depends_on cycle, reported at the entry that closes it. */
+static int cycle_found(const struct compose_project *p, const size_t *path, size_t len, size_t dep,
+                       void *ud)
 {
-    const struct compose_service *s = &p->svcs[i];
+    const struct compose_service *s = &p->svcs[path[len - 1]];
+    const struct compose_service *t = &p->svcs[path[0]];
+    struct lint_result *r = ud;
+    char names[512] = "";
+    size_t used = 0;
 
-    color[i] = 1;
-    stack[depth] = i;
-    for (size_t j = 0; j < s->ndeps; j++) {
-        const struct compose_service *t = compose_service_find(p, s->deps[j].name);
-        size_t ti;
-        if (t == NULL)
-            continue;
-        ti = (size_t)(t - p->svcs);
-        if (color[ti] == 1) {
-            char path[512] = "";
-            size_t used = 0, from = depth;
-            while (from > 0 && stack[from] != ti)
-                from--;
-            for (size_t k = from; k <= depth && used + 1 < sizeof(path); k++) {
-                ht_snprintf(path + used, sizeof(path) - used, "%s -> ", p->svcs[stack[k]].name);
-                used = strlen(path);
-            }
-            ht_snprintf(path + used, sizeof(path) - used, "%s", t->name);
-            add(r, R_CYCLE, LINT_ERROR, &s->deps[j].pos,
-                "depends_on cycle: %s: compose cannot start any of them", path);
-            fix(r, "remove %s from %s's depends_on (or the other edge of the cycle)", t->name,
-                s->name);
-        } else if (color[ti] == 0) {
-            cycle_walk(p, ti, color, stack, depth + 1, r);
-        }
+    for (size_t k = 0; k < len && used + 1 < sizeof(names); k++) {
+        ht_snprintf(names + used, sizeof(names) - used, "%s -> ", p->svcs[path[k]].name);
+        used = strlen(names);
     }
-    color[i] = 2;
+    ht_snprintf(names + used, sizeof(names) - used, "%s", t->name);
+    add(r, R_CYCLE, LINT_ERROR, &s->deps[dep].pos,
+        "depends_on cycle: %s: compose cannot start any of them", names);
+    fix(r, "remove %s from %s's depends_on (or the other edge of the cycle)", t->name, s->name);
+    return 0;
 }
 
 static void rule_cycles(const struct compose_project *p, struct lint_result *r)
 {
-    unsigned char *color = xcalloc(p->nsvcs + 1, 1);
-    size_t *stack = xcalloc(p->nsvcs + 1, sizeof(*stack));
-
-    for (size_t i = 0; i < p->nsvcs; i++)
-        if (color[i] == 0)
-            cycle_walk(p, i, color, stack, 0, r);
-    free(color);
-    free(stack);
+    compose_cycles(p, cycle_found, r);
 }
 
 /* ------------------------------------------------------------------ */

@@ -58,50 +58,23 @@ static void timings(const struct compose_service *s, struct svc_config *c)
     c->start_interval_ms = on && hc->start_interval_ms > 0 ? hc->start_interval_ms : c->interval_ms;
 }
 
-/* True when depends_on has a cycle (the config's graph must have none). */
-static bool has_cycle(const struct ht_config *cfg, char *err, size_t n)
+/* The first depends_on cycle, as an error: the config's graph must have
+ * none. */
+static int cycle_error(const struct compose_project *p, const size_t *path, size_t len, size_t dep,
+                       void *ud)
 {
-    size_t ns = cfg->nsvcs;
-    unsigned char *colour = xcalloc(ns + 1, 1);
-    size_t *stack = xcalloc(ns + 1, sizeof(*stack)), *edge = xcalloc(ns + 1, sizeof(*edge));
-    bool found = false;
+    char **err = ud;
+    size_t n = 512;
 
-    for (size_t root = 0; root < ns && !found; root++) {
-        size_t sp = 0;
-        if (colour[root] != 0)
-            continue;
-        colour[root] = 1;
-        stack[sp] = root;
-        edge[sp++] = 0;
-        while (sp > 0 && !found) {
-            const struct svc_config *s = &cfg->svcs[stack[sp - 1]];
-            size_t v;
-            if (edge[sp - 1] == s->ndeps) {
-                colour[stack[--sp]] = 2;
-                continue;
-            }
-            v = s->dep_idx[edge[sp - 1]++];
-            if (colour[v] == 1) {
-                ht_snprintf(err, n,
-                            "depends_on has a cycle through %s and %s: `healthtop lint` shows "
-                            "it",
-                            s->name, cfg->svcs[v].name);
-                found = true;
-            } else if (colour[v] == 0) {
-                colour[v] = 1;
-                stack[sp] = v;
-                edge[sp++] = 0;
-            }
-        }
-    }
-    free(colour);
-    free(stack);
-    free(edge);
-    return found;
+    (void)dep;
+    *err = xmalloc(n);
+    ht_snprintf(*err, n, "depends_on has a cycle through %s and %s: `healthtop lint` shows it",
+                p->svcs[path[len - 1]].name, p->svcs[path[0]].name);
+    return 1;
 }
 
 static void deps(const struct compose_project *p, const struct compose_service *s,
-                 struct ht_config *cfg, struct svc_config *c)
+                 struct svc_config *c)
 {
     c->depends_on = xcalloc(s->ndeps + 1, sizeof(char *));
     c->dep_idx = xcalloc(s->ndeps + 1, sizeof(size_t));
@@ -120,12 +93,11 @@ static void deps(const struct compose_project *p, const struct compose_service *
         c->depends_on[c->ndeps] = xstrdup(t->name);
         c->dep_idx[c->ndeps++] = k;
     }
-    (void)cfg;
 }
 
 int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err, size_t n)
 {
-    char *sock;
+    char *sock, *cycle = NULL;
     size_t len;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -141,6 +113,12 @@ int compose_to_config(const struct compose_project *p, struct ht_config *cfg, ch
                         p->svcs[i].pos.file, p->svcs[i].pos.line, p->svcs[i].pos.col);
             return -1;
         }
+    compose_cycles(p, cycle_error, &cycle);
+    if (cycle != NULL) {
+        ht_strlcpy(err, cycle, n);
+        free(cycle);
+        return -1;
+    }
     if (socket_path(&sock, err, n) != 0)
         return -1;
     len = strlen(p->name) + 32;
@@ -164,12 +142,8 @@ int compose_to_config(const struct compose_project *p, struct ht_config *cfg, ch
         c->replicas = s->active ? s->replicas : 0;
         c->line = s->pos.line;
         timings(s, c);
-        deps(p, s, cfg, c);
+        deps(p, s, c);
     }
     free(sock);
-    if (has_cycle(cfg, err, n)) {
-        config_free(cfg);
-        return -1;
-    }
     return 0;
 }

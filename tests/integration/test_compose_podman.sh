@@ -58,8 +58,8 @@ t_check "sick's healthcheck fails" [ $? -ne 0 ]
 
 SOCK=$T_DIR/podman.sock
 t_bg podman system service --time=0 "unix://$SOCK"
-t_until "$T_DEADLINE_S" $PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" \
-	"$SOCK" 2>/dev/null || { echo "FAIL - podman system service did not listen on $SOCK"; exit 1; }
+t_until "$T_DEADLINE_S" t_unix_up "$SOCK" ||
+	{ echo "FAIL - podman system service did not listen on $SOCK"; exit 1; }
 export DOCKER_HOST=unix://$SOCK
 
 cat >"$T_DIR/compose.yml" <<YML
