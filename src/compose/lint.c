@@ -19,6 +19,7 @@ enum {
     R_HC_PORT,
     R_SLOW,
     R_RESTART,
+    R_START_PERIOD,
 };
 
 const struct lint_rule lint_rules[] = {
@@ -44,6 +45,9 @@ const struct lint_rule lint_rules[] = {
                 "late"},
     [R_RESTART] = {"restart-unhealthy", LINT_NOTE,
                    "restart: does not restart unhealthy containers outside Swarm"},
+    [R_START_PERIOD] = {"start-period", LINT_WARNING,
+                        "start_period shorter than the time the service took to become healthy "
+                        "in a recorded run (--from-recording)"},
 };
 const size_t lint_nrules = HT_ARRAY_LEN(lint_rules);
 
@@ -317,10 +321,9 @@ static void rule_slow(const struct compose_project *p, const struct lint_opts *o
         sug_iv = (o->max_detection_ms - sug_to) / (re > 0 ? re : 1) / 1000 * 1000;
         if (sug_iv < 1000)
             sug_iv = 1000;
-        ht_duration_format(sug_iv, c, sizeof(c));
-        ht_duration_format(sug_to, d, sizeof(d));
         ht_duration_format(sug_iv * re + sug_to, e, sizeof(e));
-        fix(r, "interval: %s, timeout: %s, retries: %d (detects in %s)", c, d, (int)re, e);
+        fix(r, "interval: %llds, timeout: %llds, retries: %d (detects in %s)",
+            (long long)(sug_iv / 1000), (long long)(sug_to / 1000), (int)re, e);
     }
 }
 
@@ -354,6 +357,39 @@ static void rule_restart(const struct compose_project *p, struct lint_result *r)
            "unhealthy tasks");
 }
 
+/* A suggested start_period: what the run took and a quarter more, up to
+ * the next 5 s. */
+static int64_t suggest_start_period(int64_t took_ms)
+{
+    int64_t v = took_ms + took_ms / 4;
+
+    return (v + 4999) / 5000 * 5000;
+}
+
+static void rule_start_period(const struct compose_project *p, const struct lint_opts *o,
+                              struct lint_result *r)
+{
+    for (size_t i = 0; i < o->nmeasured; i++) {
+        const struct compose_service *s = compose_service_find(p, o->measured[i].name);
+        int64_t sp, took = o->measured[i].took_ms;
+        char a[32], b[32], c[32];
+        if (s == NULL || !has_check(s))
+            continue;
+        sp = s->hc.start_period_ms >= 0 ? s->hc.start_period_ms : 0;
+        if (took <= sp)
+            continue;
+        ht_duration_format(took, a, sizeof(a));
+        ht_duration_format(sp, b, sizeof(b));
+        ht_snprintf(c, sizeof(c), "%llds", (long long)(suggest_start_period(took) / 1000));
+        add(r, R_START_PERIOD, LINT_WARNING, &s->hc.pos,
+            "%s took %s to become healthy in %s, but its start_period is %s%s: the checks that "
+            "fail while it starts count against its retries",
+            s->name, a, o->measured_from ? o->measured_from : "the recording", b,
+            s->hc.start_period_ms < 0 ? " (not given)" : "");
+        fix(r, "start_period: %s", c);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 
 static int finding_cmp(const void *a, const void *b)
@@ -379,6 +415,7 @@ void lint_run(const struct compose_project *p, const struct lint_opts *o, struct
     rule_hc_port(p, r);
     rule_slow(p, o, r);
     rule_restart(p, r);
+    rule_start_period(p, o, r);
     if (r->n > 1)
         qsort(r->v, r->n, sizeof(*r->v), finding_cmp);
 }

@@ -36,10 +36,20 @@ struct lint_result {
     size_t count[3]; /* per severity */
 };
 
+/* How long a service took to become healthy in a recorded run. */
+struct lint_measured {
+    const char *name;
+    int64_t took_ms; /* from its first result to its first healthy one */
+};
+
 struct lint_opts {
     /* Failure detection (interval x retries + timeout) slower than this
      * is reported. */
     int64_t max_detection_ms;
+    /* --from-recording: what the run took, and the file (for messages). */
+    const struct lint_measured *measured;
+    size_t nmeasured;
+    const char *measured_from;
 };
 
 /* Runs every rule over p. Findings come sorted by file, line, column. */

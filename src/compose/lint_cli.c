@@ -3,8 +3,10 @@
 #include "compose/lint.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "healthtop/replay.h"
 #include "healthtop/secret.h"
 
 static const char lint_usage[] =
@@ -24,6 +26,8 @@ static const char lint_usage[] =
     "      --fail-on LEVEL       exit 1 on findings of this level or worse: warning\n"
     "                            (default) or error; notes never fail\n"
     "      --max-detection DUR   the bound for interval x retries + timeout (default 60s)\n"
+    "      --from-recording FILE compare start_period with how long each service took\n"
+    "                            to become healthy in a recording (--record FILE)\n"
     "  -h, --help                this text\n"
     "\n"
     "Rules:\n";
@@ -46,9 +50,38 @@ static int lint_usage_error(const char *what, const char *arg)
     return 2;
 }
 
+/* How long each service of a recording took from its first result to its
+ * first healthy one (the recording played to its end). The names point
+ * into rp, which the caller frees after linting. */
+static int measure(const char *path, struct replay *rp, struct lint_measured **out,
+                   struct lint_opts *lo, char *err, size_t n)
+{
+    struct lint_measured *m;
+
+    if (replay_load(rp, path, err, n) != 0) {
+        replay_free(rp);
+        return -1;
+    }
+    if (rp->stopped[0])
+        fprintf(stderr, "healthtop lint: the recording stops early, at %s\n", rp->stopped);
+    replay_seek(rp, INT64_MAX);
+    m = xcalloc(rp->sched.nsvcs + 1, sizeof(*m));
+    for (size_t i = 0; i < rp->sched.nsvcs; i++) {
+        const struct service *svc = &rp->sched.svcs[i];
+        if (svc->health.first_seen_ms < 0 || svc->health.first_healthy_ms < 0)
+            continue;
+        m[lo->nmeasured++] = (struct lint_measured){svc->cfg->name, svc->health.first_healthy_ms -
+                                                                        svc->health.first_seen_ms};
+    }
+    lo->measured = m;
+    lo->measured_from = path;
+    *out = m;
+    return 0;
+}
+
 int lint_main(int argc, char **argv)
 {
-    enum { O_PROFILE = 256, O_JSON, O_FORMAT, O_FAIL_ON, O_MAX_DET };
+    enum { O_PROFILE = 256, O_JSON, O_FORMAT, O_FAIL_ON, O_MAX_DET, O_RECORDING };
     static const struct option longs[] = {
         {"file", required_argument, NULL, 'f'},
         {"profile", required_argument, NULL, O_PROFILE},
@@ -56,6 +89,7 @@ int lint_main(int argc, char **argv)
         {"format", required_argument, NULL, O_FORMAT},
         {"fail-on", required_argument, NULL, O_FAIL_ON},
         {"max-detection", required_argument, NULL, O_MAX_DET},
+        {"from-recording", required_argument, NULL, O_RECORDING},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -68,7 +102,9 @@ int lint_main(int argc, char **argv)
     struct compose_project p;
     struct lint_result r;
     char err[16384];
-    const char *why;
+    const char *why, *recording = NULL;
+    struct replay rp;
+    struct lint_measured *measured = NULL;
     int c, rc = -1;
 
     optind = 1;
@@ -108,6 +144,9 @@ int lint_main(int argc, char **argv)
                 rc =
                     lint_usage_error("--max-detection: a duration such as 60s or 2m, not ", optarg);
             break;
+        case O_RECORDING:
+            recording = optarg;
+            break;
         case 'h':
             print_usage(stdout);
             rc = 0;
@@ -139,6 +178,16 @@ int lint_main(int argc, char **argv)
     }
     if (p.warnings)
         fputs(p.warnings, stderr);
+    if (recording != NULL) {
+        if (measure(recording, &rp, &measured, &lo, err, sizeof(err)) != 0) {
+            fprintf(stderr, "healthtop lint: --from-recording %s\n", err);
+            compose_project_free(&p);
+            free(files);
+            free(profiles);
+            secret_clear();
+            return 2;
+        }
+    }
     lint_run(&p, &lo, &r);
     rc = lint_write(stdout, fmt, &p, &r) != 0 ? 2 : 0;
     if (rc == 0)
@@ -146,6 +195,10 @@ int lint_main(int argc, char **argv)
             if (r.v[i].sev >= fail_on)
                 rc = 1;
     lint_result_free(&r);
+    if (recording != NULL) {
+        free(measured);
+        replay_free(&rp);
+    }
     compose_project_free(&p);
     free(files);
     free(profiles);

@@ -110,6 +110,25 @@ t_is "a compose error exits 2" 2 $?
 t_contains "the error is at file:line:col" "$T_DIR/bad.err" \
 	"bad.yml:3:12: required variable HT_LINT_UNSET is missing a value: give an image"
 
+# --from-recording: a recorded run (as --record writes it) in which api
+# took 47.5 s to become healthy, against the fixed stack's 30 s.
+cat >"$T_DIR/rec.jsonl" <<'REC'
+{"healthtop_recording": 1, "version": "0.1.0", "title": "compose project e2i", "t0_wall_ms": 1764740000000, "services": [{"name": "api", "label": "api", "group": "Services", "kind": "docker", "depends_on": [], "replicas": {"up": 0, "expected": 1}, "interval_ms": 2000}, {"name": "redis", "label": "redis", "group": "Services", "kind": "docker", "depends_on": [], "replicas": {"up": 0, "expected": 1}, "interval_ms": 2000}]}
+{"t_ms": 0, "wall_ms": 1764740000000, "service": "api", "state": "starting", "ok": false, "latency_ms": 3.0, "replicas": {"up": 0, "expected": 1, "found": 1}, "message": "health: starting", "from": "unknown"}
+{"t_ms": 0, "wall_ms": 1764740000000, "service": "redis", "state": "starting", "ok": false, "latency_ms": 3.0, "replicas": {"up": 0, "expected": 1, "found": 1}, "message": "health: starting", "from": "unknown"}
+{"t_ms": 4000, "wall_ms": 1764740004000, "service": "redis", "state": "healthy", "ok": true, "latency_ms": 3.0, "replicas": {"up": 1, "expected": 1, "found": 1}, "message": "running (healthy)", "from": "starting"}
+{"t_ms": 47500, "wall_ms": 1764740047500, "service": "api", "state": "healthy", "ok": true, "latency_ms": 3.0, "replicas": {"up": 1, "expected": 1, "found": 1}, "message": "running (healthy)", "from": "starting"}
+REC
+(cd "$E2I/after" && "$HEALTHTOP" lint --from-recording "$T_DIR/rec.jsonl") >"$T_DIR/rec.txt"
+t_is "--from-recording: a start_period too short is a finding" 1 $?
+t_contains "api's start_period, with the measured time" "$T_DIR/rec.txt" \
+	"docker-compose.yml:89:5: warning: api took 47.5s to become healthy in $T_DIR/rec.jsonl, but its start_period is 30.0s"
+t_contains "and a value that fits" "$T_DIR/rec.txt" "  fix: start_period: 60s"
+t_lacks "redis (4 s) fits its 30 s" "$T_DIR/rec.txt" "redis took"
+printf 'not json\n' >"$T_DIR/bad.jsonl"
+(cd "$E2I/after" && "$HEALTHTOP" lint --from-recording "$T_DIR/bad.jsonl") >/dev/null 2>"$T_DIR/badrec.err"
+t_is "an unreadable recording exits 2" 2 $?
+
 "$HEALTHTOP" lint --format xml >/dev/null 2>"$T_DIR/usage.err"
 t_is "a usage error exits 2" 2 $?
 t_contains "and says why" "$T_DIR/usage.err" "--format is text, json or sarif, not xml"

@@ -20,6 +20,7 @@ static const struct lint_case {
     const char *rule;
     const char *text;
     const char *want; /* a whole line of the text output; NULL: rule silent */
+    const char *took; /* --from-recording: "service=ms" measured, or NULL */
 } cases[] = {
     /* missing-dependency, with did-you-mean */
     {"missing-dependency",
@@ -134,7 +135,7 @@ static const struct lint_case {
     {"slow-detection",
      "services:\n  a:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n"
      "      interval: 1m30s\n      timeout: 10s\n      retries: 3\n",
-     "  fix: interval: 16.0s, timeout: 10.0s, retries: 3 (detects in 58.0s)"},
+     "  fix: interval: 16s, timeout: 10s, retries: 3 (detects in 58.0s)"},
     {"slow-detection", "services:\n  a:\n    image: x\n" HC, NULL},
     /* restart-unhealthy */
     {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: unless-stopped\n" HC,
@@ -142,14 +143,32 @@ static const struct lint_case {
      "not when its healthcheck fails: outside Swarm the engine leaves an unhealthy container "
      "running (service a) [restart-unhealthy]"},
     {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: always\n", NULL},
+    /* start-period, from a recorded run */
+    {"start-period",
+     "services:\n  api:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n"
+     "      interval: 5s\n      start_period: 30s\n",
+     "a.yml:4:5: warning: api took 47.5s to become healthy in rec.jsonl, but its start_period is "
+     "30.0s: the checks that fail while it starts count against its retries [start-period]",
+     "api=47500"},
+    {"start-period",
+     "services:\n  api:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n"
+     "      interval: 5s\n",
+     "  fix: start_period: 15s", "api=12000"},
+    {"start-period",
+     "services:\n  api:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n"
+     "      interval: 5s\n      start_period: 1m\n",
+     NULL, "api=47500"},
 };
 
-/* Lints text as a.yml; the text output in a malloc'd string. */
-static char *lint_text(const char *text, struct lint_result *r)
+/* Lints text as a.yml (with "name=ms" as measured in rec.jsonl when took
+ * is given); the text output in a malloc'd string. */
+static char *lint_took(const char *text, const char *took, struct lint_result *r)
 {
     static const char *const names[] = {"a.yml"};
     struct compose_opts o = {0};
     struct lint_opts lo = {.max_detection_ms = 60000};
+    struct lint_measured m;
+    char name[64];
     struct compose_project p;
     char err[4096], *out = NULL;
     size_t len = 0;
@@ -159,6 +178,14 @@ static char *lint_text(const char *text, struct lint_result *r)
         print_error("compose error:\n%s\n", err);
         fail();
     }
+    if (took != NULL) {
+        const char *eq = strchr(took, '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - took), took);
+        m = (struct lint_measured){name, atoll(eq + 1)};
+        lo.measured = &m;
+        lo.nmeasured = 1;
+        lo.measured_from = "rec.jsonl";
+    }
     lint_run(&p, &lo, r);
     f = open_memstream(&out, &len);
     assert_int_equal(lint_write(f, LINT_TEXT, &p, r), 0);
@@ -167,12 +194,17 @@ static char *lint_text(const char *text, struct lint_result *r)
     return out;
 }
 
+static char *lint_text(const char *text, struct lint_result *r)
+{
+    return lint_took(text, NULL, r);
+}
+
 static void test_rules(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct lint_result r;
-        char *out = lint_text(cases[i].text, &r), tag[128];
+        char *out = lint_took(cases[i].text, cases[i].took, &r), tag[128];
         snprintf(tag, sizeof(tag), "[%s]", cases[i].rule);
         if (cases[i].want == NULL ? strstr(out, tag) != NULL : strstr(out, cases[i].want) == NULL) {
             print_error("case %zu (%s): want %s%s\ngot:\n%s\n", i, cases[i].rule,
