@@ -20,6 +20,7 @@ enum {
     R_SLOW,
     R_RESTART,
     R_START_PERIOD,
+    R_LIVE,
 };
 
 const struct lint_rule lint_rules[] = {
@@ -48,6 +49,9 @@ const struct lint_rule lint_rules[] = {
     [R_START_PERIOD] = {"start-period", LINT_WARNING,
                         "start_period shorter than the time the service took to become healthy "
                         "in a recorded run (--from-recording)"},
+    [R_LIVE] = {"live-check", LINT_WARNING,
+                "the healthcheck, run from the host against the published port, does not pass "
+                "(--live)"},
 };
 const size_t lint_nrules = HT_ARRAY_LEN(lint_rules);
 
@@ -390,6 +394,17 @@ static void rule_start_period(const struct compose_project *p, const struct lint
     }
 }
 
+void lint_live_result(struct lint_result *r, const struct compose_service *s, const char *target,
+                      const struct probe_result *res, bool has_result)
+{
+    if (has_result && res->ok)
+        return;
+    add(r, R_LIVE, LINT_WARNING, &s->hc.test_pos,
+        "%s's healthcheck does not pass from the host: %s %s", s->name, target,
+        has_result ? res->message : "gave no answer in 5 s");
+    fix(r, "make %s answer there, or point the healthcheck at an endpoint that does", s->name);
+}
+
 /* ------------------------------------------------------------------ */
 
 static int finding_cmp(const void *a, const void *b)
@@ -416,6 +431,8 @@ void lint_run(const struct compose_project *p, const struct lint_opts *o, struct
     rule_slow(p, o, r);
     rule_restart(p, r);
     rule_start_period(p, o, r);
+    if (o->live)
+        lint_live(p, r);
     if (r->n > 1)
         qsort(r->v, r->n, sizeof(*r->v), finding_cmp);
 }

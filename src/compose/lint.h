@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "compose/compose.h"
+#include "healthtop/probe.h"
 
 /* In increasing order: --fail-on compares against it. */
 enum lint_severity { LINT_NOTE, LINT_WARNING, LINT_ERROR };
@@ -50,11 +51,19 @@ struct lint_opts {
     const struct lint_measured *measured;
     size_t nmeasured;
     const char *measured_from;
+    /* --live: run the healthchecks healthtop understands from the host. */
+    bool live;
 };
 
 /* Runs every rule over p. Findings come sorted by file, line, column. */
 void lint_run(const struct compose_project *p, const struct lint_opts *o, struct lint_result *r);
 void lint_result_free(struct lint_result *r);
+
+/* --live (live.c): runs the checks and adds a finding per failure. */
+void lint_live(const struct compose_project *p, struct lint_result *r);
+/* The finding for one service's check run from the host at target. */
+void lint_live_result(struct lint_result *r, const struct compose_service *s, const char *target,
+                      const struct probe_result *res, bool has_result);
 
 enum lint_format { LINT_TEXT, LINT_JSON, LINT_SARIF };
 /* Writes the findings in fmt; 0, or -1 when out failed. */

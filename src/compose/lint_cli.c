@@ -26,6 +26,9 @@ static const char lint_usage[] =
     "      --fail-on LEVEL       exit 1 on findings of this level or worse: warning\n"
     "                            (default) or error; notes never fail\n"
     "      --max-detection DUR   the bound for interval x retries + timeout (default 60s)\n"
+    "      --live                also run each healthcheck healthtop understands (curl,\n"
+    "                            wget, redis-cli, nc -z, pg_isready) from the host\n"
+    "                            against the port the service publishes\n"
     "      --from-recording FILE compare start_period with how long each service took\n"
     "                            to become healthy in a recording (--record FILE)\n"
     "  -h, --help                this text\n"
@@ -81,7 +84,7 @@ static int measure(const char *path, struct replay *rp, struct lint_measured **o
 
 int lint_main(int argc, char **argv)
 {
-    enum { O_PROFILE = 256, O_JSON, O_FORMAT, O_FAIL_ON, O_MAX_DET, O_RECORDING };
+    enum { O_PROFILE = 256, O_JSON, O_FORMAT, O_FAIL_ON, O_MAX_DET, O_RECORDING, O_LIVE };
     static const struct option longs[] = {
         {"file", required_argument, NULL, 'f'},
         {"profile", required_argument, NULL, O_PROFILE},
@@ -90,6 +93,7 @@ int lint_main(int argc, char **argv)
         {"fail-on", required_argument, NULL, O_FAIL_ON},
         {"max-detection", required_argument, NULL, O_MAX_DET},
         {"from-recording", required_argument, NULL, O_RECORDING},
+        {"live", no_argument, NULL, O_LIVE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,6 +147,9 @@ int lint_main(int argc, char **argv)
                 lo.max_detection_ms <= 0)
                 rc =
                     lint_usage_error("--max-detection: a duration such as 60s or 2m, not ", optarg);
+            break;
+        case O_LIVE:
+            lo.live = true;
             break;
         case O_RECORDING:
             recording = optarg;

@@ -217,12 +217,15 @@ static void test_rules(void **state)
     }
 }
 
-/* Every rule has a case that trips it and one that does not. */
+/* Every rule has a case that trips it and one that does not. live-check
+ * needs real servers: its cases are in tests/integration/test_lint_live.sh. */
 static void test_every_rule_covered(void **state)
 {
     (void)state;
     for (size_t k = 0; k < lint_nrules; k++) {
         bool bad = false, good = false;
+        if (strcmp(lint_rules[k].id, "live-check") == 0)
+            continue;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
             if (strcmp(cases[i].rule, lint_rules[k].id) == 0) {
                 bad = bad || cases[i].want != NULL;

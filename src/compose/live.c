@@ -1,0 +1,199 @@
+/* `healthtop lint --live`: each healthcheck healthtop understands, run
+ * from the host against the port the service publishes, once, with the
+ * normal probes (an HTTP GET for curl and wget, a Redis PING for
+ * redis-cli, a TCP connect for nc -z and pg_isready). A check that fails
+ * from the host is a finding: the endpoint does not answer as the
+ * healthcheck expects (the seed's /health that did not exist).
+ *
+ * The probes' config is written as a healthtop config and read by the
+ * config loader, so every default of every kind is the loader's. */
+#include "compose/lint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include "compose/hcport.h"
+#include "healthtop/config.h"
+#include "healthtop/scheduler.h"
+
+struct sbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void add_str(struct sbuf *b, const char *s)
+{
+    size_t len = strlen(s);
+
+    XGROW(b->s, b->cap, b->n + len + 1);
+    memcpy(b->s + b->n, s, len + 1);
+    b->n += len;
+}
+
+/* s as a double-quoted YAML scalar the config loader takes literally:
+ * '"' and '\' escaped, '$' doubled (the loader expands ${VAR}). */
+static void add_quoted(struct sbuf *b, const char *s)
+{
+    char one[8];
+
+    add_str(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            ht_snprintf(one, sizeof(one), "\\%c", *s);
+        else if (*s == '$')
+            ht_strlcpy(one, "$$", sizeof(one));
+        else if ((unsigned char)*s < 0x20)
+            ht_snprintf(one, sizeof(one), "\\x%02x", (unsigned char)*s);
+        else
+            ht_snprintf(one, sizeof(one), "%c", *s);
+        add_str(b, one);
+    }
+    add_str(b, "\"");
+}
+
+/* The host port that reaches container port, or 0. */
+static int published(const struct compose_service *s, int port)
+{
+    for (size_t i = 0; i < s->nports; i++)
+        if (s->ports[i].target == port && s->ports[i].target_end == port &&
+            s->ports[i].published > 0)
+            return s->ports[i].published;
+    return 0;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* One service's probe as config text; false when its check is not one
+ * healthtop can run from the host. what gets the target, for messages. */
+static bool live_probe(const struct compose_service *s, struct sbuf *b, char *what, size_t n)
+{
+    struct hcport hp;
+    int host;
+    char line[512];
+
+    if (!s->hc.present || s->hc.disabled || s->hc.argc == 0 || hcport_find(&s->hc, &hp) != 0 ||
+        (host = published(s, hp.port)) == 0)
+        return false;
+    if (strstr(hp.what, "://") != NULL &&
+        (starts(hp.what, "http://") || starts(hp.what, "https://"))) {
+        /* The URL with the host's side of the port in it. */
+        const char *rest = strchr(strstr(hp.what, "://") + 3, '/');
+        ht_snprintf(what, n, "%s://127.0.0.1:%d%s", starts(hp.what, "https") ? "https" : "http",
+                    host, rest ? rest : "/");
+        ht_snprintf(line, sizeof(line),
+                    "    timeout: 5s\n    http:\n      insecure: true\n"
+                    "      url: ");
+        add_str(b, line);
+        add_quoted(b, what);
+        add_str(b, "\n");
+        return true;
+    }
+    for (size_t i = 0; i < s->hc.argc; i++)
+        if (strstr(s->hc.argv[i], "redis-cli") != NULL) {
+            ht_snprintf(what, n, "redis://127.0.0.1:%d", host);
+            ht_snprintf(line, sizeof(line), "    timeout: 5s\n    redis: \"%s\"\n", what);
+            add_str(b, line);
+            return true;
+        }
+    ht_snprintf(what, n, "127.0.0.1:%d", host);
+    ht_snprintf(line, sizeof(line), "    timeout: 5s\n    tcp: \"%s\"\n", what);
+    add_str(b, line);
+    return true;
+}
+
+struct live_run {
+    uv_loop_t loop;
+    struct scheduler sched;
+    uv_timer_t done; /* closes the scheduler from a handle of its own */
+    bool closing;
+};
+
+static void close_now(uv_timer_t *t)
+{
+    struct live_run *lr = t->data;
+
+    lr->closing = true;
+    uv_close((uv_handle_t *)&lr->done, NULL);
+    sched_close(&lr->sched, NULL);
+}
+
+/* Every service has its one result: close (a safety net of the longest
+ * timeout and a second does the same if a kind never calls back). */
+static void on_result(struct scheduler *s, struct service *svc, bool changed, enum health_state old,
+                      void *ud)
+{
+    struct live_run *lr = ud;
+
+    (void)svc, (void)changed, (void)old;
+    if (s->done_once == s->nsvcs && !lr->closing) {
+        lr->closing = true;
+        uv_timer_start(&lr->done, close_now, 0, 0);
+    }
+}
+
+/* Runs cfg's probes once; each service's last result is in lr->sched. */
+static int run_probes(struct live_run *lr, const struct ht_config *cfg)
+{
+    memset(lr, 0, sizeof(*lr));
+    if (uv_loop_init(&lr->loop) != 0)
+        return -1;
+    if (sched_init(&lr->sched, &lr->loop, cfg) != 0) {
+        uv_loop_close(&lr->loop);
+        return -1;
+    }
+    uv_timer_init(&lr->loop, &lr->done);
+    lr->done.data = lr;
+    uv_timer_start(&lr->done, close_now, 6000, 0);
+    sched_observe(&lr->sched, on_result, lr);
+    sched_start(&lr->sched, true);
+    uv_run(&lr->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+void lint_live(const struct compose_project *p, struct lint_result *r)
+{
+    char err[2048];
+    const size_t n = sizeof(err);
+    struct sbuf b = {0};
+    struct ht_config cfg;
+    struct live_run lr;
+    char(*what)[256] = xcalloc(p->nsvcs + 1, sizeof(*what));
+    size_t *svc_of = xcalloc(p->nsvcs + 1, sizeof(*svc_of)), count = 0;
+
+    add_str(&b, "services:\n");
+    for (size_t i = 0; i < p->nsvcs; i++) {
+        size_t before = b.n;
+        add_str(&b, "  ");
+        add_quoted(&b, p->svcs[i].name);
+        add_str(&b, ":\n    retries: 1\n");
+        if (!p->svcs[i].active || !live_probe(&p->svcs[i], &b, what[count], sizeof(what[0]))) {
+            b.n = before;
+            b.s[b.n] = '\0';
+            continue;
+        }
+        svc_of[count++] = i;
+    }
+    if (count > 0) {
+        if (config_parse("(lint --live)", b.s, b.n, &cfg, err, n) != 0) {
+            fprintf(stderr, "healthtop lint: --live: %s\n", err);
+        } else {
+            if (run_probes(&lr, &cfg) != 0) {
+                fprintf(stderr, "healthtop lint: --live: cannot set up the probes\n");
+            } else {
+                for (size_t k = 0; k < lr.sched.nsvcs && k < count; k++)
+                    lint_live_result(r, &p->svcs[svc_of[k]], what[k], &lr.sched.svcs[k].last,
+                                     lr.sched.svcs[k].has_result);
+                sched_free(&lr.sched);
+                (void)uv_loop_close(&lr.loop);
+            }
+            config_free(&cfg);
+        }
+    }
+    free(b.s);
+    free(what);
+    free(svc_of);
+}
