@@ -60,7 +60,8 @@ static void print_start_text(const char *tried)
             "healthtop: no config file found (looked for ./healthtop.yml%s%s).\n"
             "Start from an example:\n"
             "  cp examples/minimal.yml healthtop.yml && healthtop --once\n"
-            "or pass one with -c FILE. See `healthtop --help`.\n",
+            "or pass one with -c FILE, or a compose file with -f FILE (none was found\n"
+            "here or above either). See `healthtop --help`.\n",
             tried[0] ? " and " : "", tried);
 }
 

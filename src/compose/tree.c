@@ -81,7 +81,11 @@ static struct cnode *from_yaml(struct ydoc *d, yaml_node_t *y, struct compose_in
     unsigned line = (unsigned)y->start_mark.line + 1, col = (unsigned)y->start_mark.column + 1;
     struct cnode *n;
 
-    if (depth > YDOC_DEPTH_MAX * 2 || !ydoc_charge(d, 1))
+    if (depth > YDOC_DEPTH_MAX * 2) {
+        ydoc_error(d, y, "nested deeper than %d levels", YDOC_DEPTH_MAX * 2);
+        return NULL;
+    }
+    if (!ydoc_charge(d, 1))
         return NULL;
     if (ydoc_is_null(y)) {
         n = cnode_new(CNODE_NULL, d->name, line, col);

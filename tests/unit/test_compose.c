@@ -410,6 +410,21 @@ static void test_errors_at_positions(void **state)
         strstr(p.warnings, "a.yml:3:12: warning: variable HT_COMPOSE_UNSET is not set"));
     compose_project_free(&p);
 
+    /* Nesting past the bound is an error, not a silent cut. */
+    {
+        size_t cap = 64 * 1024, used;
+        char *deep = malloc(cap);
+        strcpy(deep, "services:\n  a:\n    x:");
+        used = strlen(deep);
+        for (int i = 0; i < 140; i++)
+            used += (size_t)snprintf(deep + used, cap - used, "\n%*sk:", 6 + 2 * i, "");
+        snprintf(deep + used, cap - used, " 1\n");
+        assert_int_equal(load(&p, NULL, err, sizeof(err), 1, deep), -1);
+        assert_non_null(strstr(err, "nested deeper than 128 levels"));
+        free(deep);
+        compose_project_free(&p);
+    }
+
     assert_int_equal(load(&p, NULL, err, sizeof(err), 1, "services:\n  a: [x\n"), -1);
     assert_non_null(strstr(err, "a.yml:"));
     compose_project_free(&p);
