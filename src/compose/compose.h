@@ -219,7 +219,10 @@ typedef int (*compose_cycle_fn)(const struct compose_project *p, const size_t *p
 void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *ud);
 
 /* The project as healthtop's config (config.h), titled "compose project
- * NAME": each service a docker row on DOCKER_HOST's socket (unix:// only)
+ * NAME", or "TITLE (compose project NAME)" with a top-level
+ * `x-healthtop: {title: TITLE}`; each service a docker row, labelled and
+ * grouped by its own `x-healthtop: {label:, group:}` when it has one,
+ * on DOCKER_HOST's socket (unix:// only)
  * or /var/run/docker.sock, found by its compose labels; replicas from
  * deploy.replicas or scale (0: scaled to 0), services outside the active
  * profiles in a group of their own at 0; the healthcheck's interval,

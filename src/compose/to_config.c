@@ -8,10 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/config.h"
+#include "healthtop/text.h"
 
 #define DOCKER_SOCKET_DEFAULT "/var/run/docker.sock"
 #define GROUP_ACTIVE          "Services"
 #define GROUP_INACTIVE        "Not in the active profiles"
+
+/* A string from an x-healthtop: extension (compose ignores x- keys), or
+ * NULL when it is not there or not a string. */
+static const char *ext_str(const struct cnode *node, const char *key)
+{
+    const struct cnode *v = cnode_get(cnode_get(node, "x-healthtop"), key);
+
+    return v != NULL && v->type == CNODE_SCALAR && v->str[0] ? v->str : NULL;
+}
 
 /* compose's own rule for service names; anything else is refused rather
  * than shown. */
@@ -98,6 +108,7 @@ static void deps(const struct compose_project *p, const struct compose_service *
 int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err, size_t n)
 {
     char *sock, *cycle = NULL;
+    const char *ext;
     size_t len;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -124,6 +135,15 @@ int compose_to_config(const struct compose_project *p, struct ht_config *cfg, ch
     len = strlen(p->name) + 32;
     cfg->title = xmalloc(len);
     ht_snprintf(cfg->title, len, "compose project %s", p->name);
+    if ((ext = ext_str(p->root, "title")) != NULL) {
+        /* The header still says where the rows come from. */
+        char *safe = text_safe_dup(ext);
+        free(cfg->title);
+        len = strlen(safe) + strlen(p->name) + 32;
+        cfg->title = xmalloc(len);
+        ht_snprintf(cfg->title, len, "%s (compose project %s)", safe, p->name);
+        free(safe);
+    }
     cfg->path = xstrdup(p->nfiles ? p->files[0] : "");
     cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
     cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
@@ -133,8 +153,11 @@ int compose_to_config(const struct compose_project *p, struct ht_config *cfg, ch
         const struct compose_service *s = &p->svcs[i];
         struct svc_config *c = &cfg->svcs[i];
         c->name = xstrdup(s->name);
-        c->label = xstrdup(s->name);
-        c->group = xstrdup(s->active ? GROUP_ACTIVE : GROUP_INACTIVE);
+        /* Text shown as it is, made safe as the config loader makes
+         * title, label and group safe (text.h). */
+        c->label = text_safe_dup((ext = ext_str(s->node, "label")) ? ext : s->name);
+        ext = ext_str(s->node, "group");
+        c->group = text_safe_dup(!s->active ? GROUP_INACTIVE : ext ? ext : GROUP_ACTIVE);
         c->kind = PROBE_DOCKER;
         c->u.docker.service = xstrdup(s->name);
         c->u.docker.project = xstrdup(p->name);

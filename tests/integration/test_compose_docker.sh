@@ -17,16 +17,19 @@ export DOCKER_HOST=unix://$SOCK
 # The project directory is named e2i, as the recorded containers' label.
 mkdir -p "$T_DIR/e2i/sub"
 cat >"$T_DIR/e2i/compose.yaml" <<'YML'
+x-healthtop:
+  title: E2I
 services:
   web:
     image: x
     scale: 2
+    x-healthtop: {label: Web frontend, group: Front}
     healthcheck: {test: curl -f http://localhost/, interval: 1s, timeout: 1s, retries: 2}
   worker:
     image: x
     depends_on: {web: {condition: service_healthy}}
   sick: {image: x}
-  job: {image: x}
+  job: {image: x, x-healthtop: {label: "job\e[2J"}}
   scheduler:
     image: x
     depends_on: [worker, ghost]
@@ -40,11 +43,15 @@ YML
 
 (cd "$T_DIR/e2i/sub" && "$HEALTHTOP" --compose --once) >"$T_DIR/once.txt" 2>&1
 t_is "--compose --once exits 1: something is unhealthy" 1 $?
-t_contains "the header names the project" "$T_DIR/once.txt" "compose project e2i - Health Check"
-t_contains "web: 2 replicas from scale" "$T_DIR/once.txt" "web - HEALTHY (2/2 replicas"
+t_contains "the header names the project, after x-healthtop's title" "$T_DIR/once.txt" \
+	"E2I (compose project e2i) - Health Check"
+t_contains "x-healthtop's group" "$T_DIR/once.txt" "--- Front ---"
+t_contains "web: 2 replicas from scale, with x-healthtop's label" "$T_DIR/once.txt" \
+	"Web frontend - HEALTHY (2/2 replicas"
 t_contains "worker starting" "$T_DIR/once.txt" "worker - STARTING: health: starting"
 t_contains "sick's health log" "$T_DIR/once.txt" "sick - UNHEALTHY: unhealthy: database is down"
-t_contains "job exited" "$T_DIR/once.txt" "job - UNHEALTHY: exited (137)"
+t_contains "job exited, its label made safe to print" "$T_DIR/once.txt" \
+	'job\x1b[2J - UNHEALTHY: exited (137)'
 t_contains "deploy.replicas 0 is scaled to 0" "$T_DIR/once.txt" "heavy - NOT RUNNING (scaled to 0)"
 t_contains "a service outside the active profiles is shown as such" "$T_DIR/once.txt" \
 	"--- Not in the active profiles ---"
@@ -56,7 +63,7 @@ t_check "plain healthtop opens the compose project" $PY - "$T_DIR/once.json" <<'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = {x["name"]: x for x in d["services"]}
-assert d["title"] == "compose project e2i", d["title"]
+assert d["title"] == "E2I (compose project e2i)", d["title"]
 want = {"web": ("healthy", 2, 2, []), "worker": ("starting", 0, 1, ["web"]),
         "sick": ("unhealthy", 0, 1, []), "job": ("unhealthy", 0, 1, []),
         "scheduler": ("healthy", 1, 1, ["worker"]), "heavy": ("skipped", 0, 0, []),
@@ -75,7 +82,7 @@ t_lacks "no inactive group then" "$T_DIR/prof.txt" "Not in the active profiles"
 # -f with an override merged on top: web at 3 replicas.
 printf 'services:\n  web:\n    scale: 3\n' >"$T_DIR/more.yml"
 (cd "$T_DIR/e2i" && "$HEALTHTOP" -f compose.yaml -f ../more.yml --once) >"$T_DIR/f.txt" 2>&1
-t_contains "-f merges the files in order" "$T_DIR/f.txt" "web - DEGRADED"
+t_contains "-f merges the files in order" "$T_DIR/f.txt" "Web frontend - DEGRADED"
 t_contains "with 3 expected" "$T_DIR/f.txt" "(2/3 replicas"
 
 # Three runs above went through the engine: one listing each, GET only.
