@@ -184,6 +184,7 @@ struct compose_project {
     size_t nprofiles;
     struct compose_service *svcs;
     size_t nsvcs;
+    size_t *by_name;        /* indexes of svcs sorted by name, for lookups */
     struct cnode *root;     /* the merged tree */
     struct compose_env env; /* the project's .env */
     char *warnings;         /* compose's warnings ("variable X is not set"), or NULL */

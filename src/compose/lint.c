@@ -187,34 +187,39 @@ static void rule_deps(const struct compose_project *p, struct lint_result *r)
 }
 
 /* A service depended on with service_started by others, without a
- * healthcheck. Those waiting with service_healthy are the rule above. */
+ * healthcheck. Those waiting with service_healthy are the rule above.
+ * One pass over every dependency names each service's dependents. */
 static void rule_dep_no_hc(const struct compose_project *p, struct lint_result *r)
 {
+    char(*who)[512] = xcalloc(p->nsvcs + 1, sizeof(*who));
+    size_t *k = xcalloc(p->nsvcs + 1, sizeof(*k));
+
+    for (size_t a = 0; a < p->nsvcs; a++)
+        for (size_t j = 0; j < p->svcs[a].ndeps; j++) {
+            const struct compose_dep *d = &p->svcs[a].deps[j];
+            const struct compose_service *t = compose_service_find(p, d->name);
+            size_t ti, used;
+            if (t == NULL || d->cond != COMPOSE_COND_STARTED)
+                continue;
+            ti = (size_t)(t - p->svcs);
+            used = strlen(who[ti]);
+            if (used + 1 < sizeof(who[ti]))
+                ht_snprintf(who[ti] + used, sizeof(who[ti]) - used, "%s%s", k[ti] ? ", " : "",
+                            p->svcs[a].name);
+            k[ti]++;
+        }
     for (size_t i = 0; i < p->nsvcs; i++) {
         const struct compose_service *t = &p->svcs[i];
-        char who[512] = "";
-        size_t used = 0, k = 0;
-        if (has_check(t) || t->replicas == 0)
-            continue;
-        for (size_t a = 0; a < p->nsvcs; a++)
-            for (size_t j = 0; j < p->svcs[a].ndeps; j++) {
-                const struct compose_dep *d = &p->svcs[a].deps[j];
-                if (strcmp(d->name, t->name) != 0 || d->cond != COMPOSE_COND_STARTED)
-                    continue;
-                if (used + 1 < sizeof(who))
-                    ht_snprintf(who + used, sizeof(who) - used, "%s%s", k ? ", " : "",
-                                p->svcs[a].name);
-                used = strlen(who);
-                k++;
-            }
-        if (k == 0)
+        if (k[i] == 0 || has_check(t) || t->replicas == 0)
             continue;
         add(r, R_DEP_NO_HC, LINT_WARNING, &t->pos,
             "%s is a dependency of %s but has no healthcheck%s: %s can only wait for it to "
             "start, not to be ready",
-            t->name, who, t->hc.present ? " (disabled)" : "", k > 1 ? "they" : who);
+            t->name, who[i], t->hc.present ? " (disabled)" : "", k[i] > 1 ? "they" : who[i]);
         fix(r, "give %s a healthcheck and depend on it with condition: service_healthy", t->name);
     }
+    free(who);
+    free(k);
 }
 
 /* A depends_on cycle, reported at the entry that closes it. */

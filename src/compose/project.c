@@ -565,11 +565,3 @@ void compose_project_free(struct compose_project *p)
     free(p->warnings);
     memset(p, 0, sizeof(*p));
 }
-
-struct compose_service *compose_service_find(const struct compose_project *p, const char *name)
-{
-    for (size_t i = 0; i < p->nsvcs; i++)
-        if (strcmp(p->svcs[i].name, name) == 0)
-            return &p->svcs[i];
-    return NULL;
-}

@@ -324,6 +324,34 @@ static void read_service(struct compose_project *p, struct compose_service *s,
         read_healthcheck(s, he, n, errs);
 }
 
+/* qsort has no context argument: the array being sorted, for the
+ * comparison (sorting is not re-entered). */
+static const struct compose_service *sort_svcs;
+
+static int by_name_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_svcs[*(const size_t *)a].name, sort_svcs[*(const size_t *)b].name);
+}
+
+struct compose_service *compose_service_find(const struct compose_project *p, const char *name)
+{
+    size_t lo = 0, hi = p->nsvcs;
+
+    if (p->by_name == NULL)
+        return NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->svcs[p->by_name[mid]].name, name);
+        if (c == 0)
+            return &p->svcs[p->by_name[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 int compose_services_read(struct compose_project *p, struct cerrs *errs)
 {
     const struct cnode *svcs = cnode_get(p->root, "services");
@@ -340,6 +368,12 @@ int compose_services_read(struct compose_project *p, struct cerrs *errs)
     p->svcs = xcalloc(svcs->n + 1, sizeof(*p->svcs));
     for (size_t i = 0; i < svcs->n; i++)
         read_service(p, &p->svcs[p->nsvcs++], &svcs->ents[i], svcs, errs);
+    p->by_name = xcalloc(p->nsvcs + 1, sizeof(*p->by_name));
+    for (size_t i = 0; i < p->nsvcs; i++)
+        p->by_name[i] = i;
+    sort_svcs = p->svcs;
+    qsort(p->by_name, p->nsvcs, sizeof(*p->by_name), by_name_cmp);
+    sort_svcs = NULL;
     return errs->n > before ? -1 : 0;
 }
 
@@ -363,6 +397,8 @@ void compose_services_free(struct compose_project *p)
         free(s->hc.argv);
     }
     free(p->svcs);
+    free(p->by_name);
     p->svcs = NULL;
+    p->by_name = NULL;
     p->nsvcs = 0;
 }
