@@ -67,6 +67,45 @@ static bool starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The word after flag in the test (redis-cli's "-a PASSWORD"), copied to
+ * out; false when there is none. A CMD-SHELL string is split at blanks. */
+static bool flag_value(const struct compose_healthcheck *hc, const char *flag, char *out, size_t n)
+{
+    size_t flen = strlen(flag);
+
+    for (size_t a = 0; a < hc->argc; a++) {
+        const char *s = hc->argv[a];
+        if (hc->kind == COMPOSE_TEST_CMD) {
+            if (strcmp(s, flag) == 0 && a + 1 < hc->argc) {
+                ht_strlcpy(out, hc->argv[a + 1], n);
+                return true;
+            }
+            continue;
+        }
+        for (const char *at = strstr(s, flag); at != NULL; at = strstr(at + 1, flag)) {
+            const char *v = at + flen;
+            size_t len = 0;
+            if ((at != s && at[-1] != ' ') || *v != ' ')
+                continue;
+            while (*v == ' ')
+                v++;
+            while (v[len] && v[len] != ' ' && v[len] != ';' && v[len] != '|' && v[len] != '&')
+                len++;
+            /* Quotes around the word are the shell's, not the password's. */
+            if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+                v++;
+                len -= 2;
+            }
+            if (len == 0 || len >= n)
+                continue;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
 /* One service's probe as config text; false when its check is not one
  * healthtop can run from the host. what gets the target, for messages. */
 static bool live_probe(const struct compose_service *s, struct sbuf *b, char *what, size_t n)
@@ -94,9 +133,18 @@ static bool live_probe(const struct compose_service *s, struct sbuf *b, char *wh
     }
     for (size_t i = 0; i < s->hc.argc; i++)
         if (strstr(s->hc.argv[i], "redis-cli") != NULL) {
+            char pass[256];
             ht_snprintf(what, n, "redis://127.0.0.1:%d", host);
-            ht_snprintf(line, sizeof(line), "    timeout: 5s\n    redis: \"%s\"\n", what);
+            ht_snprintf(line, sizeof(line), "    timeout: 5s\n    redis:\n      url: \"%s\"\n",
+                        what);
             add_str(b, line);
+            if (flag_value(&s->hc, "-a", pass, sizeof(pass))) {
+                /* The password as the healthcheck gives it (a secret when
+                 * it came from a variable: interpolation registered it). */
+                add_str(b, "      password: ");
+                add_quoted(b, pass);
+                add_str(b, "\n");
+            }
             return true;
         }
     ht_snprintf(what, n, "127.0.0.1:%d", host);

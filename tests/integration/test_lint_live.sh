@@ -8,6 +8,9 @@
 
 t_fixture_http || exit 1
 t_redis || exit 1
+PLAIN_REDIS=$REDIS_PORT
+REDIS_AUTH=s3cret-pass t_redis --requirepass "s3cret-pass" || exit 1
+AUTH_REDIS=$REDIS_PORT
 REFUSED=$(t_refused_port)
 unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_PATH_SEPARATOR
 
@@ -28,9 +31,15 @@ services:
       interval: 5s
   redis:
     image: x
-    ports: ["127.0.0.1:$REDIS_PORT:6379"]
+    ports: ["127.0.0.1:$PLAIN_REDIS:6379"]
     healthcheck:
       test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+  cache:
+    image: x
+    ports: ["$AUTH_REDIS:6379"]
+    healthcheck:
+      test: redis-cli -a "\${CACHE_PASSWORD}" ping | grep PONG
       interval: 5s
   db:
     image: x
@@ -45,15 +54,19 @@ services:
       interval: 5s
 YML
 
-"$HEALTHTOP" lint -f "$T_DIR/compose.yml" --live >"$T_DIR/live.txt" 2>"$T_DIR/live.err"
+CACHE_PASSWORD=s3cret-pass "$HEALTHTOP" lint -f "$T_DIR/compose.yml" --live >"$T_DIR/live.txt" 2>"$T_DIR/live.err"
 t_is "--live exits 1 on a failing check" 1 $?
 t_contains "the 404 is a finding at its test line" "$T_DIR/live.txt" \
 	"compose.yml:13:13: warning: broken's healthcheck does not pass from the host: http://127.0.0.1:$FIX_PORT/status/404 HTTP 404"
 t_contains "the refused port too" "$T_DIR/live.txt" \
-	"compose.yml:25:13: warning: db's healthcheck does not pass from the host: 127.0.0.1:$REFUSED"
+	"compose.yml:31:13: warning: db's healthcheck does not pass from the host: 127.0.0.1:$REFUSED"
 t_lacks "api answers on /ok: nothing to say" "$T_DIR/live.txt" "api's healthcheck"
 t_lacks "redis answers PING: nothing to say" "$T_DIR/live.txt" "redis's healthcheck"
 t_lacks "a check healthtop cannot run is left alone" "$T_DIR/live.txt" "worker's healthcheck"
+t_lacks "redis-cli -a: the password is used" "$T_DIR/live.txt" "cache's healthcheck"
+CACHE_PASSWORD=wrong-password "$HEALTHTOP" lint -f "$T_DIR/compose.yml" --live >"$T_DIR/wrong.txt" 2>&1
+t_contains "a wrong password is a finding" "$T_DIR/wrong.txt" "cache's healthcheck does not pass from the host"
+t_lacks "and the password from the environment is never shown" "$T_DIR/wrong.txt" "wrong-password"
 t_contains "the summary counts them" "$T_DIR/live.txt" "0 errors, 2 warnings"
 
 "$HEALTHTOP" lint -f "$T_DIR/compose.yml" >"$T_DIR/static.txt" 2>&1
