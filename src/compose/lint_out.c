@@ -3,6 +3,7 @@
 #include "compose/lint.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include "healthtop/text.h"
 
@@ -64,6 +65,31 @@ static json_t *json_doc(const struct compose_project *p, const struct lint_resul
                      (json_int_t)r->count[LINT_NOTE]);
 }
 
+/* A file name as a relative URI reference, as SARIF's artifactLocation
+ * wants it: every byte but the unreserved ones and '/' %-encoded. */
+static json_t *uri_of(const char *file)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)(file ? file : "");
+    char *out = xmalloc(strlen((const char *)p) * 3 + 1), *o = out;
+    json_t *j;
+
+    for (; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p) != NULL) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    j = json_string(out);
+    free(out);
+    return j;
+}
+
 /* SARIF 2.1.0: one run, the rules table as the driver's rules, a result
  * per finding with its physical location; the fix goes into the
  * message's text (SARIF's own fixes need the replacement bytes). */
@@ -87,7 +113,7 @@ static json_t *sarif_doc(const struct compose_project *p, const struct lint_resu
             json_pack("{s:s, s:i, s:s, s:{s:s}, s:[{s:{s:{s:o}, s:{s:i, s:i}}}]}", "ruleId",
                       lint_rules[f->rule].id, "ruleIndex", (json_int_t)f->rule, "level",
                       sev_names[f->sev], "message", "text", text, "locations", "physicalLocation",
-                      "artifactLocation", "uri", jstr(f->pos.file), "region", "startLine",
+                      "artifactLocation", "uri", uri_of(f->pos.file), "region", "startLine",
                       (json_int_t)f->pos.line, "startColumn", (json_int_t)f->pos.col));
     }
     return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o}]}", "$schema",

@@ -78,6 +78,16 @@ lines = sorted(r["locations"][0]["physicalLocation"]["region"]["startLine"] for 
 assert lines == [22, 84, 119, 131, 145, 156], lines
 ' "$T_DIR/lint.sarif"
 
+# A file name with a space is a %-encoded URI in SARIF.
+cp "$E2I/before/docker-compose.yml" "$T_DIR/my stack.yml"
+(cd "$T_DIR" && "$HEALTHTOP" lint -f "my stack.yml" --format sarif) >"$T_DIR/space.sarif"
+t_check "SARIF's uri is %-encoded" $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in d["runs"][0]["results"]}
+assert uris == {"my%20stack.yml"}, uris
+' "$T_DIR/space.sarif"
+
 # The lookup goes up from a subdirectory and takes the override file.
 mkdir -p "$T_DIR/proj/sub/dir"
 cat >"$T_DIR/proj/compose.yaml" <<'YML'
