@@ -187,7 +187,10 @@ struct compose_project {
     size_t *by_name;        /* indexes of svcs sorted by name, for lookups */
     struct cnode *root;     /* the merged tree */
     struct compose_env env; /* the project's .env */
-    char *warnings;         /* compose's warnings ("variable X is not set"), or NULL */
+    /* COMPOSE_PROJECT_NAME for interpolation when the environment has
+     * none (the specification exposes the name so), or NULL. */
+    char *interp_name;
+    char *warnings; /* compose's warnings ("variable X is not set"), or NULL */
 };
 
 struct compose_opts {

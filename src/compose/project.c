@@ -277,9 +277,18 @@ static int choose_files(const struct compose_opts *o, const char *cwd,
 /* Interpolation's lookup: the environment, then the project's .env. */
 static const char *project_lookup(const char *name, void *ud)
 {
+    const struct compose_project *p = ud;
     const char *v = getenv(name);
 
-    return v != NULL ? v : compose_env_get(ud, name);
+    if (v == NULL)
+        v = compose_env_get(&p->env, name);
+    /* A value from the environment or .env is a secret (secret.h), as
+     * ${VAR} is in a healthtop config; the project's own name is not. */
+    if (v != NULL)
+        secret_add(v);
+    else if (p->interp_name != NULL && strcmp(name, "COMPOSE_PROJECT_NAME") == 0)
+        v = p->interp_name;
+    return v;
 }
 
 /* Compose's warnings and errors recorded in d, into errs and warns. */
@@ -342,7 +351,7 @@ static int merge_text(struct compose_project *p, const char *name, const char *t
                       struct cerrs *errs, struct cerrs *warns)
 {
     struct ydoc d;
-    struct compose_interp it = {.lookup = project_lookup, .ud = &p->env, .secrets = true};
+    struct compose_interp it = {.lookup = project_lookup, .ud = p};
     struct cnode *t = NULL;
     int rc = 0;
 
@@ -432,6 +441,58 @@ static int set_name(const struct compose_env *cwd_env, struct compose_project *p
 
 /* What compose_load and compose_load_texts share once the texts are in
  * memory. */
+/* The name COMPOSE_PROJECT_NAME stands for in the files when the
+ * environment does not set it: the last file's name: (interpolated), else
+ * the directory's, normalised. Worked out only when a file mentions it,
+ * since it means reading the files twice. */
+static void set_interp_name(const char *const *names, const char *const *texts, const size_t *lens,
+                            size_t nfiles, const struct compose_env *cwd_env,
+                            struct compose_project *p)
+{
+    const char *env = compose_var(cwd_env, "COMPOSE_PROJECT_NAME");
+    struct compose_interp it = {.lookup = project_lookup, .ud = p};
+    char norm[256];
+    bool used = false;
+
+    for (size_t i = 0; i < nfiles && !used; i++)
+        used = strstr(texts[i], "COMPOSE_PROJECT_NAME") != NULL;
+    if (!used)
+        return;
+    if (env != NULL && env[0] != '\0') {
+        p->interp_name = xstrdup(env);
+        return;
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        struct ydoc d;
+        struct ypair *pairs;
+        size_t np;
+        if (ydoc_load(&d, names[i], texts[i], lens[i]) == 0 &&
+            ydoc_pairs(&d, ydoc_root(&d), &pairs, &np) == 0) {
+            for (size_t k = 0; k < np; k++) {
+                yaml_node_t *v = pairs[k].value;
+                char *val;
+                if (strcmp(pairs[k].name, "name") != 0 || !ydoc_is_scalar(v) ||
+                    compose_interp(&it, (const char *)v->data.scalar.value, v->data.scalar.length,
+                                   &val) != 0)
+                    continue;
+                if (val[0] != '\0') {
+                    free(p->interp_name);
+                    p->interp_name = val;
+                } else {
+                    free(val);
+                }
+            }
+            free(pairs);
+        }
+        ydoc_free(&d);
+    }
+    if (p->interp_name == NULL) {
+        const char *base = strrchr(p->dir, '/');
+        compose_name_normalize(base ? base + 1 : p->dir, norm, sizeof(norm));
+        p->interp_name = xstrdup(norm);
+    }
+}
+
 static int load_all(const char *const *names, const char *const *texts, const size_t *lens,
                     size_t nfiles, const struct compose_opts *o, const struct compose_env *cwd_env,
                     struct compose_project *p, struct cerrs *errs, struct cerrs *warns)
@@ -439,6 +500,7 @@ static int load_all(const char *const *names, const char *const *texts, const si
     int rc = 0;
 
     p->root = cnode_new(CNODE_MAP, names[0], 1, 1);
+    set_interp_name(names, texts, lens, nfiles, cwd_env, p);
     for (size_t i = 0; i < nfiles; i++)
         if (merge_text(p, names[i], texts[i], lens[i], errs, warns) != 0)
             rc = -1;
@@ -562,6 +624,7 @@ void compose_project_free(struct compose_project *p)
     strv_free(p->profiles, p->nprofiles);
     cnode_free(p->root);
     compose_env_free(&p->env);
+    free(p->interp_name);
     free(p->warnings);
     memset(p, 0, sizeof(*p));
 }

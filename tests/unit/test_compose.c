@@ -368,6 +368,26 @@ static void test_profiles_and_names(void **state)
     compose_project_free(&p);
     unsetenv("COMPOSE_PROFILES");
 
+    /* The name is COMPOSE_PROJECT_NAME for interpolation (spec, "Name
+     * top-level element"): from name:, else the directory. */
+    unsetenv("COMPOSE_PROJECT_NAME");
+    assert_int_equal(load(&p, NULL, err, sizeof(err), 1,
+                          "name: stack\nservices:\n  a: {image: \"x:${COMPOSE_PROJECT_NAME}\"}\n"),
+                     0);
+    assert_string_equal(cnode_get(p.svcs[0].node, "image")->str, "x:stack");
+    {
+        /* The project's own name is no secret: it is shown. */
+        char shown[] = "compose project stack";
+        secret_scrub(shown, sizeof(shown));
+        assert_string_equal(shown, "compose project stack");
+    }
+    compose_project_free(&p);
+    assert_int_equal(load(&p, NULL, err, sizeof(err), 1,
+                          "services:\n  a: {image: \"x:$COMPOSE_PROJECT_NAME\"}\n"),
+                     0);
+    assert_string_equal(cnode_get(p.svcs[0].node, "image")->str, "x:my_dir");
+    compose_project_free(&p);
+
     /* COMPOSE_PROJECT_NAME wins over name:, which wins over the dir. */
     setenv("COMPOSE_PROJECT_NAME", "fromenv", 1);
     assert_int_equal(load(&p, NULL, err, sizeof(err), 1, "name: fromfile\nservices: {}\n"), 0);
