@@ -89,6 +89,8 @@ struct args {
     size_t ncompose_files;
     const char *profiles[COMPOSE_ARGS_MAX];
     size_t nprofiles;
+    enum compose_probes compose_probes;
+    bool compose_probes_set;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -116,6 +118,7 @@ enum opt_id {
     OPT_COMPOSE,
     OPT_FILE,
     OPT_PROFILE,
+    OPT_COMPOSE_PROBES,
     OPT_ONCE,
     OPT_WAIT,
     OPT_TIMEOUT,
@@ -155,6 +158,10 @@ static const struct opt {
     [OPT_FILE] = {"file", 'f', "FILE",
                   "a compose file (repeatable, merged in order;\nimplies --compose)"},
     [OPT_PROFILE] = {"profile", 0, "NAME", "a compose profile to activate (repeatable)"},
+    [OPT_COMPOSE_PROBES] = {"compose-probes", 0, "engine|host|both",
+                            "where --compose looks: the engine (default), the\n"
+                            "healthchecks run from the host on published ports,\n"
+                            "or both"},
     [OPT_ONCE] = {"once", 0, NULL, "probe every service once, all at the same time"},
     [OPT_WAIT] = {"wait", 0, NULL, "probe until every service is healthy or skipped"},
     [OPT_TIMEOUT] = {"timeout", 0, "DURATION", "--wait deadline (default 180s)"},
@@ -246,6 +253,17 @@ static int apply_option(struct args *a, enum opt_id id, const char *val)
         a->compose_files[a->ncompose_files++] = val;
         a->compose = true;
         break;
+    case OPT_COMPOSE_PROBES:
+        if (strcmp(val, "engine") == 0)
+            a->compose_probes = COMPOSE_PROBES_ENGINE;
+        else if (strcmp(val, "host") == 0)
+            a->compose_probes = COMPOSE_PROBES_HOST;
+        else if (strcmp(val, "both") == 0)
+            a->compose_probes = COMPOSE_PROBES_BOTH;
+        else
+            return usage_error("--compose-probes: '%s' is not engine, host or both", val);
+        a->compose_probes_set = true;
+        break;
     case OPT_PROFILE:
         if (a->nprofiles == COMPOSE_ARGS_MAX)
             return usage_error("--profile: at most %s profiles", "32");
@@ -329,8 +347,8 @@ static int check_args(const struct args *a)
     if (a->compose && (a->config || a->demo || a->replay))
         return usage_error("%s", "--compose (or -f) reads a compose project: no -c, --demo or "
                                  "--replay");
-    if (a->nprofiles > 0 && !a->compose)
-        return usage_error("%s", "--profile goes with --compose (or -f)");
+    if ((a->nprofiles > 0 || a->compose_probes_set) && !a->compose)
+        return usage_error("%s", "--profile and --compose-probes go with --compose (or -f)");
     if (a->demo_speed > 0 && !a->demo)
         return usage_error("%s", "--demo-speed goes with --demo");
     if (a->replay && (a->config || a->demo || a->record || a->mode == MODE_WAIT))
@@ -418,7 +436,7 @@ static int load_compose(const struct args *a, struct ht_config *cfg, bool quiet_
             print_err(err);
             rc = -1;
         }
-    } else if (compose_to_config(&p, cfg, err, sizeof(err)) != 0) {
+    } else if (compose_to_config(&p, a->compose_probes, cfg, err, sizeof(err)) != 0) {
         print_err(err);
         rc = -1;
     }

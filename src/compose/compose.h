@@ -235,8 +235,16 @@ void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *
  * interval); depends_on as the dependency graph (names that are no
  * service are left to lint). 0, or -1 with err (a cycle, a service name
  * compose would refuse, an unsupported DOCKER_HOST). */
+/* Where the rows' probes look (--compose-probes): the engine's view of
+ * the containers; the healthchecks run from the host against the
+ * published ports where healthtop can run them (hostprobe.c; the other
+ * services stay engine rows); or both, the host's as extra rows
+ * "NAME/host" beside the engine's. A host row expects one replica: the
+ * host sees one endpoint. */
+enum compose_probes { COMPOSE_PROBES_ENGINE, COMPOSE_PROBES_HOST, COMPOSE_PROBES_BOTH };
+
 struct ht_config;
-int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err,
-                      size_t n) HT_WUR;
+int compose_to_config(const struct compose_project *p, enum compose_probes probes,
+                      struct ht_config *cfg, char *err, size_t n) HT_WUR;
 
 #endif

@@ -3,6 +3,7 @@
  * from deploy.replicas or scale, the healthcheck's timings as the row's,
  * depends_on as the dependency graph. */
 #include "compose/compose.h"
+#include "compose/hostprobe.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,13 +106,52 @@ static void deps(const struct compose_project *p, const struct compose_service *
     }
 }
 
-int compose_to_config(const struct compose_project *p, struct ht_config *cfg, char *err, size_t n)
+/* The fields every row of service s has, whatever probes it. */
+static void row_common(const struct compose_service *s, struct svc_config *c)
 {
-    char *sock, *cycle = NULL;
     const char *ext;
-    size_t len;
 
-    memset(cfg, 0, sizeof(*cfg));
+    c->name = xstrdup(s->name);
+    /* Text shown as it is, made safe as the config loader makes title,
+     * label and group safe (text.h). */
+    c->label = text_safe_dup((ext = ext_str(s->node, "label")) ? ext : s->name);
+    ext = ext_str(s->node, "group");
+    c->group = text_safe_dup(!s->active ? GROUP_INACTIVE : ext ? ext : GROUP_ACTIVE);
+    c->replicas = s->active ? s->replicas : 0;
+    c->line = s->pos.line;
+    timings(s, c);
+}
+
+/* Moves host row h's probe into c (h keeps an empty one to free). */
+static void take_host(struct svc_config *c, struct svc_config *h)
+{
+    c->kind = h->kind;
+    c->u = h->u;
+    memset(&h->u, 0, sizeof(h->u));
+    /* The host sees one endpoint, however many containers serve it. */
+    c->replicas = c->replicas > 0 ? 1 : 0;
+}
+
+static char *make_title(const struct compose_project *p)
+{
+    const char *ext = ext_str(p->root, "title");
+    char *safe = text_safe_dup(ext ? ext : ""), *title;
+    size_t len = strlen(safe) + strlen(p->name) + 32;
+
+    title = xmalloc(len);
+    /* An x-healthtop title keeps saying where the rows come from. */
+    if (ext != NULL)
+        ht_snprintf(title, len, "%s (compose project %s)", safe, p->name);
+    else
+        ht_snprintf(title, len, "compose project %s", p->name);
+    free(safe);
+    return title;
+}
+
+static int check_project(const struct compose_project *p, char *err, size_t n)
+{
+    char *cycle = NULL;
+
     if (p->nsvcs == 0) {
         ht_snprintf(err, n, "%s: no services", p->nfiles ? p->files[0] : "compose project");
         return -1;
@@ -130,43 +170,75 @@ int compose_to_config(const struct compose_project *p, struct ht_config *cfg, ch
         free(cycle);
         return -1;
     }
-    if (socket_path(&sock, err, n) != 0)
-        return -1;
-    len = strlen(p->name) + 32;
-    cfg->title = xmalloc(len);
-    ht_snprintf(cfg->title, len, "compose project %s", p->name);
-    if ((ext = ext_str(p->root, "title")) != NULL) {
-        /* The header still says where the rows come from. */
-        char *safe = text_safe_dup(ext);
-        free(cfg->title);
-        len = strlen(safe) + strlen(p->name) + 32;
-        cfg->title = xmalloc(len);
-        ht_snprintf(cfg->title, len, "%s (compose project %s)", safe, p->name);
-        free(safe);
-    }
+    return 0;
+}
+
+int compose_to_config(const struct compose_project *p, enum compose_probes probes,
+                      struct ht_config *cfg, char *err, size_t n)
+{
+    struct ht_config host;
+    size_t *at = xcalloc(p->nsvcs + 1, sizeof(*at)), *hrow = xcalloc(p->nsvcs + 1, sizeof(*hrow));
+    char(*what)[HOSTPROBE_WHAT_MAX] = xcalloc(p->nsvcs + 1, sizeof(*what));
+    char *sock = NULL;
+    size_t extra = 0;
+    int rc = -1;
+
+    memset(cfg, 0, sizeof(*cfg));
+    memset(&host, 0, sizeof(host));
+    if (check_project(p, err, n) != 0 || socket_path(&sock, err, n) != 0)
+        goto out;
+    if (probes != COMPOSE_PROBES_ENGINE && hostprobe_config(p, &host, at, what, err, n) != 0)
+        goto out;
+    for (size_t i = 0; i < p->nsvcs; i++)
+        hrow[i] = SIZE_MAX;
+    for (size_t k = 0; k < host.nsvcs; k++)
+        hrow[at[k]] = k;
+    if (probes == COMPOSE_PROBES_BOTH)
+        extra = host.nsvcs;
+    cfg->title = make_title(p);
     cfg->path = xstrdup(p->nfiles ? p->files[0] : "");
     cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
     cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
-    cfg->svcs = xcalloc(p->nsvcs, sizeof(*cfg->svcs));
-    cfg->nsvcs = p->nsvcs;
+    cfg->svcs = xcalloc(p->nsvcs + extra, sizeof(*cfg->svcs));
+    cfg->nsvcs = p->nsvcs + extra;
     for (size_t i = 0; i < p->nsvcs; i++) {
         const struct compose_service *s = &p->svcs[i];
         struct svc_config *c = &cfg->svcs[i];
-        c->name = xstrdup(s->name);
-        /* Text shown as it is, made safe as the config loader makes
-         * title, label and group safe (text.h). */
-        c->label = text_safe_dup((ext = ext_str(s->node, "label")) ? ext : s->name);
-        ext = ext_str(s->node, "group");
-        c->group = text_safe_dup(!s->active ? GROUP_INACTIVE : ext ? ext : GROUP_ACTIVE);
+        row_common(s, c);
+        deps(p, s, c);
+        if (probes == COMPOSE_PROBES_HOST && hrow[i] != SIZE_MAX) {
+            take_host(c, &host.svcs[hrow[i]]);
+            continue;
+        }
         c->kind = PROBE_DOCKER;
         c->u.docker.service = xstrdup(s->name);
         c->u.docker.project = xstrdup(p->name);
         c->u.docker.socket = xstrdup(sock);
-        c->replicas = s->active ? s->replicas : 0;
-        c->line = s->pos.line;
-        timings(s, c);
-        deps(p, s, c);
     }
+    /* --compose-probes both: the host's rows after the engine's, named
+     * NAME/host ('/' is in no compose service name, so no clash). */
+    for (size_t k = 0; k < extra; k++) {
+        const struct compose_service *s = &p->svcs[at[k]];
+        struct svc_config *c = &cfg->svcs[p->nsvcs + k];
+        size_t len = strlen(s->name) + 8;
+        char *label;
+        row_common(s, c);
+        free(c->name);
+        c->name = xmalloc(len);
+        ht_snprintf(c->name, len, "%s/host", s->name);
+        len = strlen(c->label) + sizeof(" (from the host)");
+        label = xmalloc(len);
+        ht_snprintf(label, len, "%s (from the host)", c->label);
+        free(c->label);
+        c->label = label;
+        take_host(c, &host.svcs[k]);
+    }
+    rc = 0;
+out:
+    config_free(&host);
     free(sock);
-    return 0;
+    free(at);
+    free(hrow);
+    free(what);
+    return rc;
 }

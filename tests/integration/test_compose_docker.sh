@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 t_fixture_docker || exit 1
+t_fixture_http || exit 1
 SOCK=$DOCKER_SOCK
 LOG=$DOCKER_LOG
 unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_PATH_SEPARATOR
@@ -16,7 +17,7 @@ export DOCKER_HOST=unix://$SOCK
 
 # The project directory is named e2i, as the recorded containers' label.
 mkdir -p "$T_DIR/e2i/sub"
-cat >"$T_DIR/e2i/compose.yaml" <<'YML'
+cat >"$T_DIR/e2i/compose.yaml" <<YML
 x-healthtop:
   title: E2I
 services:
@@ -39,6 +40,12 @@ services:
   dbg:
     image: x
     profiles: [debug]
+  site:
+    image: x
+    ports: ["$FIX_PORT:8000"]
+    healthcheck:
+      test: curl -f http://localhost:8000/ok || exit 1
+      interval: 2s
 YML
 
 (cd "$T_DIR/e2i/sub" && "$HEALTHTOP" --compose --once) >"$T_DIR/once.txt" 2>&1
@@ -88,6 +95,30 @@ t_contains "with 3 expected" "$T_DIR/f.txt" "(2/3 replicas"
 # Three runs above went through the engine: one listing each, GET only.
 t_check "one listing per run" [ "$(grep -c 'containers/json?' "$LOG")" -eq 4 ]
 t_check "nothing but GET" [ "$(grep -vc '^GET ' "$LOG")" -eq 0 ]
+
+# --compose-probes host: site's healthcheck runs from the host on its
+# published port (an HTTP GET of the fixture); the rest stay engine rows.
+(cd "$T_DIR/e2i" && "$HEALTHTOP" --compose --compose-probes host --once --json) >"$T_DIR/host.json" 2>&1
+t_check "host: site is an http row, healthy; the others docker rows" $PY - "$T_DIR/host.json" "$FIX_PORT" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["services"]}
+assert (s["site"]["kind"], s["site"]["status"]) == ("http", "healthy"), s["site"]
+assert s["site"]["replicas"] == {"up": 1, "expected": 1}, s["site"]
+assert s["web"]["kind"] == "docker" and s["web"]["status"] == "healthy", s["web"]
+assert "site/host" not in s
+PYEOF
+(cd "$T_DIR/e2i" && "$HEALTHTOP" --compose --compose-probes both --once --json) >"$T_DIR/both.json" 2>&1
+t_check "both: site from the engine (no container) and from the host (healthy)" $PY - "$T_DIR/both.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["services"]}
+assert (s["site"]["kind"], s["site"]["status"]) == ("docker", "unhealthy"), s["site"]
+h = s["site/host"]
+assert (h["kind"], h["status"], h["label"]) == ("http", "healthy", "site (from the host)"), h
+PYEOF
+"$HEALTHTOP" --compose-probes sideways --compose --once >/dev/null 2>"$T_DIR/probes.err"
+t_is "--compose-probes takes engine, host or both" 2 $?
 
 # Errors: an unsupported DOCKER_HOST, a cycle, -c with --compose.
 (cd "$T_DIR/e2i" && DOCKER_HOST=tcp://127.0.0.1:2375 "$HEALTHTOP" --compose --once) >/dev/null 2>"$T_DIR/tcp.err"
