@@ -26,123 +26,138 @@ static const struct lint_case {
     {"missing-dependency",
      "services:\n  api:\n    image: x\n" HC "  web:\n    image: x\n    depends_on: [apii]\n",
      "a.yml:7:18: error: web depends on 'apii', which is not a service of this project (did you "
-     "mean 'api'?) [missing-dependency]"},
+     "mean 'api'?) [missing-dependency]",
+     NULL},
     {"missing-dependency",
      "services:\n  worker_light: {image: x}\n  worker_heavy: {image: x}\n"
      "  beat:\n    depends_on:\n      worker: {condition: service_started}\n",
      "a.yml:6:7: error: beat depends on 'worker', which is not a service of this project (did "
-     "you mean 'worker_light' or 'worker_heavy'?) [missing-dependency]"},
+     "you mean 'worker_light' or 'worker_heavy'?) [missing-dependency]",
+     NULL},
     {"missing-dependency",
      "services:\n  db: {image: x, profiles: [full]}\n  web: {image: x, depends_on: [db]}\n",
      "a.yml:3:32: error: web depends on db, which is not in the active profiles: compose "
-     "refuses to start web [missing-dependency]"},
+     "refuses to start web [missing-dependency]",
+     NULL},
     {"missing-dependency",
      "services:\n  api:\n    image: x\n" HC "  web:\n    image: x\n    depends_on:\n"
      "      api: {condition: service_healthy}\n",
-     NULL},
+     NULL, NULL},
     /* depends-started */
     {"depends-started",
      "services:\n  api:\n    image: x\n" HC "  worker:\n    depends_on:\n      api:\n"
      "        condition: service_started\n",
      "a.yml:8:20: warning: worker waits for api with condition service_started, but api has a "
-     "healthcheck: it can start before api is ready [depends-started]"},
+     "healthcheck: it can start before api is ready [depends-started]",
+     NULL},
     {"depends-started", "services:\n  api:\n    image: x\n" HC "  worker:\n    depends_on: [api]\n",
      "a.yml:6:18: warning: worker waits for api with condition service_started, but api has a "
-     "healthcheck: it can start before api is ready [depends-started]"},
+     "healthcheck: it can start before api is ready [depends-started]",
+     NULL},
     {"depends-started",
      "services:\n  api:\n    image: x\n" HC "  worker:\n    depends_on:\n      api:\n"
      "        condition: service_healthy\n",
-     NULL},
+     NULL, NULL},
     /* depends-healthy-no-healthcheck */
     {"depends-healthy-no-healthcheck",
      "services:\n  api: {image: x, healthcheck: {disable: true}}\n  worker:\n    depends_on:\n"
      "      api: {condition: service_healthy}\n",
      "a.yml:5:24: error: worker waits for api to be healthy, but api's healthcheck is disabled: "
-     "compose fails to start worker [depends-healthy-no-healthcheck]"},
+     "compose fails to start worker [depends-healthy-no-healthcheck]",
+     NULL},
     {"depends-healthy-no-healthcheck",
      "services:\n  api: {image: x}\n  worker:\n    depends_on:\n"
      "      api: {condition: service_healthy}\n",
      "a.yml:5:24: warning: worker waits for api to be healthy, but api has no healthcheck in the "
      "compose file: unless its image defines one, compose fails to start worker "
-     "[depends-healthy-no-healthcheck]"},
+     "[depends-healthy-no-healthcheck]",
+     NULL},
     {"depends-healthy-no-healthcheck",
      "services:\n  api:\n    image: x\n" HC "  worker:\n    depends_on:\n"
      "      api: {condition: service_healthy}\n",
-     NULL},
+     NULL, NULL},
     /* dependency-no-healthcheck */
     {"dependency-no-healthcheck",
      "services:\n  cache: {image: x}\n  a: {image: x, depends_on: [cache]}\n"
      "  b: {image: x, depends_on: [cache]}\n",
      "a.yml:2:3: warning: cache is a dependency of a, b but has no healthcheck: they can only "
-     "wait for it to start, not to be ready [dependency-no-healthcheck]"},
+     "wait for it to start, not to be ready [dependency-no-healthcheck]",
+     NULL},
     {"dependency-no-healthcheck",
      "services:\n  cache:\n    image: x\n" HC "  a: {image: x, depends_on: {cache: {condition: "
      "service_healthy}}}\n",
-     NULL},
+     NULL, NULL},
     /* depends-scaled-to-zero */
     {"depends-scaled-to-zero",
      "services:\n  heavy:\n    image: x\n    deploy: {replicas: 0}\n" HC
      "  beat:\n    depends_on:\n      heavy: {condition: service_healthy}\n",
      "a.yml:8:7: warning: beat waits for heavy (service_healthy), but heavy is scaled to 0: the "
-     "condition can never be met, and compose starts beat without it [depends-scaled-to-zero]"},
+     "condition can never be met, and compose starts beat without it [depends-scaled-to-zero]",
+     NULL},
     {"depends-scaled-to-zero",
      "services:\n  heavy:\n    image: x\n    scale: 0\n" HC
      "  beat:\n    depends_on:\n      heavy: {condition: service_healthy, required: false}\n",
-     NULL},
+     NULL, NULL},
     /* depends-cycle */
     {"depends-cycle",
      "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n"
      "    depends_on: [c]\n  c:\n    image: x\n    depends_on: [a]\n",
      "a.yml:10:18: error: depends_on cycle: a -> b -> c -> a: compose cannot start any of them "
-     "[depends-cycle]"},
+     "[depends-cycle]",
+     NULL},
     {"depends-cycle",
      "services:\n  a:\n    image: x\n    depends_on: [b, c]\n  b:\n    image: x\n"
      "    depends_on: [c]\n  c:\n    image: x\n",
-     NULL},
+     NULL, NULL},
     /* healthcheck-port */
     {"healthcheck-port",
      "services:\n  opik:\n    image: x\n    ports: ['5174:5174']\n    healthcheck:\n"
      "      test: [CMD, curl, -f, 'http://localhost:5173/health']\n",
      "a.yml:6:13: warning: opik's healthcheck checks port 5173 (http://localhost:5173/health), "
      "but opik listens on 5174 (its ports and expose): the check tests the wrong endpoint "
-     "[healthcheck-port]"},
+     "[healthcheck-port]",
+     NULL},
     {"healthcheck-port",
      "services:\n  opik:\n    image: x\n    ports: ['5174:5174']\n    healthcheck:\n"
      "      test: [CMD, curl, -f, 'http://localhost:5173/health']\n",
-     "  fix: test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:5174/health\"]"},
+     "  fix: test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:5174/health\"]", NULL},
     {"healthcheck-port",
      "services:\n  r:\n    image: x\n    expose: ['6380']\n    healthcheck:\n"
      "      test: redis-cli ping || exit 1\n",
      "a.yml:6:13: warning: r's healthcheck checks port 6379 (redis-cli's default), but r "
      "listens on 6380 (its ports and expose): the check tests the wrong endpoint "
-     "[healthcheck-port]"},
+     "[healthcheck-port]",
+     NULL},
     {"healthcheck-port",
      "services:\n  p:\n    image: x\n    expose: [5432]\n    healthcheck:\n"
      "      test: nc -z localhost 5433\n",
      "a.yml:6:13: warning: p's healthcheck checks port 5433 (5433), but p listens on 5432 (its "
-     "ports and expose): the check tests the wrong endpoint [healthcheck-port]"},
+     "ports and expose): the check tests the wrong endpoint [healthcheck-port]",
+     NULL},
     {"healthcheck-port",
      "services:\n  opik:\n    image: x\n    ports: ['8080:5173', '5174']\n    healthcheck:\n"
      "      test: curl -f http://localhost:5173/health || exit 1\n"
      "  other:\n    image: x\n    expose: [80]\n    healthcheck:\n"
      "      test: curl -f http://api:8000/health\n",
-     NULL},
+     NULL, NULL},
     /* slow-detection */
     {"slow-detection", "services:\n  a:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n",
      "a.yml:4:5: warning: a's failure is seen only after 2m00s (interval 30.0s x retries 3 + "
      "timeout 30.0s; the engine's defaults for what is not given), more than 1m00s "
-     "[slow-detection]"},
+     "[slow-detection]",
+     NULL},
     {"slow-detection",
      "services:\n  a:\n    image: x\n    healthcheck:\n      test: [CMD, true]\n"
      "      interval: 1m30s\n      timeout: 10s\n      retries: 3\n",
-     "  fix: interval: 16s, timeout: 10s, retries: 3 (detects in 58.0s)"},
-    {"slow-detection", "services:\n  a:\n    image: x\n" HC, NULL},
+     "  fix: interval: 16s, timeout: 10s, retries: 3 (detects in 58.0s)", NULL},
+    {"slow-detection", "services:\n  a:\n    image: x\n" HC, NULL, NULL},
     /* restart-unhealthy */
     {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: unless-stopped\n" HC,
      "a.yml:4:14: note: restart: unless-stopped restarts a container when its process exits, "
      "not when its healthcheck fails: outside Swarm the engine leaves an unhealthy container "
-     "running (service a) [restart-unhealthy]"},
-    {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: always\n", NULL},
+     "running (service a) [restart-unhealthy]",
+     NULL},
+    {"restart-unhealthy", "services:\n  a:\n    image: x\n    restart: always\n", NULL, NULL},
     /* start-period, from a recorded run */
     {"start-period",
      "services:\n  api:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n"
