@@ -493,6 +493,32 @@ static void set_interp_name(const char *const *names, const char *const *texts, 
     }
 }
 
+/* What compose would read and healthtop does not: said once, at its
+ * place, so that a finding it causes (a "missing" service that an
+ * included file defines) is not taken on trust. */
+static void warn_unread(const struct compose_project *p, struct cerrs *warns)
+{
+    const struct centry *e = cnode_entry(p->root, "include");
+    const struct cnode *svcs = cnode_get(p->root, "services");
+
+    if (e != NULL) {
+        struct compose_pos at = {e->val->file, e->line, e->col};
+        cerrs_add(warns, &at,
+                  "warning: include: is not read by healthtop: the services of included files "
+                  "are not seen");
+    }
+    for (size_t i = 0; svcs != NULL && svcs->type == CNODE_MAP && i < svcs->n; i++) {
+        const struct centry *x = cnode_entry(svcs->ents[i].val, "extends");
+        if (x != NULL) {
+            struct compose_pos at = {x->val->file, x->line, x->col};
+            cerrs_add(warns, &at,
+                      "warning: extends: is not read by healthtop: %s has only the keys it "
+                      "sets itself",
+                      svcs->ents[i].key);
+        }
+    }
+}
+
 static int load_all(const char *const *names, const char *const *texts, const size_t *lens,
                     size_t nfiles, const struct compose_opts *o, const struct compose_env *cwd_env,
                     struct compose_project *p, struct cerrs *errs, struct cerrs *warns)
@@ -505,6 +531,7 @@ static int load_all(const char *const *names, const char *const *texts, const si
         if (merge_text(p, names[i], texts[i], lens[i], errs, warns) != 0)
             rc = -1;
     /* Go on after an error, so that one run shows every mistake. */
+    warn_unread(p, warns);
     set_profiles(o, cwd_env, p);
     if (set_name(cwd_env, p, errs) != 0)
         rc = -1;

@@ -421,6 +421,16 @@ static void test_errors_at_positions(void **state)
     assert_null(strstr(err, "hunter2"));
     compose_project_free(&p);
 
+    /* include: and extends: are not read: said, at their place. */
+    assert_int_equal(load(&p, NULL, err, sizeof(err), 1,
+                          "include: [other.yml]\nservices:\n  a:\n    extends: {service: b}\n"),
+                     0);
+    assert_non_null(p.warnings);
+    assert_non_null(strstr(p.warnings, "a.yml:1:1: warning: include: is not read by healthtop"));
+    assert_non_null(strstr(p.warnings, "a.yml:4:5: warning: extends: is not read by healthtop: a "
+                                       "has only the keys it sets itself"));
+    compose_project_free(&p);
+
     /* An unset variable: compose's warning, an empty value, no error. */
     assert_int_equal(
         load(&p, NULL, err, sizeof(err), 1, "services:\n  a:\n    image: x${HT_COMPOSE_UNSET}\n"),
