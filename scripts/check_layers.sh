@@ -9,8 +9,10 @@
 #       src/probes/*.h   only from src/probes/
 #       src/ui/*.h       only from src/ui/
 #       src/demo/*.h     only from src/demo/ and src/main.c (the demo mode)
+#       src/compose/*.h  only from src/compose/ and src/main.c (`lint`)
 #       src/*.h          only from src/, src/probes/ (the config loader's
-#                        helpers, which the kinds' config parsers share)
+#                        helpers, which the kinds' config parsers share),
+#                        src/compose/ (which reads YAML through yaml_doc)
 #                        and src/demo/ (the demo's services are served by
 #                        the server of --listen: httpd, tcpsrv)
 #   - an #include "..." that names no file of the tree;
@@ -59,8 +61,9 @@ allowed() {
 	local fdir=${f%/*}
 	case $tl in
 	public) return 0 ;;
-	src) [ "$fdir" = src ] || [ "$fdir" = src/probes ] || [ "$fdir" = src/demo ] ;;
-	src/demo) [ "$fdir" = src/demo ] || [ "$f" = src/main.c ] ;;
+	src) [ "$fdir" = src ] || [ "$fdir" = src/probes ] || [ "$fdir" = src/demo ] ||
+		[ "$fdir" = src/compose ] ;;
+	src/demo | src/compose) [ "$fdir" = "$tl" ] || [ "$f" = src/main.c ] ;;
 	*) [ "$fdir" = "$tl" ] ;;
 	esac
 }

@@ -16,6 +16,8 @@
 #include "healthtop/run.h"
 #include "healthtop/secret.h"
 #include "healthtop/serve.h"
+#include "compose/compose.h"
+#include "compose/lint.h"
 #include "demo/stack.h"
 #include "healthtop/tui.h"
 #include "healthtop/util.h"
@@ -30,6 +32,10 @@ static const char usage_head[] =
     "       healthtop --replay FILE [--speed N] [--once [--json]]\n"
     "                                                      play a recording back\n"
     "       healthtop --serve --listen [ADDR:]PORT [-c FILE]  headless, for servers\n"
+    "       healthtop --compose [-f FILE]... [--profile NAME]...\n"
+    "                                                      watch a compose project\n"
+    "       healthtop lint [-f FILE]...                    check a compose project's\n"
+    "                                                      health wiring (lint -h)\n"
     "\n";
 static const char usage_tail[] =
     "\n"
@@ -56,11 +62,14 @@ static void print_start_text(const char *tried)
             "healthtop: no config file found (looked for ./healthtop.yml%s%s).\n"
             "Start from an example:\n"
             "  cp examples/minimal.yml healthtop.yml && healthtop --once\n"
-            "or pass one with -c FILE. See `healthtop --help`.\n",
+            "or pass one with -c FILE, or a compose file with -f FILE (none was found\n"
+            "here or above either). See `healthtop --help`.\n",
             tried[0] ? " and " : "", tried);
 }
 
 enum mode { MODE_TUI, MODE_ONCE, MODE_WAIT, MODE_SERVE };
+
+#define COMPOSE_ARGS_MAX 32 /* -f files, --profile names */
 
 struct args {
     enum mode mode;
@@ -77,6 +86,13 @@ struct args {
     bool listen_public;
     bool log_format_set;
     enum log_format log_format;
+    bool compose; /* --compose, or -f */
+    const char *compose_files[COMPOSE_ARGS_MAX];
+    size_t ncompose_files;
+    const char *profiles[COMPOSE_ARGS_MAX];
+    size_t nprofiles;
+    enum compose_probes compose_probes;
+    bool compose_probes_set;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -101,6 +117,10 @@ static int parse_speed(const char *s, double *out)
 
 enum opt_id {
     OPT_CONFIG,
+    OPT_COMPOSE,
+    OPT_FILE,
+    OPT_PROFILE,
+    OPT_COMPOSE_PROBES,
     OPT_ONCE,
     OPT_WAIT,
     OPT_TIMEOUT,
@@ -134,6 +154,16 @@ static const struct opt {
     [OPT_CONFIG] = {"config", 'c', "FILE",
                     "the services to watch (default: ./healthtop.yml,\n"
                     "then $XDG_CONFIG_HOME/healthtop/config.yml)"},
+    [OPT_COMPOSE] = {"compose", 0, NULL,
+                     "watch a compose project's containers: the files\n"
+                     "found as docker compose finds them"},
+    [OPT_FILE] = {"file", 'f', "FILE",
+                  "a compose file (repeatable, merged in order;\nimplies --compose)"},
+    [OPT_PROFILE] = {"profile", 0, "NAME", "a compose profile to activate (repeatable)"},
+    [OPT_COMPOSE_PROBES] = {"compose-probes", 0, "engine|host|both",
+                            "where --compose looks: the engine (default), the\n"
+                            "healthchecks run from the host on published ports,\n"
+                            "or both"},
     [OPT_ONCE] = {"once", 0, NULL, "probe every service once, all at the same time"},
     [OPT_WAIT] = {"wait", 0, NULL, "probe until every service is healthy or skipped"},
     [OPT_TIMEOUT] = {"timeout", 0, "DURATION", "--wait deadline (default 180s)"},
@@ -217,6 +247,31 @@ static int apply_option(struct args *a, enum opt_id id, const char *val)
     case OPT_CONFIG:
         a->config = val;
         break;
+    case OPT_COMPOSE:
+        a->compose = true;
+        break;
+    case OPT_FILE:
+        if (a->ncompose_files == COMPOSE_ARGS_MAX)
+            return usage_error("-f: at most %s files", "32");
+        a->compose_files[a->ncompose_files++] = val;
+        a->compose = true;
+        break;
+    case OPT_COMPOSE_PROBES:
+        if (strcmp(val, "engine") == 0)
+            a->compose_probes = COMPOSE_PROBES_ENGINE;
+        else if (strcmp(val, "host") == 0)
+            a->compose_probes = COMPOSE_PROBES_HOST;
+        else if (strcmp(val, "both") == 0)
+            a->compose_probes = COMPOSE_PROBES_BOTH;
+        else
+            return usage_error("--compose-probes: '%s' is not engine, host or both", val);
+        a->compose_probes_set = true;
+        break;
+    case OPT_PROFILE:
+        if (a->nprofiles == COMPOSE_ARGS_MAX)
+            return usage_error("--profile: at most %s profiles", "32");
+        a->profiles[a->nprofiles++] = val;
+        break;
     case OPT_ONCE:
     case OPT_WAIT:
     case OPT_SERVE:
@@ -292,6 +347,11 @@ static int check_args(const struct args *a)
         return usage_error("%s", "--json goes with --once or --wait");
     if (a->demo && a->config)
         return usage_error("%s", "--demo brings its own services: drop -c");
+    if (a->compose && (a->config || a->demo || a->replay))
+        return usage_error("%s", "--compose (or -f) reads a compose project: no -c, --demo or "
+                                 "--replay");
+    if ((a->nprofiles > 0 || a->compose_probes_set) && !a->compose)
+        return usage_error("%s", "--profile and --compose-probes go with --compose (or -f)");
     if (a->demo_speed > 0 && !a->demo)
         return usage_error("%s", "--demo-speed goes with --demo");
     if (a->replay && (a->config || a->demo || a->record || a->mode == MODE_WAIT))
@@ -352,13 +412,56 @@ static int parse_args(int argc, char **argv, struct args *a)
     return check_args(a);
 }
 
+static void print_err(const char *err)
+{
+    fputs(err, stderr);
+    if (err[0] && err[strlen(err) - 1] != '\n')
+        fputc('\n', stderr);
+}
+
+/* The compose project as the config. With quiet_missing, finding no
+ * compose file returns 1 without a word (plain healthtop then says
+ * where it looked for a config). */
+static int load_compose(const struct args *a, struct ht_config *cfg, bool quiet_missing)
+{
+    struct compose_opts co = {.files = (const char **)a->compose_files,
+                              .nfiles = a->ncompose_files,
+                              .profiles = (const char **)a->profiles,
+                              .nprofiles = a->nprofiles};
+    struct compose_project p;
+    char err[8192];
+    int rc = 0;
+
+    if (compose_load(&co, &p, err, sizeof(err)) != 0) {
+        if (quiet_missing && strncmp(err, "no compose file found", 21) == 0) {
+            rc = 1;
+        } else {
+            print_err(err);
+            rc = -1;
+        }
+    } else if (compose_to_config(&p, a->compose_probes, cfg, err, sizeof(err)) != 0) {
+        print_err(err);
+        rc = -1;
+    }
+    if (p.warnings && rc >= 0)
+        fputs(p.warnings, stderr);
+    compose_project_free(&p);
+    return rc;
+}
+
 static int load_config(const struct args *a, struct ht_config *cfg)
 {
     char path[4096], err[8192];
+    int rc;
 
+    if (a->compose)
+        return load_compose(a, cfg, false) == 0 ? 0 : -1;
     if (a->config)
         ht_strlcpy(path, a->config, sizeof(path));
     else if (config_find_default(path, sizeof(path)) != 0) {
+        /* No healthtop.yml: a compose project here will do. */
+        if ((rc = load_compose(a, cfg, true)) <= 0)
+            return rc;
         print_start_text(path);
         return -1;
     }
@@ -446,6 +549,9 @@ int main(int argc, char **argv)
     /* hiredis and curl write to sockets that peers may close. */
     signal(SIGPIPE, SIG_IGN);
 
+    /* A subcommand with options of its own. */
+    if (argc > 1 && strcmp(argv[1], "lint") == 0)
+        return lint_main(argc - 1, argv + 1);
     if ((rc = parse_args(argc, argv, &a)) >= 0)
         return rc;
     if (a.replay)

@@ -75,6 +75,25 @@ t_fixture_http() {
 	FIX_PORT=$(cat "$pf")
 }
 
+# A unix socket accepts connections (python3, as tests/fixtures' servers).
+t_unix_up() { # path
+	$PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" "$1" 2>/dev/null
+}
+
+# Starts tests/fixtures/fixture_docker.py replaying the recorded Docker
+# answers of tests/data/docker on a unix socket; sets DOCKER_SOCK and
+# DOCKER_LOG (every request it got, one line each).
+t_fixture_docker() {
+	DOCKER_SOCK=$T_DIR/docker.sock
+	DOCKER_LOG=$T_DIR/docker.log
+	t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$DOCKER_SOCK" \
+		"$HT_SOURCE_DIR/tests/data/docker" docker "$DOCKER_LOG"
+	t_until "$T_DEADLINE_S" t_unix_up "$DOCKER_SOCK" || {
+		echo "expected fixture_docker to listen on $DOCKER_SOCK; it did not" >&2
+		return 1
+	}
+}
+
 # Starts a real redis-server on a free port; sets REDIS_PORT. Extra
 # arguments go to redis-server (e.g. --requirepass x).
 t_redis() {

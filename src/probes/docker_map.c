@@ -11,6 +11,7 @@
 
 #define LABEL_SERVICE "com.docker.compose.service"
 #define LABEL_PROJECT "com.docker.compose.project"
+#define LABEL_ONEOFF  "com.docker.compose.oneoff"
 
 /* Copies a string member of o into dst, "" when absent or not a string. */
 /* A string field of the engine's JSON, made safe to print (text.h). */
@@ -87,6 +88,11 @@ static void map_one(json_t *o, struct docker_ctr *c)
     text_safe_str(c->name, sizeof(c->name), name ? name + (name[0] == '/') : c->id);
     c->has_service = copy_str(labels, LABEL_SERVICE, c->service, sizeof(c->service));
     c->has_project = copy_str(labels, LABEL_PROJECT, c->project, sizeof(c->project));
+    {
+        char oneoff[8];
+        c->oneoff =
+            copy_str(labels, LABEL_ONEOFF, oneoff, sizeof(oneoff)) && strcmp(oneoff, "True") == 0;
+    }
     copy_str(o, "Status", status, sizeof(status));
     if (!copy_str(o, "State", c->state, sizeof(c->state)) || c->state[0] == '\0')
         state_from_status(status, c->state, sizeof(c->state));
@@ -294,6 +300,10 @@ int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c)
 
 bool docker_ctr_matches(const struct docker_ctr *c, const struct docker_config *dc)
 {
+    /* `docker compose run` containers carry the service's labels too, but
+     * they are one-off jobs, not the service's replicas. */
+    if (c->oneoff)
+        return false;
     if (dc->service && (!c->has_service || strcmp(c->service, dc->service) != 0))
         return false;
     if (dc->project && (!c->has_project || strcmp(c->project, dc->project) != 0))

@@ -40,6 +40,7 @@ struct docker_ctr {
     char project[64]; /* com.docker.compose.project label, or "" */
     bool has_service; /* the labels were present */
     bool has_project;
+    bool oneoff;    /* com.docker.compose.oneoff=True: `compose run`, never a replica */
     char state[16]; /* created, running, paused, restarting, exited, removing, dead */
     int exit_code;  /* from "Exited (N) ..." or State.ExitCode; -1 unknown */
     enum docker_health health;
@@ -69,7 +70,8 @@ int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_
  * health-log output, and the exit code. Returns 0, or -1 when the body is
  * not a container object (c then keeps what it had). */
 int docker_map_inspect(const char *json, size_t len, struct docker_ctr *c);
-/* True when c carries every label dc names (a NULL label matches all). */
+/* True when c carries every label dc names (a NULL label matches all)
+ * and is not a one-off container (`docker compose run`). */
 bool docker_ctr_matches(const struct docker_ctr *c, const struct docker_config *dc);
 /* True when c's health is not settled by the listing and inspect must be
  * asked: running with no health suffix, or unhealthy (for the log). */

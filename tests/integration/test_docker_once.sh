@@ -8,12 +8,9 @@
 # the exit status, one listing for all services, and that only GET was sent.
 . "$(dirname "$0")/../lib.sh"
 
-SOCK=$T_DIR/docker.sock
-LOG=$T_DIR/docker.log
-t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_docker.py" "$SOCK" \
-	"$HT_SOURCE_DIR/tests/data/docker" docker "$LOG"
-t_until "$T_DEADLINE_S" $PY -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" \
-	"$SOCK" 2>/dev/null || { echo "expected fixture_docker to listen on $SOCK; it did not" >&2; exit 1; }
+t_fixture_docker || exit 1
+SOCK=$DOCKER_SOCK
+LOG=$DOCKER_LOG
 t_redis || exit 1
 
 CFG=$T_DIR/healthtop.yml

@@ -216,6 +216,35 @@ static void test_docker_mixed_states_count_replicas(void **state)
     free(c);
 }
 
+/* A `docker compose run` container of a service is not one of its
+ * replicas: the service's one running container counts, the job's not. */
+static void test_oneoff_left_out(void **state)
+{
+    static const char list[] =
+        "[{\"Id\": \"a1\", \"Names\": [\"/e2i-api-1\"], \"State\": \"running\", "
+        "\"Status\": \"Up 1 minute\", \"Labels\": {\"com.docker.compose.project\": \"e2i\", "
+        "\"com.docker.compose.service\": \"api\", \"com.docker.compose.oneoff\": \"False\"}},"
+        " {\"Id\": \"b2\", \"Names\": [\"/e2i-api-run-3f2a\"], \"State\": \"exited\", "
+        "\"Status\": \"Exited (1) 5 seconds ago\", \"Labels\": {\"com.docker.compose.project\": "
+        "\"e2i\", \"com.docker.compose.service\": \"api\", \"com.docker.compose.oneoff\": "
+        "\"True\"}}]";
+    struct docker_ctr *c;
+    struct probe_result r;
+    char why[128];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(docker_map_list(list, strlen(list), &c, &n, why, sizeof(why)), 0);
+    assert_int_equal(n, 2);
+    assert_false(c[0].oneoff);
+    assert_true(c[1].oneoff);
+    r = map(c, n, "e2i", "api", 1);
+    assert_int_equal(r.found, 1);
+    assert_true(r.ok);
+    assert_string_equal(r.message, "running");
+    free(c);
+}
+
 static void test_podman_list_needs_inspect(void **state)
 {
     size_t n;
@@ -365,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_docker_states),
         cmocka_unit_test(test_engine_verdict_only_with_healthchecks),
         cmocka_unit_test(test_docker_mixed_states_count_replicas),
+        cmocka_unit_test(test_oneoff_left_out),
         cmocka_unit_test(test_podman_list_needs_inspect),
         cmocka_unit_test(test_engine_times),
         cmocka_unit_test(test_bad_engine_answers_are_errors),
