@@ -276,3 +276,69 @@ uint64_t history_failed(const struct history *h)
 {
     return h->failed;
 }
+
+/* ---- sparklines ---------------------------------------------------- */
+
+/* The top of the scale: the highest latency in view rounded up to 1, 2
+ * or 5 times a power of ten, and never under 1 ms, so that the scale
+ * moves only when the latency changes by a real step. */
+int64_t history_spark_ceiling(int64_t hi)
+{
+    int64_t c = 1000;
+
+    while (c < hi) {
+        if (c * 2 >= hi)
+            return c * 2;
+        if (c * 5 >= hi)
+            return c * 5;
+        c *= 10;
+    }
+    return c;
+}
+
+/* Each level down is half the latency of the one above it: the top level
+ * is (ceiling/2, ceiling], the bottom anything at or under ceiling/128,
+ * and anything under a millisecond. A doubling shows as one step wherever
+ * it happens; loopback jitter (150-600 µs between buckets) would cross a
+ * step at any scale finer than a millisecond, so below that is the floor:
+ * a steady fast service draws a flat line, and a spike stands out of it. */
+int history_spark_level(int64_t lat, int64_t ceiling)
+{
+    int level = 7;
+
+    if (lat <= 1000)
+        return 0;
+    while (level > 0 && lat * 2 <= ceiling) {
+        ceiling /= 2;
+        level--;
+    }
+    return level;
+}
+
+int history_slices(const struct history *h, int64_t wall_ms, int width, struct history_slice *out)
+{
+    int64_t newest = history_bucket_newest(h), now = history_bucket_of(h, wall_ms), hi = 0, ceil;
+    struct history_cell hc;
+    int used = 0;
+
+    /* A result lands a moment after its bucket opens: the newest bucket
+     * is the right edge while results keep coming. */
+    if (newest < 0 || now - newest > 1)
+        newest = now;
+    for (int i = 0; i < width; i++)
+        if (history_bucket(h, newest - i, &hc) && !hc.failed && hc.latency_us > hi)
+            hi = hc.latency_us;
+    ceil = history_spark_ceiling(hi);
+    for (int i = 0; i < width; i++) {
+        struct history_slice *sl = &out[width - 1 - i];
+        sl->level = HISTORY_SLICE_EMPTY;
+        sl->worst = HEALTH_UNKNOWN;
+        if (!history_bucket(h, newest - i, &hc))
+            continue;
+        used++;
+        sl->worst = hc.worst;
+        sl->level = hc.failed || hc.latency_us < 0 ? HISTORY_SLICE_FAIL
+                                                   : history_spark_level(hc.latency_us, ceil);
+    }
+    return used;
+}

@@ -21,19 +21,12 @@
 #define SPARK_H 16 /* the sparkline's height */
 #define BAR_W   200
 
-struct spark_view {
-    bool empty;  /* no result in this slice */
-    bool failed; /* a probe in it failed */
-    int level;   /* 0..7: each step up is twice the latency */
-    enum health_state worst;
-};
-
 struct row_view {
     const struct service *svc;
     char replicas[32];
     char latency[24];
     char message[PROBE_MSG_MAX + 160]; /* "blocked by X; " and the probe's message */
-    struct spark_view spark[STATUSPAGE_SPARK];
+    struct history_slice spark[STATUSPAGE_SPARK];
 };
 
 struct page_view {
@@ -52,51 +45,6 @@ static const char *const marks[HEALTH_STATE_COUNT] = HEALTH_MARKS_UTF8;
 static const char *mark_of(enum health_state s)
 {
     return (unsigned)s < HEALTH_STATE_COUNT ? marks[s] : marks[HEALTH_UNKNOWN];
-}
-
-/* The top of the scale: the highest latency in view, rounded up to a
- * power of two of milliseconds, so that jitter does not move it. */
-static int64_t spark_top(int64_t hi_us)
-{
-    int64_t top = 1000;
-
-    while (top < hi_us)
-        top *= 2;
-    return top;
-}
-
-/* The last STATUSPAGE_SPARK slices of the history, newest on the right,
- * as the dashboard draws them: a slice's height from its highest latency
- * (one step per doubling, anything up to a millisecond at the bottom),
- * its class from its worst state, a failed probe marked apart. */
-static void spark_build(const struct history *h, int64_t wall_ms, struct spark_view *out)
-{
-    int64_t newest = history_bucket_newest(h), now = history_bucket_of(h, wall_ms), hi = 0, top;
-    struct history_cell hc;
-
-    if (newest < 0 || now - newest > 1)
-        newest = now;
-    for (int i = 0; i < STATUSPAGE_SPARK; i++)
-        if (history_bucket(h, newest - i, &hc) && !hc.failed && hc.latency_us > hi)
-            hi = hc.latency_us;
-    top = spark_top(hi);
-    for (int i = 0; i < STATUSPAGE_SPARK; i++) {
-        struct spark_view *c = &out[STATUSPAGE_SPARK - 1 - i];
-        int64_t lat, t = top;
-
-        memset(c, 0, sizeof(*c));
-        c->empty = !history_bucket(h, newest - i, &hc);
-        if (c->empty)
-            continue;
-        c->worst = hc.worst;
-        c->failed = hc.failed || hc.latency_us < 0;
-        lat = hc.latency_us;
-        c->level = 7;
-        while (c->level > 0 && (lat <= 1000 || lat * 2 <= t)) {
-            t /= 2;
-            c->level--;
-        }
-    }
 }
 
 static void row_build(const struct scheduler *s, const struct service *svc, int64_t wall_ms,
@@ -121,7 +69,7 @@ static void row_build(const struct scheduler *s, const struct service *svc, int6
         ht_strlcpy(r->message, res->message, sizeof(r->message));
     else
         ht_strlcpy(r->message, "no result yet", sizeof(r->message));
-    spark_build(&svc->history, wall_ms, r->spark);
+    history_slices(&svc->history, wall_ms, STATUSPAGE_SPARK, r->spark);
 }
 
 static void page_build(const struct scheduler *s, struct statuspage_memo *memo, struct page_view *p)
@@ -185,15 +133,15 @@ static int put_all(struct buf *out, const char *const *pieces)
     return rc;
 }
 
-static const char *spark_class(const struct spark_view *c)
+static const char *spark_class(const struct history_slice *c)
 {
-    return c->failed ? "fail" : health_state_name(c->worst);
+    return c->level == HISTORY_SLICE_FAIL ? "fail" : health_state_name(c->worst);
 }
 
 /* One path per class (state, or "fail"), a vertical bar per slice: a few
  * bytes a slice, where an element each would make the rows most of the
  * page. */
-static int spark_svg(struct buf *out, const struct spark_view *cells)
+static int spark_svg(struct buf *out, const struct history_slice *cells)
 {
     int rc =
         buf_printf(out,
@@ -203,17 +151,19 @@ static int spark_svg(struct buf *out, const struct spark_view *cells)
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
         const char *cls = spark_class(&cells[i]);
-        bool first = !cells[i].empty;
+        bool first = cells[i].level != HISTORY_SLICE_EMPTY;
 
         for (int j = 0; j < i && first; j++)
-            first = cells[j].empty || strcmp(spark_class(&cells[j]), cls) != 0;
+            first =
+                cells[j].level == HISTORY_SLICE_EMPTY || strcmp(spark_class(&cells[j]), cls) != 0;
         if (!first)
             continue;
         rc |= buf_printf(out, "<path class=\"%s\" d=\"", cls);
         for (int j = i; j < STATUSPAGE_SPARK; j++)
-            if (!cells[j].empty && strcmp(spark_class(&cells[j]), cls) == 0)
+            if (cells[j].level != HISTORY_SLICE_EMPTY && strcmp(spark_class(&cells[j]), cls) == 0)
                 rc |= buf_printf(out, "M%d.5 %dv-%d", j * SPARK_W, SPARK_H,
-                                 cells[j].failed ? SPARK_H : 2 + cells[j].level * 2);
+                                 cells[j].level == HISTORY_SLICE_FAIL ? SPARK_H
+                                                                      : 2 + cells[j].level * 2);
         rc |= put(out, "\"/>");
     }
     return rc | put(out, "</svg>");
@@ -351,15 +301,17 @@ static json_t *jtext(const char *raw)
     return j ? j : json_string("");
 }
 
-static json_t *spark_json(const struct spark_view *cells)
+static json_t *spark_json(const struct history_slice *cells)
 {
     json_t *a = json_array();
 
     for (int i = 0; i < STATUSPAGE_SPARK; i++) {
-        const struct spark_view *c = &cells[i];
-        json_array_append_new(
-            a, c->empty ? json_null()
-                        : json_pack("[i, s]", c->failed ? -1 : c->level, spark_class(c)));
+        const struct history_slice *c = &cells[i];
+        json_array_append_new(a, c->level == HISTORY_SLICE_EMPTY
+                                     ? json_null()
+                                     : json_pack("[i, s]",
+                                                 c->level == HISTORY_SLICE_FAIL ? -1 : c->level,
+                                                 spark_class(c)));
     }
     return a;
 }

@@ -90,6 +90,26 @@ int64_t history_bucket_newest(const struct history *h);
 /* Bucket n (history_bucket_of numbering): false when no result fell in
  * it or it is older than the HISTORY_BUCKETS kept. */
 bool history_bucket(const struct history *h, int64_t n, struct history_cell *out);
+/* A sparkline's slices, as every view draws them: the newest width
+ * buckets up to wall_ms, newest last (the newest bucket while results
+ * keep coming; when a whole bucket has passed without one, now, so the
+ * gap shows). A slice is HISTORY_SLICE_EMPTY without results,
+ * HISTORY_SLICE_FAIL when a probe in it failed, else a level 0..7 from
+ * its highest latency: the top of the scale is history_spark_ceiling of
+ * the highest latency in view, and each level down is half the one above
+ * it. Returns how many slices hold results. */
+#define HISTORY_SLICE_EMPTY (-1)
+#define HISTORY_SLICE_FAIL  8
+struct history_slice {
+    int level;               /* 0..7, HISTORY_SLICE_EMPTY or HISTORY_SLICE_FAIL */
+    enum health_state worst; /* the most severe state in the slice */
+};
+int history_slices(const struct history *h, int64_t wall_ms, int width, struct history_slice *out);
+/* The top of the scale for a highest latency hi_us: 1, 2 or 5 times a
+ * power of ten, never under 1 ms. */
+int64_t history_spark_ceiling(int64_t hi_us);
+/* The level of one latency under a ceiling, 0..7. */
+int history_spark_level(int64_t lat_us, int64_t ceiling_us);
 /* The median latency of the last HISTORY_MEDIAN_OF successful answers
  * (a failure's latency is how long it took to fail, not how fast the
  * service answers), in microseconds; -1 when there is none. */

@@ -71,21 +71,17 @@ int layout_text_fit(const char *s, int width, const char *ellipsis, char *out, s
 
 /* ---- sparkline.c ------------------------------------------------------- */
 
-#define SPARK_EMPTY (-1) /* no sample in this cell */
-#define SPARK_FAIL  8    /* a failed sample: drawn with glyphs->fail */
+#define SPARK_EMPTY HISTORY_SLICE_EMPTY /* no sample in this cell */
+#define SPARK_FAIL  HISTORY_SLICE_FAIL  /* a failed sample: drawn with glyphs->fail */
 
 struct spark_cell {
     int level;            /* 0..7, SPARK_EMPTY or SPARK_FAIL */
     enum theme_role role; /* colour by the sample's state */
 };
 
-/* The newest width buckets of h (history.h) up to the wall time given,
- * right-aligned; a bucket without results is SPARK_EMPTY. Levels halve
- * from the top, which is sparkline_ceiling of the highest latency shown.
- * Returns the cells that hold a bucket with results. */
+/* history_slices (history.h) coloured for the terminal: width (at most
+ * 64) cells, right-aligned. Returns the cells that hold results. */
 int sparkline_cells(const struct history *h, int64_t wall_ms, int width, struct spark_cell *cells);
-int64_t sparkline_ceiling(int64_t hi_us);
-int sparkline_level(int64_t lat_us, int64_t ceiling_us);
 
 /* ---- the view state ---------------------------------------------------- */
 

@@ -117,25 +117,25 @@ static void test_text_fit(void **state)
 static void test_sparkline_scale(void **state)
 {
     (void)state;
-    assert_int_equal(sparkline_ceiling(0), 1000);
-    assert_int_equal(sparkline_ceiling(300), 1000);
-    assert_int_equal(sparkline_ceiling(1001), 2000);
-    assert_int_equal(sparkline_ceiling(4000), 5000);
-    assert_int_equal(sparkline_ceiling(8000), 10000);
-    assert_int_equal(sparkline_ceiling(10000), 10000);
-    assert_int_equal(sparkline_ceiling(2100000), 5000000);
+    assert_int_equal(history_spark_ceiling(0), 1000);
+    assert_int_equal(history_spark_ceiling(300), 1000);
+    assert_int_equal(history_spark_ceiling(1001), 2000);
+    assert_int_equal(history_spark_ceiling(4000), 5000);
+    assert_int_equal(history_spark_ceiling(8000), 10000);
+    assert_int_equal(history_spark_ceiling(10000), 10000);
+    assert_int_equal(history_spark_ceiling(2100000), 5000000);
     /* Each level down halves: (c/2, c] is 7, ... anything <= c/128 is 0. */
-    assert_int_equal(sparkline_level(10000, 10000), 7);
-    assert_int_equal(sparkline_level(5001, 10000), 7);
-    assert_int_equal(sparkline_level(5000, 10000), 6);
-    assert_int_equal(sparkline_level(3000, 10000), 6);
-    assert_int_equal(sparkline_level(1250, 10000), 4);
-    assert_int_equal(sparkline_level(400000, 1000000), 6);
-    assert_int_equal(sparkline_level(7812, 1000000), 0);
+    assert_int_equal(history_spark_level(10000, 10000), 7);
+    assert_int_equal(history_spark_level(5001, 10000), 7);
+    assert_int_equal(history_spark_level(5000, 10000), 6);
+    assert_int_equal(history_spark_level(3000, 10000), 6);
+    assert_int_equal(history_spark_level(1250, 10000), 4);
+    assert_int_equal(history_spark_level(400000, 1000000), 6);
+    assert_int_equal(history_spark_level(7812, 1000000), 0);
     /* Under a millisecond is the floor, whatever the scale. */
-    assert_int_equal(sparkline_level(1000, 1000), 0);
-    assert_int_equal(sparkline_level(600, 2000), 0);
-    assert_int_equal(sparkline_level(0, 1000), 0);
+    assert_int_equal(history_spark_level(1000, 1000), 0);
+    assert_int_equal(history_spark_level(600, 2000), 0);
+    assert_int_equal(history_spark_level(0, 1000), 0);
 }
 
 static void test_sparkline_cells(void **state)
