@@ -104,17 +104,21 @@ static bool route_selects(const struct alert_route *r, const struct svc_config *
 }
 
 /* The services service idx blocks (blocked by it, directly or through
- * others down), names made safe, into ev. */
-static void fill_blocked(struct alerts *al, size_t idx, struct alert_event *ev)
+ * others down) and whose alert the route holds back, names made safe,
+ * into ev. */
+static void fill_blocked(struct alerts *al, const struct alert_sink *k, size_t idx,
+                         struct alert_event *ev)
 {
     const struct scheduler *s = al->sched;
+    const struct alert_slot *slots = &al->slots[(k->pos - 1) * al->nslots];
     size_t roots[16];
 
     if (al->nblocked == 0)
         return;
     for (size_t j = 0; j < s->nsvcs; j++) {
         size_t n;
-        if (!al->blocked[j])
+        /* One that fired for its own reason first keeps its own alert. */
+        if (!al->blocked[j] || slots[j].firing)
             continue;
         n = deps_blocked_by(s, j, roots, HT_ARRAY_LEN(roots));
         for (size_t r = 0; r < n && r < HT_ARRAY_LEN(roots); r++) {
@@ -146,7 +150,7 @@ static struct alert_event *make_event(struct alerts *al, struct alert_sink *k, s
     ev->at_wall_ms = ht_wall_ms();
     ev->ends_wall_ms = firing ? 0 : ev->at_wall_ms;
     if (firing && k->route->root_cause)
-        fill_blocked(al, idx, ev);
+        fill_blocked(al, k, idx, ev);
     return ev;
 }
 
@@ -236,6 +240,14 @@ static void on_pass(uv_timer_t *t)
         uv_timer_start(&al->pass, on_pass, TICK_FIRING_MS, 0);
 }
 
+static void on_pass_due(uv_timer_t *t)
+{
+    struct alerts *al = t->data;
+
+    al->pass_due = false;
+    on_pass(t);
+}
+
 static void on_result(struct scheduler *s, struct service *svc, bool changed, enum health_state old,
                       void *ud)
 {
@@ -248,16 +260,8 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
     /* One pass per loop turn, after every result of the turn. */
     if (!al->pass_due) {
         al->pass_due = true;
-        uv_timer_start(&al->pass, on_pass, 0, 0);
+        uv_timer_start(&al->pass, on_pass_due, 0, 0);
     }
-}
-
-static void on_pass_due(uv_timer_t *t)
-{
-    struct alerts *al = t->data;
-
-    al->pass_due = false;
-    on_pass(t);
 }
 
 /* A reload: the slots follow their services by name; an alert sent for
