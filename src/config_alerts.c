@@ -49,7 +49,7 @@ static unsigned parse_states(struct ydoc *d, yaml_node_t *n)
     size_t nv = 0;
     unsigned bits = 0;
 
-    if (config_str_list(d, n, "a state", state_check, &v, &nv) == 0 && nv == 0)
+    if (config_str_list(d, n, "states", state_check, &v, &nv) == 0 && nv == 0)
         ydoc_error(d, n, "states: name at least one state");
     for (size_t i = 0; i < nv; i++)
         for (int s = 0; s < HEALTH_STATE_COUNT; s++)
