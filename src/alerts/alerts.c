@@ -1,11 +1,11 @@
 /* The alert engine: which service's alert fires, is held back by its
  * root cause, repeats or resolves, for every route of alerts:.
  *
- * The scheduler's observer only notes a change and arms a zero timer;
- * the routes are judged in that timer's callback, once per loop turn
- * however many results the turn brought (an alert storm of a thousand
- * changes is a few dozen passes, not a thousand), and again on a tick
- * while a `for:` is running out or a repeat is due. A pass is a walk of
+ * The scheduler's observer only notes a change and arms a timer; the
+ * routes are judged in that timer's callback, at most every
+ * PASS_MIN_GAP_MS however many changes came meanwhile (an alert storm of
+ * a thousand changes in a second is ten passes, not a thousand), and
+ * again on a tick while a `for:` is running out or a repeat is due. A pass is a walk of
  * the services per route, with the blocked flags of deps.h computed once.
  *
  * What a route remembers per service is a slot: since when the service
@@ -27,6 +27,11 @@
 /* A pass while a for: runs out, and while repeats may come due. */
 #define TICK_PENDING_MS 200
 #define TICK_FIRING_MS  1000
+/* Passes after changes are this far apart at least: a storm of a
+ * thousand changes in a second is ten passes, each seeing a hundred
+ * changes at once (which also lets a root cause and what it blocks be
+ * judged together). */
+#define PASS_MIN_GAP_MS 100
 
 static const struct alert_receiver_ops *const receivers[ALERT_KIND_COUNT] = {
     [ALERT_ALERTMANAGER] = &alert_alertmanager_ops,
@@ -103,6 +108,41 @@ static bool route_selects(const struct alert_route *r, const struct svc_config *
     return glob_any(r->services, r->nservices, c->name) && glob_any(r->groups, r->ngroups, c->group);
 }
 
+/* Whether root is one of the root causes blocking j: deps_blocked_by's
+ * walk (through dependencies that are down; an unhealthy one that is not
+ * itself blocked is a root cause), on this pass' blocked flags, so that a
+ * storm of root causes firing costs a walk per blocked service each,
+ * not a walk of the whole model. */
+static bool blocks(struct alerts *al, size_t j, size_t root)
+{
+    const struct scheduler *s = al->sched;
+    size_t top = 0;
+
+    if (++al->stamp == 0) { /* wrapped: every old mark must go */
+        memset(al->seen, 0, al->nslots * sizeof(*al->seen));
+        al->stamp = 1;
+    }
+    al->stack[top++] = j;
+    al->seen[j] = al->stamp;
+    while (top > 0) {
+        const struct svc_config *c = s->svcs[al->stack[--top]].cfg;
+        for (size_t i = 0; i < c->ndeps && c->dep_idx; i++) {
+            size_t d = c->dep_idx[i];
+            if (d >= s->nsvcs || al->seen[d] == al->stamp ||
+                !deps_is_down(s->svcs[d].health.state))
+                continue;
+            al->seen[d] = al->stamp;
+            if (s->svcs[d].health.state == HEALTH_UNHEALTHY && !al->blocked[d]) {
+                if (d == root)
+                    return true;
+                continue;
+            }
+            al->stack[top++] = d;
+        }
+    }
+    return false;
+}
+
 /* The services service idx blocks (blocked by it, directly or through
  * others down) and whose alert the route holds back, names made safe,
  * into ev. */
@@ -111,23 +151,15 @@ static void fill_blocked(struct alerts *al, const struct alert_sink *k, size_t i
 {
     const struct scheduler *s = al->sched;
     const struct alert_slot *slots = &al->slots[(k->pos - 1) * al->nslots];
-    size_t roots[16];
 
     if (al->nblocked == 0)
         return;
     for (size_t j = 0; j < s->nsvcs; j++) {
-        size_t n;
         /* One that fired for its own reason first keeps its own alert. */
-        if (!al->blocked[j] || slots[j].firing)
+        if (!al->blocked[j] || slots[j].firing || !blocks(al, j, idx))
             continue;
-        n = deps_blocked_by(s, j, roots, HT_ARRAY_LEN(roots));
-        for (size_t r = 0; r < n && r < HT_ARRAY_LEN(roots); r++) {
-            if (roots[r] != idx)
-                continue;
-            ev->blocked = xrealloc(ev->blocked, (ev->nblocked + 1) * sizeof(*ev->blocked));
-            ev->blocked[ev->nblocked++] = text_safe_dup(s->svcs[j].cfg->name);
-            break;
-        }
+        ev->blocked = xrealloc(ev->blocked, (ev->nblocked + 1) * sizeof(*ev->blocked));
+        ev->blocked[ev->nblocked++] = text_safe_dup(s->svcs[j].cfg->name);
     }
 }
 
@@ -221,6 +253,7 @@ static void on_pass(uv_timer_t *t)
     if (s == NULL)
         return;
     al->passes++;
+    al->last_pass_ms = now;
     deps_blocked_all(s, al->blocked);
     al->nblocked = 0;
     for (size_t i = 0; i < s->nsvcs; i++)
@@ -257,10 +290,12 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
         return;
     al->changes++;
     al->prev[svc->idx] = old;
-    /* One pass per loop turn, after every result of the turn. */
+    /* One pass for every change made meanwhile, PASS_MIN_GAP_MS after
+     * the last one at the earliest. */
     if (!al->pass_due) {
+        int64_t wait = al->last_pass_ms + PASS_MIN_GAP_MS - ht_now_ms();
         al->pass_due = true;
-        uv_timer_start(&al->pass, on_pass_due, 0, 0);
+        uv_timer_start(&al->pass, on_pass_due, wait > 0 ? (uint64_t)wait : 0, 0);
     }
 }
 
@@ -298,11 +333,16 @@ static void slots_reset(struct alerts *al, struct scheduler *s)
     free(al->selected);
     free(al->blocked);
     free(al->prev);
+    free(al->seen);
+    free(al->stack);
     al->slots = slots;
     al->nslots = s->nsvcs;
     al->selected = xcalloc(al->nsinks * n, sizeof(*al->selected));
     al->blocked = xcalloc(n, sizeof(*al->blocked));
     al->prev = xcalloc(n, sizeof(*al->prev));
+    al->seen = xcalloc(n, sizeof(*al->seen));
+    al->stack = xcalloc(n, sizeof(*al->stack));
+    al->stamp = 0;
     for (size_t r = 0; r < al->nsinks; r++)
         for (size_t i = 0; i < s->nsvcs; i++)
             al->selected[r * n + i] = route_selects(al->sinks[r].route, s->svcs[i].cfg);
@@ -367,6 +407,8 @@ void alerts_free(struct alerts *al)
     free(al->selected);
     free(al->blocked);
     free(al->prev);
+    free(al->seen);
+    free(al->stack);
     free(al);
 }
 

@@ -26,7 +26,8 @@ struct alerts {
     struct scheduler *detached; /* the model before a reload */
     uv_loop_t *loop;            /* set by the first attach */
     uv_timer_t pass;            /* judges the routes */
-    bool pass_due;              /* a change armed it for this turn */
+    bool pass_due;              /* a change armed it */
+    int64_t last_pass_ms;       /* monotonic */
     bool closed;
     struct curl_uv *cu; /* http.c's, made on first use */
     /* Per route and service (route r, service i at r * nslots + i). */
@@ -37,6 +38,8 @@ struct alerts {
     bool *blocked;           /* deps_blocked_all, this pass */
     size_t nblocked;         /* how many */
     enum health_state *prev; /* the state before its last change */
+    uint32_t *seen, stamp;   /* blocks(): visited in the walk numbered stamp */
+    size_t *stack;           /* blocks(): the walk's stack */
     alerts_log_fn log;
     void *log_ud;
     uint64_t changes, passes; /* for the benchmark */
