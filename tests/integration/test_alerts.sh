@@ -129,6 +129,7 @@ chmod 600 "$T_DIR/stack.yml"
 
 t_bg "$HEALTHTOP" --serve --listen 127.0.0.1:0 -c "$T_DIR/stack.yml" \
 	>"$T_DIR/serve.out" 2>"$T_DIR/serve.err"
+SERVE_PID=$T_LAST_PID
 t_wait_grep "--serve starts" "$T_DIR/serve.err" 'endpoints on port [0-9]+' || exit 1
 LP=$(grep -oE 'endpoints on port [0-9]+' "$T_DIR/serve.err" | grep -oE '[0-9]+$')
 U=http://127.0.0.1:$LP
@@ -313,6 +314,13 @@ t_check "the resolution's environment" grep -qx 'HEALTHTOP_STATE=healthy' "$T_DI
 t_check "the resolution has an end" grep -qE '^HEALTHTOP_ENDS_AT=[0-9]{4}-' "$T_DIR/exec.redis.resolved"
 t_check "the exec route's services: glob left the others out" test ! -e "$T_DIR/exec.api.firing"
 
+# SIGTERM with deliveries still under way (the hanging receiver, the
+# retries): a clean stop, nothing left behind (an ASan build checks).
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+t_is "--serve stops cleanly on SIGTERM with deliveries under way" 0 $?
+t_lacks "no sanitizer report" "$T_DIR/serve.err" "Sanitizer"
+t_lacks "no handle left open" "$T_DIR/serve.err" "handles left open"
 t_lacks "the hook token is never logged" "$T_DIR/serve.out" "$HOOK_TOKEN"
 t_lacks "the hook token is never logged (stderr)" "$T_DIR/serve.err" "$HOOK_TOKEN"
 t_done
