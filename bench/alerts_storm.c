@@ -98,10 +98,11 @@ static char *storm_config(size_t n, const char *webhook, const char *am)
     char *y = xmalloc(cap);
     size_t len;
 
-    ht_snprintf(y, cap,
-                "alerts:\n  - webhook: %s\n  - alertmanager: %s\n    timeout: 1s\n    root_cause: false\n"
-                "defaults: {interval: 1h}\nservices:\n",
-                webhook, am);
+    ht_snprintf(
+        y, cap,
+        "alerts:\n  - webhook: %s\n  - alertmanager: %s\n    timeout: 1s\n    root_cause: false\n"
+        "defaults: {interval: 1h}\nservices:\n",
+        webhook, am);
     for (size_t i = 0; i < n; i++) {
         len = strlen(y);
         if (i % 10 == 0)

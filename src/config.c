@@ -503,9 +503,9 @@ static void parse_services(struct parse *P, const struct ypair *sp)
     free(names);
 }
 
-static const char *const top_keys[] = {"title",    "history", "max_inflight",  "defaults",
-                                       "services", "listen",  "listen_public", "auth",
-                                       "alerts"};
+static const char *const top_keys[] = {"title",         "history",  "max_inflight",
+                                       "defaults",      "services", "listen",
+                                       "listen_public", "auth",     "alerts"};
 
 /* listen: [ADDR:]PORT, checked here so that a bad one has its position. */
 static void parse_listen(struct parse *P, yaml_node_t *v)

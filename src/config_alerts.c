@@ -22,9 +22,9 @@
 static const char *const kind_names[ALERT_KIND_COUNT] = {
     [ALERT_ALERTMANAGER] = "alertmanager", [ALERT_WEBHOOK] = "webhook", [ALERT_EXEC] = "exec"};
 
-static const char *const route_keys[] = {
-    "alertmanager", "webhook", "exec",    "for",        "repeat",  "resolved",
-    "states",       "services", "groups", "root_cause", "headers", "timeout"};
+static const char *const route_keys[] = {"alertmanager", "webhook",    "exec",    "for",
+                                         "repeat",       "resolved",   "states",  "services",
+                                         "groups",       "root_cause", "headers", "timeout"};
 
 const char *alert_kind_name(enum alert_kind k)
 {
@@ -63,8 +63,9 @@ static unsigned parse_states(struct ydoc *d, yaml_node_t *n)
 static void parse_receiver(struct ydoc *d, const struct ypair *p, struct alert_route *r)
 {
     if (r->kind != ALERT_KIND_COUNT) {
-        ydoc_error(d, p->key, "a route has one receiver: %s already names one here, so '%s' "
-                              "goes in a route of its own",
+        ydoc_error(d, p->key,
+                   "a route has one receiver: %s already names one here, so '%s' "
+                   "goes in a route of its own",
                    kind_names[r->kind], p->name);
         return;
     }
@@ -147,8 +148,9 @@ static void parse_route(struct ydoc *d, yaml_node_t *n, struct alert_route *r)
         parse_option(d, p, r);
     }
     if (r->kind == ALERT_KIND_COUNT)
-        ydoc_error(d, n, "this alerts route names no receiver: give it alertmanager: URL, "
-                         "webhook: URL or exec: [argv]");
+        ydoc_error(d, n,
+                   "this alerts route names no receiver: give it alertmanager: URL, "
+                   "webhook: URL or exec: [argv]");
     else if (r->kind == ALERT_EXEC && headers != NULL)
         ydoc_error(d, headers->key, "headers go with alertmanager and webhook, not exec");
     if (r->kind == ALERT_ALERTMANAGER && repeat == NULL)

@@ -134,8 +134,8 @@ enum alert_kind { ALERT_ALERTMANAGER, ALERT_WEBHOOK, ALERT_EXEC, ALERT_KIND_COUN
 
 struct alert_route {
     enum alert_kind kind;
-    char *url;                 /* alertmanager, webhook: may hold a secret */
-    char **argv;               /* exec: NULL-terminated, run without a shell */
+    char *url;   /* alertmanager, webhook: may hold a secret */
+    char **argv; /* exec: NULL-terminated, run without a shell */
     size_t argc;
     struct config_kv *headers; /* alertmanager, webhook: values are secrets */
     size_t nheaders;
@@ -159,13 +159,13 @@ struct ht_config {
     char *title;             /* default "healthtop" */
     struct svc_config *svcs; /* in file order */
     size_t nsvcs;
-    int64_t history_ms;  /* how much history to keep; default 1h */
-    int max_inflight;    /* probes in flight at once; default 512 */
-    char *listen;        /* listen: "[ADDR:]PORT" as written, or NULL */
-    bool listen_public;  /* listen_public: true allows a non-loopback address */
-    char *auth_bearer;   /* auth: {bearer: ...}: a secret, or NULL */
-    char *auth_user;     /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
-    char *auth_password; /* a secret, or NULL */
+    int64_t history_ms;         /* how much history to keep; default 1h */
+    int max_inflight;           /* probes in flight at once; default 512 */
+    char *listen;               /* listen: "[ADDR:]PORT" as written, or NULL */
+    bool listen_public;         /* listen_public: true allows a non-loopback address */
+    char *auth_bearer;          /* auth: {bearer: ...}: a secret, or NULL */
+    char *auth_user;            /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
+    char *auth_password;        /* a secret, or NULL */
     struct alert_route *alerts; /* alerts:, in file order */
     size_t nalerts;
 };

@@ -105,7 +105,8 @@ static bool glob_any(char *const *globs, size_t n, const char *s)
 /* The route's services: and groups: (each, when given, must match). */
 static bool route_selects(const struct alert_route *r, const struct svc_config *c)
 {
-    return glob_any(r->services, r->nservices, c->name) && glob_any(r->groups, r->ngroups, c->group);
+    return glob_any(r->services, r->nservices, c->name) &&
+           glob_any(r->groups, r->ngroups, c->group);
 }
 
 /* Whether root is one of the root causes blocking j: deps_blocked_by's
@@ -128,8 +129,7 @@ static bool blocks(struct alerts *al, size_t j, size_t root)
         const struct svc_config *c = s->svcs[al->stack[--top]].cfg;
         for (size_t i = 0; i < c->ndeps && c->dep_idx; i++) {
             size_t d = c->dep_idx[i];
-            if (d >= s->nsvcs || al->seen[d] == al->stamp ||
-                !deps_is_down(s->svcs[d].health.state))
+            if (d >= s->nsvcs || al->seen[d] == al->stamp || !deps_is_down(s->svcs[d].health.state))
                 continue;
             al->seen[d] = al->stamp;
             if (s->svcs[d].health.state == HEALTH_UNHEALTHY && !al->blocked[d]) {
@@ -248,7 +248,7 @@ static void on_pass(uv_timer_t *t)
     struct alerts *al = t->data;
     const struct scheduler *s = al->sched;
     int64_t now = ht_now_ms();
-    bool waiting = false, firing = false, repeats = false;
+    bool waiting = false, repeats = false;
 
     if (s == NULL)
         return;
@@ -264,7 +264,6 @@ static void on_pass(uv_timer_t *t)
         for (size_t i = 0; i < s->nsvcs; i++)
             waiting |= judge(al, k, i, now, &route_firing);
         repeats |= route_firing && k->route->repeat_ms > 0;
-        firing |= route_firing;
         alert_sink_kick(k);
     }
     if (waiting)
@@ -423,8 +422,7 @@ size_t alerts_status(const struct alerts *al, char *buf, size_t n)
     for (size_t i = 0; i < al->nsinks; i++) {
         if (!al->sinks[i].failing)
             continue;
-        ht_snprintf(buf + len, n - len, "%s%s", len ? ", " : "alerts failing: ",
-                    al->sinks[i].name);
+        ht_snprintf(buf + len, n - len, "%s%s", len ? ", " : "alerts failing: ", al->sinks[i].name);
         len += strlen(buf + len);
     }
     return len;

@@ -111,8 +111,8 @@ void alert_sink_done(struct alert_sink *k, bool ok, const char *why)
         k->backoff_ms = ALERTS_BACKOFF_MAX_MS;
     if (k->failures == ALERTS_FAILING_AFTER) {
         k->failing = true;
-        alerts_logf(k->al, "alerts: %s %s: failing: %s (%d deliveries in a row; retrying)",
-                    k->name, k->shown, k->why, k->failures);
+        alerts_logf(k->al, "alerts: %s %s: failing: %s (%d deliveries in a row; retrying)", k->name,
+                    k->shown, k->why, k->failures);
     }
     if (k->retry_open && !k->al->closed)
         uv_timer_start(&k->retry, on_retry, (uint64_t)k->backoff_ms, 0);
@@ -172,9 +172,10 @@ int alerts_metrics_write(const struct alerts *al, struct buf *out, bool om)
     rc |= family(out, "healthtop_alerts_dropped_total", "counter",
                  "Alert notifications dropped because their route's queue was full.", om);
     for (size_t i = 0; i < al->nsinks; i++)
-        rc |= buf_printf(out, "healthtop_alerts_dropped_total{route=\"%zu\",receiver=\"%s\"} %llu\n",
-                         al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
-                         (unsigned long long)al->sinks[i].dropped);
+        rc |=
+            buf_printf(out, "healthtop_alerts_dropped_total{route=\"%zu\",receiver=\"%s\"} %llu\n",
+                       al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
+                       (unsigned long long)al->sinks[i].dropped);
     rc |= family(out, "healthtop_alerts_queued", "gauge",
                  "Alert notifications waiting for their receiver.", om);
     for (size_t i = 0; i < al->nsinks; i++)
@@ -184,8 +185,9 @@ int alerts_metrics_write(const struct alerts *al, struct buf *out, bool om)
     rc |= family(out, "healthtop_alert_receiver_failing", "gauge",
                  "1 while a receiver's last deliveries all failed.", om);
     for (size_t i = 0; i < al->nsinks; i++)
-        rc |= buf_printf(out, "healthtop_alert_receiver_failing{route=\"%zu\",receiver=\"%s\"} %d\n",
-                         al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
-                         al->sinks[i].failing ? 1 : 0);
+        rc |=
+            buf_printf(out, "healthtop_alert_receiver_failing{route=\"%zu\",receiver=\"%s\"} %d\n",
+                       al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
+                       al->sinks[i].failing ? 1 : 0);
     return rc ? -1 : 0;
 }

@@ -16,8 +16,8 @@
 struct alert_event {
     bool firing;
     char *service, *group, *kind;
-    char *message;        /* the last result's message */
-    char **blocked;       /* what this root cause blocks (names) */
+    char *message;  /* the last result's message */
+    char **blocked; /* what this root cause blocks (names) */
     size_t nblocked;
     enum health_state state;    /* now */
     enum health_state previous; /* before the change */
@@ -39,29 +39,28 @@ struct alert_receiver_ops {
     void (*cancel)(struct alert_sink *k);
 };
 
-extern const struct alert_receiver_ops alert_alertmanager_ops, alert_webhook_ops,
-    alert_exec_ops;
+extern const struct alert_receiver_ops alert_alertmanager_ops, alert_webhook_ops, alert_exec_ops;
 
 /* One route at run time. */
 struct alert_sink {
     struct alerts *al;
     const struct alert_route *route;
     const struct alert_receiver_ops *ops;
-    size_t pos;                /* 1-based place in alerts: */
-    char name[48];             /* "webhook #2" */
-    char shown[256];           /* the URL (redacted) or argv[0], made safe */
-    struct alert_event **q;    /* ring of ALERTS_QUEUE_MAX */
+    size_t pos;             /* 1-based place in alerts: */
+    char name[48];          /* "webhook #2" */
+    char shown[256];        /* the URL (redacted) or argv[0], made safe */
+    struct alert_event **q; /* ring of ALERTS_QUEUE_MAX */
     size_t qhead, qlen;
-    size_t inflight;           /* events at the head being delivered */
+    size_t inflight; /* events at the head being delivered */
     uv_timer_t retry;
     bool retry_open;
-    int failures;              /* failed deliveries in a row */
+    int failures; /* failed deliveries in a row */
     int64_t backoff_ms;
-    bool failing;              /* ALERTS_FAILING_AFTER in a row */
-    bool drop_told;            /* a drop was logged since the last success */
-    char why[256];             /* the last failure, made safe */
+    bool failing;   /* ALERTS_FAILING_AFTER in a row */
+    bool drop_told; /* a drop was logged since the last success */
+    char why[256];  /* the last failure, made safe */
     uint64_t ok, failed, dropped;
-    void *priv;                /* the receiver's */
+    void *priv; /* the receiver's */
 };
 
 /* The receiver's answer to send. why (outside text is fine: it is made

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include "alerts/receiver.h"
 
-#define WEBHOOK_BATCH 64
+#define WEBHOOK_BATCH    64
 #define WEBHOOK_TEXT_MAX 16384
 
 static json_t *alert_json(const struct alert_event *ev)

@@ -35,7 +35,8 @@ static const struct {
      "t.yml:4:25: states: 'healthy' is none of unhealthy, degraded, starting, skipped"},
     {SVCS "alerts:\n  - webhook: 'http://h/'\n    states: []\n",
      "t.yml:4:13: states is an empty list"},
-    {SVCS "alerts:\n  - webhook: 'http://h/'\n    for: soon\n", "t.yml:4:10: bad duration 'soon' for for"},
+    {SVCS "alerts:\n  - webhook: 'http://h/'\n    for: soon\n",
+     "t.yml:4:10: bad duration 'soon' for for"},
     {SVCS "alerts:\n  - webhook: 'http://h/'\n    timeout: 1ms\n", "t.yml:4:14: timeout"},
     {SVCS "alerts:\n  - webhook: 'http://h/'\n    repeat: 10ms\n", "t.yml:4:13: repeat"},
     {SVCS "alerts:\n  - webhook: 'http://h/'\n    root_cause: maybe\n",
@@ -109,10 +110,11 @@ static void test_no_secret_in_errors(void **state)
 
     (void)state;
     setenv("HT_TEST_HOOK_TOKEN", "s3cret-hook-token", 1);
-    assert_int_equal(parse_text(SVCS "alerts:\n"
-                                     "  - webhook: 'http://u:pa55word-x@h:99999/'\n"
-                                     "    headers: {Authorization: \"Bearer ${HT_TEST_HOOK_TOKEN}\"}\n"
-                                     "    bogus: 1\n",
+    assert_int_equal(parse_text(SVCS
+                                "alerts:\n"
+                                "  - webhook: 'http://u:pa55word-x@h:99999/'\n"
+                                "    headers: {Authorization: \"Bearer ${HT_TEST_HOOK_TOKEN}\"}\n"
+                                "    bogus: 1\n",
                                 &cfg),
                      -1);
     assert_null(strstr(test_err, "s3cret-hook-token"));
