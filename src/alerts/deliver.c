@@ -150,14 +150,14 @@ static int family(struct buf *out, const char *name, const char *type, const cha
                       type);
 }
 
-int alerts_metrics_write(const struct alerts *al, struct buf *out, bool om)
+int alerts_metrics_write(const struct alerts *al, struct buf *out, bool openmetrics)
 {
     int rc = 0;
 
     if (al == NULL)
         return 0;
     rc |= family(out, "healthtop_alert_deliveries_total", "counter",
-                 "Alert deliveries to each route's receiver, by result.", om);
+                 "Alert deliveries to each route's receiver, by result.", openmetrics);
     for (size_t i = 0; i < al->nsinks; i++) {
         const struct alert_sink *k = &al->sinks[i];
         const char *kind = alert_kind_name(k->route->kind);
@@ -170,20 +170,20 @@ int alerts_metrics_write(const struct alerts *al, struct buf *out, bool om)
                          (unsigned long long)k->failed);
     }
     rc |= family(out, "healthtop_alerts_dropped_total", "counter",
-                 "Alert notifications dropped because their route's queue was full.", om);
+                 "Alert notifications dropped because their route's queue was full.", openmetrics);
     for (size_t i = 0; i < al->nsinks; i++)
         rc |=
             buf_printf(out, "healthtop_alerts_dropped_total{route=\"%zu\",receiver=\"%s\"} %llu\n",
                        al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
                        (unsigned long long)al->sinks[i].dropped);
     rc |= family(out, "healthtop_alerts_queued", "gauge",
-                 "Alert notifications waiting for their receiver.", om);
+                 "Alert notifications waiting for their receiver.", openmetrics);
     for (size_t i = 0; i < al->nsinks; i++)
         rc |= buf_printf(out, "healthtop_alerts_queued{route=\"%zu\",receiver=\"%s\"} %zu\n",
                          al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
                          al->sinks[i].qlen);
     rc |= family(out, "healthtop_alert_receiver_failing", "gauge",
-                 "1 while a receiver's last deliveries all failed.", om);
+                 "1 while a receiver's last deliveries all failed.", openmetrics);
     for (size_t i = 0; i < al->nsinks; i++)
         rc |=
             buf_printf(out, "healthtop_alert_receiver_failing{route=\"%zu\",receiver=\"%s\"} %d\n",
