@@ -319,6 +319,17 @@ static void carry_over(struct alerts *al, struct scheduler *s, struct alert_slot
     }
 }
 
+/* The tables sized by the model: per route and service, per service. */
+static void tables_free(struct alerts *al)
+{
+    free(al->slots);
+    free(al->selected);
+    free(al->blocked);
+    free(al->prev);
+    free(al->seen);
+    free(al->stack);
+}
+
 static void slots_reset(struct alerts *al, struct scheduler *s)
 {
     size_t n = s->nsvcs ? s->nsvcs : 1;
@@ -328,12 +339,7 @@ static void slots_reset(struct alerts *al, struct scheduler *s)
         slots[i].match_since = slots[i].unblocked_ms = -1;
     if (al->slots && al->sched)
         carry_over(al, s, slots);
-    free(al->slots);
-    free(al->selected);
-    free(al->blocked);
-    free(al->prev);
-    free(al->seen);
-    free(al->stack);
+    tables_free(al);
     al->slots = slots;
     al->nslots = s->nsvcs;
     al->selected = xcalloc(al->nsinks * n, sizeof(*al->selected));
@@ -402,12 +408,7 @@ void alerts_free(struct alerts *al)
     for (size_t i = 0; i < al->nsinks; i++)
         alert_sink_free(&al->sinks[i]);
     free(al->sinks);
-    free(al->slots);
-    free(al->selected);
-    free(al->blocked);
-    free(al->prev);
-    free(al->seen);
-    free(al->stack);
+    tables_free(al);
     free(al);
 }
 

@@ -150,6 +150,34 @@ static int family(struct buf *out, const char *name, const char *type, const cha
                       type);
 }
 
+static uint64_t dropped(const struct alert_sink *k)
+{
+    return k->dropped;
+}
+
+static uint64_t queued(const struct alert_sink *k)
+{
+    return k->qlen;
+}
+
+static uint64_t failing(const struct alert_sink *k)
+{
+    return k->failing;
+}
+
+/* One family with a sample per route. */
+static int per_route(struct buf *out, const struct alerts *al, const char *name, const char *type,
+                     const char *help, uint64_t (*value)(const struct alert_sink *), bool om)
+{
+    int rc = family(out, name, type, help, om);
+
+    for (size_t i = 0; i < al->nsinks; i++)
+        rc |= buf_printf(out, "%s{route=\"%zu\",receiver=\"%s\"} %llu\n", name, al->sinks[i].pos,
+                         alert_kind_name(al->sinks[i].route->kind),
+                         (unsigned long long)value(&al->sinks[i]));
+    return rc;
+}
+
 int alerts_metrics_write(const struct alerts *al, struct buf *out, bool openmetrics)
 {
     int rc = 0;
@@ -169,25 +197,12 @@ int alerts_metrics_write(const struct alerts *al, struct buf *out, bool openmetr
                          k->pos, kind, (unsigned long long)k->ok, k->pos, kind,
                          (unsigned long long)k->failed);
     }
-    rc |= family(out, "healthtop_alerts_dropped_total", "counter",
-                 "Alert notifications dropped because their route's queue was full.", openmetrics);
-    for (size_t i = 0; i < al->nsinks; i++)
-        rc |=
-            buf_printf(out, "healthtop_alerts_dropped_total{route=\"%zu\",receiver=\"%s\"} %llu\n",
-                       al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
-                       (unsigned long long)al->sinks[i].dropped);
-    rc |= family(out, "healthtop_alerts_queued", "gauge",
-                 "Alert notifications waiting for their receiver.", openmetrics);
-    for (size_t i = 0; i < al->nsinks; i++)
-        rc |= buf_printf(out, "healthtop_alerts_queued{route=\"%zu\",receiver=\"%s\"} %zu\n",
-                         al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
-                         al->sinks[i].qlen);
-    rc |= family(out, "healthtop_alert_receiver_failing", "gauge",
-                 "1 while a receiver's last deliveries all failed.", openmetrics);
-    for (size_t i = 0; i < al->nsinks; i++)
-        rc |=
-            buf_printf(out, "healthtop_alert_receiver_failing{route=\"%zu\",receiver=\"%s\"} %d\n",
-                       al->sinks[i].pos, alert_kind_name(al->sinks[i].route->kind),
-                       al->sinks[i].failing ? 1 : 0);
+    rc |= per_route(out, al, "healthtop_alerts_dropped_total", "counter",
+                    "Alert notifications dropped because their route's queue was full.", dropped,
+                    openmetrics);
+    rc |= per_route(out, al, "healthtop_alerts_queued", "gauge",
+                    "Alert notifications waiting for their receiver.", queued, openmetrics);
+    rc |= per_route(out, al, "healthtop_alert_receiver_failing", "gauge",
+                    "1 while a receiver's last deliveries all failed.", failing, openmetrics);
     return rc ? -1 : 0;
 }
