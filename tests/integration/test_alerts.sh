@@ -112,7 +112,7 @@ alerts:
   - alertmanager: $R/fail500
   - alertmanager: $R/hang
     timeout: 2s
-  - webhook: http://127.0.0.1:$DOWN/
+  - alertmanager: http://127.0.0.1:$DOWN/
 services:
   redis: {http: "http://127.0.0.1:$F1/toggle", retries: 1}
   api: {http: "http://127.0.0.1:$F1/toggle", depends_on: [redis]}
@@ -215,13 +215,13 @@ t_until "$T_DEADLINE_S" grows && t_ok "probes go on while receivers fail and han
 	t_fail "redis' probe count stuck at $(probes) (was $p0)"
 t_wait_grep "a failing receiver is logged" "$T_DIR/serve.out" \
 	'Z alerts: alertmanager #4 http://127.0.0.1:[0-9]+/fail500: failing: HTTP 500: boom'
-t_wait_grep "a refused receiver is logged" "$T_DIR/serve.out" \
-	'Z alerts: webhook #6 http://127.0.0.1:[0-9]+/: failing: '
+t_wait_grep "an Alertmanager that is down is logged" "$T_DIR/serve.out" \
+	'Z alerts: alertmanager #6 http://127.0.0.1:[0-9]+/: failing: '
 curl -s "$U/metrics" >"$T_DIR/metrics.txt"
 t_contains "/metrics counts failed deliveries" "$T_DIR/metrics.txt" \
 	'healthtop_alert_deliveries_total{route="4",receiver="alertmanager",result="failure"} '
 t_contains "/metrics counts drops" "$T_DIR/metrics.txt" \
-	'healthtop_alerts_dropped_total{route="6",receiver="webhook"} 0'
+	'healthtop_alerts_dropped_total{route="6",receiver="alertmanager"} 0'
 t_contains "/metrics shows the failing receiver" "$T_DIR/metrics.txt" \
 	'healthtop_alert_receiver_failing{route="4",receiver="alertmanager"} 1'
 grep -E '^healthtop_alert_deliveries_total\{route="1",receiver="alertmanager",result="success"\} [1-9]' \
@@ -287,6 +287,21 @@ print("ok")
 PY
 t_is "the webhook payloads are the documented ones" "ok" "$(cat "$T_DIR/hook.check")"
 
+# A reload that drops a service whose alert fires: it is resolved.
+curl -s "http://127.0.0.1:$F2/control/down" >/dev/null
+legacy_fired_twice() { [ "$(hooked | grep -cx legacy:firing)" = 2 ]; }
+t_until "$T_DEADLINE_S" legacy_fired_twice && t_ok "legacy fires again" ||
+	t_fail "legacy did not fire again: $(hooked | tr '\n' ' ')"
+sed -i '/^  legacy:/d' "$T_DIR/stack.yml"
+kill -HUP "$SERVE_PID"
+t_wait_grep "the reload is done" "$T_DIR/serve.err" 'reloaded .*: 9 services'
+gone() { tail -n 1 "$T_DIR/hook.jsonl" | grep -q '"text": "RESOLVED legacy is gone from the config (was unhealthy)"'; }
+t_until "$T_DEADLINE_S" gone && t_ok "an alert of a service dropped by a reload is resolved" ||
+	t_fail "no resolution for legacy after the reload: $(tail -n 1 "$T_DIR/hook.jsonl")"
+if t_until "$T_DEADLINE_S" am_is ""; then t_ok "and Alertmanager no longer lists it"; else
+	t_fail "Alertmanager lists '$(am_alerts)', expected none"
+fi
+
 # The exec hook's environment.
 sed -E 's/(AT=).+/\1T/' "$T_DIR/exec.redis.firing" >"$T_DIR/exec.firing.seen"
 cat >"$T_DIR/exec.firing.want" <<EOF
@@ -321,6 +336,27 @@ wait "$SERVE_PID"
 t_is "--serve stops cleanly on SIGTERM with deliveries under way" 0 $?
 t_lacks "no sanitizer report" "$T_DIR/serve.err" "Sanitizer"
 t_lacks "no handle left open" "$T_DIR/serve.err" "handles left open"
+# --wait sends alerts too, and says on stderr when a receiver fails.
+cat >"$T_DIR/wait.yml" <<YML
+defaults: {interval: 200ms, timeout: 2s, retries: 1}
+alerts:
+  - exec: [$T_DIR/hook.sh, wait]
+  - webhook: http://127.0.0.1:$DOWN/hook
+services:
+  gone: {tcp: "127.0.0.1:$DOWN"}
+YML
+chmod 600 "$T_DIR/wait.yml"
+t_bg "$HEALTHTOP" --wait --timeout 600s -c "$T_DIR/wait.yml" >"$T_DIR/wait.out" 2>"$T_DIR/wait.err"
+WAIT_PID=$T_LAST_PID
+t_wait_file "$T_DIR/exec.gone.firing" && t_ok "--wait runs the exec hook"
+t_check "with the --wait route's argument" grep -qx 'ARG=wait' "$T_DIR/exec.gone.firing"
+t_wait_grep "--wait tells a failing receiver on stderr" "$T_DIR/wait.err" \
+	'^healthtop: alerts: webhook #2 http://127.0.0.1:[0-9]+/hook: failing: '
+kill -INT "$WAIT_PID"
+wait "$WAIT_PID"
+t_is "--wait interrupted exits 130" 130 $?
+t_lacks "--wait: no sanitizer report" "$T_DIR/wait.err" "Sanitizer"
+
 t_lacks "the hook token is never logged" "$T_DIR/serve.out" "$HOOK_TOKEN"
 t_lacks "the hook token is never logged (stderr)" "$T_DIR/serve.err" "$HOOK_TOKEN"
 t_done
