@@ -4,14 +4,16 @@
 # port, a webhook receiver that records what it is sent, an exec hook that
 # writes its environment, and receivers that answer 500, hang or refuse.
 #
-# The stack: redis, eight services blocked by it (directly or through
+# The stack: redis, nine services blocked by it (directly or through
 # api and frontend: transitive), and legacy, which also needs redis but
 # fails first for a reason of its own. Checked: legacy's own alert;
-# redis' alert, one and not nine, listing the eight; the eight never
-# fire; legacy keeps its alert and gets no fresh one when redis
-# recovers; every firing alert is resolved; the webhook's and the exec
+# redis' alert, one and not ten, listing the nine; the nine do not fire;
+# legacy keeps its alert and gets no fresh one when redis recovers;
+# billing, one of the nine, still failing once redis is back, fires on
+# its own; every firing alert is resolved; the webhook's and the exec
 # hook's payloads are the documented ones; the failing receivers are
-# retried, counted in /metrics and logged, and never slow the probes.
+# retried, counted in /metrics and logged, and never slow the probes;
+# --wait alerts too; a reload resolves the alert of a service it drops.
 . "$(dirname "$0")/../lib.sh"
 
 AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager) || {
@@ -22,11 +24,13 @@ AM_BIN=$(command -v prometheus-alertmanager || command -v alertmanager) || {
 HOOK_TOKEN=hook-token-0123456789abcdef
 export HOOK_TOKEN
 
-# Two fixtures: F1 serves redis and the eight, F2 legacy.
+# Three fixtures: F1 serves redis and eight services, F2 legacy, F3 billing.
 t_fixture_http || exit 1
 F1=$FIX_PORT
 t_fixture_http || exit 1
 F2=$FIX_PORT
+t_fixture_http || exit 1
+F3=$FIX_PORT
 DOWN=$(t_refused_port)
 
 # The receiver: /hook records each POST (its Authorization header and
@@ -123,6 +127,7 @@ services:
   frontend: {http: "http://127.0.0.1:$F1/toggle", depends_on: [api]}
   admin: {http: "http://127.0.0.1:$F1/toggle", depends_on: [frontend]}
   cron: {http: "http://127.0.0.1:$F1/toggle", depends_on: [worker]}
+  billing: {http: "http://127.0.0.1:$F3/toggle", depends_on: [frontend]}
   legacy: {http: "http://127.0.0.1:$F2/toggle", depends_on: [redis]}
 YML
 chmod 600 "$T_DIR/stack.yml"
@@ -164,9 +169,11 @@ t_until "$T_DEADLINE_S" hooked_has legacy:firing && t_ok "the webhook got legacy
 	t_fail "the webhook never got legacy firing: $(hooked | tr '\n' ' ')"
 t_wait_file "$T_DIR/exec.legacy.firing" && t_ok "the exec hook ran for legacy"
 
-# 2. redis goes down: one alert for it, listing the eight it blocks
-# (Alertmanager's annotation is updated at each re-send).
-EIGHT="admin, api, auth, cron, frontend, scheduler, search, worker"
+# 2. redis goes down (and billing's own server): one alert for redis,
+# listing the nine it blocks (Alertmanager's annotation is updated at
+# each re-send).
+NINE="admin, api, auth, billing, cron, frontend, scheduler, search, worker"
+curl -s "http://127.0.0.1:$F3/control/down" >/dev/null
 curl -s "http://127.0.0.1:$F1/control/down" >/dev/null
 am_redis_all() {
 	curl -s "http://127.0.0.1:$AP/api/v2/alerts?active=true" | $PY -c '
@@ -175,16 +182,16 @@ for a in json.load(sys.stdin):
     if a["labels"]["service"] == "redis":
         print(", ".join(sorted(a["annotations"]["blocked"].split(", "))))' 2>/dev/null
 }
-am_redis_is() { [ "$(am_redis_all)" = "$EIGHT" ]; }
-if t_until "$T_DEADLINE_S" am_redis_is; then t_ok "redis' alert lists the eight it blocks"; else
-	t_fail "redis' alert lists '$(am_redis_all)', expected '$EIGHT'"
+am_redis_is() { [ "$(am_redis_all)" = "$NINE" ]; }
+if t_until "$T_DEADLINE_S" am_redis_is; then t_ok "redis' alert lists the nine it blocks"; else
+	t_fail "redis' alert lists '$(am_redis_all)', expected '$NINE'"
 fi
 am_services() {
 	curl -s "http://127.0.0.1:$AP/api/v2/alerts?active=true" | $PY -c '
 import json, sys
 print(" ".join(sorted(a["labels"]["service"] for a in json.load(sys.stdin))))' 2>/dev/null
 }
-t_is "Alertmanager has two alerts, not ten: legacy's and redis'" "legacy redis" "$(am_services)"
+t_is "Alertmanager has two alerts, not eleven: legacy's and redis'" "legacy redis" "$(am_services)"
 curl -s "$U/metrics" >"$T_DIR/metrics.down"
 t_contains "/metrics still shows the blocked services down (only notifications are held)" \
 	"$T_DIR/metrics.down" 'healthtop_service_blocked{service="cron",group="Services",kind="http"} 1'
@@ -232,11 +239,21 @@ if command -v promtool >/dev/null; then
 	t_is "promtool check metrics reports nothing" "" "$(cat "$T_DIR/promtool.out")"
 fi
 
-# 3. redis recovers: its alert resolves; legacy keeps its own, unrenewed.
+# 3. redis recovers: its alert resolves; legacy keeps its own, unrenewed;
+# billing, still failing, fires on its own once the grace is over.
 curl -s "http://127.0.0.1:$F1/control/up" >/dev/null
-if t_until "$T_DEADLINE_S" am_is "legacy:"; then t_ok "redis' alert resolved in Alertmanager"; else
-	t_fail "Alertmanager lists '$(am_alerts)', expected 'legacy:'"
+no_redis() { ! am_services | grep -qw redis; }
+if t_until "$T_DEADLINE_S" no_redis; then t_ok "redis' alert resolved in Alertmanager"; else
+	t_fail "Alertmanager lists '$(am_alerts)', still redis"
 fi
+t_until "$T_DEADLINE_S" hooked_has billing:firing && t_ok "billing, still down, fires on its own" ||
+	t_fail "billing never fired: $(hooked | tr '\n' ' ')"
+am_services_are() { [ "$(am_services)" = "$1" ]; }
+t_until "$T_DEADLINE_S" am_services_are "billing legacy" && t_ok "Alertmanager lists billing and legacy" ||
+	t_fail "Alertmanager lists '$(am_services)', expected 'billing legacy'"
+curl -s "http://127.0.0.1:$F3/control/up" >/dev/null
+t_until "$T_DEADLINE_S" hooked_has billing:resolved && t_ok "the webhook got billing resolved" ||
+	t_fail "no billing resolved: $(hooked | tr '\n' ' ')"
 t_until "$T_DEADLINE_S" hooked_has redis:resolved && t_ok "the webhook got redis resolved" ||
 	t_fail "no redis resolved: $(hooked | tr '\n' ' ')"
 t_wait_file "$T_DIR/exec.redis.resolved" && t_ok "the exec hook ran for redis resolved"
@@ -250,16 +267,16 @@ t_until "$T_DEADLINE_S" hooked_has legacy:resolved && t_ok "the webhook got lega
 	t_fail "no legacy resolved: $(hooked | tr '\n' ' ')"
 t_until "$T_DEADLINE_S" ready || t_fail "the stack never became healthy again"
 
-# What the webhook got: in order, and nothing for the eight.
+# What the webhook got: in order, and nothing for the eight others.
 t_is "the webhook's notifications, in order" \
-	"legacy:firing redis:firing redis:resolved legacy:resolved" "$(hooked | tr '\n' ' ' | sed 's/ $//')"
+	"legacy:firing redis:firing redis:resolved billing:firing billing:resolved legacy:resolved" "$(hooked | tr '\n' ' ' | sed 's/ $//')"
 
 # The documented webhook payload, exactly (doc/alerts.md).
 $PY - "$T_DIR/hook.jsonl" "$HOOK_TOKEN" >"$T_DIR/hook.check" 2>&1 <<'PY'
 import json, re, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 t = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-eight = {"api", "auth", "search", "worker", "scheduler", "frontend", "admin", "cron"}
+nine = {"api", "auth", "search", "worker", "scheduler", "frontend", "admin", "cron", "billing"}
 for l in lines:
     assert l["auth"] == "Bearer " + sys.argv[2], "the header is sent"
     assert l["type"] == "application/json", l["type"]
@@ -278,7 +295,7 @@ for l in lines:
             assert a["message"] == "HTTP 503", a["message"]
             assert a["ends_at"] is None
             assert a["service"] + " is unhealthy (was healthy): HTTP 503" in b["text"], b["text"]
-            assert set(a["blocked"]) <= (eight if a["service"] == "redis" else set()), a["blocked"]
+            assert set(a["blocked"]) <= (nine if a["service"] == "redis" else set()), a["blocked"]
         else:
             assert a["state"] == "healthy" and t.match(a["ends_at"]), a
             assert a["service"] + " is healthy now (was unhealthy)" in b["text"], b["text"]
@@ -294,7 +311,7 @@ t_until "$T_DEADLINE_S" legacy_fired_twice && t_ok "legacy fires again" ||
 	t_fail "legacy did not fire again: $(hooked | tr '\n' ' ')"
 sed -i '/^  legacy:/d' "$T_DIR/stack.yml"
 kill -HUP "$SERVE_PID"
-t_wait_grep "the reload is done" "$T_DIR/serve.err" 'reloaded .*: 9 services'
+t_wait_grep "the reload is done" "$T_DIR/serve.err" 'reloaded .*: 10 services'
 gone() { tail -n 1 "$T_DIR/hook.jsonl" | grep -q '"text": "RESOLVED legacy is gone from the config (was unhealthy)"'; }
 t_until "$T_DEADLINE_S" gone && t_ok "an alert of a service dropped by a reload is resolved" ||
 	t_fail "no resolution for legacy after the reload: $(tail -n 1 "$T_DIR/hook.jsonl")"
