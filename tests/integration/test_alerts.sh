@@ -359,6 +359,8 @@ defaults: {interval: 200ms, timeout: 2s, retries: 1}
 alerts:
   - exec: [$T_DIR/hook.sh, wait]
   - webhook: http://127.0.0.1:$DOWN/hook
+  - exec: [sleep, "612"]
+    timeout: 500ms
 services:
   gone: {tcp: "127.0.0.1:$DOWN"}
 YML
@@ -369,10 +371,14 @@ t_wait_file "$T_DIR/exec.gone.firing" && t_ok "--wait runs the exec hook"
 t_check "with the --wait route's argument" grep -qx 'ARG=wait' "$T_DIR/exec.gone.firing"
 t_wait_grep "--wait tells a failing receiver on stderr" "$T_DIR/wait.err" \
 	'^healthtop: alerts: webhook #2 http://127.0.0.1:[0-9]+/hook: failing: '
+t_wait_grep "a hook past its timeout is killed and counted as failing" "$T_DIR/wait.err" \
+	'^healthtop: alerts: exec #3 sleep: failing: timed out after 500 ms: killed'
 kill -INT "$WAIT_PID"
 wait "$WAIT_PID"
 t_is "--wait interrupted exits 130" 130 $?
 t_lacks "--wait: no sanitizer report" "$T_DIR/wait.err" "Sanitizer"
+t_lacks "--wait: no handle left open" "$T_DIR/wait.err" "handles left open"
+t_check "no hook is left running" eval '! pgrep -f "^sleep 612$" >/dev/null'
 
 t_lacks "the hook token is never logged" "$T_DIR/serve.out" "$HOOK_TOKEN"
 t_lacks "the hook token is never logged (stderr)" "$T_DIR/serve.err" "$HOOK_TOKEN"

@@ -32,6 +32,9 @@ wait_screen "the header names the failing receiver" "alerts failing: webhook #1"
 keys q
 t_wait_file "$T_DIR/main.rc"
 t_is "q exits 0" 0 "$(cat "$T_DIR/main.rc" 2>/dev/null)"
+capture
+t_lacks "every handle is closed at the end (deliveries under way cancelled)" "$SCREEN" \
+	"handles left open"
 for f in "$T_DIR"/asan* "$T_DIR"/ubsan*; do
 	[ -e "$f" ] && t_fail "sanitizer report: $(head -5 "$f")"
 done
