@@ -6,7 +6,10 @@
 #   - a header of include/healthtop/ that includes a header from src/:
 #     the public model must not depend on anything private;
 #   - a header private to one folder of src/ included from another:
-#       src/probes/*.h   only from src/probes/
+#       src/probes/*.h   only from src/probes/, and curl_uv.h also from
+#                        src/alerts/http.c (alert deliveries share the
+#                        curl-on-libuv driver with the probes)
+#       src/alerts/*.h   only from src/alerts/
 #       src/ui/*.h       only from src/ui/
 #       src/demo/*.h     only from src/demo/ and src/main.c (the demo mode)
 #       src/compose/*.h  only from src/compose/ and src/main.c (`lint`)
@@ -64,6 +67,7 @@ allowed() {
 	src) [ "$fdir" = src ] || [ "$fdir" = src/probes ] || [ "$fdir" = src/demo ] ||
 		[ "$fdir" = src/compose ] ;;
 	src/demo | src/compose) [ "$fdir" = "$tl" ] || [ "$f" = src/main.c ] ;;
+	src/probes) [ "$fdir" = src/probes ] || { [ "$f" = src/alerts/http.c ] && [ "$target" = src/probes/curl_uv.h ]; } ;;
 	*) [ "$fdir" = "$tl" ] ;;
 	esac
 }

@@ -17,6 +17,7 @@
 #include "healthtop/probe.h"
 #include "healthtop/secret.h"
 #include "healthtop/text.h"
+#include "config_alerts.h"
 #include "yaml_doc.h"
 
 /* The settings `defaults:` gives every service, each overridable. */
@@ -502,8 +503,9 @@ static void parse_services(struct parse *P, const struct ypair *sp)
     free(names);
 }
 
-static const char *const top_keys[] = {"title",    "history", "max_inflight",  "defaults",
-                                       "services", "listen",  "listen_public", "auth"};
+static const char *const top_keys[] = {"title",         "history",  "max_inflight",
+                                       "defaults",      "services", "listen",
+                                       "listen_public", "auth",     "alerts"};
 
 /* listen: [ADDR:]PORT, checked here so that a bad one has its position. */
 static void parse_listen(struct parse *P, yaml_node_t *v)
@@ -604,6 +606,8 @@ static void parse_root(struct parse *P)
             (void)ydoc_bool(&P->d, p->value, "listen_public", &cfg->listen_public);
         else if (strcmp(p->name, "auth") == 0)
             parse_auth(P, p);
+        else if (strcmp(p->name, "alerts") == 0)
+            config_alerts_parse(&P->d, p->value, cfg);
         else if (strcmp(p->name, "defaults") == 0)
             defaults = p->value;
         else if (strcmp(p->name, "services") == 0)
@@ -667,6 +671,7 @@ void config_free(struct ht_config *cfg)
     free(cfg->auth_bearer);
     free(cfg->auth_user);
     free(cfg->auth_password);
+    config_alerts_free(cfg);
     memset(cfg, 0, sizeof(*cfg));
 }
 

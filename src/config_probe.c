@@ -123,3 +123,75 @@ void config_probe_free(struct svc_config *s)
         ops->free_config(s);
     memset(&s->u, 0, sizeof(s->u));
 }
+
+/* Why url is no good http(s) URL, or NULL when it is. What is accepted
+ * here is also what libcurl accepts for the transfer (URL_RAW_USERINFO). */
+static const char *http_url_problem(const char *url)
+{
+    const char *why;
+    struct url u;
+
+    if (!url_has_scheme(url, "http") && !url_has_scheme(url, "https"))
+        return "the scheme must be http:// or https://";
+    for (const char *c = url; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return "spaces and control characters must be %-encoded";
+    if (url_parse(url, URL_RAW_USERINFO, &u, &why) != 0)
+        return why;
+    url_free(&u);
+    return NULL;
+}
+
+int config_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
+{
+    const char *why;
+    char *shown;
+
+    config_url_secret(url);
+    why = http_url_problem(url);
+    if (why == NULL)
+        return 0;
+    shown = config_redact_url(url);
+    ydoc_error(d, n, "bad %s '%s': %s", what, shown, why);
+    free(shown);
+    return -1;
+}
+
+void config_kv_push(struct config_kv **v, size_t *n, const char *key, char *value)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[*n].key = xstrdup(key);
+    (*v)[*n].value = value;
+    (*n)++;
+}
+
+void config_headers(struct ydoc *d, yaml_node_t *n, struct config_kv **kv, size_t *nkv)
+{
+    struct ypair *pairs;
+    size_t np;
+
+    if (ydoc_pairs(d, n, &pairs, &np) != 0) {
+        if (!ydoc_is_map(n))
+            ydoc_error(d, n, "headers must be a mapping of names to values, not %s",
+                       ydoc_type_name(n));
+        return;
+    }
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pairs[i].name;
+        char *v;
+        if (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                              "!#$%&'*+-.^_`|~")] != '\0') {
+            ydoc_error(d, pairs[i].key, "bad header name '%s'", name);
+            continue;
+        }
+        v = ydoc_str(d, pairs[i].value, "a header value");
+        if (v == NULL)
+            continue;
+        /* Header values are credentials often enough to treat all as such. */
+        secret_add_header(v);
+        if (strpbrk(v, "\r\n") != NULL)
+            ydoc_error(d, pairs[i].value, "the value of header '%s' holds a line break", name);
+        config_kv_push(kv, nkv, name, v);
+    }
+    free(pairs);
+}

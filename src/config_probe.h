@@ -46,4 +46,13 @@ char *config_redact_url(const char *url);
 void config_describe_url(FILE *f, const char *verb, const char *url);
 void config_describe_more(FILE *f, size_t targets);
 
+/* For whatever speaks HTTP (the http and prometheus kinds, the alert
+ * receivers): an http(s) URL checked as a config_check_fn, its password
+ * registered as a secret first; a headers: mapping appended to *kv, each
+ * value registered as a secret, every problem recorded in d; and one
+ * key/value appended to *v (key copied, value taken). */
+int config_http_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url);
+void config_headers(struct ydoc *d, yaml_node_t *n, struct config_kv **kv, size_t *nkv);
+void config_kv_push(struct config_kv **v, size_t *n, const char *key, char *value);
+
 #endif

@@ -275,6 +275,11 @@ struct listener *listener_new(const struct listen_spec *spec)
     return l;
 }
 
+void listener_set_alerts(struct listener *l, const struct alerts *al)
+{
+    l->m.alerts = al;
+}
+
 int listener_start(struct listener *l, void *uv_loop, char *err, size_t n)
 {
     int rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "healthtop/config.h"
+#include "healthtop/alerts.h"
 #include "healthtop/listen.h"
 #include "healthtop/record.h"
 #include "healthtop/replay.h"
@@ -510,6 +511,13 @@ static int make_listener(const struct args *a, const struct ht_config *cfg, stru
     return 0;
 }
 
+/* --wait: a receiver failing or delivering again, on stderr. */
+static void log_alerts(const char *line, void *ud)
+{
+    (void)ud;
+    fprintf(stderr, "healthtop: %s\n", line);
+}
+
 /* --replay: the recording instead of a config and probes. */
 static int replay_main(const struct args *a)
 {
@@ -542,6 +550,7 @@ int main(int argc, char **argv)
     struct stack *demo = NULL;
     struct recorder *rec = NULL;
     struct listener *lis = NULL;
+    struct alerts *al = NULL;
     struct run_opts ro;
     int rc;
 
@@ -580,6 +589,16 @@ int main(int argc, char **argv)
         goto out;
     if (lis)
         ro.hooks[ro.nhooks++] = (struct run_hook){listener_hook_setup, listener_hook_close, lis};
+    /* alerts: in the dashboard, --wait and --serve (--once ends before a
+     * delivery could). */
+    if (a.mode != MODE_ONCE && (al = alerts_new(cfgp)) != NULL) {
+        if (lis)
+            listener_set_alerts(lis, al);
+        if (a.mode == MODE_WAIT)
+            alerts_set_log(al, log_alerts, NULL);
+        if (a.mode != MODE_SERVE)
+            ro.hooks[ro.nhooks++] = (struct run_hook){alerts_hook_setup, alerts_hook_close, al};
+    }
     if (a.record) {
         char err[512];
         if (record_open(a.record, &rec, err, sizeof(err)) != 0) {
@@ -603,6 +622,7 @@ int main(int argc, char **argv)
     case MODE_SERVE: {
         struct serve_opts so = {.log_format = a.log_format,
                                 .listener = lis,
+                                .alerts = al,
                                 .reload = reload_config,
                                 .reload_ud = &a,
                                 .log = stdout};
@@ -613,6 +633,7 @@ int main(int argc, char **argv)
         struct tui_opts to = {.theme = a.theme, .ascii = a.ascii, .mouse = true};
         to.hooks = ro.hooks;
         to.nhooks = ro.nhooks;
+        to.alerts = al;
         if (demo) {
             to.demo_toggle = stack_toggle_cb;
             to.demo_ud = demo;
@@ -625,6 +646,7 @@ int main(int argc, char **argv)
         rc = 1;
 out:
     listener_free(lis);
+    alerts_free(al);
     if (demo)
         stack_free(demo);
     else

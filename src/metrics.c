@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "healthtop/alerts.h"
 #include "healthtop/deps.h"
 #include "healthtop/health.h"
 #include "healthtop/scheduler.h"
@@ -251,6 +252,7 @@ int metrics_write(struct buf *out, const struct scheduler *s, const struct metri
     rc |= buf_printf(out, "healthtop_build_info{version=\"%s\"} 1\n", HT_VERSION);
     rc |= service_gauges(out, s, labels, openmetrics);
     rc |= probe_counters(out, s, m, labels, openmetrics);
+    rc |= alerts_metrics_write(m->alerts, out, openmetrics);
     if (openmetrics)
         rc |= buf_append(out, "# EOF\n", 6);
     for (size_t i = 0; i < s->nsvcs; i++)

@@ -12,6 +12,7 @@
 #include "healthtop/probe.h"
 
 struct scheduler;
+struct alerts;
 
 /* healthtop_probe_duration_seconds' fixed upper bounds, in seconds. */
 #define METRICS_NBUCKETS 12
@@ -27,6 +28,7 @@ struct metrics_svc {
 struct metrics {
     struct metrics_svc *svcs; /* one per service, in the scheduler's order */
     size_t nsvcs;
+    const struct alerts *alerts; /* their counters too, or NULL (alerts.h) */
 };
 
 /* Zeroes m for nsvcs services. */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <jansson.h>
 #include <uv.h>
+#include "healthtop/alerts.h"
 #include "healthtop/listen.h"
 #include "healthtop/report.h"
 #include "healthtop/scheduler.h"
@@ -34,26 +35,13 @@ struct serve {
     bool stopping;
 };
 
-/* "2026-12-02T18:21:07.123Z": UTC, milliseconds. */
-static void log_time(char *out, size_t n)
-{
-    int64_t ms = ht_wall_ms();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char base[32];
-
-    gmtime_r(&t, &tm);
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    ht_snprintf(out, n, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
 static void log_change(struct serve *sv, const struct service *svc, enum health_state old)
 {
     FILE *f = sv->o->log ? sv->o->log : stdout;
     enum health_state st = svc->health.state;
     char at[40], name[256], msg[PROBE_MSG_MAX * 4];
 
-    log_time(at, sizeof(at));
+    ht_time_rfc3339(ht_wall_ms(), at, sizeof(at));
     text_safe_str(name, sizeof(name), svc->cfg->name);
     text_safe_str(msg, sizeof(msg), svc->has_result ? svc->last.message : "");
     if (sv->o->log_format == LOG_JSON) {
@@ -79,6 +67,31 @@ static void log_change(struct serve *sv, const struct service *svc, enum health_
     fflush(f);
 }
 
+/* A receiver failing or delivering again: one line in the same log. */
+static void log_alerts(const char *line, void *ud)
+{
+    struct serve *sv = ud;
+    FILE *f = sv->o->log ? sv->o->log : stdout;
+    char at[40];
+
+    ht_time_rfc3339(ht_wall_ms(), at, sizeof(at));
+    if (sv->o->log_format == LOG_JSON) {
+        json_t *o = json_object();
+        char *text;
+
+        json_object_set_new(o, "time", json_string(at));
+        json_object_set_new(o, "alerts", report_json_text(line));
+        if ((text = json_dumps(o, JSON_COMPACT)) != NULL) {
+            fprintf(f, "%s\n", text);
+            free(text);
+        }
+        json_decref(o);
+    } else {
+        fprintf(f, "%s %s\n", at, line);
+    }
+    fflush(f);
+}
+
 static void on_result(struct scheduler *s, struct service *svc, bool changed, enum health_state old,
                       void *ud)
 {
@@ -95,6 +108,7 @@ static int gen_start(struct serve *sv, struct gen *g)
     sched_observe(&g->sched, on_result, sv);
     if (sv->o->listener)
         listener_attach(sv->o->listener, &g->sched);
+    alerts_attach(sv->o->alerts, &g->sched);
     sched_start(&g->sched, false);
     return 0;
 }
@@ -139,6 +153,7 @@ static void on_old_closed(struct scheduler *s)
         uv_close((uv_handle_t *)&sv->sighup, NULL);
         if (sv->o->listener)
             listener_stop(sv->o->listener);
+        alerts_close(sv->o->alerts);
         return;
     }
     if (sv->o->listener)
@@ -168,6 +183,7 @@ static void on_hup(uv_signal_t *h, int signum)
     sv->pending = g;
     if (sv->o->listener)
         listener_attach(sv->o->listener, NULL);
+    alerts_attach(sv->o->alerts, NULL);
     sched_close(&sv->cur->sched, on_old_closed);
 }
 
@@ -184,6 +200,7 @@ static void on_stop(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&sv->sighup, NULL);
     if (sv->o->listener)
         listener_stop(sv->o->listener);
+    alerts_close(sv->o->alerts);
     if (sv->pending == NULL) /* else the reload's close is under way */
         sched_close(&sv->cur->sched, NULL);
 }
@@ -215,10 +232,14 @@ int run_serve(const struct ht_config *cfg, const struct serve_opts *o)
         gen_free_all(sv.cur);
         return 2;
     }
+    alerts_set_log(o->alerts, log_alerts, &sv);
+    if (o->listener)
+        listener_set_alerts(o->listener, o->alerts);
     if (gen_start(&sv, sv.cur) != 0) {
         fprintf(stderr, "healthtop: cannot set up the probes\n");
         if (o->listener)
             listener_stop(o->listener);
+        alerts_close(o->alerts);
         uv_run(&sv.loop, UV_RUN_DEFAULT);
         uv_loop_close(&sv.loop);
         gen_free_all(sv.cur);

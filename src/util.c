@@ -2,8 +2,11 @@
 #include "healthtop/util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 #include <uv.h>
 
 /* The monotonic clock starts at boot; a century is added so that a time
@@ -33,6 +37,17 @@ int64_t ht_wall_ms(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void ht_time_rfc3339(int64_t wall_ms, char *out, size_t n)
+{
+    time_t t = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    char base[32];
+
+    gmtime_r(&t, &tm);
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    ht_snprintf(out, n, "%s.%03dZ", base, (int)(wall_ms % 1000));
 }
 
 /* Durations are a decimal number and a unit. A bare number means seconds,
@@ -223,4 +238,25 @@ bool ht_locale_utf8(void)
 {
     const char *cs = nl_langinfo(CODESET);
     return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+/* uv_spawn closes nothing in the child, and libraries open descriptors
+ * without close-on-exec (curl's multi handle keeps a wake-up socketpair,
+ * hiredis its sockets): a health-check command or an alert hook would inherit them all.
+ * Marking every descriptor above stderr close-on-exec just before the
+ * spawn is cheap (children are rare) and covers what any library does. */
+void ht_cloexec_all(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end == '\0' && fd > 2 && fd <= INT_MAX && fd != dirfd(d))
+            (void)fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
+    }
+    closedir(d);
 }

@@ -128,18 +128,46 @@ struct svc_config {
     unsigned line;   /* where the service is defined, for messages */
 };
 
+/* alerts: one route each, sending the state changes it selects to one
+ * receiver (doc/alerts.md has the payloads). */
+enum alert_kind { ALERT_ALERTMANAGER, ALERT_WEBHOOK, ALERT_EXEC, ALERT_KIND_COUNT };
+
+struct alert_route {
+    enum alert_kind kind;
+    char *url;   /* alertmanager, webhook: may hold a secret */
+    char **argv; /* exec: NULL-terminated, run without a shell */
+    size_t argc;
+    struct config_kv *headers; /* alertmanager, webhook: values are secrets */
+    size_t nheaders;
+    unsigned states;           /* 1u << enum health_state, per state that fires */
+    char **services, **groups; /* globs (fnmatch); none: every service */
+    size_t nservices, ngroups;
+    int64_t for_ms;     /* how long a state must hold before it fires; 0 */
+    int64_t repeat_ms;  /* sent again while firing; 0 = never (alertmanager: 1m) */
+    int64_t timeout_ms; /* one delivery, at most */
+    bool resolved;      /* send the resolution; default true */
+    bool root_cause;    /* hold back what a root cause blocks; default true */
+    unsigned line;      /* where the route is written, for messages */
+};
+
+/* Defaults of a route. */
+#define ALERT_DEFAULT_TIMEOUT_MS 10000
+#define ALERT_DEFAULT_RESEND_MS  60000
+
 struct ht_config {
     char *path;              /* the file it came from */
     char *title;             /* default "healthtop" */
     struct svc_config *svcs; /* in file order */
     size_t nsvcs;
-    int64_t history_ms;  /* how much history to keep; default 1h */
-    int max_inflight;    /* probes in flight at once; default 512 */
-    char *listen;        /* listen: "[ADDR:]PORT" as written, or NULL */
-    bool listen_public;  /* listen_public: true allows a non-loopback address */
-    char *auth_bearer;   /* auth: {bearer: ...}: a secret, or NULL */
-    char *auth_user;     /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
-    char *auth_password; /* a secret, or NULL */
+    int64_t history_ms;         /* how much history to keep; default 1h */
+    int max_inflight;           /* probes in flight at once; default 512 */
+    char *listen;               /* listen: "[ADDR:]PORT" as written, or NULL */
+    bool listen_public;         /* listen_public: true allows a non-loopback address */
+    char *auth_bearer;          /* auth: {bearer: ...}: a secret, or NULL */
+    char *auth_user;            /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
+    char *auth_password;        /* a secret, or NULL */
+    struct alert_route *alerts; /* alerts:, in file order */
+    size_t nalerts;
 };
 
 /* Defaults, also used when a key is absent. */
@@ -158,6 +186,8 @@ int config_load(const char *path, struct ht_config *cfg, char *err, size_t errle
 int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
                  size_t errlen) HT_WUR;
 void config_free(struct ht_config *cfg);
+/* "alertmanager", "webhook", "exec". */
+const char *alert_kind_name(enum alert_kind k);
 
 /* Number of targets (replicas probed) a service has: URLs, addresses... */
 size_t config_targets(const struct svc_config *s);

@@ -33,6 +33,7 @@
 
 struct scheduler;
 struct listener;
+struct alerts;
 
 /* Where and how to listen: from --listen and the config's listen:. */
 struct listen_spec {
@@ -56,6 +57,8 @@ struct listener *listener_new(const struct listen_spec *spec);
  * password, or none of them. */
 void listener_set_auth(struct listener *l, const char *bearer, const char *user,
                        const char *password);
+/* Adds the alert engine's counters to /metrics (NULL: none). */
+void listener_set_alerts(struct listener *l, const struct alerts *al);
 /* Listens on loop. Returns 0, or -1 with a message in err. */
 int listener_start(struct listener *l, void *uv_loop, char *err, size_t n) HT_WUR;
 /* The port listened on, after listener_start. */

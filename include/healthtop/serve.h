@@ -12,12 +12,15 @@
 #include "healthtop/config.h"
 
 struct listener;
+struct alerts;
 
 enum log_format { LOG_TEXT, LOG_JSON };
 
 struct serve_opts {
     enum log_format log_format;
     struct listener *listener; /* --listen, or NULL */
+    struct alerts *alerts;     /* the config's alerts:, or NULL; a reload
+                                  keeps the routes healthtop started with */
     /* SIGHUP: loads the config into *out and returns 0, or reports why
      * not on stderr and returns -1. */
     int (*reload)(struct ht_config *out, void *ud);

@@ -10,6 +10,7 @@
 struct scheduler;
 struct service;
 struct run_hook;
+struct alerts;
 
 /* What moves the model the dashboard shows: live probing (run.c's
  * run_tui) or a recording played back (replay.c's replay_run_tui). The
@@ -53,6 +54,8 @@ struct tui_opts {
     /* --demo: K stops or revives the selected service (stack_toggle). */
     int (*demo_toggle)(void *ud, const char *name);
     void *demo_ud;
+    /* The alert engine, whose failing receivers the header names. */
+    const struct alerts *alerts;
     /* What moves the model: set by run_tui and replay_run_tui. */
     const struct tui_source *source;
 };

@@ -29,6 +29,8 @@ int64_t ht_now_ms(void);
 int64_t ht_now_us(void);
 /* Wall clock in milliseconds since the epoch. */
 int64_t ht_wall_ms(void);
+/* wall_ms as RFC 3339 in UTC with milliseconds: "2026-12-02T18:21:07.123Z". */
+void ht_time_rfc3339(int64_t wall_ms, char *out, size_t n);
 
 /* Parses "250ms", "2s", "1.5s", "1m", "1h", "90" (seconds) into
  * milliseconds. Returns 0, or -1 with *why set to a static explanation. */
@@ -69,5 +71,8 @@ void ht_fatal(const char *fmt, ...) HT_PRINTF(1, 2) __attribute__((noreturn));
 
 /* True when the locale's codeset is UTF-8 (call after setlocale). */
 bool ht_locale_utf8(void);
+/* Marks every descriptor above stderr close-on-exec: call it just before
+ * uv_spawn, so that a child inherits none of the libraries' sockets. */
+void ht_cloexec_all(void);
 
 #endif

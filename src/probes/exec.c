@@ -23,10 +23,8 @@
  * for as long as healthtop runs. tests/integration/test_faults.sh checks
  * that every exited child is reaped at the next SIGCHLD. Nothing from the
  * output is ever given to a shell. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -205,27 +203,6 @@ static void on_child_exit(uv_process_t *proc, int64_t status, int sig)
     exec_maybe_end(t);
 }
 
-/* uv_spawn closes nothing in the child, and libraries open descriptors
- * without close-on-exec (curl's multi handle keeps a wake-up socketpair,
- * hiredis its sockets): a health-check command would inherit them all.
- * Marking every descriptor above stderr close-on-exec just before the
- * spawn is cheap (exec probes are rare) and covers what any library does. */
-static void cloexec_all(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char *end;
-        long fd = strtol(e->d_name, &end, 10);
-        if (*end == '\0' && fd > 2 && fd <= INT_MAX && fd != dirfd(d))
-            (void)fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
-    }
-    closedir(d);
-}
-
 static int exec_spawn(struct target *t, int out_fd)
 {
     struct exec_probe *ep = t->state;
@@ -248,7 +225,7 @@ static int exec_spawn(struct target *t, int out_fd)
     ep->proc.data = t;
     ep->proc_open = true;
     target_hold(t);
-    cloexec_all();
+    ht_cloexec_all();
     return uv_spawn(t->loop, &ep->proc, &opts);
 }
 

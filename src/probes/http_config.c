@@ -13,39 +13,6 @@
 /* Largest accepted max_body. */
 #define CONFIG_MAX_BODY_LIMIT (64 * 1024 * 1024)
 
-/* Why url is no good http(s) URL, or NULL when it is. What is accepted
- * here is also what libcurl accepts for the transfer (URL_RAW_USERINFO). */
-static const char *http_url_problem(const char *url)
-{
-    const char *why;
-    struct url u;
-
-    if (!url_has_scheme(url, "http") && !url_has_scheme(url, "https"))
-        return "the scheme must be http:// or https://";
-    for (const char *c = url; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return "spaces and control characters must be %-encoded";
-    if (url_parse(url, URL_RAW_USERINFO, &u, &why) != 0)
-        return why;
-    url_free(&u);
-    return NULL;
-}
-
-int http_config_check_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url)
-{
-    const char *why;
-    char *shown;
-
-    config_url_secret(url);
-    why = http_url_problem(url);
-    if (why == NULL)
-        return 0;
-    shown = config_redact_url(url);
-    ydoc_error(d, n, "bad %s '%s': %s", what, shown, why);
-    free(shown);
-    return -1;
-}
-
 /* "64KiB", "1MiB", "65536" or "65536B". */
 int http_config_size(const char *s, size_t *out, const char **why)
 {
@@ -77,14 +44,6 @@ int http_config_size(const char *s, size_t *out, const char **why)
     return -1;
 }
 
-static void kv_push(struct config_kv **v, size_t *n, const char *key, char *value)
-{
-    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
-    (*v)[*n].key = xstrdup(key);
-    (*v)[*n].value = value;
-    (*n)++;
-}
-
 /* json: {path: value}; nested mappings become dotted paths, so that
  * {components: {api: operational}} means components.api == operational. */
 static void parse_json(struct ydoc *d, yaml_node_t *n, const char *prefix, int depth,
@@ -114,39 +73,8 @@ static void parse_json(struct ydoc *d, yaml_node_t *n, const char *prefix, int d
         } else {
             char *s = ydoc_is_null(v) ? xstrdup("null") : ydoc_str(d, v, "a json value");
             if (s != NULL)
-                kv_push(&h->json, &h->njson, path, s);
+                config_kv_push(&h->json, &h->njson, path, s);
         }
-    }
-    free(pairs);
-}
-
-void http_config_headers(struct ydoc *d, yaml_node_t *n, struct config_kv **kv, size_t *nkv)
-{
-    struct ypair *pairs;
-    size_t np;
-
-    if (ydoc_pairs(d, n, &pairs, &np) != 0) {
-        if (!ydoc_is_map(n))
-            ydoc_error(d, n, "headers must be a mapping of names to values, not %s",
-                       ydoc_type_name(n));
-        return;
-    }
-    for (size_t i = 0; i < np; i++) {
-        const char *name = pairs[i].name;
-        char *v;
-        if (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                              "!#$%&'*+-.^_`|~")] != '\0') {
-            ydoc_error(d, pairs[i].key, "bad header name '%s'", name);
-            continue;
-        }
-        v = ydoc_str(d, pairs[i].value, "a header value");
-        if (v == NULL)
-            continue;
-        /* Header values are credentials often enough to treat all as such. */
-        secret_add_header(v);
-        if (strpbrk(v, "\r\n") != NULL)
-            ydoc_error(d, pairs[i].value, "the value of header '%s' holds a line break", name);
-        kv_push(kv, nkv, name, v);
     }
     free(pairs);
 }
@@ -178,7 +106,7 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
     char *s;
 
     if (strcmp(p->name, "url") == 0)
-        (void)config_str_list(d, p->value, "URL", http_config_check_url, &h->urls, &h->nurls);
+        (void)config_str_list(d, p->value, "URL", config_http_url, &h->urls, &h->nurls);
     else if (strcmp(p->name, "status") == 0)
         parse_status(d, p->value, h);
     else if (strcmp(p->name, "body") == 0)
@@ -186,7 +114,7 @@ static void http_key(struct ydoc *d, const struct ypair *p, struct http_config *
     else if (strcmp(p->name, "json") == 0)
         parse_json(d, p->value, "", 0, h);
     else if (strcmp(p->name, "headers") == 0)
-        http_config_headers(d, p->value, &h->headers, &h->nheaders);
+        config_headers(d, p->value, &h->headers, &h->nheaders);
     else if (strcmp(p->name, "max_latency") == 0)
         (void)ydoc_duration(d, p->value, "max_latency", 1, &h->max_latency_ms);
     else if (strcmp(p->name, "insecure") == 0)
@@ -215,7 +143,7 @@ void http_config_parse(struct ydoc *d, const struct ypair *p, struct svc_config 
 
     h->max_body = CONFIG_DEFAULT_MAX_BODY;
     if (!ydoc_is_map(p->value)) {
-        (void)config_str_list(d, p->value, "URL", http_config_check_url, &h->urls, &h->nurls);
+        (void)config_str_list(d, p->value, "URL", config_http_url, &h->urls, &h->nurls);
         return;
     }
     if (ydoc_pairs(d, p->value, &pairs, &np) != 0)

@@ -15,14 +15,10 @@ void http_config_free(struct svc_config *s);
 size_t http_config_targets(const struct svc_config *s);
 void http_config_describe(const struct svc_config *s, FILE *f);
 
-/* For the other kinds that speak HTTP (prometheus): an http(s) URL
- * checked as config_check_fn (its password registered as a secret);
- * "64KiB", "1MiB" or a
- * number of bytes, 1 byte to 64MiB (0, or -1 with *why a static phrase);
- * and a headers: mapping appended to *kv, each value registered as a
- * secret, every problem recorded in d. */
-int http_config_check_url(struct ydoc *d, yaml_node_t *n, const char *what, const char *url);
+/* For the other kinds that speak HTTP (prometheus): "64KiB", "1MiB" or
+ * a number of bytes, 1 byte to 64MiB (0, or -1 with *why a static
+ * phrase). Their URLs and headers: go through config_http_url and
+ * config_headers (config_probe.h). */
 int http_config_size(const char *s, size_t *out, const char **why);
-void http_config_headers(struct ydoc *d, yaml_node_t *n, struct config_kv **kv, size_t *nkv);
 
 #endif

@@ -137,7 +137,7 @@ static void parse_url(struct ydoc *d, yaml_node_t *n, struct prometheus_config *
 
     free(c->url);
     c->url = ydoc_str(d, n, "url");
-    if (c->url == NULL || http_config_check_url(d, n, "URL", c->url) != 0)
+    if (c->url == NULL || config_http_url(d, n, "URL", c->url) != 0)
         return;
     len = strlen(c->url);
     while (len > 0 && c->url[len - 1] == '/')
@@ -191,7 +191,7 @@ static void prom_key(struct ydoc *d, const struct ypair *p, struct prometheus_co
     else if (strcmp(p->name, "empty") == 0)
         parse_empty(d, p->value, c);
     else if (strcmp(p->name, "headers") == 0)
-        http_config_headers(d, p->value, &c->headers, &c->nheaders);
+        config_headers(d, p->value, &c->headers, &c->nheaders);
     else if (strcmp(p->name, "auth") == 0)
         parse_auth(d, p->value, c);
     else if (strcmp(p->name, "insecure") == 0)

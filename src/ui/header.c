@@ -5,6 +5,8 @@
 #include "ui/ui.h"
 
 #include <ctype.h>
+#include <string.h>
+#include "healthtop/alerts.h"
 
 /* States counted in the header, in the order shown; unknown (no result
  * yet) counts as starting. */
@@ -49,6 +51,17 @@ static void put_counts(struct ui *u, int x, int room, const int *counts)
     }
 }
 
+/* A receiver that keeps failing: after the root causes, in the same
+ * place, so that nobody trusts a page that is not going out. */
+static void header_alerts_note(const struct ui *u, char *note, size_t n)
+{
+    char failing[160];
+    size_t len = strlen(note);
+
+    if (alerts_status(u->ext.alerts, failing, sizeof(failing)) > 0)
+        ht_snprintf(note + len, n - len, "%s%s", len ? "; " : "", failing);
+}
+
 /* Room is given by rank, not by position: the overall state whole, then
  * the counts, then what is failing (root causes), then the time and the
  * clock, and the title gets what is left. At 80 columns the root cause
@@ -72,6 +85,7 @@ void header_draw(struct ui *u)
     for (char *p = state; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     timeline_header_note(u, note, sizeof(note)); /* root causes first */
+    header_alerts_note(u, note, sizeof(note));
     ui_age_format(u->now_ms - s->t0_ms, up, sizeof(up));
     /* Hours and minutes: a clock ticking every second was a third of
      * what an idle dashboard sent to its terminal. */

@@ -282,7 +282,7 @@ static int tui_open(struct tui *t, const struct tui_opts *opts)
     t->curses_on = true;
     ui_init(&t->ui, t->s, ascii);
     t->ui.act = (struct ui_actions){act_probe_now, act_probe_all, act_pause, act_quit};
-    t->ui.ext = (struct ui_ext){opts->demo_toggle, opts->demo_ud, opts->source};
+    t->ui.ext = (struct ui_ext){opts->demo_toggle, opts->demo_ud, opts->source, opts->alerts};
     setup_curses(t, opts);
     t->ui.now_ms = ht_now_ms();
     ui_load_theme(&t->ui, opts->theme ? opts->theme : "default");

@@ -100,6 +100,7 @@ struct ui_ext {
     int (*demo_toggle)(void *ud, const char *name); /* stack_toggle */
     void *demo_ud;
     const struct tui_source *src;
+    const struct alerts *alerts; /* a failing receiver shows in the header */
 };
 
 /* What keys may ask of the scheduler; tui.c points these at sched_*,
