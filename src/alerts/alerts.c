@@ -129,7 +129,8 @@ static bool blocks(struct alerts *al, size_t j, size_t root)
         const struct svc_config *c = s->svcs[al->stack[--top]].cfg;
         for (size_t i = 0; i < c->ndeps && c->dep_idx; i++) {
             size_t d = c->dep_idx[i];
-            if (d >= s->nsvcs || al->seen[d] == al->stamp || !deps_is_down(s->svcs[d].health.state))
+            if (d >= al->nslots || al->seen[d] == al->stamp ||
+                !deps_is_down(s->svcs[d].health.state))
                 continue;
             al->seen[d] = al->stamp;
             if (s->svcs[d].health.state == HEALTH_UNHEALTHY && !al->blocked[d]) {
@@ -154,7 +155,7 @@ static void fill_blocked(struct alerts *al, const struct alert_sink *k, size_t i
 
     if (al->nblocked == 0)
         return;
-    for (size_t j = 0; j < s->nsvcs; j++) {
+    for (size_t j = 0; j < al->nslots; j++) {
         /* One that fired for its own reason first keeps its own alert. */
         if (!al->blocked[j] || slots[j].firing || !blocks(al, j, idx))
             continue;
@@ -254,14 +255,18 @@ static void on_pass(uv_timer_t *t)
         return;
     al->passes++;
     al->last_pass_ms = now;
+    if (s->nsvcs > al->blocked_cap) { /* a source's rows came */
+        al->blocked_cap = s->nsvcs;
+        al->blocked = xrealloc(al->blocked, al->blocked_cap * sizeof(*al->blocked));
+    }
     deps_blocked_all(s, al->blocked);
     al->nblocked = 0;
-    for (size_t i = 0; i < s->nsvcs; i++)
+    for (size_t i = 0; i < al->nslots; i++)
         al->nblocked += al->blocked[i];
     for (size_t r = 0; r < al->nsinks; r++) {
         struct alert_sink *k = &al->sinks[r];
         bool route_firing = false;
-        for (size_t i = 0; i < s->nsvcs; i++)
+        for (size_t i = 0; i < al->nslots; i++)
             waiting |= judge(al, k, i, now, &route_firing);
         repeats |= route_firing && k->route->repeat_ms > 0;
         alert_sink_kick(k);
@@ -285,7 +290,7 @@ static void on_result(struct scheduler *s, struct service *svc, bool changed, en
 {
     struct alerts *al = ud;
 
-    if (al->sched != s || !changed)
+    if (al->sched != s || !changed || svc->idx >= al->nslots)
         return;
     al->changes++;
     al->prev[svc->idx] = old;
@@ -309,7 +314,7 @@ static void carry_over(struct alerts *al, struct scheduler *s, struct alert_slot
             long j = config_find(s->cfg, al->sched->svcs[i].cfg->name);
 
             if (j >= 0) {
-                slots[r * s->nsvcs + (size_t)j] = *old;
+                slots[r * s->nconfig + (size_t)j] = *old;
             } else if (old->firing && al->sinks[r].route->resolved) {
                 struct alert_event *ev = make_event(al, &al->sinks[r], i, old, false);
                 ev->state = HEALTH_UNKNOWN;
@@ -332,7 +337,7 @@ static void tables_free(struct alerts *al)
 
 static void slots_reset(struct alerts *al, struct scheduler *s)
 {
-    size_t n = s->nsvcs ? s->nsvcs : 1;
+    size_t n = s->nconfig ? s->nconfig : 1;
     struct alert_slot *slots = xcalloc(al->nsinks * n, sizeof(*slots));
 
     for (size_t i = 0; i < al->nsinks * n; i++)
@@ -341,17 +346,18 @@ static void slots_reset(struct alerts *al, struct scheduler *s)
         carry_over(al, s, slots);
     tables_free(al);
     al->slots = slots;
-    al->nslots = s->nsvcs;
+    al->nslots = s->nconfig;
     al->selected = xcalloc(al->nsinks * n, sizeof(*al->selected));
-    al->blocked = xcalloc(n, sizeof(*al->blocked));
+    al->blocked_cap = s->nsvcs > n ? s->nsvcs : n;
+    al->blocked = xcalloc(al->blocked_cap, sizeof(*al->blocked));
     al->prev = xcalloc(n, sizeof(*al->prev));
     al->seen = xcalloc(n, sizeof(*al->seen));
     al->stack = xcalloc(n, sizeof(*al->stack));
     al->stamp = 0;
     for (size_t r = 0; r < al->nsinks; r++)
-        for (size_t i = 0; i < s->nsvcs; i++)
+        for (size_t i = 0; i < s->nconfig; i++)
             al->selected[r * n + i] = route_selects(al->sinks[r].route, s->svcs[i].cfg);
-    for (size_t i = 0; i < s->nsvcs; i++)
+    for (size_t i = 0; i < s->nconfig; i++)
         al->prev[i] = s->svcs[i].health.state;
 }
 

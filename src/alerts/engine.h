@@ -30,12 +30,16 @@ struct alerts {
     int64_t last_pass_ms;       /* monotonic */
     bool closed;
     struct curl_uv *cu; /* http.c's, made on first use */
-    /* Per route and service (route r, service i at r * nslots + i). */
+    /* Per route and service (route r, service i at r * nslots + i): the
+     * services of the config, s->svcs[0 .. nconfig). The rows a source
+     * makes from its answers come and go; their source row is alerted
+     * on, they are not. */
     struct alert_slot *slots;
     bool *selected; /* the route's services:/groups: take it */
     size_t nslots;
     /* Per service. */
-    bool *blocked;           /* deps_blocked_all, this pass */
+    bool *blocked; /* deps_blocked_all, this pass (every service, rows too) */
+    size_t blocked_cap;
     size_t nblocked;         /* how many */
     enum health_state *prev; /* the state before its last change */
     uint32_t *seen, stamp;   /* blocks(): visited in the walk numbered stamp */

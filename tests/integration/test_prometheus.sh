@@ -227,6 +227,11 @@ services:
     prometheus: {url: '$PROM', query: 'healthtop_service_up{job="ht"}', rows_by: service}
   targets:
     prometheus: {url: '$PROM', query: 'up{job="fix"}', rows_by: instance, replicas_by: job}
+# Alerts follow the sources' rows coming and going: the source rows are
+# alerted on, the rows they make are not.
+alerts:
+  - exec: [sh, -c, 'echo "\$\$HEALTHTOP_SERVICE \$\$HEALTHTOP_STATE" >>"$T_DIR/hook.txt"']
+    states: [unhealthy]
 YML
 chmod 600 "$T_DIR/rows.yml"
 t_bg "$HEALTHTOP" --serve --listen 127.0.0.1:0 -c "$T_DIR/rows.yml" \
@@ -336,6 +341,10 @@ targets|Services|unhealthy|connection refused
 targets/$T1|Services|unhealthy|no answer: connection refused
 targets/$T2|Services|unhealthy|no answer: connection refused
 targets/$T3|Services|unhealthy|no answer: connection refused"
+
+t_wait_grep "alerts: the sources fire when Prometheus stops" "$T_DIR/hook.txt" '^targets unhealthy$'
+t_wait_grep "alerts: both sources fire" "$T_DIR/hook.txt" '^fleet unhealthy$'
+t_lacks "alerts: the rows a source makes are not alerted on" "$T_DIR/hook.txt" "/"
 
 # The rows healthtop ends cleanly (under ASan: nothing leaked).
 kill -TERM "$ROWS_PID"
