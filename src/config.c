@@ -398,70 +398,50 @@ static void resolve_deps(struct parse *P, const char **names)
     free(by_name);
 }
 
-/* Reports the cycle closed by the edge from stack[sp-1] to svcs[v]:
- * "a -> b -> c -> a", long cycles shortened in the middle. */
-static void report_cycle(struct parse *P, const size_t *stack, size_t sp, size_t v, yaml_node_t *at)
+static size_t dep_edges(size_t node, void *ud)
 {
-    char path[512] = "";
-    size_t used = 0, from = sp, len;
+    const struct parse *P = ud;
 
-    while (from > 0 && stack[from - 1] != v)
-        from--;
-    from = from > 0 ? from - 1 : 0;
-    len = sp - from;
-    for (size_t i = from; i < sp; i++) {
-        if (len > 8 && i == from + 4) {
-            ht_snprintf(path + used, sizeof(path) - used, "... (%zu more) -> ", len - 7);
-            i = sp - 3;
-        }
-        used += strlen(path + used);
-        ht_snprintf(path + used, sizeof(path) - used, "%s -> ", P->cfg->svcs[stack[i]].name);
-        used += strlen(path + used);
-    }
-    ht_snprintf(path + used, sizeof(path) - used, "%s", P->cfg->svcs[v].name);
-    ydoc_error(&P->d, at, "dependency cycle: %s", path);
+    return P->cfg->svcs[node].dep_idx ? P->cfg->svcs[node].ndeps : 0;
 }
 
-/* Depth-first search without recursion (a generated config may chain
- * thousands of services): grey nodes are on the stack, and an edge to a
- * grey node closes a cycle. */
+static size_t dep_target(size_t node, size_t e, void *ud)
+{
+    const struct parse *P = ud;
+
+    return P->cfg->svcs[node].dep_idx[e];
+}
+
+/* Reports a cycle, path[0] -> ... -> path[len - 1] -> path[0], at the
+ * depends_on entry that closes it: "a -> b -> c -> a", long cycles
+ * shortened in the middle. */
+static int report_cycle(const size_t *cyc, size_t len, size_t e, void *ud)
+{
+    struct parse *P = ud;
+    char path[512] = "";
+    size_t used = 0;
+
+    if (P->d.nerrs >= YDOC_ERRORS_MAX)
+        return 1;
+    for (size_t i = 0; i < len; i++) {
+        if (len > 8 && i == 4) {
+            ht_snprintf(path + used, sizeof(path) - used, "... (%zu more) -> ", len - 7);
+            i = len - 3;
+        }
+        used += strlen(path + used);
+        ht_snprintf(path + used, sizeof(path) - used, "%s -> ", P->cfg->svcs[cyc[i]].name);
+        used += strlen(path + used);
+    }
+    ht_snprintf(path + used, sizeof(path) - used, "%s", P->cfg->svcs[cyc[0]].name);
+    ydoc_error(&P->d, P->tmp[cyc[len - 1]].dep_nodes[e], "dependency cycle: %s", path);
+    return 0;
+}
+
 static void find_cycles(struct parse *P)
 {
-    size_t n = P->cfg->nsvcs;
-    unsigned char *colour = xcalloc(n, 1);
-    size_t *stack = xcalloc(n, sizeof(*stack)), *edge = xcalloc(n, sizeof(*edge));
+    struct ht_graph g = {P->cfg->nsvcs, dep_edges, dep_target, report_cycle, P};
 
-    for (size_t root = 0; root < n; root++) {
-        size_t sp = 0;
-        if (colour[root] != 0)
-            continue;
-        colour[root] = 1;
-        stack[sp] = root;
-        edge[sp++] = 0;
-        while (sp > 0) {
-            const struct svc_config *s = &P->cfg->svcs[stack[sp - 1]];
-            size_t j, v;
-            if (edge[sp - 1] == s->ndeps) {
-                colour[stack[--sp]] = 2;
-                continue;
-            }
-            j = edge[sp - 1]++;
-            v = s->dep_idx[j];
-            if (v == SIZE_MAX || colour[v] == 2)
-                continue;
-            if (colour[v] == 1) {
-                if (P->d.nerrs < YDOC_ERRORS_MAX)
-                    report_cycle(P, stack, sp, v, P->tmp[stack[sp - 1]].dep_nodes[j]);
-                continue;
-            }
-            colour[v] = 1;
-            stack[sp] = v;
-            edge[sp++] = 0;
-        }
-    }
-    free(colour);
-    free(stack);
-    free(edge);
+    ht_graph_cycles(&g);
 }
 
 /* ------------------------------------------------------------------ */

@@ -260,3 +260,46 @@ void ht_cloexec_all(void)
     }
     closedir(d);
 }
+
+void ht_graph_cycles(const struct ht_graph *g)
+{
+    size_t n = g->n;
+    unsigned char *colour = xcalloc(n + 1, 1); /* 1: on the stack, 2: done */
+    size_t *stack = xcalloc(n + 1, sizeof(*stack)), *edge = xcalloc(n + 1, sizeof(*edge));
+
+    for (size_t root = 0; root < n; root++) {
+        size_t sp = 0;
+        if (colour[root] != 0)
+            continue;
+        colour[root] = 1;
+        stack[sp] = root;
+        edge[sp++] = 0;
+        while (sp > 0) {
+            size_t u = stack[sp - 1], e, v;
+            if (edge[sp - 1] == g->edges(u, g->ud)) {
+                colour[u] = 2;
+                sp--;
+                continue;
+            }
+            e = edge[sp - 1]++;
+            v = g->target(u, e, g->ud);
+            if (v >= n || colour[v] == 2)
+                continue;
+            if (colour[v] == 1) {
+                size_t from = sp - 1;
+                while (from > 0 && stack[from] != v)
+                    from--;
+                if (g->cycle(stack + from, sp - from, e, g->ud) != 0)
+                    goto out;
+                continue;
+            }
+            colour[v] = 1;
+            stack[sp] = v;
+            edge[sp++] = 0;
+        }
+    }
+out:
+    free(colour);
+    free(stack);
+    free(edge);
+}

@@ -64,6 +64,22 @@ int ht_hexval(int c);
 /* snprintf that never fails loudly: truncates, always terminates. */
 void ht_snprintf(char *dst, size_t n, const char *fmt, ...) HT_PRINTF(3, 4);
 
+/* The cycles of a directed graph of n nodes, found by a depth-first walk
+ * without recursion (a generated config may chain thousands of nodes):
+ * edges(node) is how many edges leave node, target(node, e) where edge e
+ * goes (SIZE_MAX: nowhere, skipped). Each edge that closes a cycle calls
+ * cycle(path, len, e): path[0 .. len) is the cycle in walk order, path[0]
+ * the node the closing edge e of path[len - 1] leads back to. cycle
+ * returns 0 to go on, else the walk stops. */
+struct ht_graph {
+    size_t n;
+    size_t (*edges)(size_t node, void *ud);
+    size_t (*target)(size_t node, size_t e, void *ud);
+    int (*cycle)(const size_t *path, size_t len, size_t e, void *ud);
+    void *ud;
+};
+void ht_graph_cycles(const struct ht_graph *g);
+
 /* Hooks run by ht_fatal before it exits, so the terminal is restored
  * whatever fails. At most a few are registered. */
 void ht_atfatal(void (*fn)(void));

@@ -13,45 +13,37 @@ static size_t dep_index(const struct compose_project *p, const struct compose_se
     return t ? (size_t)(t - p->svcs) : SIZE_MAX;
 }
 
+struct walk {
+    const struct compose_project *p;
+    compose_cycle_fn fn;
+    void *ud;
+};
+
+static size_t edges(size_t node, void *ud)
+{
+    const struct walk *w = ud;
+
+    return w->p->svcs[node].ndeps;
+}
+
+static size_t target(size_t node, size_t e, void *ud)
+{
+    const struct walk *w = ud;
+
+    return dep_index(w->p, &w->p->svcs[node], e);
+}
+
+static int cycle(const size_t *path, size_t len, size_t e, void *ud)
+{
+    const struct walk *w = ud;
+
+    return w->fn(w->p, path, len, e, w->ud);
+}
+
 void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *ud)
 {
-    size_t n = p->nsvcs;
-    unsigned char *colour = xcalloc(n + 1, 1);
-    size_t *stack = xcalloc(n + 1, sizeof(*stack)), *edge = xcalloc(n + 1, sizeof(*edge));
+    struct walk w = {p, fn, ud};
+    struct ht_graph g = {p->nsvcs, edges, target, cycle, &w};
 
-    for (size_t root = 0; root < n; root++) {
-        size_t sp = 0;
-        if (colour[root] != 0)
-            continue;
-        colour[root] = 1;
-        stack[sp] = root;
-        edge[sp++] = 0;
-        while (sp > 0) {
-            const struct compose_service *s = &p->svcs[stack[sp - 1]];
-            size_t j, v;
-            if (edge[sp - 1] == s->ndeps) {
-                colour[stack[--sp]] = 2;
-                continue;
-            }
-            j = edge[sp - 1]++;
-            v = dep_index(p, s, j);
-            if (v == SIZE_MAX || colour[v] == 2)
-                continue;
-            if (colour[v] == 1) {
-                size_t from = sp - 1;
-                while (from > 0 && stack[from] != v)
-                    from--;
-                if (fn(p, stack + from, sp - from, j, ud) != 0)
-                    goto out;
-                continue;
-            }
-            colour[v] = 1;
-            stack[sp] = v;
-            edge[sp++] = 0;
-        }
-    }
-out:
-    free(colour);
-    free(stack);
-    free(edge);
+    ht_graph_cycles(&g);
 }
