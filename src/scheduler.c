@@ -104,9 +104,30 @@ static void on_timer(uv_timer_t *t)
     uv_idle_start(&s->starter, on_starter);
 }
 
-static void schedule_next(struct service *svc, uint64_t delay_ms)
+/* Timers expire on ticks of the loop's clock, a hundredth of the interval
+ * (at most SCHED_TICK_MAX_MS): the probes due within one tick start
+ * together, and their answers come back together, so the loop (and each
+ * target) wakes once a tick rather than once a probe. At 10,000 services
+ * at 10 s, a wake-up per probe was half of the CPU (context switches, the
+ * poll's locking, the targets' wake-ups). Rounding is always up: a probe
+ * never starts sooner than its interval allows. */
+static uint64_t tick_align(const struct service *svc, uint64_t delay_ms, int64_t interval_ms)
 {
-    uv_timer_start(&svc->timer, on_timer, delay_ms, 0);
+    int64_t tick = interval_ms / SCHED_TICK_DIV;
+    uint64_t now, at;
+
+    if (tick > SCHED_TICK_MAX_MS)
+        tick = SCHED_TICK_MAX_MS;
+    if (tick < 2)
+        return delay_ms;
+    now = uv_now(svc->sched->loop);
+    at = (now + delay_ms + (uint64_t)tick - 1) / (uint64_t)tick * (uint64_t)tick;
+    return at - now;
+}
+
+static void schedule_next(struct service *svc, uint64_t delay_ms, int64_t interval_ms)
+{
+    uv_timer_start(&svc->timer, on_timer, tick_align(svc, delay_ms, interval_ms), 0);
 }
 
 /* As in Docker: start_interval while the service is starting inside its
@@ -160,7 +181,7 @@ static void sched_finish(struct service *svc)
         s->done_once++;
     else if (!s->paused) {
         int64_t next = next_interval(svc, now);
-        schedule_next(svc, (uint64_t)next + jitter_ms(next));
+        schedule_next(svc, (uint64_t)next + jitter_ms(next), next);
     }
 
     for (int i = 0; i < s->nobservers; i++)
@@ -255,7 +276,7 @@ void sched_start(struct scheduler *s, bool once)
         struct service *svc = &s->svcs[i];
         health_init(&svc->health, s->t0_ms);
         if (!once)
-            schedule_next(svc, first_delay_ms(s, i));
+            schedule_next(svc, first_delay_ms(s, i), svc->cfg->interval_ms);
     }
     if (once) {
         s->start_next = 0;
@@ -291,7 +312,7 @@ void sched_pause(struct scheduler *s, bool paused)
             uv_timer_stop(&svc->timer);
             due_unlink(svc);
         } else if (!svc->probe.inflight && !svc->queued)
-            schedule_next(svc, jitter_ms(svc->cfg->interval_ms));
+            schedule_next(svc, jitter_ms(svc->cfg->interval_ms), svc->cfg->interval_ms);
     }
 }
 
