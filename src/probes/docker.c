@@ -19,8 +19,9 @@
  *              those labels.
  *   inspect    one GET /containers/{id}/json for a running container
  *              some member wants, when the listing cannot tell its
- *              health (Podman's compatible listing never adds it to Status, Docker not without
- *              a healthcheck) or it is unhealthy (for the health log):
+ *              health (Podman's compatible listing never adds it to
+ *              Status, Docker not without a healthcheck) or it is
+ *              unhealthy (for the health log):
  *              every round, at most INSPECT_PER_ROUND of them, the least
  *              recently inspected first (the others keep what their last
  *              inspect said); and once for any other, for its start and
