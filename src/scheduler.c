@@ -80,7 +80,24 @@ static void due_unlink(struct service *svc)
     else
         s->due_tail = svc->due_prev;
     svc->due = false;
+    svc->due_manual = false;
     svc->due_prev = svc->due_next = NULL;
+}
+
+/* svc waits its turn to start (on_starter), behind those due before it. */
+static void due_push(struct service *svc)
+{
+    struct scheduler *s = svc->sched;
+
+    svc->due = true;
+    svc->due_prev = s->due_tail;
+    svc->due_next = NULL;
+    if (s->due_tail)
+        s->due_tail->due_next = svc;
+    else
+        s->due_head = svc;
+    s->due_tail = svc;
+    uv_idle_start(&s->starter, on_starter);
 }
 
 /* The timer does not start the probe itself: a thousand timers expiring
@@ -93,15 +110,7 @@ static void on_timer(uv_timer_t *t)
 
     if (svc->due || s->closing)
         return;
-    svc->due = true;
-    svc->due_prev = s->due_tail;
-    svc->due_next = NULL;
-    if (s->due_tail)
-        s->due_tail->due_next = svc;
-    else
-        s->due_head = svc;
-    s->due_tail = svc;
-    uv_idle_start(&s->starter, on_starter);
+    due_push(svc);
 }
 
 /* Timers expire on ticks of the loop's clock, a hundredth of the interval
@@ -240,8 +249,9 @@ static void on_starter(uv_idle_t *h)
 
     for (; s->due_head && n < SCHED_START_BATCH && !s->closing; n++) {
         struct service *svc = s->due_head;
+        bool manual = svc->due_manual;
         due_unlink(svc);
-        sched_dispatch(svc, false);
+        sched_dispatch(svc, manual);
     }
     for (; s->once && s->start_next < s->nsvcs && n < SCHED_START_BATCH && !s->closing; n++)
         sched_dispatch(&s->svcs[s->start_next++], false);
@@ -295,10 +305,18 @@ void sched_probe_now(struct scheduler *s, struct service *svc)
     sched_dispatch(svc, true);
 }
 
+/* Not started here: a thousand services would start in this one turn. */
 void sched_probe_all(struct scheduler *s)
 {
-    for (size_t i = 0; i < s->nsvcs; i++)
-        sched_probe_now(s, &s->svcs[i]);
+    for (size_t i = 0; i < s->nsvcs && !s->closing; i++) {
+        struct service *svc = &s->svcs[i];
+        if (svc->probe.inflight || svc->queued)
+            continue;
+        uv_timer_stop(&svc->timer);
+        if (!svc->due)
+            due_push(svc);
+        svc->due_manual = true;
+    }
 }
 
 void sched_pause(struct scheduler *s, bool paused)

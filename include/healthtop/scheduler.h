@@ -39,7 +39,8 @@ struct service {
     uv_timer_t timer; /* next probe */
     bool queued;      /* waiting for an in-flight slot */
     struct service *next_queued;
-    bool due; /* its timer fired: waiting for its turn to start */
+    bool due;        /* its timer fired: waiting for its turn to start */
+    bool due_manual; /* made due by sched_probe_all: starts even when paused */
     struct service *due_prev, *due_next;
     uint64_t probes; /* probes finished */
 };
@@ -105,6 +106,8 @@ void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
 void sched_start(struct scheduler *s, bool once);
 /* Probes svc now (or as soon as a slot frees), unless one is in flight. */
 void sched_probe_now(struct scheduler *s, struct service *svc);
+/* Every service not in flight, through the same per-turn bound as the
+ * timers (SCHED_START_BATCH a turn). */
 void sched_probe_all(struct scheduler *s);
 /* Paused: no new probes start; those in flight finish. */
 void sched_pause(struct scheduler *s, bool paused);
