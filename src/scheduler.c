@@ -134,6 +134,12 @@ static uint64_t tick_align(const struct service *svc, uint64_t delay_ms, int64_t
     return at - now;
 }
 
+/* The kinds whose rows of one target share a round (celery, docker). */
+static bool shares_rounds(const struct service *svc)
+{
+    return (probe_ops_get(svc->cfg->kind)->flags & PROBE_F_SHARES_ROUNDS) != 0;
+}
+
 static void schedule_next(struct service *svc, uint64_t delay_ms, int64_t interval_ms)
 {
     uv_timer_start(&svc->timer, on_timer, tick_align(svc, delay_ms, interval_ms), 0);
@@ -190,7 +196,9 @@ static void sched_finish(struct service *svc)
         s->done_once++;
     else if (!s->paused) {
         int64_t next = next_interval(svc, now);
-        schedule_next(svc, (uint64_t)next + jitter_ms(next), next);
+        /* Rows that shared a round end together: unjittered, they are
+         * due on the same tick and share the next round too. */
+        schedule_next(svc, (uint64_t)next + (shares_rounds(svc) ? 0 : jitter_ms(next)), next);
     }
 
     for (int i = 0; i < s->nobservers; i++)
@@ -285,8 +293,10 @@ void sched_start(struct scheduler *s, bool once)
     for (size_t i = 0; i < s->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
         health_init(&svc->health, s->t0_ms);
+        /* The kinds that share rounds start together, in the first tick. */
         if (!once)
-            schedule_next(svc, first_delay_ms(s, i), svc->cfg->interval_ms);
+            schedule_next(svc, shares_rounds(svc) ? 0 : first_delay_ms(s, i),
+                          svc->cfg->interval_ms);
     }
     if (once) {
         s->start_next = 0;
@@ -330,7 +340,8 @@ void sched_pause(struct scheduler *s, bool paused)
             uv_timer_stop(&svc->timer);
             due_unlink(svc);
         } else if (!svc->probe.inflight && !svc->queued)
-            schedule_next(svc, jitter_ms(svc->cfg->interval_ms), svc->cfg->interval_ms);
+            schedule_next(svc, shares_rounds(svc) ? 0 : jitter_ms(svc->cfg->interval_ms),
+                          svc->cfg->interval_ms);
     }
 }
 

@@ -36,7 +36,9 @@
  * one ping per broker serves them all: a probe joins an open round of its
  * broker whose deadline is no later than its own (start + timeout), even
  * one whose ping is in flight (replies already in count for it too), or
- * opens a new round with its own deadline. A round ends when as many
+ * opens a new round with its own deadline (the scheduler starts celery
+ * rows together and without jitter, PROBE_F_SHARES_ROUNDS, so that the
+ * rows of one broker are due together). A round ends when as many
  * replies with its ticket came as PUBLISH counted, or at its deadline;
  * each member then gets the pongs whose names match its glob.
  *
@@ -144,7 +146,7 @@ const struct probe_ops probe_celery_ops = {
     .name = "celery",
     .form = "a broker URL or a mapping with broker:",
     .keys = celery_config_keys,
-    .flags = PROBE_F_FINDS_REPLICAS,
+    .flags = PROBE_F_FINDS_REPLICAS | PROBE_F_SHARES_ROUNDS,
     .parse = celery_config_parse,
     .free_config = celery_config_free,
     .describe = celery_config_describe,
