@@ -1,7 +1,8 @@
 /* libFuzzer target: the Docker Engine API mapper (docker_map.h).
  *
  * The first byte picks the parser: even, the rest is a container listing
- * (GET /containers/json); odd, an inspect answer (GET
+ * (GET /containers/json; with the second bit set, Podman's own listing,
+ * GET /libpod/containers/json); odd, an inspect answer (GET
  * /containers/{id}/json) applied to a running container. Every parse is
  * then mapped to results for a few label filters. Beyond "no crash": up
  * never exceeds found, ok means up >= replicas and up > 0, every result
@@ -44,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     if ((data[0] & 1) == 0) {
-        if (docker_map_list(json, size - 1, &c, &n, why, sizeof(why)) == 0)
+        /* The second bit picks Podman's own listing. */
+        if ((data[0] & 2 ? docker_map_list_libpod : docker_map_list)(json, size - 1, &c, &n, why,
+                                                                     sizeof(why)) == 0)
             check_results(c, n);
         else if (why[0] == '\0' || c != NULL || n != 0)
             abort();

@@ -22,18 +22,19 @@ static size_t dep_at(const struct scheduler *s, const struct svc_config *c, size
     return c->dep_idx[i];
 }
 
-/* Pushes the dependencies of v that are down and not yet seen. */
+/* Pushes the dependencies of v that are down and not yet seen in this
+ * walk (seen[d] == gen: a walk needs no clearing of the marks). */
 static void push_down_deps(const struct scheduler *s, size_t v, size_t *stack, size_t *top,
-                           bool *seen)
+                           unsigned *seen, unsigned gen)
 {
     const struct svc_config *c = s->svcs[v].cfg;
 
     /* In reverse, so that the first named dependency is met first. */
     for (size_t i = c->ndeps; i-- > 0;) {
         size_t d = dep_at(s, c, i);
-        if (d == NO_PARENT || seen[d] || !deps_is_down(s->svcs[d].health.state))
+        if (d == NO_PARENT || seen[d] == gen || !deps_is_down(s->svcs[d].health.state))
             continue;
-        seen[d] = true;
+        seen[d] = gen;
         stack[(*top)++] = d;
     }
 }
@@ -86,41 +87,90 @@ void deps_blocked_all(const struct scheduler *s, bool *out)
     free(below);
 }
 
+/* What one look at the whole model needs, made once: below[] for every
+ * service, the root causes, and a stack and marks for the walks. */
+struct deps_walk {
+    const struct scheduler *s;
+    unsigned char *below;
+    bool *is_root;
+    size_t *stack;
+    unsigned *seen;
+    unsigned gen; /* the current walk's mark in seen[] */
+};
+
+static int mark_roots(const struct scheduler *s, const unsigned char *below, bool *is_root);
+
+struct deps_walk *deps_walk_new(const struct scheduler *s)
+{
+    struct deps_walk *w = xcalloc(1, sizeof(*w));
+    size_t n = s->nsvcs ? s->nsvcs : 1;
+
+    w->s = s;
+    w->below = below_all(s);
+    w->is_root = xcalloc(n, sizeof(*w->is_root));
+    w->stack = xmalloc(n * sizeof(*w->stack));
+    w->seen = xcalloc(n, sizeof(*w->seen));
+    mark_roots(s, w->below, w->is_root);
+    return w;
+}
+
+void deps_walk_free(struct deps_walk *w)
+{
+    if (w == NULL)
+        return;
+    free(w->below);
+    free(w->is_root);
+    free(w->stack);
+    free(w->seen);
+    free(w);
+}
+
+bool deps_walk_is_root(const struct deps_walk *w, size_t idx)
+{
+    return idx < w->s->nsvcs && w->is_root[idx];
+}
+
 /* Depth-first from idx through dependencies that are down: an unhealthy
  * one with nothing unhealthy below it is a root cause; a starting one is
  * only starting, never a cause. */
-size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, size_t max)
+size_t deps_walk_blocked_by(struct deps_walk *w, size_t idx, size_t *roots, size_t max)
 {
-    size_t nroots = 0, top = 0, *stack;
-    unsigned char *below;
-    bool *seen;
+    const struct scheduler *s = w->s;
+    size_t nroots = 0, top = 0;
 
-    if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state))
+    if (idx >= s->nsvcs || !blocked(s, idx, w->below))
         return 0;
-    below = below_all(s);
-    if (!blocked(s, idx, below)) {
-        free(below);
-        return 0;
+    if (++w->gen == 0) { /* wrapped: old marks could read as this walk's */
+        memset(w->seen, 0, s->nsvcs * sizeof(*w->seen));
+        w->gen = 1;
     }
-    stack = xmalloc(s->nsvcs * sizeof(*stack));
-    seen = xcalloc(s->nsvcs, sizeof(*seen));
-    seen[idx] = true;
-    push_down_deps(s, idx, stack, &top, seen);
+    w->seen[idx] = w->gen;
+    push_down_deps(s, idx, w->stack, &top, w->seen, w->gen);
     while (top > 0) {
-        size_t v = stack[--top];
+        size_t v = w->stack[--top];
 
-        if (s->svcs[v].health.state == HEALTH_UNHEALTHY && below[v] != BELOW_YES) {
+        if (s->svcs[v].health.state == HEALTH_UNHEALTHY && w->below[v] != BELOW_YES) {
             if (nroots < max)
                 roots[nroots] = v;
             nroots++;
             continue;
         }
-        push_down_deps(s, v, stack, &top, seen);
+        push_down_deps(s, v, w->stack, &top, w->seen, w->gen);
     }
-    free(stack);
-    free(seen);
-    free(below);
     return nroots;
+}
+
+size_t deps_blocked_by(const struct scheduler *s, size_t idx, size_t *roots, size_t max)
+{
+    struct deps_walk *w;
+    size_t n;
+
+    if (idx >= s->nsvcs || !deps_is_down(s->svcs[idx].health.state))
+        return 0;
+    w = deps_walk_new(s);
+    n = deps_walk_blocked_by(w, idx, roots, max);
+    deps_walk_free(w);
+    return n;
 }
 
 size_t deps_blocked_text(const struct scheduler *s, size_t idx, char *buf, size_t n)
@@ -146,9 +196,8 @@ size_t deps_blocked_text(const struct scheduler *s, size_t idx, char *buf, size_
  * how many services are blocked, in one pass: a root cause is unhealthy,
  * has nothing unhealthy below it, and some down service depends on it
  * directly (that one is blocked, and names it). */
-static int mark_roots(const struct scheduler *s, bool *is_root)
+static int mark_roots(const struct scheduler *s, const unsigned char *below, bool *is_root)
 {
-    unsigned char *below = below_all(s);
     int nblocked = 0;
 
     for (size_t i = 0; i < s->nsvcs; i++) {
@@ -163,20 +212,19 @@ static int mark_roots(const struct scheduler *s, bool *is_root)
                 is_root[d] = true;
         }
     }
-    free(below);
     return nblocked;
 }
 
 bool deps_is_root(const struct scheduler *s, size_t idx)
 {
-    bool *is_root, r;
+    struct deps_walk *w;
+    bool r;
 
     if (idx >= s->nsvcs || s->svcs[idx].health.state != HEALTH_UNHEALTHY)
         return false;
-    is_root = xcalloc(s->nsvcs, sizeof(*is_root));
-    mark_roots(s, is_root);
-    r = is_root[idx];
-    free(is_root);
+    w = deps_walk_new(s);
+    r = deps_walk_is_root(w, idx);
+    deps_walk_free(w);
     return r;
 }
 
@@ -199,9 +247,11 @@ static void also_failing(const struct scheduler *s, const bool *is_root, char *b
 int deps_summary(const struct scheduler *s, char *buf, size_t n)
 {
     bool *is_root = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*is_root));
-    int blocked = mark_roots(s, is_root), nroots = 0;
+    unsigned char *below = below_all(s);
+    int blocked = mark_roots(s, below, is_root), nroots = 0;
     size_t len;
 
+    free(below);
     if (n > 0)
         buf[0] = '\0';
     if (blocked > 0 && n > 0) {

@@ -568,7 +568,7 @@ int main(int argc, char **argv)
     memset(&ro, 0, sizeof(ro));
     if (a.demo) {
         char err[1024];
-        if ((demo = stack_new(a.demo_speed, err, sizeof(err))) == NULL) {
+        if (stack_new(a.demo_speed, &demo, err, sizeof(err)) != 0) {
             fprintf(stderr, "healthtop: demo: %s\n", err);
             return 2;
         }

@@ -42,6 +42,16 @@ void deps_blocked_all(const struct scheduler *s, bool *out);
 /* True when service idx is the root cause of at least one blocked service. */
 bool deps_is_root(const struct scheduler *s, size_t idx);
 
+/* The same for a look at every service (a report, the state document):
+ * deps_blocked_by and deps_is_root each walk the whole model, so asking
+ * them once per service costs the square of its size. A deps_walk makes
+ * that walk once; it holds for the model as it was when made. */
+struct deps_walk;
+struct deps_walk *deps_walk_new(const struct scheduler *s);
+size_t deps_walk_blocked_by(struct deps_walk *w, size_t idx, size_t *roots, size_t max);
+bool deps_walk_is_root(const struct deps_walk *w, size_t idx);
+void deps_walk_free(struct deps_walk *w);
+
 /* The header line: "root cause: redis, 3 services blocked", or
  * "root causes: redis, mlflow; 5 services blocked", followed by
  * "; also unhealthy: opik" when services fail that block nobody and are

@@ -115,6 +115,11 @@ enum {
      * containers) instead of probing one target per replica: replicas:
      * defaults to 1 and may exceed the number of targets. */
     PROBE_F_FINDS_REPLICAS = 1 << 0,
+    /* Probes of one target due together share one round (a Celery ping
+     * of a broker, a listing of a Docker engine): the scheduler starts
+     * the kind's services together and without jitter, so that the rows
+     * of one target stay in one round instead of each opening its own. */
+    PROBE_F_SHARES_ROUNDS = 1 << 1,
 };
 
 /* One probe kind, whole: what it is called in the config, how its config

@@ -39,7 +39,8 @@ struct service {
     uv_timer_t timer; /* next probe */
     bool queued;      /* waiting for an in-flight slot */
     struct service *next_queued;
-    bool due; /* its timer fired: waiting for its turn to start */
+    bool due;        /* its timer fired: waiting for its turn to start */
+    bool due_manual; /* made due by sched_probe_all: starts even when paused */
     struct service *due_prev, *due_next;
     uint64_t probes; /* probes finished */
     /* A row made from its source's answer (rows_by; sched_rows.c): the
@@ -109,6 +110,10 @@ void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
  * sched_start; the rest start on the next turns, after the loop has
  * polled its other handles (a key press) again. */
 #define SCHED_START_BATCH 32
+/* Timers expire on ticks of interval / SCHED_TICK_DIV, at most
+ * SCHED_TICK_MAX_MS: probes due within a tick start together. */
+#define SCHED_TICK_DIV    100
+#define SCHED_TICK_MAX_MS 100
 
 /* Starts probing. In once mode every service is probed exactly once,
  * all at the same time (started SCHED_START_BATCH a loop turn, so that
@@ -118,6 +123,8 @@ void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
 void sched_start(struct scheduler *s, bool once);
 /* Probes svc now (or as soon as a slot frees), unless one is in flight. */
 void sched_probe_now(struct scheduler *s, struct service *svc);
+/* Every service not in flight, through the same per-turn bound as the
+ * timers (SCHED_START_BATCH a turn). */
 void sched_probe_all(struct scheduler *s);
 /* Paused: no new probes start; those in flight finish. */
 void sched_pause(struct scheduler *s, bool paused);

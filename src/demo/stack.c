@@ -359,10 +359,11 @@ bool stack_running(const struct stack *st, const char *name)
 /* ------------------------------------------------------------------ */
 /* Life                                                                */
 
-struct stack *stack_new(double speed, char *err, size_t n)
+int stack_new(double speed, struct stack **out, char *err, size_t n)
 {
     struct stack *st = xcalloc(1, sizeof(*st));
 
+    *out = NULL;
     st->speed = speed > 0 ? speed : STACK_DEFAULT_SPEED;
     for (size_t i = 0; i < NSIMS; i++) {
         struct sim *sim = &st->sims[i];
@@ -378,9 +379,10 @@ struct stack *stack_new(double speed, char *err, size_t n)
     }
     if (build_config(st, err, n) != 0) {
         free(st);
-        return NULL;
+        return -1;
     }
-    return st;
+    *out = st;
+    return 0;
 }
 
 struct ht_config *stack_config(struct stack *st)

@@ -36,9 +36,10 @@
 struct stack;
 struct scheduler;
 
-/* The stack and its config, at speed (> 0; times are divided by it).
- * Returns NULL with a message in err when the config cannot be built. */
-struct stack *stack_new(double speed, char *err, size_t n);
+/* The stack and its config, at speed (> 0; times are divided by it), in
+ * *out. Returns 0, or -1 with a message in err (and *out NULL) when the
+ * config cannot be built. */
+int stack_new(double speed, struct stack **out, char *err, size_t n) HT_WUR;
 /* The config pointing at the stack (owned by the stack). Its ports are
  * placeholders until stack_listen. */
 struct ht_config *stack_config(struct stack *st);

@@ -37,6 +37,7 @@ struct curl_uv {
     uv_idle_t more;                          /* runs while anything waits */
     struct curl_uv_sock *ready, *ready_tail; /* sockets waiting for curl */
     bool msgs_waiting;                       /* finished transfers not drained */
+    bool timeout_now;                        /* curl asked for a call at once */
     int open_handles;                        /* timer, check, idle: still closing */
 };
 
@@ -237,6 +238,12 @@ static void on_more(uv_idle_t *h)
 {
     struct curl_uv *cu = h->data;
 
+    if (cu->timeout_now && cu->spent < CURL_UV_TURN_BUDGET && !cu->closing) {
+        cu->timeout_now = false;
+        act(cu, CURL_SOCKET_TIMEOUT, 0);
+        if (cu->depth == 0 && cu->closing)
+            return; /* act() finished the handle */
+    }
     if (cu->msgs_waiting && !cu->closing) {
         cu->depth++;
         drain(cu);
@@ -256,7 +263,7 @@ static void on_more(uv_idle_t *h)
             s->want != 0)
             uv_poll_start(&s->poll, s->want, on_poll);
     }
-    if ((cu->ready == NULL && !cu->msgs_waiting) || cu->closing)
+    if ((cu->ready == NULL && !cu->msgs_waiting && !cu->timeout_now) || cu->closing)
         uv_idle_stop(h);
 }
 
@@ -350,16 +357,22 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
-/* Curl asks for a wake-up: never call curl from here, only arm the timer. */
+/* Curl asks for a wake-up: never call curl from here, only arm the timer.
+ * "At once" (0) is the idle handle's next run, on the next loop turn
+ * without sleeping: armed as a 1 ms timer, each batch of new transfers
+ * cost the loop a sleep and a wake-up before its requests went out. */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     struct curl_uv *cu = userp;
 
     (void)multi;
-    if (timeout_ms < 0)
+    cu->timeout_now = timeout_ms == 0;
+    if (timeout_ms <= 0)
         uv_timer_stop(&cu->timer);
     else
-        uv_timer_start(&cu->timer, on_timer, timeout_ms > 0 ? (uint64_t)timeout_ms : 1, 0);
+        uv_timer_start(&cu->timer, on_timer, (uint64_t)timeout_ms, 0);
+    if (timeout_ms == 0 && !cu->closing)
+        uv_idle_start(&cu->more, on_more);
     return 0;
 }
 

@@ -19,14 +19,18 @@
  *              those labels.
  *   inspect    one GET /containers/{id}/json for a running container
  *              some member wants, when the listing cannot tell its
- *              health (Podman never adds it to Status, Docker not without
- *              a healthcheck) or it is unhealthy (for the health log):
+ *              health (Podman's compatible listing never adds it to
+ *              Status, Docker not without a healthcheck) or it is
+ *              unhealthy (for the health log):
  *              every round, at most INSPECT_PER_ROUND of them, the least
  *              recently inspected first (the others keep what their last
  *              inspect said); and once for any other, for its start and
  *              health-log times, kept in the env's cache for as long as
  *              the listing shows it in the same state. A steady stack
- *              costs one listing a round.
+ *              costs one listing a round. Podman's compatible listing
+ *              never has the health, its own one does: a socket whose
+ *              engine sent a Libpod-Api-Version header lists through
+ *              Podman's API from its next round on (doc/docker.md).
  *   finish     each member filters the containers by its own labels and
  *              maps them to its result (docker_map.h), then completes.
  *
@@ -39,6 +43,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "curl_uv.h"
 #include "docker_map.h"
 #include "targets.h"
@@ -48,6 +53,7 @@
 
 #define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
 #define DOCKER_API            "http://localhost/v1.41"
+#define LIBPOD_API            "http://localhost/v4.0.0/libpod"
 #define GATHER_MS             2
 #define LIST_MAX              (4u << 20) /* bytes of a container listing */
 #define INSPECT_MAX           (1u << 20)
@@ -72,13 +78,19 @@ struct docker_env {
     struct docker_round *rounds;
     struct docker_seen *seen;
     size_t nseen, seen_cap;
+    /* Sockets whose engine said it is Podman (a Libpod-Api-Version
+     * header): their rounds list through Podman's own API, whose listing
+     * carries the health that its compatible one leaves out. */
+    char **libpod;
+    size_t nlibpod, libpod_cap;
 };
 
 /* One GET: the listing, or the inspect of ctrs[ctr]. */
 struct docker_req {
     struct curl_uv_xfer x;
     struct docker_round *r;
-    size_t ctr; /* SIZE_MAX for the listing */
+    size_t ctr;  /* SIZE_MAX for the listing */
+    bool libpod; /* the answer came with a Libpod-Api-Version header */
     struct buf body;
     char err[CURL_ERROR_SIZE];
 };
@@ -101,6 +113,7 @@ struct docker_round {
     size_t nreqs, pending;
     struct docker_ctr *ctrs;
     size_t nctrs;
+    bool libpod;               /* listed through Podman's own API */
     char error[PROBE_MSG_MAX]; /* the round failed: every member's message */
 };
 
@@ -236,6 +249,41 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return size * nmemb;
 }
 
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct docker_req *q = userp;
+    static const char name[] = "Libpod-Api-Version:";
+    size_t n = size * nmemb;
+
+    if (n >= sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0)
+        q->libpod = true;
+    return n;
+}
+
+static bool is_libpod(const struct docker_env *env, const char *socket)
+{
+    for (size_t i = 0; i < env->nlibpod; i++)
+        if (strcmp(env->libpod[i], socket) == 0)
+            return true;
+    return false;
+}
+
+static void set_libpod(struct docker_env *env, const char *socket, bool on)
+{
+    for (size_t i = 0; i < env->nlibpod; i++)
+        if (strcmp(env->libpod[i], socket) == 0) {
+            if (!on) {
+                free(env->libpod[i]);
+                env->libpod[i] = env->libpod[--env->nlibpod];
+            }
+            return;
+        }
+    if (on) {
+        XGROW(env->libpod, env->libpod_cap, env->nlibpod + 1);
+        env->libpod[env->nlibpod++] = xstrdup(socket);
+    }
+}
+
 /* Turns a failed transfer into the round's error. */
 static void req_error(struct docker_req *q, CURLcode rc)
 {
@@ -261,8 +309,8 @@ static void req_error(struct docker_req *q, CURLcode rc)
     ht_snprintf(r->error, sizeof(r->error), "cannot reach %s: %s", r->socket, why);
 }
 
-static struct docker_req *req_start(struct docker_round *r, const char *path, size_t ctr,
-                                    size_t limit, curl_uv_done_cb done)
+static struct docker_req *req_start(struct docker_round *r, const char *api, const char *path,
+                                    size_t ctr, size_t limit, curl_uv_done_cb done)
 {
     struct docker_req *q = xcalloc(1, sizeof(*q));
     char url[1024];
@@ -278,7 +326,7 @@ static struct docker_req *req_start(struct docker_round *r, const char *path, si
         free(q);
         return NULL;
     }
-    ht_snprintf(url, sizeof(url), "%s%s", DOCKER_API, path);
+    ht_snprintf(url, sizeof(url), "%s%s", api, path);
     curl_easy_setopt(q->x.easy, CURLOPT_URL, url);
     curl_easy_setopt(q->x.easy, CURLOPT_UNIX_SOCKET_PATH, r->socket);
     curl_easy_setopt(q->x.easy, CURLOPT_HTTPGET, 1L);
@@ -287,6 +335,8 @@ static struct docker_req *req_start(struct docker_round *r, const char *path, si
     curl_easy_setopt(q->x.easy, CURLOPT_USERAGENT, "healthtop/" HT_VERSION);
     curl_easy_setopt(q->x.easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(q->x.easy, CURLOPT_WRITEDATA, q);
+    curl_easy_setopt(q->x.easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(q->x.easy, CURLOPT_HEADERDATA, q);
     curl_easy_setopt(q->x.easy, CURLOPT_ERRORBUFFER, q->err);
     r->reqs = xrealloc(r->reqs, (r->nreqs + 1) * sizeof(*r->reqs));
     r->reqs[r->nreqs++] = q;
@@ -393,7 +443,7 @@ static bool inspect_one(struct docker_round *r, size_t i)
 
     ht_snprintf(path, sizeof(path), "/containers/%s/json", id ? id : "");
     curl_free(id);
-    if (req_start(r, path, i, INSPECT_MAX, on_inspect) != NULL)
+    if (req_start(r, DOCKER_API, path, i, INSPECT_MAX, on_inspect) != NULL)
         return true;
     ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
     return false;
@@ -455,10 +505,16 @@ static void on_list(struct curl_uv_xfer *x, CURLcode rc)
 {
     struct docker_req *q = x->data;
     struct docker_round *r = q->r;
+    bool ok;
 
     r->pending--;
-    if (req_ok(q, rc) && docker_map_list(q->body.data ? q->body.data : "", q->body.len, &r->ctrs,
-                                         &r->nctrs, r->error, sizeof(r->error)) == 0)
+    ok = req_ok(q, rc) && (r->libpod ? docker_map_list_libpod : docker_map_list)(
+                              q->body.data ? q->body.data : "", q->body.len, &r->ctrs, &r->nctrs,
+                              r->error, sizeof(r->error)) == 0;
+    /* Podman's own listing from the next round on when the engine said
+     * it is Podman; the compatible one again when that listing failed. */
+    set_libpod(r->env, r->socket, q->libpod && (ok || !r->libpod));
+    if (ok)
         inspect_start(r);
     if (r->pending == 0)
         round_finish(r);
@@ -475,9 +531,9 @@ static void list_path(struct docker_round *r, char *path, size_t n)
     char *json = r->nfilter ? json_dumps(root, JSON_COMPACT) : NULL;
     char *enc = json ? curl_easy_escape(NULL, json, 0) : NULL;
     if (enc)
-        ht_snprintf(path, n, "/containers/json?all=1&filters=%s", enc);
+        ht_snprintf(path, n, "/containers/json?all=%s&filters=%s", r->libpod ? "true" : "1", enc);
     else
-        ht_strlcpy(path, "/containers/json?all=1", n);
+        ht_snprintf(path, n, "/containers/json?all=%s", r->libpod ? "true" : "1");
     curl_free(enc);
     free(json);
     json_decref(root);
@@ -490,8 +546,10 @@ static void on_gather(uv_timer_t *t)
 
     r->phase = ROUND_LISTING;
     filter_compute(r);
+    r->libpod = is_libpod(r->env, r->socket);
     list_path(r, path, sizeof(path));
-    if (req_start(r, path, SIZE_MAX, LIST_MAX, on_list) == NULL) {
+    if (req_start(r, r->libpod ? LIBPOD_API : DOCKER_API, path, SIZE_MAX, LIST_MAX, on_list) ==
+        NULL) {
         ht_strlcpy(r->error, "cannot start a transfer", sizeof(r->error));
         round_finish(r);
     }
@@ -643,6 +701,9 @@ static void env_close(struct probe_env *penv)
     }
     curl_uv_close(env->cu);
     free(env->seen);
+    while (env->nlibpod > 0)
+        free(env->libpod[--env->nlibpod]);
+    free(env->libpod);
     free(env);
     penv->docker = NULL;
 }
@@ -652,7 +713,7 @@ const struct probe_ops probe_docker_ops = {
     .name = "docker",
     .form = "a compose service name or a mapping with service:",
     .keys = docker_keys,
-    .flags = PROBE_F_FINDS_REPLICAS,
+    .flags = PROBE_F_FINDS_REPLICAS | PROBE_F_SHARES_ROUNDS,
     .parse = parse,
     .free_config = free_config,
     .describe = describe,

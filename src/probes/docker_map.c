@@ -39,7 +39,7 @@ static int status_code(const char *status)
     return (int)v;
 }
 
-/* Docker appends the health to Status; Podman never does. */
+/* Docker appends the health to Status; Podman's compatible listing never does. */
 static enum docker_health status_health(const char *status)
 {
     size_t n = strlen(status);
@@ -76,6 +76,61 @@ static void state_from_status(const char *status, char *state, size_t n)
     ht_strlcpy(state, "unknown", n);
 }
 
+/* Podman's own listing gives the health alone in Status: the word, or
+ * "" for a container without a healthcheck. */
+static enum docker_health libpod_health(const char *status)
+{
+    if (status[0] == '\0')
+        return DOCKER_HEALTH_NONE;
+    if (strcmp(status, "healthy") == 0)
+        return DOCKER_HEALTH_HEALTHY;
+    if (strcmp(status, "unhealthy") == 0)
+        return DOCKER_HEALTH_UNHEALTHY;
+    if (strcmp(status, "starting") == 0)
+        return DOCKER_HEALTH_STARTING;
+    return DOCKER_HEALTH_UNKNOWN;
+}
+
+/* Podman's states in Docker's words: configured is created, stopped is
+ * exited (Podman's own compatible listing says the same). */
+static void libpod_state(char *state)
+{
+    if (strcmp(state, "configured") == 0)
+        ht_strlcpy(state, "created", sizeof(((struct docker_ctr *)0)->state));
+    else if (strcmp(state, "stopped") == 0)
+        ht_strlcpy(state, "exited", sizeof(((struct docker_ctr *)0)->state));
+}
+
+/* The same container from Podman's listing (/libpod/containers/json):
+ * Status is the health, ExitCode a field, Created an RFC 3339 time. */
+static void map_one_libpod(json_t *o, struct docker_ctr *c)
+{
+    char status[128];
+    json_t *labels = json_object_get(o, "Labels");
+    const char *name = json_string_value(json_array_get(json_object_get(o, "Names"), 0));
+    json_t *created = json_object_get(o, "Created");
+    json_t *code = json_object_get(o, "ExitCode");
+
+    memset(c, 0, sizeof(*c));
+    copy_str(o, "Id", c->id, sizeof(c->id));
+    text_safe_str(c->name, sizeof(c->name), name ? name + (name[0] == '/') : c->id);
+    c->has_service = copy_str(labels, LABEL_SERVICE, c->service, sizeof(c->service));
+    c->has_project = copy_str(labels, LABEL_PROJECT, c->project, sizeof(c->project));
+    copy_str(o, "Status", status, sizeof(status));
+    if (!copy_str(o, "State", c->state, sizeof(c->state)) || c->state[0] == '\0')
+        ht_strlcpy(c->state, "unknown", sizeof(c->state));
+    libpod_state(c->state);
+    c->exit_code = -1;
+    if (strcmp(c->state, "exited") == 0 && json_is_integer(code) && json_integer_value(code) >= 0 &&
+        json_integer_value(code) <= 255)
+        c->exit_code = (int)json_integer_value(code);
+    if (json_is_string(created))
+        c->created = docker_time_ms(json_string_value(created)) / 1000;
+    c->health = libpod_health(status);
+    if (strcmp(c->state, "running") != 0)
+        c->health = DOCKER_HEALTH_NONE;
+}
+
 static void map_one(json_t *o, struct docker_ctr *c)
 {
     char status[128];
@@ -108,8 +163,8 @@ static void map_one(json_t *o, struct docker_ctr *c)
         c->health = DOCKER_HEALTH_NONE;
 }
 
-int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *err,
-                    size_t errlen)
+static int map_list(const char *json, size_t len, bool libpod, struct docker_ctr **out, size_t *n,
+                    char *err, size_t errlen)
 {
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
@@ -132,11 +187,25 @@ int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_
         *out = xcalloc(cnt, sizeof(**out));
     for (size_t i = 0; i < cnt; i++) {
         json_t *o = json_array_get(root, i);
-        if (json_is_object(o))
+        if (json_is_object(o) && libpod)
+            map_one_libpod(o, &(*out)[(*n)++]);
+        else if (json_is_object(o))
             map_one(o, &(*out)[(*n)++]);
     }
     json_decref(root);
     return 0;
+}
+
+int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *err,
+                    size_t errlen)
+{
+    return map_list(json, len, false, out, n, err, errlen);
+}
+
+int docker_map_list_libpod(const char *json, size_t len, struct docker_ctr **out, size_t *n,
+                           char *err, size_t errlen)
+{
+    return map_list(json, len, true, out, n, err, errlen);
 }
 
 /* Health-log output on one line, trimmed (checks print newlines), then

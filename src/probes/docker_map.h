@@ -66,6 +66,12 @@ int64_t docker_time_ms(const char *s);
  * err (e.g. "bad JSON at line 1") filled. */
 int docker_map_list(const char *json, size_t len, struct docker_ctr **out, size_t *n, char *err,
                     size_t errlen) HT_WUR;
+/* The same from Podman's own listing (GET /v4.0.0/libpod/containers/json),
+ * whose Status is the health ("healthy", "unhealthy", "starting", or ""
+ * without a healthcheck): Podman's compatible listing leaves the health
+ * out, so this one spares an inspect per container and round. */
+int docker_map_list_libpod(const char *json, size_t len, struct docker_ctr **out, size_t *n,
+                           char *err, size_t errlen) HT_WUR;
 /* Completes c from an inspect body: health, failing streak, the last
  * health-log output, and the exit code. Returns 0, or -1 when the body is
  * not a container object (c then keeps what it had). */

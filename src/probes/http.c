@@ -32,6 +32,11 @@ struct http_env {
     struct http_probe *probes; /* in flight */
     CURL *pool[EASY_POOL_MAX]; /* ended transfers' handles, reset for reuse */
     int npool;
+    /* Ended one-URL probes' memory, for the next: at over 1 KiB, each
+     * fresh one made malloc merge its small free chunks first
+     * (malloc_consolidate, 3% of the CPU at 10,000 services). */
+    struct http_probe *spare[EASY_POOL_MAX];
+    int nspare;
 };
 
 /* A handle for a new transfer: one an ended transfer left, or a new one.
@@ -359,7 +364,10 @@ static void hp_free(struct http_probe *hp)
         hp->next->prev = hp->prev;
     curl_slist_free_all(hp->headers);
     hp->p->priv = NULL;
-    free(hp);
+    if (hp->n == 1 && env->nspare < EASY_POOL_MAX)
+        env->spare[env->nspare++] = hp;
+    else
+        free(hp);
 }
 
 static void result_detail(struct http_probe *hp, size_t i)
@@ -521,8 +529,15 @@ static void on_done(struct curl_uv_xfer *x, CURLcode code)
 static struct http_probe *hp_new(struct probe *p, struct http_env *env)
 {
     const struct http_config *h = &p->svc->u.http;
-    struct http_probe *hp = xcalloc(1, sizeof(*hp) + h->nurls * sizeof(hp->t[0]));
+    size_t size = sizeof(struct http_probe) + h->nurls * sizeof(struct http_target);
+    struct http_probe *hp;
     char line[1024];
+
+    if (h->nurls == 1 && env->nspare > 0) {
+        hp = env->spare[--env->nspare];
+        memset(hp, 0, size);
+    } else
+        hp = xcalloc(1, size);
 
     hp->p = p;
     hp->env = env;
@@ -626,6 +641,8 @@ static void env_close(struct probe_env *penv)
         cancel(env->probes->p);
     while (env->npool > 0)
         curl_easy_cleanup(env->pool[--env->npool]);
+    while (env->nspare > 0)
+        free(env->spare[--env->nspare]);
     curl_uv_close(env->cu);
     free(env);
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "healthtop/scheduler.h"
 #include "support/check.h"
 #include "support/probe_run.h"
 #include "support/redis_server.h"
@@ -643,6 +644,72 @@ static void test_one_connection_across_rounds(void **state)
     redisFree(mon);
 }
 
+static void on_sched_closed(struct scheduler *s)
+{
+    (void)s;
+}
+
+static uint64_t fewest_probes(const struct scheduler *s)
+{
+    uint64_t n = UINT64_MAX;
+
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (s->svcs[i].probes < n)
+            n = s->svcs[i].probes;
+    return n;
+}
+
+/* Three rows of one broker under the scheduler, as the dashboard runs
+ * them: they first start together and, scheduled without jitter, stay
+ * together, so that one PUBLISH per interval serves the three (each row
+ * opening its own round made three). */
+static void test_rows_of_one_broker_share_rounds(void **state)
+{
+    enum { ROUNDS = 8 };
+    struct svc_config s[3];
+    struct ht_config cfg;
+    struct scheduler sched;
+    uv_loop_t loop;
+    redisContext *mon = monitor(srv.port);
+    uint64_t most = 0;
+    long pubs;
+
+    (void)state;
+    svc_celery(&s[0], "light", 0, "worker_light*", 2, TEST_PATIENCE_MS);
+    svc_celery(&s[1], "medium", 0, "worker_medium*", 1, TEST_PATIENCE_MS);
+    svc_celery(&s[2], "all", 0, NULL, 3, TEST_PATIENCE_MS);
+    for (int i = 0; i < 3; i++)
+        s[i].interval_ms = 300;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.svcs = s;
+    cfg.nsvcs = 3;
+    cfg.history_ms = 60 * 1000;
+    cfg.max_inflight = 16;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(sched_init(&sched, &loop, &cfg), 0);
+    long pub0 = info_field(mon, "commandstats", "cmdstat_publish:calls=");
+    sched_start(&sched, false);
+    int64_t deadline = test_deadline();
+    while (fewest_probes(&sched) < ROUNDS) {
+        CHECK_TRUE("every row has its results in time", test_before(deadline));
+        uv_run(&loop, UV_RUN_ONCE);
+    }
+    pubs = info_field(mon, "commandstats", "cmdstat_publish:calls=") - pub0;
+    for (size_t i = 0; i < sched.nsvcs; i++)
+        if (sched.svcs[i].probes > most)
+            most = sched.svcs[i].probes;
+    CHECK_TRUE("every row answered by its workers", sched.svcs[0].last.up == 2 &&
+                                                        sched.svcs[1].last.up == 1 &&
+                                                        sched.svcs[2].last.up == 3);
+    /* One more for a round in flight when the loop stopped. */
+    CHECK_LE("PUBLISH, one per round for the three rows", pubs, (long)most + 1);
+    sched_close(&sched, on_sched_closed);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sched_free(&sched);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    redisFree(mon);
+}
+
 /* A broker of its own (no workers: PUBLISH reaches 0, and the answer is
  * "no workers answering", a sound broker's answer). */
 static void spare_services(struct svc_config *s, int port)
@@ -791,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_broker_errors),
         cmocka_unit_test(test_hung_broker),
         cmocka_unit_test(test_one_connection_across_rounds),
+        cmocka_unit_test(test_rows_of_one_broker_share_rounds),
         cmocka_unit_test(test_broker_restart_reconnects),
         cmocka_unit_test(test_broker_killed_mid_round),
         cmocka_unit_test(test_matches_celery_cli),

@@ -73,9 +73,10 @@ static void test_demo_config_has_twelve_services(void **state)
 {
     (void)state;
     char err[512];
-    struct stack *st = stack_new(4, err, sizeof(err));
+    struct stack *st = NULL;
     const struct ht_config *cfg;
 
+    assert_int_equal(stack_new(4, &st, err, sizeof(err)), 0);
     assert_non_null(st);
     cfg = stack_config(st);
     assert_int_equal(cfg->nsvcs, 12);
@@ -100,10 +101,11 @@ static void test_stop_revive_and_close_leave_no_handle(void **state)
 {
     (void)state;
     char err[512];
-    struct stack *st = stack_new(50, err, sizeof(err));
+    struct stack *st = NULL;
     uv_loop_t loop;
     int redis, api, wl2;
 
+    assert_int_equal(stack_new(50, &st, err, sizeof(err)), 0);
     assert_non_null(st);
     uv_loop_init(&loop);
     assert_int_equal(stack_listen(st, &loop, err, sizeof(err)), 0);

@@ -250,29 +250,41 @@ static void on_closed(struct scheduler *s)
     (void)s;
 }
 
-static void test_sched_starts_a_batch_a_turn(void **state)
+/* NSVCS tcp services on one listening socket (its fd in *lfd), probed
+ * every interval. Returns 0 once the config is loaded. */
+static int tcp_config(struct ht_config *cfg, int *lfd, const char *interval)
 {
     char path[] = "/tmp/test_turns.XXXXXX", err[4096];
-    struct ht_config cfg;
-    struct turns t;
-    int port, lfd, fd;
+    int port, fd;
     FILE *f = NULL;
 
-    (void)state;
-    lfd = test_listen(AF_INET, NSVCS * 4, &port);
-    CHECK_TRUE("a listening socket", lfd >= 0);
+    *lfd = test_listen(AF_INET, NSVCS * 4, &port);
+    CHECK_TRUE("a listening socket", *lfd >= 0);
     fd = mkstemp(path);
     if (fd >= 0)
         f = fdopen(fd, "w");
     CHECK_TRUE("config file", f != NULL);
     if (f == NULL)
-        return;
-    fprintf(f, "max_inflight: %d\ndefaults: {interval: 1s, timeout: 30s}\nservices:\n", NSVCS * 2);
+        return -1;
+    fprintf(f, "max_inflight: %d\ndefaults: {interval: %s, timeout: 30s}\nservices:\n", NSVCS * 2,
+            interval);
     for (int i = 0; i < NSVCS; i++)
         fprintf(f, "  s%03d: {tcp: \"127.0.0.1:%d\"}\n", i, port);
     fclose(f);
-    CHECK_EQ("config loads", config_load(path, &cfg, err, sizeof(err)), 0);
+    CHECK_EQ("config loads", config_load(path, cfg, err, sizeof(err)), 0);
     unlink(path);
+    return 0;
+}
+
+static void test_sched_starts_a_batch_a_turn(void **state)
+{
+    struct ht_config cfg;
+    struct turns t;
+    int lfd;
+
+    (void)state;
+    if (tcp_config(&cfg, &lfd, "1s") != 0)
+        return;
     /* A 5 ms interval has no jitter: once paused and resumed, every
      * timer expires at once, in the first turn's timer phase (the first
      * probes of a start are spread over a few ms). */
@@ -302,11 +314,50 @@ static void test_sched_starts_a_batch_a_turn(void **state)
     close(lfd);
 }
 
+/* "Probe all" (the r key) goes through the same bound: two hundred
+ * services made due at once, while paused (so no timer starts any), start
+ * at most SCHED_START_BATCH a turn, and the key is read before the last. */
+static void test_probe_all_starts_a_batch_a_turn(void **state)
+{
+    struct ht_config cfg;
+    struct turns t;
+    int lfd;
+
+    (void)state;
+    if (tcp_config(&cfg, &lfd, "1h") != 0)
+        return;
+    CHECK_EQ("scheduler set up", sched_init(&sched, &loop, &cfg), 0);
+    sched_observe(&sched, on_result, NULL);
+    sched_start(&sched, false);
+    sched_pause(&sched, true);
+    turns_start(&t);
+    t.counter = started;
+    uv_run(&loop, UV_RUN_NOWAIT); /* a turn with nothing started */
+    CHECK_EQ("no probe started while paused", started(), 0);
+    press(&t);
+    sched_probe_all(&sched);
+    RUN_UNTIL("every service probed", all_probed() && t.key_count >= 0);
+    uv_run(&loop, UV_RUN_NOWAIT);
+
+    CHECK_LE("most probes started in one turn", t.busiest, SCHED_START_BATCH);
+    CHECK_GE("turns that started probes", t.busy,
+             (NSVCS + SCHED_START_BATCH - 1) / SCHED_START_BATCH);
+    CHECK_LT("probes started before the key was read", t.key_count, NSVCS);
+    CHECK_EQ("each service probed once", started(), NSVCS);
+    sched_close(&sched, on_closed);
+    turns_stop(&t);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sched_free(&sched);
+    config_free(&cfg);
+    close(lfd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_results_a_batch_a_turn),
         cmocka_unit_test(test_sched_starts_a_batch_a_turn),
+        cmocka_unit_test(test_probe_all_starts_a_batch_a_turn),
     };
 
     signal(SIGPIPE, SIG_IGN);

@@ -153,6 +153,33 @@ static void test_two_roots(void **state)
     model_free(&m);
 }
 
+/* One walk for the whole model answers as the per-service calls do, for
+ * every service, walk after walk (its marks are reused, not cleared). */
+static void test_walk_matches_per_service(void **state)
+{
+    (void)state;
+    struct model m;
+    size_t a[4], b[4];
+
+    seed_redis_down(&m);
+    model_state(&m, "mlflow", HEALTH_UNHEALTHY);
+    model_state(&m, "bentoml", HEALTH_STARTING);
+    struct deps_walk *w = deps_walk_new(&m.sched);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < m.sched.nsvcs; i++) {
+            size_t n = deps_blocked_by(&m.sched, i, a, 4);
+            assert_int_equal(deps_walk_blocked_by(w, i, b, 4), n);
+            for (size_t k = 0; k < n && k < 4; k++)
+                assert_int_equal(b[k], a[k]);
+            assert_int_equal(deps_walk_is_root(w, i), deps_is_root(&m.sched, i));
+        }
+    assert_true(deps_walk_is_root(w, model_idx(&m, "redis")));
+    assert_true(deps_walk_is_root(w, model_idx(&m, "mlflow")));
+    assert_int_equal(deps_walk_blocked_by(w, model_idx(&m, "frontend"), b, 4), 1);
+    deps_walk_free(w);
+    model_free(&m);
+}
+
 static void test_races(void **state)
 {
     (void)state;
@@ -297,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_healthy_middle_cuts_chain),
         cmocka_unit_test(test_starting_is_not_a_cause),
         cmocka_unit_test(test_two_roots),
+        cmocka_unit_test(test_walk_matches_per_service),
         cmocka_unit_test(test_races),
         cmocka_unit_test(test_order_seed_tree),
         cmocka_unit_test(test_order_cycle),

@@ -282,6 +282,38 @@ static void test_podman_list_needs_inspect(void **state)
     free(c);
 }
 
+/* Podman's own listing gives the health in Status: no inspect is needed
+ * to know it, only for an unhealthy one's reason. */
+static void test_podman_libpod_list_has_health(void **state)
+{
+    size_t len, n;
+    char *json = slurp("podman_libpod_list.json", &len);
+    struct docker_ctr *c;
+    char why[128];
+    struct probe_result r;
+
+    (void)state;
+    assert_int_equal(docker_map_list_libpod(json, len, &c, &n, why, sizeof(why)), 0);
+    free(json);
+    assert_int_equal(n, 5);
+    assert_int_equal(find(c, n, "htperf-s1")->health, DOCKER_HEALTH_HEALTHY);
+    assert_int_equal(find(c, n, "htperf-s2")->health, DOCKER_HEALTH_UNHEALTHY);
+    assert_int_equal(find(c, n, "htperf-s3")->health, DOCKER_HEALTH_NONE);
+    assert_false(docker_ctr_needs_inspect(find(c, n, "htperf-s1")));
+    assert_false(docker_ctr_needs_inspect(find(c, n, "htperf-s3")));
+    assert_true(docker_ctr_needs_inspect(find(c, n, "htperf-s2")));
+    assert_string_equal(find(c, n, "htperf-job")->state, "exited");
+    assert_int_equal(find(c, n, "htperf-job")->exit_code, 3);
+    assert_string_equal(find(c, n, "htperf-new")->state, "created");
+    assert_int_equal(find(c, n, "htperf-s1")->created, 1796283503); /* 2026-12-03T07:38:23Z */
+    r = map(c, n, "htperf", NULL, 5);
+    assert_false(r.ok); /* 2 of 5 up: the worst one names the trouble */
+    assert_int_equal(r.up, 2);
+    assert_int_equal(r.found, 5);
+    assert_string_equal(r.message, "2 running, unhealthy");
+    free(c);
+}
+
 /* The engine's own times: RFC 3339 in its forms, and a container's start
  * and the moment its health log says it became healthy. */
 static void test_engine_times(void **state)
@@ -396,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_docker_mixed_states_count_replicas),
         cmocka_unit_test(test_oneoff_left_out),
         cmocka_unit_test(test_podman_list_needs_inspect),
+        cmocka_unit_test(test_podman_libpod_list_has_health),
         cmocka_unit_test(test_engine_times),
         cmocka_unit_test(test_bad_engine_answers_are_errors),
     };
