@@ -10,7 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for s in sweep cpu_per_probe redis_celery stack idle_tui scale status_page; do
+for s in sweep cpu_per_probe redis_celery stack idle_tui scale status_page scrape_load; do
 	echo "== $s" >&2
 	"$here/$s.sh" "$@" || { echo "== $s failed" >&2; rc=1; }
 done
