@@ -216,6 +216,16 @@ static bool judge(struct alerts *al, struct alert_sink *k, size_t i, int64_t now
     enum health_state st = svc->health.state;
     int64_t grace;
 
+    /* Carried over a reload: the restarted probes say unknown, then
+     * starting, before their first verdict; the alert is not judged on
+     * those (it would resolve and fire afresh). */
+    if (sl->carried) {
+        if (st == HEALTH_UNKNOWN || st == HEALTH_STARTING) {
+            *firing |= sl->firing;
+            return false;
+        }
+        sl->carried = false;
+    }
     if (!(r->states & (1u << st)) || !al->selected[(k->pos - 1) * al->nslots + i]) {
         if (sl->firing && r->resolved)
             alert_sink_push(k, make_event(al, k, i, sl, false));
@@ -334,6 +344,7 @@ static void carry_over(struct alerts *al, struct scheduler *s, struct alert_slot
 
             if (j >= 0) {
                 slots[r * s->nconfig + (size_t)j] = *old;
+                slots[r * s->nconfig + (size_t)j].carried = true;
             } else if (old->firing && al->sinks[r]->route->resolved) {
                 struct alert_event *ev = make_event(al, al->sinks[r], i, old, false);
                 ev->state = HEALTH_UNKNOWN;

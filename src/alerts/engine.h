@@ -14,8 +14,9 @@ struct alert_slot {
     int64_t starts_wall_ms;
     int64_t last_sent_ms; /* monotonic */
     enum health_state fired_state;
-    bool firing; /* its alert was sent (queued) as firing */
-    bool held;   /* in the states, held back by a root cause */
+    bool firing;  /* its alert was sent (queued) as firing */
+    bool held;    /* in the states, held back by a root cause */
+    bool carried; /* over a reload: the new probes have no verdict yet */
 };
 
 struct alerts {
