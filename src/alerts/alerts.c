@@ -220,8 +220,8 @@ static bool judge(struct alerts *al, struct alert_sink *k, size_t i, int64_t now
      * starting, before their first verdict; the alert is not judged on
      * those (it would resolve and fire afresh). */
     if (sl->carried) {
-        if (st == HEALTH_UNKNOWN || st == HEALTH_STARTING) {
-            *firing |= sl->firing;
+        if (sl->firing && (st == HEALTH_UNKNOWN || st == HEALTH_STARTING)) {
+            *firing = true;
             return false;
         }
         sl->carried = false;
@@ -344,7 +344,7 @@ static void carry_over(struct alerts *al, struct scheduler *s, struct alert_slot
 
             if (j >= 0) {
                 slots[r * s->nconfig + (size_t)j] = *old;
-                slots[r * s->nconfig + (size_t)j].carried = true;
+                slots[r * s->nconfig + (size_t)j].carried = old->firing;
             } else if (old->firing && al->sinks[r]->route->resolved) {
                 struct alert_event *ev = make_event(al, al->sinks[r], i, old, false);
                 ev->state = HEALTH_UNKNOWN;

@@ -16,7 +16,7 @@ struct alert_slot {
     enum health_state fired_state;
     bool firing;  /* its alert was sent (queued) as firing */
     bool held;    /* in the states, held back by a root cause */
-    bool carried; /* over a reload: the new probes have no verdict yet */
+    bool carried; /* firing over a reload: the new probes have no verdict yet */
 };
 
 struct alerts {
