@@ -170,7 +170,8 @@ int main(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     printf("%llu %llu %.1f %zu %d %llu %llu %llu\n", (unsigned long long)st.al->changes,
            (unsigned long long)st.al->passes, cpu_ms() - cpu0, st.peak, ALERTS_QUEUE_MAX,
-           (unsigned long long)(st.al->sinks[0]->dropped + st.al->sinks[1]->dropped),
+           (unsigned long long)st.al->sinks[0]->dropped +
+               (unsigned long long)st.al->sinks[1]->dropped,
            (unsigned long long)st.al->sinks[0]->ok, (unsigned long long)st.al->sinks[1]->failed);
     uv_loop_close(&loop);
     alerts_free(st.al);
