@@ -5,12 +5,14 @@
 #   narrow  stays; its states: change from [unhealthy] to [degraded]
 #   gone    is removed by the reload
 #   new     is added by the reload
+#   a webhook on a refused port, removed by the reload
 # Checked: the removed route's firing alert arrives as resolved on its
 # receiver ("this route is gone"), and nothing more after; the kept
 # route sends no fresh firing for the alert it had (only repeats of it,
 # with its starts_at, and now with the new header); the narrowed route
 # resolves it (unhealthy is no longer one of its states); the new route
-# gets the next firing; a reload to a config without alerts: ends every
+# gets the next firing; the removed route that cannot deliver gives up
+# after its tries and says how much it dropped; a reload to a config without alerts: ends every
 # route; a reload that adds alerts: to a --serve started without any
 # starts them; SIGTERM stops cleanly (an ASan build checks the rest).
 . "$(dirname "$0")/../lib.sh"
@@ -19,6 +21,7 @@ t_fixture_http || exit 1
 F1=$FIX_PORT
 t_fixture_http || exit 1
 F2=$FIX_PORT
+DOWN=$(t_refused_port)
 
 # The recorder: each POST to /NAME appends one line per alert to
 # NAME.jsonl: {"service", "status", "starts_at", "text", "x"} (x: the
@@ -76,6 +79,7 @@ alerts:
   - webhook: $R/gone
   - webhook: $R/narrow
     states: [unhealthy]
+  - webhook: http://127.0.0.1:$DOWN/x
 $SERVICES
 YML
 t_bg "$HEALTHTOP" --serve -c "$T_DIR/stack.yml" >"$T_DIR/serve.out" 2>"$T_DIR/serve.err"
@@ -110,11 +114,13 @@ YML
 kill -HUP "$SERVE_PID"
 t_wait_grep "the reload is done" "$T_DIR/serve.err" 'reloaded .*: 2 services' || exit 1
 t_wait_grep "the reload's routes are logged" "$T_DIR/serve.out" \
-	'Z alerts: reload: 2 routes kept, 1 new, 1 removed'
+	'Z alerts: reload: 2 routes kept, 1 new, 2 removed'
 t_until "$T_DEADLINE_S" got_has gone one:resolved && t_ok "the removed route resolved its alert" ||
 	t_fail "the removed route never resolved one: $(seen gone)"
 t_check "saying that the route is gone" grep -q \
 	'"text": "RESOLVED one: this route is gone from the config (was unhealthy)"' "$T_DIR/gone.jsonl"
+t_wait_grep "the removed route that cannot deliver gives up, saying so" "$T_DIR/serve.out" \
+	'Z alerts: webhook #4 http://127.0.0.1:[0-9]+/x: removed by a reload; 2 notifications not delivered'
 t_until "$T_DEADLINE_S" got_has narrow one:resolved &&
 	t_ok "the narrowed route resolved it (unhealthy is no longer one of its states)" ||
 	t_fail "narrow never resolved one: $(seen narrow)"
