@@ -6,6 +6,7 @@
 #   gone    is removed by the reload
 #   new     is added by the reload
 #   a webhook on a refused port, removed by the reload
+#   an exec hook, kept (the same argv) with a new timeout
 # Checked: the removed route's firing alert arrives as resolved on its
 # receiver ("this route is gone"), and nothing more after; the kept
 # route sends no fresh firing for the alert it had (only repeats of it,
@@ -55,6 +56,15 @@ t_bg "$PY" "$T_DIR/recv.py" "$T_DIR"
 t_wait_file "$T_DIR/recv.port" || exit 1
 R=http://127.0.0.1:$(cat "$T_DIR/recv.port")
 
+# The exec hook: one line per call, "service status".
+cat >"$T_DIR/hook.sh" <<'SH'
+#!/bin/sh
+echo "$HEALTHTOP_SERVICE $HEALTHTOP_STATUS" >>"$1"
+SH
+chmod 755 "$T_DIR/hook.sh"
+hook_count() { grep -cx "$1" "$T_DIR/hook.log" 2>/dev/null; }
+hook_has() { [ "$(hook_count "$1")" -ge 1 ]; }
+
 # "service:status" per alert a route's receiver got, in order.
 got() {
 	$PY -c '
@@ -80,6 +90,8 @@ alerts:
   - webhook: $R/narrow
     states: [unhealthy]
   - webhook: http://127.0.0.1:$DOWN/x
+  - exec: [$T_DIR/hook.sh, $T_DIR/hook.log]
+    services: [one]
 $SERVICES
 YML
 t_bg "$HEALTHTOP" --serve -c "$T_DIR/stack.yml" >"$T_DIR/serve.out" 2>"$T_DIR/serve.err"
@@ -94,6 +106,8 @@ for r in keep gone narrow; do
 	t_until "$T_DEADLINE_S" got_has $r one:firing && t_ok "$r got one firing" ||
 		t_fail "$r never got one firing: $(seen $r)"
 done
+t_until "$T_DEADLINE_S" hook_has "one firing" && t_ok "the exec hook ran for one" ||
+	t_fail "the exec hook never ran for one"
 STARTS=$($PY -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["starts_at"])' \
 	"$T_DIR/keep.jsonl")
 
@@ -109,12 +123,15 @@ alerts:
     states: [unhealthy, degraded]
     repeat: 1s
     headers: {X-Reload: "reload-2"}
+  - exec: [$T_DIR/hook.sh, $T_DIR/hook.log]
+    services: [one]
+    timeout: 30s
 $SERVICES
 YML
 kill -HUP "$SERVE_PID"
 t_wait_grep "the reload is done" "$T_DIR/serve.err" 'reloaded .*: 2 services' || exit 1
 t_wait_grep "the reload's routes are logged" "$T_DIR/serve.out" \
-	'Z alerts: reload: 2 routes kept, 1 new, 2 removed'
+	'Z alerts: reload: 3 routes kept, 1 new, 2 removed'
 t_until "$T_DEADLINE_S" got_has gone one:resolved && t_ok "the removed route resolved its alert" ||
 	t_fail "the removed route never resolved one: $(seen gone)"
 t_check "saying that the route is gone" grep -q \
@@ -147,17 +164,20 @@ print(" ".join(sorted({a["starts_at"] for a in map(json.loads, open(sys.argv[1])
                        if a["service"] == "one" and a["status"] == "firing"})))' "$T_DIR/keep.jsonl")
 t_is "every firing of one on the kept route is the one alert (its starts_at)" "$STARTS" "$fresh"
 t_is "the kept route never resolved one" 0 "$(got_count keep one:resolved)"
+t_is "the kept exec route did not run again for one" 1 "$(hook_count "one firing")"
 t_is "the removed route got nothing after its resolution" "one:firing one:resolved " "$(seen gone)"
 
 # 4. A reload to a config without alerts: every route ends, resolving.
 printf 'defaults: {interval: 200ms, timeout: 2s, retries: 1}\n%s\n' "$SERVICES" >"$T_DIR/stack.yml"
 kill -HUP "$SERVE_PID"
 t_wait_grep "the second reload is done" "$T_DIR/serve.out" \
-	'Z alerts: reload: 0 routes kept, 0 new, 3 removed'
+	'Z alerts: reload: 0 routes kept, 0 new, 4 removed'
 t_until "$T_DEADLINE_S" got_has new two:resolved && t_ok "alerts: removed: the routes resolve" ||
 	t_fail "the new route never resolved two: $(seen new)"
 t_until "$T_DEADLINE_S" got_has keep one:resolved && t_ok "and keep resolves one" ||
 	t_fail "keep never resolved one: $(seen keep)"
+t_until "$T_DEADLINE_S" hook_has "one resolved" && t_ok "and the exec route too" ||
+	t_fail "the exec route never resolved one: $(cat "$T_DIR/hook.log")"
 
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
