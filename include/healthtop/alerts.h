@@ -58,7 +58,8 @@ int alerts_reconfigure(struct alerts *al, const struct ht_config *cfg) HT_WUR;
 void alerts_set_log(struct alerts *al, alerts_log_fn fn, void *ud);
 /* Follows s from now on (its loop, its state changes); NULL stops
  * following (a reload is under way). Alerts already sent are carried
- * over by service name: one that no longer exists is sent as resolved.
+ * over by service name (and judged again from the service's first
+ * verdict on s): one that no longer exists is sent as resolved.
  * al may be NULL (no alerts:). */
 void alerts_attach(struct alerts *al, struct scheduler *s);
 /* Cancels every delivery under way and closes the handles
