@@ -54,8 +54,8 @@ static double cpu_ms(void)
 static void note_peak(struct storm *st)
 {
     for (size_t i = 0; i < st->al->nsinks; i++)
-        if (st->al->sinks[i].qlen > st->peak)
-            st->peak = st->al->sinks[i].qlen;
+        if (st->al->sinks[i]->qlen > st->peak)
+            st->peak = st->al->sinks[i]->qlen;
 }
 
 static void on_tick(uv_timer_t *t)
@@ -170,8 +170,9 @@ int main(int argc, char **argv)
     uv_run(&loop, UV_RUN_DEFAULT);
     printf("%llu %llu %.1f %zu %d %llu %llu %llu\n", (unsigned long long)st.al->changes,
            (unsigned long long)st.al->passes, cpu_ms() - cpu0, st.peak, ALERTS_QUEUE_MAX,
-           (unsigned long long)(st.al->sinks[0].dropped + st.al->sinks[1].dropped),
-           (unsigned long long)st.al->sinks[0].ok, (unsigned long long)st.al->sinks[1].failed);
+           (unsigned long long)st.al->sinks[0]->dropped +
+               (unsigned long long)st.al->sinks[1]->dropped,
+           (unsigned long long)st.al->sinks[0]->ok, (unsigned long long)st.al->sinks[1]->failed);
     uv_loop_close(&loop);
     alerts_free(st.al);
     sched_free(&st.s);

@@ -16,8 +16,11 @@
 
 /* One config and the scheduler probing it. A reload starts a new
  * generation once the old one's handles are closed; the old ones stay
- * allocated until the end, as their probe kinds' libraries may still be
- * closing handles of their own that point into them. */
+ * allocated until the end, after the loop's last handle closed, as their
+ * probe kinds' libraries may still be closing handles of their own that
+ * point into them, and the alert engine's routes and slots do too: a
+ * route a reload removed goes on delivering its resolutions from the old
+ * config, and the engine carries alerts over from the old model. */
 struct gen {
     struct scheduler sched;
     struct ht_config cfg; /* owned, except in the first generation */
@@ -31,6 +34,8 @@ struct serve {
     const struct serve_opts *o;
     struct gen *cur;
     struct gen *pending; /* loaded by SIGHUP, waiting for cur to close */
+    struct alerts *al;   /* the caller's, or ours after a reload (own_al) */
+    bool own_al;
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
 };
@@ -108,7 +113,7 @@ static int gen_start(struct serve *sv, struct gen *g)
     sched_observe(&g->sched, on_result, sv);
     if (sv->o->listener)
         listener_attach(sv->o->listener, &g->sched);
-    alerts_attach(sv->o->alerts, &g->sched);
+    alerts_attach(sv->al, &g->sched);
     sched_start(&g->sched, false);
     return 0;
 }
@@ -131,6 +136,23 @@ static struct serve *serve_of(struct scheduler *s)
     return s->loop->data;
 }
 
+/* The new config's alerts: the routes follow it; the first alerts:
+ * section since the start gets an engine of its own. */
+static void alerts_follow(struct serve *sv, const struct ht_config *cfg)
+{
+    if (sv->al != NULL) {
+        if (alerts_reconfigure(sv->al, cfg) != 0)
+            fprintf(stderr, "healthtop: reload: the alert routes stay as they were\n");
+        return;
+    }
+    if ((sv->al = alerts_new(cfg)) == NULL)
+        return;
+    sv->own_al = true;
+    alerts_set_log(sv->al, log_alerts, sv);
+    if (sv->o->listener)
+        listener_set_alerts(sv->o->listener, sv->al);
+}
+
 /* The old scheduler is closed: the new config's takes over. */
 static void on_old_closed(struct scheduler *s)
 {
@@ -145,6 +167,7 @@ static void on_old_closed(struct scheduler *s)
     }
     g->older = sv->cur;
     sv->cur = g;
+    alerts_follow(sv, &g->cfg);
     if (gen_start(sv, g) != 0) {
         fprintf(stderr, "healthtop: reload: cannot set up the probes; stopping\n");
         sv->stopping = true;
@@ -153,7 +176,7 @@ static void on_old_closed(struct scheduler *s)
         uv_close((uv_handle_t *)&sv->sighup, NULL);
         if (sv->o->listener)
             listener_stop(sv->o->listener);
-        alerts_close(sv->o->alerts);
+        alerts_close(sv->al);
         return;
     }
     if (sv->o->listener)
@@ -183,7 +206,7 @@ static void on_hup(uv_signal_t *h, int signum)
     sv->pending = g;
     if (sv->o->listener)
         listener_attach(sv->o->listener, NULL);
-    alerts_attach(sv->o->alerts, NULL);
+    alerts_attach(sv->al, NULL);
     sched_close(&sv->cur->sched, on_old_closed);
 }
 
@@ -200,7 +223,7 @@ static void on_stop(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&sv->sighup, NULL);
     if (sv->o->listener)
         listener_stop(sv->o->listener);
-    alerts_close(sv->o->alerts);
+    alerts_close(sv->al);
     if (sv->pending == NULL) /* else the reload's close is under way */
         sched_close(&sv->cur->sched, NULL);
 }
@@ -220,6 +243,7 @@ int run_serve(const struct ht_config *cfg, const struct serve_opts *o)
 
     memset(&sv, 0, sizeof(sv));
     sv.o = o;
+    sv.al = o->alerts;
     if (uv_loop_init(&sv.loop) != 0)
         return 2;
     sv.loop.data = &sv;
@@ -232,14 +256,14 @@ int run_serve(const struct ht_config *cfg, const struct serve_opts *o)
         gen_free_all(sv.cur);
         return 2;
     }
-    alerts_set_log(o->alerts, log_alerts, &sv);
+    alerts_set_log(sv.al, log_alerts, &sv);
     if (o->listener)
-        listener_set_alerts(o->listener, o->alerts);
+        listener_set_alerts(o->listener, sv.al);
     if (gen_start(&sv, sv.cur) != 0) {
         fprintf(stderr, "healthtop: cannot set up the probes\n");
         if (o->listener)
             listener_stop(o->listener);
-        alerts_close(o->alerts);
+        alerts_close(sv.al);
         uv_run(&sv.loop, UV_RUN_DEFAULT);
         uv_loop_close(&sv.loop);
         gen_free_all(sv.cur);
@@ -257,6 +281,14 @@ int run_serve(const struct ht_config *cfg, const struct serve_opts *o)
     rc = uv_loop_close(&sv.loop);
     if (rc != 0)
         fprintf(stderr, "healthtop: internal error: handles left open at exit\n");
+    /* Nothing may reach the engine past here: the caller's gets only its
+     * alerts_free, ours goes now, before the configs its routes point
+     * into. */
+    if (o->listener)
+        listener_set_alerts(o->listener, o->alerts);
+    alerts_set_log(o->alerts, NULL, NULL);
+    if (sv.own_al)
+        alerts_free(sv.al);
     gen_free_all(sv.cur);
     if (sv.pending)
         gen_free_all(sv.pending);

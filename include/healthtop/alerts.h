@@ -29,6 +29,7 @@
 #define ALERTS_BACKOFF_MIN_MS 1000  /* first retry */
 #define ALERTS_BACKOFF_MAX_MS 60000 /* retries double up to this */
 #define ALERTS_REPLY_MAX      4096  /* bytes of a receiver's answer kept */
+#define ALERTS_RETIRE_TRIES   3     /* a removed route's failed deliveries in a row, at most */
 
 struct scheduler;
 struct alerts;
@@ -37,15 +38,28 @@ struct alerts;
  * line of text, made safe, without a newline. */
 typedef void (*alerts_log_fn)(const char *line, void *ud);
 
-/* An engine for cfg's routes; cfg must outlive it. NULL when cfg has no
- * alerts: section. */
+/* An engine for cfg's routes; cfg must outlive its use: every config
+ * given to alerts_new or alerts_reconfigure stays allocated until the
+ * handles alerts_close closes are closed (alerts_free reads none of it).
+ * NULL when cfg has no alerts: section. */
 struct alerts *alerts_new(const struct ht_config *cfg);
+/* A reload (--serve's SIGHUP), between alerts_attach(al, NULL) and the
+ * attach of the new model: the routes follow cfg's alerts:. A route of
+ * cfg with the target of a running one (same receiver kind and URL, or
+ * the same exec argv; the first such) takes over its alerts, queue and
+ * counters, with cfg's options; a running route no route of cfg takes
+ * sends what it sent as firing as resolved, delivers what it holds (up
+ * to ALERTS_RETIRE_TRIES failures in a row) and ends; a new route starts
+ * empty. cfg may have no routes. Returns -1 (nothing changed) when al is
+ * attached or closed. */
+int alerts_reconfigure(struct alerts *al, const struct ht_config *cfg) HT_WUR;
 /* Where failures are told (NULL: nowhere, as in the dashboard, which
  * shows them in its header). */
 void alerts_set_log(struct alerts *al, alerts_log_fn fn, void *ud);
 /* Follows s from now on (its loop, its state changes); NULL stops
  * following (a reload is under way). Alerts already sent are carried
- * over by service name: one that no longer exists is sent as resolved.
+ * over by service name (and judged again from the service's first
+ * verdict on s): one that no longer exists is sent as resolved.
  * al may be NULL (no alerts:). */
 void alerts_attach(struct alerts *al, struct scheduler *s);
 /* Cancels every delivery under way and closes the handles

@@ -4,7 +4,8 @@
  * and Loki), serves --listen's endpoints, and on SIGHUP loads the config
  * again: a config that fails to load is reported on stderr and the
  * running one kept; one that loads replaces the probes (their counters
- * restart) while the listener stays open. */
+ * restart) and the alert routes (a route to the same receiver keeps its
+ * alerts and queue) while the listener stays open. */
 #ifndef HEALTHTOP_SERVE_H
 #define HEALTHTOP_SERVE_H
 
@@ -19,8 +20,9 @@ enum log_format { LOG_TEXT, LOG_JSON };
 struct serve_opts {
     enum log_format log_format;
     struct listener *listener; /* --listen, or NULL */
-    struct alerts *alerts;     /* the config's alerts:, or NULL; a reload
-                                  keeps the routes healthtop started with */
+    struct alerts *alerts;     /* the config's alerts:, or NULL; a reload's
+                                  routes follow the new config
+                                  (alerts_reconfigure) */
     /* SIGHUP: loads the config into *out and returns 0, or reports why
      * not on stderr and returns -1. */
     int (*reload)(struct ht_config *out, void *ud);

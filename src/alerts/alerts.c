@@ -39,6 +39,41 @@ static const struct alert_receiver_ops *const receivers[ALERT_KIND_COUNT] = {
     [ALERT_EXEC] = &alert_exec_ops,
 };
 
+/* Where k stands in alerts: (1-based pos) and the route it follows. */
+static void sink_place(struct alert_sink *k, const struct alert_route *r, size_t pos)
+{
+    k->route = r;
+    k->pos = pos;
+    ht_snprintf(k->name, sizeof(k->name), "%s #%zu", alert_kind_name(r->kind), pos);
+}
+
+/* A route's sink, 1-based pos in alerts:, its queue empty. */
+static struct alert_sink *sink_new(struct alerts *al, const struct alert_route *r, size_t pos)
+{
+    struct alert_sink *k = xcalloc(1, sizeof(*k));
+
+    k->al = al;
+    k->q = xcalloc(ALERTS_QUEUE_MAX, sizeof(*k->q));
+    k->ops = receivers[r->kind];
+    sink_place(k, r, pos);
+    if (r->kind == ALERT_EXEC) {
+        text_safe_str(k->shown, sizeof(k->shown), r->argv && r->argv[0] ? r->argv[0] : "");
+    } else {
+        char red[1024];
+        secret_redact_url(r->url ? r->url : "", red, sizeof(red));
+        text_safe_str(k->shown, sizeof(k->shown), red);
+    }
+    return k;
+}
+
+/* Its timer, on the engine's loop (once the engine has one). */
+static void sink_open(struct alerts *al, struct alert_sink *k)
+{
+    uv_timer_init(al->loop, &k->retry);
+    k->retry.data = k;
+    k->retry_open = true;
+}
+
 struct alerts *alerts_new(const struct ht_config *cfg)
 {
     struct alerts *al;
@@ -49,24 +84,8 @@ struct alerts *alerts_new(const struct ht_config *cfg)
     al->cfg = cfg;
     al->nsinks = cfg->nalerts;
     al->sinks = xcalloc(al->nsinks, sizeof(*al->sinks));
-    for (size_t i = 0; i < al->nsinks; i++) {
-        struct alert_sink *k = &al->sinks[i];
-        const struct alert_route *r = &cfg->alerts[i];
-
-        k->al = al;
-        k->route = r;
-        k->ops = receivers[r->kind];
-        k->pos = i + 1;
-        k->q = xcalloc(ALERTS_QUEUE_MAX, sizeof(*k->q));
-        ht_snprintf(k->name, sizeof(k->name), "%s #%zu", alert_kind_name(r->kind), k->pos);
-        if (r->kind == ALERT_EXEC) {
-            text_safe_str(k->shown, sizeof(k->shown), r->argv && r->argv[0] ? r->argv[0] : "");
-        } else {
-            char red[1024];
-            secret_redact_url(r->url ? r->url : "", red, sizeof(red));
-            text_safe_str(k->shown, sizeof(k->shown), red);
-        }
-    }
+    for (size_t i = 0; i < al->nsinks; i++)
+        al->sinks[i] = sink_new(al, &cfg->alerts[i], i + 1);
     return al;
 }
 
@@ -197,6 +216,16 @@ static bool judge(struct alerts *al, struct alert_sink *k, size_t i, int64_t now
     enum health_state st = svc->health.state;
     int64_t grace;
 
+    /* Carried over a reload: the restarted probes say unknown, then
+     * starting, before their first verdict; the alert is not judged on
+     * those (it would resolve and fire afresh). */
+    if (sl->carried) {
+        if (sl->firing && (st == HEALTH_UNKNOWN || st == HEALTH_STARTING)) {
+            *firing = true;
+            return false;
+        }
+        sl->carried = false;
+    }
     if (!(r->states & (1u << st)) || !al->selected[(k->pos - 1) * al->nslots + i]) {
         if (sl->firing && r->resolved)
             alert_sink_push(k, make_event(al, k, i, sl, false));
@@ -264,7 +293,7 @@ static void on_pass(uv_timer_t *t)
     for (size_t i = 0; i < al->nslots; i++)
         al->nblocked += al->blocked[i];
     for (size_t r = 0; r < al->nsinks; r++) {
-        struct alert_sink *k = &al->sinks[r];
+        struct alert_sink *k = al->sinks[r];
         bool route_firing = false;
         for (size_t i = 0; i < al->nslots; i++)
             waiting |= judge(al, k, i, now, &route_firing);
@@ -315,10 +344,11 @@ static void carry_over(struct alerts *al, struct scheduler *s, struct alert_slot
 
             if (j >= 0) {
                 slots[r * s->nconfig + (size_t)j] = *old;
-            } else if (old->firing && al->sinks[r].route->resolved) {
-                struct alert_event *ev = make_event(al, &al->sinks[r], i, old, false);
+                slots[r * s->nconfig + (size_t)j].carried = old->firing;
+            } else if (old->firing && al->sinks[r]->route->resolved) {
+                struct alert_event *ev = make_event(al, al->sinks[r], i, old, false);
                 ev->state = HEALTH_UNKNOWN;
-                alert_sink_push(&al->sinks[r], ev);
+                alert_sink_push(al->sinks[r], ev);
             }
         }
     }
@@ -356,7 +386,7 @@ static void slots_reset(struct alerts *al, struct scheduler *s)
     al->stamp = 0;
     for (size_t r = 0; r < al->nsinks; r++)
         for (size_t i = 0; i < s->nconfig; i++)
-            al->selected[r * n + i] = route_selects(al->sinks[r].route, s->svcs[i].cfg);
+            al->selected[r * n + i] = route_selects(al->sinks[r]->route, s->svcs[i].cfg);
     for (size_t i = 0; i < s->nconfig; i++)
         al->prev[i] = s->svcs[i].health.state;
 }
@@ -378,11 +408,8 @@ void alerts_attach(struct alerts *al, struct scheduler *s)
         al->loop = s->loop;
         uv_timer_init(al->loop, &al->pass);
         al->pass.data = al;
-        for (size_t i = 0; i < al->nsinks; i++) {
-            uv_timer_init(al->loop, &al->sinks[i].retry);
-            al->sinks[i].retry.data = &al->sinks[i];
-            al->sinks[i].retry_open = true;
-        }
+        for (size_t i = 0; i < al->nsinks; i++)
+            sink_open(al, al->sinks[i]);
     }
     if (al->sched == NULL && al->detached)
         al->sched = al->detached;
@@ -394,6 +421,113 @@ void alerts_attach(struct alerts *al, struct scheduler *s)
     uv_timer_start(&al->pass, on_pass_due, 0, 0);
 }
 
+/* Whether a and b send to the same place: the same kind and URL, or the
+ * same argv. */
+static bool same_target(const struct alert_route *a, const struct alert_route *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind != ALERT_EXEC)
+        return strcmp(a->url ? a->url : "", b->url ? b->url : "") == 0;
+    if (a->argc != b->argc)
+        return false;
+    for (size_t i = 0; i < a->argc; i++)
+        if (strcmp(a->argv[i], b->argv[i]) != 0)
+            return false;
+    return true;
+}
+
+/* A route the reload removed: what it sent as firing is sent as
+ * resolved (the service's state as the old model knew it), then it
+ * delivers what it holds and ends. */
+static void route_remove(struct alerts *al, struct alert_sink *k)
+{
+    const struct alert_slot *slots = al->slots ? &al->slots[(k->pos - 1) * al->nslots] : NULL;
+
+    al->sched = al->detached; /* make_event's model */
+    for (size_t i = 0; slots && al->sched && i < al->nslots; i++) {
+        struct alert_event *ev;
+        if (!slots[i].firing || !k->route->resolved)
+            continue;
+        ev = make_event(al, k, i, &slots[i], false);
+        ev->route_gone = true;
+        alert_sink_push(k, ev);
+    }
+    al->sched = NULL;
+    alert_sink_retire(k);
+}
+
+/* The slots of the routes that stay, in their new places; a new route's
+ * start empty. from[i]: the old pos of route i, 0 for a new one. */
+static void slots_remap(struct alerts *al, size_t n, const size_t *from)
+{
+    size_t per = al->nslots ? al->nslots : 1;
+    struct alert_slot *slots = xcalloc(n * per, sizeof(*slots));
+
+    for (size_t i = 0; i < n * per; i++)
+        slots[i].match_since = slots[i].unblocked_ms = -1;
+    for (size_t i = 0; i < n; i++)
+        if (from[i] > 0)
+            memcpy(&slots[i * al->nslots], &al->slots[(from[i] - 1) * al->nslots],
+                   al->nslots * sizeof(*slots));
+    free(al->slots);
+    al->slots = slots;
+    /* Sized for the new routes; alerts_attach fills it. */
+    free(al->selected);
+    al->selected = xcalloc(n * per, sizeof(*al->selected));
+}
+
+int alerts_reconfigure(struct alerts *al, const struct ht_config *cfg)
+{
+    size_t n = cfg->nalerts, kept = 0, added = 0, removed = 0;
+    struct alert_sink **sinks;
+    size_t *from;
+
+    if (al->sched || al->closed)
+        return -1; /* only while detached */
+    sinks = xcalloc(n, sizeof(*sinks));
+    from = xcalloc(n, sizeof(*from));
+    /* Each old route is taken by the first new one with its target. */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < al->nsinks; j++) {
+            if (al->sinks[j] && same_target(al->sinks[j]->route, &cfg->alerts[i])) {
+                sinks[i] = al->sinks[j];
+                from[i] = j + 1;
+                al->sinks[j] = NULL;
+                kept++;
+                break;
+            }
+        }
+    }
+    for (size_t j = 0; j < al->nsinks; j++) {
+        if (al->sinks[j]) {
+            route_remove(al, al->sinks[j]);
+            removed++;
+        }
+    }
+    if (al->slots)
+        slots_remap(al, n, from);
+    for (size_t i = 0; i < n; i++) {
+        if (sinks[i]) {
+            sink_place(sinks[i], &cfg->alerts[i], i + 1);
+            continue;
+        }
+        sinks[i] = sink_new(al, &cfg->alerts[i], i + 1);
+        if (al->loop)
+            sink_open(al, sinks[i]);
+        added++;
+    }
+    free(al->sinks);
+    free(from);
+    al->sinks = sinks;
+    al->nsinks = n;
+    al->cfg = cfg;
+    if (added || removed)
+        alerts_logf(al, "alerts: reload: %zu routes kept, %zu new, %zu removed", kept, added,
+                    removed);
+    return 0;
+}
+
 void alerts_close(struct alerts *al)
 {
     if (al == NULL || al->closed)
@@ -401,7 +535,9 @@ void alerts_close(struct alerts *al)
     al->closed = true;
     al->sched = NULL;
     for (size_t i = 0; i < al->nsinks; i++)
-        alert_sink_close(&al->sinks[i]);
+        alert_sink_close(al->sinks[i], NULL);
+    while (al->retired)
+        alert_sink_retire_end(al->retired); /* unlinks it */
     if (al->loop)
         uv_close((uv_handle_t *)&al->pass, NULL);
     alert_http_shutdown(al);
@@ -411,9 +547,17 @@ void alerts_free(struct alerts *al)
 {
     if (al == NULL)
         return;
-    for (size_t i = 0; i < al->nsinks; i++)
-        alert_sink_free(&al->sinks[i]);
+    for (size_t i = 0; i < al->nsinks; i++) {
+        alert_sink_free(al->sinks[i]);
+        free(al->sinks[i]);
+    }
     free(al->sinks);
+    while (al->retired) { /* never attached: no handle was opened */
+        struct alert_sink *k = al->retired;
+        al->retired = k->next;
+        alert_sink_free(k);
+        free(k);
+    }
     tables_free(al);
     free(al);
 }
@@ -427,9 +571,10 @@ size_t alerts_status(const struct alerts *al, char *buf, size_t n)
     if (al == NULL)
         return 0;
     for (size_t i = 0; i < al->nsinks; i++) {
-        if (!al->sinks[i].failing)
+        if (!al->sinks[i]->failing)
             continue;
-        ht_snprintf(buf + len, n - len, "%s%s", len ? ", " : "alerts failing: ", al->sinks[i].name);
+        ht_snprintf(buf + len, n - len, "%s%s",
+                    len ? ", " : "alerts failing: ", al->sinks[i]->name);
         len += strlen(buf + len);
     }
     return len;

@@ -101,6 +101,8 @@ void alert_sink_done(struct alert_sink *k, bool ok, const char *why)
         k->drop_told = false;
         k->why[0] = '\0';
         alert_sink_kick(k);
+        if (k->retiring && k->inflight == 0 && k->qlen == 0)
+            alert_sink_retire_end(k);
         return;
     }
     k->failed++;
@@ -109,6 +111,10 @@ void alert_sink_done(struct alert_sink *k, bool ok, const char *why)
     k->backoff_ms = k->backoff_ms == 0 ? ALERTS_BACKOFF_MIN_MS : k->backoff_ms * 2;
     if (k->backoff_ms > ALERTS_BACKOFF_MAX_MS)
         k->backoff_ms = ALERTS_BACKOFF_MAX_MS;
+    if (k->retiring && k->failures >= ALERTS_RETIRE_TRIES) {
+        alert_sink_retire_end(k);
+        return;
+    }
     if (k->failures == ALERTS_FAILING_AFTER) {
         k->failing = true;
         alerts_logf(k->al, "alerts: %s %s: failing: %s (%d deliveries in a row; retrying)", k->name,
@@ -118,14 +124,60 @@ void alert_sink_done(struct alert_sink *k, bool ok, const char *why)
         uv_timer_start(&k->retry, on_retry, (uint64_t)k->backoff_ms, 0);
 }
 
-void alert_sink_close(struct alert_sink *k)
+void alert_sink_close(struct alert_sink *k, uv_close_cb cb)
 {
     if (k->inflight > 0)
         k->ops->cancel(k);
     k->inflight = 0;
     if (k->retry_open) {
         k->retry_open = false;
-        uv_close((uv_handle_t *)&k->retry, NULL);
+        uv_close((uv_handle_t *)&k->retry, cb);
+    }
+}
+
+void alert_sink_retire(struct alert_sink *k)
+{
+    k->retiring = true;
+    k->next = k->al->retired;
+    k->al->retired = k;
+    /* Its tries start afresh, now, whatever its backoff had come to. */
+    k->failures = 0;
+    k->backoff_ms = 0;
+    if (k->retry_open)
+        uv_timer_stop(&k->retry);
+    alert_sink_kick(k);
+    if (k->inflight == 0 && (k->qlen == 0 || k->al->closed))
+        alert_sink_retire_end(k);
+}
+
+static void on_retired_closed(uv_handle_t *h)
+{
+    struct alert_sink *k = h->data;
+
+    alert_sink_free(k);
+    free(k);
+}
+
+void alert_sink_retire_end(struct alert_sink *k)
+{
+    struct alert_sink **p = &k->al->retired;
+
+    if (k->ended)
+        return;
+    k->ended = true;
+    while (*p && *p != k)
+        p = &(*p)->next;
+    if (*p)
+        *p = k->next;
+    if (k->qlen > 0 && !k->al->closed)
+        alerts_logf(k->al, "alerts: %s %s: removed by a reload; %zu notifications not delivered",
+                    k->name, k->shown, k->qlen);
+    if (k->retry_open) {
+        alert_sink_close(k, on_retired_closed);
+    } else { /* no loop yet: no handle to close */
+        alert_sink_close(k, NULL);
+        alert_sink_free(k);
+        free(k);
     }
 }
 
@@ -172,9 +224,9 @@ static int per_route(struct buf *out, const struct alerts *al, const char *name,
     int rc = family(out, name, type, help, om);
 
     for (size_t i = 0; i < al->nsinks; i++)
-        rc |= buf_printf(out, "%s{route=\"%zu\",receiver=\"%s\"} %llu\n", name, al->sinks[i].pos,
-                         alert_kind_name(al->sinks[i].route->kind),
-                         (unsigned long long)value(&al->sinks[i]));
+        rc |= buf_printf(out, "%s{route=\"%zu\",receiver=\"%s\"} %llu\n", name, al->sinks[i]->pos,
+                         alert_kind_name(al->sinks[i]->route->kind),
+                         (unsigned long long)value(al->sinks[i]));
     return rc;
 }
 
@@ -187,7 +239,7 @@ int alerts_metrics_write(const struct alerts *al, struct buf *out, bool openmetr
     rc |= family(out, "healthtop_alert_deliveries_total", "counter",
                  "Alert deliveries to each route's receiver, by result.", openmetrics);
     for (size_t i = 0; i < al->nsinks; i++) {
-        const struct alert_sink *k = &al->sinks[i];
+        const struct alert_sink *k = al->sinks[i];
         const char *kind = alert_kind_name(k->route->kind);
         rc |= buf_printf(out,
                          "healthtop_alert_deliveries_total{route=\"%zu\",receiver=\"%s\","

@@ -14,14 +14,16 @@ struct alert_slot {
     int64_t starts_wall_ms;
     int64_t last_sent_ms; /* monotonic */
     enum health_state fired_state;
-    bool firing; /* its alert was sent (queued) as firing */
-    bool held;   /* in the states, held back by a root cause */
+    bool firing;  /* its alert was sent (queued) as firing */
+    bool held;    /* in the states, held back by a root cause */
+    bool carried; /* firing over a reload: the new probes have no verdict yet */
 };
 
 struct alerts {
     const struct ht_config *cfg;
-    struct alert_sink *sinks; /* one per route */
+    struct alert_sink **sinks; /* one per route, in alerts: order */
     size_t nsinks;
+    struct alert_sink *retired; /* routes a reload removed, still delivering */
     struct scheduler *sched;    /* followed; NULL while detached */
     struct scheduler *detached; /* the model before a reload */
     uv_loop_t *loop;            /* set by the first attach */
@@ -53,9 +55,19 @@ struct alerts {
  * full; alert_sink_kick starts a delivery when none is under way. */
 void alert_sink_push(struct alert_sink *k, struct alert_event *ev);
 void alert_sink_kick(struct alert_sink *k);
-/* At the end: cancels the delivery under way, closes the retry timer. */
-void alert_sink_close(struct alert_sink *k);
+/* At the end: cancels the delivery under way, closes the retry timer
+ * (cb, with the timer's handle, once closed). */
+void alert_sink_close(struct alert_sink *k, uv_close_cb cb);
 void alert_sink_free(struct alert_sink *k);
+/* A route a reload removed (its resolutions queued already): it goes on
+ * delivering what it holds, and ends once its queue is empty or after
+ * ALERTS_RETIRE_TRIES failed deliveries in a row; then the rest is
+ * dropped, its handles close and it is freed. k joins al->retired until
+ * then. */
+void alert_sink_retire(struct alert_sink *k);
+/* Ends a retiring route now (alerts_close: whatever it still holds is
+ * dropped). */
+void alert_sink_retire_end(struct alert_sink *k);
 /* Closes the curl multi handle, once no transfer is left. */
 void alert_http_shutdown(struct alerts *al);
 

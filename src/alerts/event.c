@@ -12,6 +12,11 @@ void alert_event_text(const struct alert_event *ev, char *buf, size_t n)
 {
     size_t len;
 
+    if (!ev->firing && ev->route_gone) {
+        ht_snprintf(buf, n, "%s: this route is gone from the config (was %s)", ev->service,
+                    health_state_name(ev->fired));
+        return;
+    }
     if (!ev->firing && ev->state == HEALTH_UNKNOWN) {
         ht_snprintf(buf, n, "%s is gone from the config (was %s)", ev->service,
                     health_state_name(ev->fired));

@@ -23,6 +23,7 @@ struct alert_event {
     enum health_state previous; /* before the change */
     enum health_state fired;    /* the state the alert fired on */
     bool root_cause;            /* the route groups by root cause */
+    bool route_gone;            /* resolved because a reload removed the route */
     int64_t starts_wall_ms;     /* when it fired */
     int64_t ends_wall_ms;       /* resolved: when; firing: 0 */
     int64_t at_wall_ms;         /* when this notification was made */
@@ -61,6 +62,10 @@ struct alert_sink {
     char why[256];  /* the last failure, made safe */
     uint64_t ok, failed, dropped;
     void *priv; /* the receiver's */
+    /* A route a reload removed: it delivers what it holds, then ends
+     * (deliver.c). */
+    bool retiring, ended;
+    struct alert_sink *next; /* in alerts.retired */
 };
 
 /* The receiver's answer to send. why (outside text is fine: it is made

@@ -41,6 +41,8 @@ smoke scrape_load scrape_load.tsv $'100\t'
 # blackbox_exporter, wrk), whatever this one has installed.
 HT_BENCH_PEERS=none smoke sweep sweep.tsv $'10\thealthtop\t'
 HT_BENCH_PEERS=none smoke cpu_per_probe cpu_per_probe.tsv $'healthtop-fresh\t'
+# The alert storm at 100 changes: every change reached the engine.
+smoke alerts alerts.txt "^changes: 100$"
 t_check "the plot script renders or says why not" "$B/plot.sh" "$T_DIR/sweep" "$T_DIR/plots"
 
 t_done
