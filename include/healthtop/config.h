@@ -92,10 +92,25 @@ struct celery_config {
     char *workers; /* glob on the worker name before '@', or NULL = any */
 };
 
+/* What the engine does when a container's process exits (compose's
+ * restart:), as far as healthtop knows it. */
+enum docker_restart {
+    DOCKER_RESTART_UNKNOWN, /* not said: an exited container may come back */
+    DOCKER_RESTART_NO,
+    DOCKER_RESTART_ON_FAILURE,
+    DOCKER_RESTART_ALWAYS,
+    DOCKER_RESTART_UNLESS_STOPPED,
+};
+
 struct docker_config {
     char *service; /* com.docker.compose.service label, or NULL */
     char *project; /* com.docker.compose.project label, or NULL */
     char *socket;  /* default /var/run/docker.sock, or DOCKER_HOST */
+    enum docker_restart restart;
+    /* A job expected to run to completion (a dependency with condition
+     * service_completed_successfully: migrations, init jobs): done when
+     * its containers exited 0, failed when one exited otherwise. */
+    bool completes;
 };
 
 struct svc_config {
