@@ -398,7 +398,9 @@ bool deps_hopeless(const struct scheduler *s, size_t idx, char *why, size_t n)
     }
     if (k == 0)
         return false;
-    ht_snprintf(why, n, "%s, unhealthy after its retries, and %s%s depend%s on it",
-                svc->last.message, names, k > 3 ? " and others" : "", k == 1 ? "s" : "");
+    bool plain = strcmp(svc->last.message, "unhealthy") == 0;
+    ht_snprintf(why, n, "unhealthy after its retries, and %s%s depend%s on it%s%s%s", names,
+                k > 3 ? " and others" : "", k == 1 ? "s" : "", plain ? "" : " (",
+                plain ? "" : svc->last.message, plain ? "" : ")");
     return true;
 }
