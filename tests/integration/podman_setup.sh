@@ -35,8 +35,7 @@ EOF2
 podman_cleanup() {
 	podman ps -aq --filter "label=com.docker.compose.project=$PS_PROJECT" |
 		xargs -r podman rm -f -t 0 >>"$PLOG" 2>&1
-	podman network ls -q --filter "label=com.docker.compose.project=$PS_PROJECT" |
-		xargs -r podman network rm -f >>"$PLOG" 2>&1
+	podman network rm -f "${PS_PROJECT}_default" >>"$PLOG" 2>&1
 	podman rmi -f "$PS_IMAGE" >>"$PLOG" 2>&1
 	t_cleanup
 }
