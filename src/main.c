@@ -468,10 +468,16 @@ static int load_config(const struct args *a, struct ht_config *cfg)
         return -1;
     }
     if (config_load_file(path, !a->allow_insecure_config, cfg, err, sizeof(err)) != 0) {
-        fputs(err, stderr);
-        if (err[0] && err[strlen(err) - 1] != '\n')
-            fputc('\n', stderr);
+        print_err(err);
         return -1;
+    }
+    if (cfg->compose.present) {
+        /* compose: names compose files: their rows, with the file's over them. */
+        struct ht_config own = *cfg;
+        if (compose_overlay(&own, a->compose_probes, cfg, err, sizeof(err)) != 0) {
+            print_err(err);
+            return -1;
+        }
     }
     return 0;
 }

@@ -113,6 +113,21 @@ struct docker_config {
     bool completes;
 };
 
+/* The keys a service of a config file gave itself (svc_config.set):
+ * what overrides a compose row of the same name (config.compose). */
+enum {
+    CONFIG_SET_LABEL = 1 << 0,
+    CONFIG_SET_GROUP = 1 << 1,
+    CONFIG_SET_INTERVAL = 1 << 2,
+    CONFIG_SET_TIMEOUT = 1 << 3,
+    CONFIG_SET_START_PERIOD = 1 << 4,
+    CONFIG_SET_START_INTERVAL = 1 << 5,
+    CONFIG_SET_RETRIES = 1 << 6,
+    CONFIG_SET_REPLICAS = 1 << 7,
+    CONFIG_SET_DEPENDS_ON = 1 << 8,
+    CONFIG_SET_PROBE = 1 << 9, /* without it (only with compose:), no probe */
+};
+
 struct svc_config {
     char *name;  /* the key under services: */
     char *label; /* display name; defaults to name */
@@ -141,6 +156,21 @@ struct svc_config {
     size_t ndeps;
     size_t *dep_idx; /* indexes into ht_config.svcs, same order */
     unsigned line;   /* where the service is defined, for messages */
+    unsigned col;
+    unsigned set; /* CONFIG_SET_*: the keys given in the file */
+};
+
+/* compose: in a config file: compose files whose services are rows too
+ * (src/compose/overlay.c), which the file's services: override or add
+ * to. Without it, present is false and the rest empty. */
+struct config_compose {
+    bool present;
+    char **files; /* as written: relative to the config file's directory */
+    size_t nfiles;
+    char **profiles;
+    size_t nprofiles;
+    char *project;      /* the project name, or NULL: compose's own rules */
+    unsigned line, col; /* the compose: key */
 };
 
 struct ht_config {
@@ -155,6 +185,7 @@ struct ht_config {
     char *auth_bearer;   /* auth: {bearer: ...}: a secret, or NULL */
     char *auth_user;     /* auth: {user: ..., password: ...}: HTTP Basic, or NULL */
     char *auth_password; /* a secret, or NULL */
+    struct config_compose compose;
 };
 
 /* Defaults, also used when a key is absent. */
