@@ -191,6 +191,49 @@ static void test_overlay_errors(void **state)
     }
 }
 
+/* The rows' restart policy and whether they are jobs (docker_fate.c
+ * judges by them). */
+static void test_restart_and_jobs(void **state)
+{
+    const char *text = "services:\n"
+                       "  a: {image: x}\n"
+                       "  b: {image: x, restart: always}\n"
+                       "  c: {image: x, restart: 'on-failure:3'}\n"
+                       "  d: {image: x, restart: unless-stopped}\n"
+                       "  e: {image: x, deploy: {restart_policy: {condition: any}}}\n"
+                       "  f: {image: x, restart: sometimes}\n"
+                       "  migrate: {image: x}\n"
+                       "  app:\n"
+                       "    image: x\n"
+                       "    depends_on: {migrate: {condition: service_completed_successfully}}\n";
+    const char *names[] = {"compose.yml"};
+    static const struct {
+        const char *svc;
+        enum docker_restart restart;
+        bool job;
+    } want[] = {
+        {"a", DOCKER_RESTART_NO, false},         {"b", DOCKER_RESTART_ALWAYS, false},
+        {"c", DOCKER_RESTART_ON_FAILURE, false}, {"d", DOCKER_RESTART_UNLESS_STOPPED, false},
+        {"e", DOCKER_RESTART_ALWAYS, false},     {"f", DOCKER_RESTART_UNKNOWN, false},
+        {"migrate", DOCKER_RESTART_NO, true},    {"app", DOCKER_RESTART_NO, false},
+    };
+    struct compose_opts o = {0};
+    struct compose_project p;
+    struct ht_config c;
+    char err[1024];
+
+    (void)state;
+    assert_int_equal(compose_load_texts(names, &text, 1, "/p", &o, &p, err, sizeof(err)), 0);
+    assert_int_equal(compose_to_config(&p, COMPOSE_PROBES_ENGINE, &c, err, sizeof(err)), 0);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        print_message("%s\n", want[i].svc);
+        assert_int_equal(row(&c, want[i].svc)->u.docker.restart, want[i].restart);
+        assert_int_equal(row(&c, want[i].svc)->u.docker.completes, want[i].job);
+    }
+    config_free(&c);
+    compose_project_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_overlay),
         cmocka_unit_test(test_overlay_errors),
+        cmocka_unit_test(test_restart_and_jobs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
