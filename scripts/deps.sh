@@ -20,7 +20,7 @@ BUILD_PKGS="gcc make cmake pkg-config libuv1-dev libcurl4-openssl-dev
 libhiredis-dev libncurses-dev libyaml-dev libjansson-dev libcmocka-dev libpq-dev"
 TEST_PKGS="redis-server python3 python3-celery python3-redis tmux curl
 clang libclang-rt-14-dev clang-tidy clang-format cppcheck valgrind openssl procps
-podman runc busybox-static postgresql-15 prometheus prometheus-alertmanager
+podman podman-compose runc busybox-static postgresql-15 prometheus prometheus-alertmanager
 chromium chromium-driver python3-selenium"
 
 BENCH_PKGS="monitoring-plugins-basic prometheus-blackbox-exporter nginx-light wrk

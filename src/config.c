@@ -265,8 +265,26 @@ static void service_keys_walk(struct parse *P, struct svc_config *s, struct svc_
 {
     struct ydoc *d = &P->d;
 
+    static const struct {
+        const char *key;
+        unsigned bit;
+    } bits[] = {
+        {"label", CONFIG_SET_LABEL},
+        {"group", CONFIG_SET_GROUP},
+        {"interval", CONFIG_SET_INTERVAL},
+        {"timeout", CONFIG_SET_TIMEOUT},
+        {"start_period", CONFIG_SET_START_PERIOD},
+        {"start_interval", CONFIG_SET_START_INTERVAL},
+        {"retries", CONFIG_SET_RETRIES},
+        {"replicas", CONFIG_SET_REPLICAS},
+        {"depends_on", CONFIG_SET_DEPENDS_ON},
+    };
+
     for (size_t i = 0; i < np; i++) {
         const struct ypair *p = &pairs[i];
+        for (size_t b = 0; b < HT_ARRAY_LEN(bits); b++)
+            if (strcmp(p->name, bits[b].key) == 0)
+                s->set |= bits[b].bit;
         if (is_extension(p->name) || timing_key(d, p, tm))
             continue;
         if (strcmp(p->name, "label") == 0)
@@ -303,6 +321,7 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
 
     s->name = xstrdup(sp->name);
     s->line = (unsigned)sp->key->start_mark.line + 1;
+    s->col = (unsigned)sp->key->start_mark.column + 1;
     t->key = sp->key;
     if (sp->name[strspn(sp->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                   "0123456789_.-")] != '\0')
@@ -315,10 +334,13 @@ static void parse_service(struct parse *P, struct svc_config *s, struct svc_tmp 
                        kind_list(kinds, sizeof(kinds)), ydoc_type_name(sp->value));
     } else {
         service_keys_walk(P, s, t, pairs, np, &tm, &probe, &replicas);
-        if (probe == NULL && !d->over_budget)
+        /* With compose:, a service without a probe overrides the compose
+         * row of its name (src/compose/overlay.c checks there is one). */
+        if (probe == NULL && !d->over_budget && !P->cfg->compose.present)
             ydoc_error(d, sp->key, "service '%s' has no probe: give it one of %s", s->name,
                        kind_list(kinds, sizeof(kinds)));
         if (probe != NULL) {
+            s->set |= CONFIG_SET_PROBE;
             s->kind = probe_ops_find(probe->name)->kind;
             config_probe_parse(d, s->kind, probe, s);
         }
@@ -379,7 +401,9 @@ static void resolve_deps(struct parse *P, const char **names)
             long k = find_sorted(by_name, cfg->nsvcs, dep);
             yaml_node_t *at = P->tmp[i].dep_nodes[j];
             s->dep_idx[j] = SIZE_MAX;
-            if (k < 0) {
+            if (k < 0 && P->cfg->compose.present) {
+                continue; /* perhaps a compose service: overlay.c resolves it */
+            } else if (k < 0) {
                 const char *near =
                     P->d.nerrs < YDOC_ERRORS_MAX ? ydoc_nearest(dep, names, cfg->nsvcs) : NULL;
                 ydoc_error(&P->d, at, "depends_on: no service named '%s'%s%s%s", dep,
@@ -455,7 +479,8 @@ static void parse_services(struct parse *P, const struct ypair *sp)
     size_t np;
 
     if (sp == NULL) {
-        ydoc_error_at(&P->d, 1, 1, "no services: add a services: mapping");
+        if (!cfg->compose.present)
+            ydoc_error_at(&P->d, 1, 1, "no services: add a services: mapping");
         return;
     }
     if (ydoc_pairs(&P->d, sp->value, &pairs, &np) != 0) {
@@ -465,7 +490,7 @@ static void parse_services(struct parse *P, const struct ypair *sp)
                        ydoc_type_name(sp->value));
         return;
     }
-    if (np == 0)
+    if (np == 0 && !cfg->compose.present)
         ydoc_error(&P->d, sp->value, "services is empty: add at least one service");
     cfg->svcs = xcalloc(np, sizeof(*cfg->svcs));
     P->tmp = xcalloc(np, sizeof(*P->tmp));
@@ -483,9 +508,58 @@ static void parse_services(struct parse *P, const struct ypair *sp)
     free(names);
 }
 
-static const char *const top_keys[] = {"title",         "history",  "max_inflight",
-                                       "defaults",      "services", "listen",
-                                       "listen_public", "auth",     "alerts"};
+static const char *const top_keys[] = {"title",    "history", "max_inflight",  "defaults",
+                                       "services", "listen",  "listen_public", "auth",
+                                       "alerts",   "compose"};
+
+/* A list of strings (or one string) appended to *out, *n. */
+static void str_list(struct ydoc *d, yaml_node_t *v, const char *what, char ***out, size_t *n)
+{
+    size_t ni = ydoc_is_seq(v) ? ydoc_nitems(v) : 1;
+
+    if (!ydoc_is_seq(v) && !ydoc_is_scalar(v)) {
+        ydoc_error(d, v, "%s must be a list of strings, not %s", what, ydoc_type_name(v));
+        return;
+    }
+    *out = xrealloc(*out, (*n + ni + 1) * sizeof(char *));
+    for (size_t i = 0; i < ni; i++) {
+        yaml_node_t *it = ydoc_is_seq(v) ? ydoc_item(d, v, i) : v;
+        char *s = it ? ydoc_str(d, it, what) : NULL;
+        if (s != NULL)
+            (*out)[(*n)++] = s;
+    }
+}
+
+/* compose: [FILE, ...] or {files: [...], profiles: [...], project: NAME}. */
+static void parse_compose(struct parse *P, const struct ypair *p)
+{
+    static const char *const keys[] = {"files", "profiles", "project"};
+    struct config_compose *c = &P->cfg->compose;
+    struct ypair *pairs;
+    size_t np;
+
+    c->present = true;
+    c->line = (unsigned)p->key->start_mark.line + 1;
+    c->col = (unsigned)p->key->start_mark.column + 1;
+    if (!ydoc_is_map(p->value)) {
+        str_list(&P->d, p->value, "compose", &c->files, &c->nfiles);
+        return;
+    }
+    if (ydoc_pairs(&P->d, p->value, &pairs, &np) != 0)
+        return;
+    for (size_t i = 0; i < np; i++) {
+        if (strcmp(pairs[i].name, "files") == 0)
+            str_list(&P->d, pairs[i].value, "compose: files", &c->files, &c->nfiles);
+        else if (strcmp(pairs[i].name, "profiles") == 0)
+            str_list(&P->d, pairs[i].value, "compose: profiles", &c->profiles, &c->nprofiles);
+        else if (strcmp(pairs[i].name, "project") == 0) {
+            free(c->project);
+            c->project = ydoc_str(&P->d, pairs[i].value, "compose: project");
+        } else
+            ydoc_unknown_key(&P->d, &pairs[i], "compose", keys, HT_ARRAY_LEN(keys));
+    }
+    free(pairs);
+}
 
 /* listen: [ADDR:]PORT, checked here so that a bad one has its position. */
 static void parse_listen(struct parse *P, yaml_node_t *v)
@@ -592,9 +666,14 @@ static void parse_root(struct parse *P)
             defaults = p->value;
         else if (strcmp(p->name, "services") == 0)
             services = p;
-        else
+        else if (strcmp(p->name, "compose") != 0)
             ydoc_unknown_key(&P->d, p, "the config", top_keys, HT_ARRAY_LEN(top_keys));
     }
+    /* compose: first, wherever it is written: it changes what services:
+     * may say. */
+    for (size_t i = 0; i < np; i++)
+        if (strcmp(pairs[i].name, "compose") == 0)
+            parse_compose(P, &pairs[i]);
     /* defaults: may come after services: in the file, but applies to them. */
     parse_defaults(P, defaults);
     parse_services(P, services);
@@ -652,6 +731,13 @@ void config_free(struct ht_config *cfg)
     free(cfg->auth_user);
     free(cfg->auth_password);
     config_alerts_free(cfg);
+    for (size_t i = 0; i < cfg->compose.nfiles; i++)
+        free(cfg->compose.files[i]);
+    free(cfg->compose.files);
+    for (size_t i = 0; i < cfg->compose.nprofiles; i++)
+        free(cfg->compose.profiles[i]);
+    free(cfg->compose.profiles);
+    free(cfg->compose.project);
     memset(cfg, 0, sizeof(*cfg));
 }
 

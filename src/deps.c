@@ -415,3 +415,42 @@ int deps_order(const struct scheduler *s, struct deps_row *rows)
     free(parent);
     return rc;
 }
+
+/* Hopeless: the probe said so (a container its restart policy will not
+ * start again), or the engine judged it unhealthy after its retries
+ * (FailingStreak >= retries) while others depend on it, which compose
+ * reads as "dependency failed to start". */
+bool deps_hopeless(const struct scheduler *s, size_t idx, char *why, size_t n)
+{
+    const struct service *svc = &s->svcs[idx];
+    char names[96] = "";
+    size_t k = 0;
+
+    if (!svc->has_result)
+        return false;
+    if (svc->last.hopeless) {
+        ht_strlcpy(why, svc->last.message, n);
+        return true;
+    }
+    if (svc->health.state != HEALTH_UNHEALTHY || !svc->last.engine_verdict)
+        return false;
+    for (size_t i = 0; i < s->nconfig; i++) {
+        const struct svc_config *c = s->svcs[i].cfg;
+        for (size_t j = 0; j < c->ndeps; j++) {
+            if (dep_at(s, c, j) != idx)
+                continue;
+            size_t l = strlen(names);
+            if (k < 3)
+                ht_snprintf(names + l, sizeof(names) - l, "%s%s", k ? ", " : "", c->name);
+            k++;
+            break;
+        }
+    }
+    if (k == 0)
+        return false;
+    bool plain = strcmp(svc->last.message, "unhealthy") == 0;
+    ht_snprintf(why, n, "unhealthy after its retries, and %s%s depend%s on it%s%s%s", names,
+                k > 3 ? " and others" : "", k == 1 ? "s" : "", plain ? "" : " (",
+                plain ? "" : svc->last.message, plain ? "" : ")");
+    return true;
+}

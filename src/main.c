@@ -45,7 +45,9 @@ static const char usage_tail[] =
     "(--replay).\n"
     "\n"
     "Exit status: 0 all healthy (skipped allowed), 1 something unhealthy,\n"
-    "degraded or not healthy by the --wait deadline, 2 usage or config error,\n"
+    "degraded, not healthy by the --wait deadline or hopeless before it (a\n"
+    "container its restart policy will not start again, a failed job, a\n"
+    "dependency unhealthy after its retries), 2 usage or config error,\n"
     "130 interrupted (SIGINT or SIGTERM) in --once or --wait; --serve exits 0 on\n"
     "SIGTERM or SIGINT and reloads its config on SIGHUP.\n"
     "\n"
@@ -467,10 +469,16 @@ static int load_config(const struct args *a, struct ht_config *cfg)
         return -1;
     }
     if (config_load_file(path, !a->allow_insecure_config, cfg, err, sizeof(err)) != 0) {
-        fputs(err, stderr);
-        if (err[0] && err[strlen(err) - 1] != '\n')
-            fputc('\n', stderr);
+        print_err(err);
         return -1;
+    }
+    if (cfg->compose.present) {
+        /* compose: names compose files: their rows, with the file's over them. */
+        struct ht_config own = *cfg;
+        if (compose_overlay(&own, a->compose_probes, cfg, err, sizeof(err)) != 0) {
+            print_err(err);
+            return -1;
+        }
     }
     return 0;
 }

@@ -76,6 +76,13 @@ static json_t *service_json(const struct scheduler *s, const struct service *svc
     json_object_set_new(o, "probes", json_integer((json_int_t)svc->probes));
     json_object_set_new(o, "depends_on", deps);
     json_object_set_new(o, "blocked_by", blocked_by_json(s, svc, w));
+    {
+        char why[PROBE_MSG_MAX + 128];
+        /* Why it can no longer get healthy by itself (deps.h), or null. */
+        json_object_set_new(o, "hopeless",
+                            deps_hopeless(s, svc->idx, why, sizeof(why)) ? report_json_text(why)
+                                                                         : json_null());
+    }
     json_object_set_new(o, "first_seen", offset_or_null(s, svc->health.first_seen_ms));
     json_object_set_new(o, "first_healthy", offset_or_null(s, svc->health.first_healthy_ms));
     return o;
@@ -114,6 +121,13 @@ json_t *report_json(const struct scheduler *s)
         if (deps_walk_is_root(w, i))
             json_array_append_new(roots, json_string(s->svcs[i].cfg->name));
     json_object_set_new(doc, "root_causes", roots);
+    json_t *gone = json_array();
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        char why[PROBE_MSG_MAX + 128];
+        if (deps_hopeless(s, i, why, sizeof(why)))
+            json_array_append_new(gone, json_string(s->svcs[i].cfg->name));
+    }
+    json_object_set_new(doc, "hopeless", gone);
     json_t *sum = json_object();
     json_object_set_new(sum, "total", json_integer((json_int_t)s->nsvcs));
     for (int st = 0; st < HEALTH_STATE_COUNT; st++)

@@ -2,11 +2,13 @@
 #include "healthtop/run.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
+#include "healthtop/deps.h"
 #include "healthtop/report.h"
 #include "healthtop/scheduler.h"
 #include "healthtop/timeline.h"
@@ -23,9 +25,14 @@ struct run {
     bool interrupted;
     bool timed_out;
     int64_t all_healthy_ms; /* T+ when --wait saw everything up; -1 before */
-    FILE *events;           /* where --wait prints state changes: stdout,
-                               unless the report there is a document */
-    int hooks_up;           /* run_opts hooks set up, to close at the end */
+    /* --wait: the first service found hopeless (deps.h), SIZE_MAX before,
+     * when, and why. */
+    size_t hopeless;
+    int64_t hopeless_ms;
+    char hopeless_why[PROBE_MSG_MAX + 128];
+    FILE *events; /* where --wait prints state changes: stdout,
+                     unless the report there is a document */
+    int hooks_up; /* run_opts hooks set up, to close at the end */
 };
 
 static void run_close(uv_timer_t *t)
@@ -111,6 +118,14 @@ static void on_wait_result(struct scheduler *s, struct service *svc, bool change
         fputc('\n', r->events);
         fflush(r->events);
     }
+    if (r->hopeless == SIZE_MAX && !r->finished &&
+        deps_hopeless(s, svc->idx, r->hopeless_why, sizeof(r->hopeless_why))) {
+        /* It cannot get there any more: waiting longer only hides it. */
+        r->hopeless = svc->idx;
+        r->hopeless_ms = ht_now_ms();
+        run_finish(r);
+        return;
+    }
     if (all_up(s)) {
         r->all_healthy_ms = ht_now_ms();
         run_finish(r);
@@ -122,6 +137,7 @@ static int run_setup(struct run *r, const struct ht_config *cfg, const struct ru
     memset(r, 0, sizeof(*r));
     r->opts = o;
     r->all_healthy_ms = -1;
+    r->hopeless = SIZE_MAX;
     r->events = report_format_is_document(o->format) ? stderr : stdout;
     if (uv_loop_init(&r->loop) != 0)
         return -1;
@@ -222,8 +238,10 @@ static void print_timeline(FILE *f, const struct scheduler *s, bool ascii)
 }
 
 /* --wait: the start-up validation. State changes are printed as they
- * happen; the run ends when every service is healthy or skipped (0), or
- * at the deadline (1, with what is not healthy and why). That text and
+ * happen; the run ends when every service is healthy or skipped (0), at
+ * once when a service can no longer get there (1, naming it and why:
+ * deps_hopeless), or at the deadline (1, with what is not healthy and
+ * why). That text and
  * the timeline are the text format's report; a document format prints
  * them on stderr and its document alone on stdout. */
 int run_wait(const struct ht_config *cfg, const struct run_opts *o)
@@ -248,6 +266,13 @@ int run_wait(const struct ht_config *cfg, const struct run_opts *o)
         if (skipped > 0)
             fprintf(r.events, ", %zu skipped", skipped);
         fputc('\n', r.events);
+    } else if (r.hopeless != SIZE_MAX && !r.interrupted) {
+        print_offset(r.events, &r.sched, r.hopeless_ms);
+        fprintf(r.events, " hopeless: %s: %s\n", r.sched.svcs[r.hopeless].cfg->name,
+                r.hopeless_why);
+        fprintf(r.events, "not healthy, and %s will not get there: stopped waiting\n",
+                r.sched.svcs[r.hopeless].cfg->name);
+        print_not_healthy(r.events, &r.sched);
     } else if (!r.interrupted) {
         ht_duration_format(o->wait_timeout_ms, d, sizeof(d));
         fprintf(r.events, "not healthy after %s:\n", d);

@@ -92,10 +92,40 @@ struct celery_config {
     char *workers; /* glob on the worker name before '@', or NULL = any */
 };
 
+/* What the engine does when a container's process exits (compose's
+ * restart:), as far as healthtop knows it. */
+enum docker_restart {
+    DOCKER_RESTART_UNKNOWN, /* not said: an exited container may come back */
+    DOCKER_RESTART_NO,
+    DOCKER_RESTART_ON_FAILURE,
+    DOCKER_RESTART_ALWAYS,
+    DOCKER_RESTART_UNLESS_STOPPED,
+};
+
 struct docker_config {
     char *service; /* com.docker.compose.service label, or NULL */
     char *project; /* com.docker.compose.project label, or NULL */
     char *socket;  /* default /var/run/docker.sock, or DOCKER_HOST */
+    enum docker_restart restart;
+    /* A job expected to run to completion (a dependency with condition
+     * service_completed_successfully: migrations, init jobs): done when
+     * its containers exited 0, failed when one exited otherwise. */
+    bool completes;
+};
+
+/* The keys a service of a config file gave itself (svc_config.set):
+ * what overrides a compose row of the same name (config.compose). */
+enum {
+    CONFIG_SET_LABEL = 1 << 0,
+    CONFIG_SET_GROUP = 1 << 1,
+    CONFIG_SET_INTERVAL = 1 << 2,
+    CONFIG_SET_TIMEOUT = 1 << 3,
+    CONFIG_SET_START_PERIOD = 1 << 4,
+    CONFIG_SET_START_INTERVAL = 1 << 5,
+    CONFIG_SET_RETRIES = 1 << 6,
+    CONFIG_SET_REPLICAS = 1 << 7,
+    CONFIG_SET_DEPENDS_ON = 1 << 8,
+    CONFIG_SET_PROBE = 1 << 9, /* without it (only with compose:), no probe */
 };
 
 struct svc_config {
@@ -126,6 +156,21 @@ struct svc_config {
     size_t ndeps;
     size_t *dep_idx; /* indexes into ht_config.svcs, same order */
     unsigned line;   /* where the service is defined, for messages */
+    unsigned col;
+    unsigned set; /* CONFIG_SET_*: the keys given in the file */
+};
+
+/* compose: in a config file: compose files whose services are rows too
+ * (src/compose/overlay.c), which the file's services: override or add
+ * to. Without it, present is false and the rest empty. */
+struct config_compose {
+    bool present;
+    char **files; /* as written: relative to the config file's directory */
+    size_t nfiles;
+    char **profiles;
+    size_t nprofiles;
+    char *project;      /* the project name, or NULL: compose's own rules */
+    unsigned line, col; /* the compose: key */
 };
 
 /* alerts: one route each, sending the state changes it selects to one
@@ -168,6 +213,7 @@ struct ht_config {
     char *auth_password;        /* a secret, or NULL */
     struct alert_route *alerts; /* alerts:, in file order */
     size_t nalerts;
+    struct config_compose compose; /* compose:, naming compose files */
 };
 
 /* Defaults, also used when a key is absent. */

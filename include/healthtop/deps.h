@@ -74,6 +74,14 @@ size_t deps_races_of(const struct scheduler *s, size_t idx, struct deps_race *ou
 /* All races, in service order; returns their number (may exceed max). */
 size_t deps_races(const struct scheduler *s, struct deps_race *out, size_t max);
 
+/* Whether service idx can no longer get healthy by itself, with the
+ * reason in why: its last result said so (a docker container exited that
+ * its restart policy will not start again: probe_result.hopeless), or
+ * the engine's healthcheck judged it unhealthy after its retries while
+ * another service depends on it (compose then refuses to start that
+ * one). --wait stops at once on the first. */
+bool deps_hopeless(const struct scheduler *s, size_t idx, char *why, size_t n);
+
 /* One row of the dependency tree. Every service appears exactly once,
  * under its deepest dependency (ties: the first named), so a DAG prints
  * as a tree; roots come in config order, children in config order. */

@@ -32,11 +32,15 @@ struct probe_result {
     bool engine_verdict; /* the verdict is the engine's own healthcheck,
                           * which applied its retries already (docker
                           * containers with a healthcheck): taken as is */
-    int up;              /* targets (replicas) that answered correctly */
-    int found;           /* targets probed or replicas found (celery, docker) */
-    int listening;       /* celery: workers PUBLISH reached; -1 otherwise */
-    int64_t latency_us;  /* total time of the slowest target; -1 if none */
-    int64_t connect_us;  /* connect time, -1 when not measured */
+    /* The target can no longer get healthy by itself (docker: a container
+     * exited that its restart policy will not start again); message says
+     * why. --wait stops at once on it. */
+    bool hopeless;
+    int up;             /* targets (replicas) that answered correctly */
+    int found;          /* targets probed or replicas found (celery, docker) */
+    int listening;      /* celery: workers PUBLISH reached; -1 otherwise */
+    int64_t latency_us; /* total time of the slowest target; -1 if none */
+    int64_t connect_us; /* connect time, -1 when not measured */
     /* When what was probed began, wall clock ms: the docker probe's
      * earliest container creation. 0 when unknown. */
     int64_t since_wall_ms;

@@ -247,4 +247,18 @@ struct ht_config;
 int compose_to_config(const struct compose_project *p, enum compose_probes probes,
                       struct ht_config *cfg, char *err, size_t n) HT_WUR;
 
+/* A config file with compose: (config.h's struct config_compose) made
+ * whole into out: the compose project's rows (its files relative to the
+ * config file's directory, its profiles and project name), then the
+ * file's services over them. A service of the file named as a compose
+ * service overrides the keys it gives (label, group, the timings,
+ * replicas, depends_on); with a probe it also adds a row NAME/KIND
+ * beside the compose row. Any other service of the file is a row of its
+ * own. The file's title (when not the default), history, max_inflight,
+ * listen and auth stay. own is emptied (what it held moves to out, or is
+ * freed). 0, or -1 with err ("file:line:column: ..." for the file's
+ * mistakes); out is then empty. */
+int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht_config *out,
+                    char *err, size_t n) HT_WUR;
+
 #endif

@@ -69,6 +69,44 @@ static void timings(const struct compose_service *s, struct svc_config *c)
     c->start_interval_ms = on && hc->start_interval_ms > 0 ? hc->start_interval_ms : c->interval_ms;
 }
 
+/* The engine's restart policy for s: restart:, else the condition of
+ * deploy.restart_policy (which compose applies when restart: is not
+ * given), else compose's default, "no". */
+static enum docker_restart restart_policy(const struct compose_service *s)
+{
+    const char *r = s->restart;
+
+    if (r == NULL && s->restart_condition != NULL) {
+        if (strcmp(s->restart_condition, "any") == 0)
+            return DOCKER_RESTART_ALWAYS;
+        r = strcmp(s->restart_condition, "none") == 0 ? "no" : s->restart_condition;
+    }
+    if (r == NULL || strcmp(r, "no") == 0)
+        return DOCKER_RESTART_NO;
+    if (strncmp(r, "on-failure", 10) == 0 && (r[10] == '\0' || r[10] == ':'))
+        return DOCKER_RESTART_ON_FAILURE;
+    if (strcmp(r, "always") == 0)
+        return DOCKER_RESTART_ALWAYS;
+    if (strcmp(r, "unless-stopped") == 0)
+        return DOCKER_RESTART_UNLESS_STOPPED;
+    return DOCKER_RESTART_UNKNOWN; /* not one the engine knows: no judgement */
+}
+
+/* Marks job[k] for each service k another active one waits for with
+ * condition service_completed_successfully (one pass, by the index). */
+static void mark_jobs(const struct compose_project *p, bool *job)
+{
+    for (size_t i = 0; i < p->nsvcs; i++)
+        for (size_t j = 0; p->svcs[i].active && j < p->svcs[i].ndeps; j++) {
+            const struct compose_service *t;
+            if (p->svcs[i].deps[j].cond != COMPOSE_COND_COMPLETED)
+                continue;
+            t = compose_service_find(p, p->svcs[i].deps[j].name);
+            if (t != NULL)
+                job[t - p->svcs] = true;
+        }
+}
+
 /* The first depends_on cycle, as an error: the config's graph must have
  * none. */
 static int cycle_error(const struct compose_project *p, const size_t *path, size_t len, size_t dep,
@@ -180,6 +218,7 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
     size_t *at = xcalloc(p->nsvcs + 1, sizeof(*at)), *hrow = xcalloc(p->nsvcs + 1, sizeof(*hrow));
     char(*what)[HOSTPROBE_WHAT_MAX] = xcalloc(p->nsvcs + 1, sizeof(*what));
     char *sock = NULL;
+    bool *job = xcalloc(p->nsvcs + 1, sizeof(*job));
     size_t extra = 0;
     int rc = -1;
 
@@ -189,6 +228,7 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
         goto out;
     if (probes != COMPOSE_PROBES_ENGINE && hostprobe_config(p, &host, at, what, err, n) != 0)
         goto out;
+    mark_jobs(p, job);
     for (size_t i = 0; i < p->nsvcs; i++)
         hrow[i] = SIZE_MAX;
     for (size_t k = 0; k < host.nsvcs; k++)
@@ -214,6 +254,8 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
         c->u.docker.service = xstrdup(s->name);
         c->u.docker.project = xstrdup(p->name);
         c->u.docker.socket = xstrdup(sock);
+        c->u.docker.restart = restart_policy(s);
+        c->u.docker.completes = job[i];
     }
     /* --compose-probes both: the host's rows after the engine's, named
      * NAME/host ('/' is in no compose service name, so no clash). */
@@ -239,6 +281,7 @@ out:
     free(sock);
     free(at);
     free(hrow);
+    free(job);
     free(what);
     return rc;
 }

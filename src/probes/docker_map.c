@@ -517,4 +517,5 @@ void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker
     r->ok = up > 0 && up >= replicas;
     r->healthy_wall_ms = r->ok && healthy_known ? healthy_ms : 0;
     result_message(worst, up, replicas, all_healthy, r);
+    docker_fate(c, n, dc, replicas, r);
 }

@@ -89,5 +89,11 @@ bool docker_ctr_needs_inspect(const struct docker_ctr *c);
  * containers counted became healthy (0 when any of those is unknown). */
 void docker_map_result(const struct docker_ctr *c, size_t n, const struct docker_config *dc,
                        int replicas, struct probe_result *r);
+/* Called by docker_map_result: sets r->hopeless, with the reason in its
+ * message, when a container exited that dc's restart policy will not
+ * start again; for a job (dc->completes), done when all exited 0, not yet
+ * while one runs (docker_fate.c). */
+void docker_fate(const struct docker_ctr *c, size_t n, const struct docker_config *dc, int replicas,
+                 struct probe_result *r);
 
 #endif

@@ -9,35 +9,12 @@
 # containers, the test says why and stops (the replay fixture of
 # test_compose_docker.sh covers the API).
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/podman_setup.sh"
 
 P=htcompose$$
-IMG=localhost/healthtop-compose-busybox:latest
-PLOG=$T_DIR/podman.log
-unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME COMPOSE_PATH_SEPARATOR
-
-if ! command -v podman >/dev/null || ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; then
-	echo "no real engine here: podman, runc or busybox-static missing; skipped"
-	exit 0
-fi
-cat >"$T_DIR/containers.conf" <<'EOF2'
-[engine]
-runtime = "runc"
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-EOF2
-export CONTAINERS_CONF=$T_DIR/containers.conf
-
-cleanup() {
-	podman ps -aq --filter "label=com.docker.compose.project=$P" | xargs -r podman rm -f -t 0 >>"$PLOG" 2>&1
-	podman rmi "$IMG" >>"$PLOG" 2>&1
-	t_cleanup
-}
-trap cleanup EXIT
-
+podman_setup "$P" localhost/healthtop-compose-busybox:latest
+IMG=$PS_IMAGE
 L="--label healthtop.test=$$ --label com.docker.compose.project=$P --label com.docker.compose.oneoff=False --label com.docker.compose.service"
-mkdir -p "$T_DIR/rootfs/bin" && cp /bin/busybox "$T_DIR/rootfs/bin/" &&
-	for c in sh sleep true; do ln -sf busybox "$T_DIR/rootfs/bin/$c"; done &&
-	tar -C "$T_DIR/rootfs" -cf "$T_DIR/rootfs.tar" . && podman import "$T_DIR/rootfs.tar" "$IMG" >>"$PLOG" 2>&1
 if ! podman run -d --name "$P-api-1" $L=api --health-cmd /bin/true "$IMG" /bin/sleep 600 >>"$PLOG" 2>&1; then
 	echo "no real engine here: podman cannot run a container (see $PLOG); skipped"
 	sed 's/^/    | /' "$PLOG" | tail -5
@@ -56,11 +33,7 @@ t_is "api's healthcheck passes" 0 $?
 podman healthcheck run "$P-sick-1" >>"$PLOG" 2>&1
 t_check "sick's healthcheck fails" [ $? -ne 0 ]
 
-SOCK=$T_DIR/podman.sock
-t_bg podman system service --time=0 "unix://$SOCK"
-t_until "$T_DEADLINE_S" t_unix_up "$SOCK" ||
-	{ echo "FAIL - podman system service did not listen on $SOCK"; exit 1; }
-export DOCKER_HOST=unix://$SOCK
+podman_service
 
 cat >"$T_DIR/compose.yml" <<YML
 name: $P

@@ -251,7 +251,7 @@ static const struct config_error {
      "t.yml:2:6: '<<' merges nested more than 32 deep (an anchor merged into itself?)"},
     {"x: &x {json: *x}\nservices:\n  s: {http: {url: 'http://h/', json: *x}}\n",
      "t.yml:1:1: unknown key 'x' in the config (valid keys: title, history, max_inflight, "
-     "defaults, services, listen, listen_public, auth, alerts)"},
+     "defaults, services, listen, listen_public, auth, alerts, compose)"},
     {SVC "    tcp: h:1\nlisten: '::1:9464'\n", "t.yml:4:9: listen: write an IPv6 address in "
                                                "brackets: [::1]:9464"},
     {SVC "    tcp: h:1\nlisten: 'example.com:80'\n",
@@ -452,7 +452,7 @@ static void test_every_error_reported(void **state)
                         "t.yml:7:18: depends_on: no service named 'zz'\n"
                         "t.yml:8:1: unknown key 'bogus' in the config (valid keys: title, "
                         "history, max_inflight, defaults, services, listen, listen_public, "
-                        "auth, alerts)");
+                        "auth, alerts, compose)");
 }
 
 /* Past 100 errors the rest are counted; a full buffer ends with the
