@@ -18,6 +18,7 @@
 
 #define MAX_EXPOSITION (256u * 1024 * 1024) /* a /metrics answer at most */
 #define MAX_PAGE       (64u * 1024 * 1024)  /* a status page at most */
+#define MAX_STATE      (64u * 1024 * 1024)  /* a state document at most */
 
 struct listener {
     struct listen_spec spec;
@@ -159,23 +160,15 @@ static void serve_metrics(struct listener *l, struct httpd_req *req)
 
 static void serve_state(struct listener *l, struct httpd_req *req)
 {
-    json_t *doc = report_json(l->sched);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    struct buf out;
 
-    if (text == NULL) {
+    buf_init(&out, MAX_STATE);
+    /* Ended by a newline, as --once --json prints it. */
+    if (report_json_write(&out, l->sched, false) != 0 || buf_append(&out, "\n", 1) != 0)
         httpd_reply_text(req, 500, "the state document could not be made\n");
-    } else {
-        /* Ended by a newline, as --once --json prints it. */
-        size_t n = strlen(text);
-        char *body = xmalloc(n + 2);
-
-        memcpy(body, text, n);
-        memcpy(body + n, "\n", 2);
-        reply(req, 200, "application/json", NULL, body, n + 1);
-        free(body);
-    }
-    free(text);
-    json_decref(doc);
+    else
+        reply(req, 200, "application/json", NULL, out.data, out.len);
+    buf_free(&out);
 }
 
 static void serve_page(struct listener *l, struct httpd_req *req)
