@@ -35,33 +35,13 @@ static void jw_put(struct jw *w, const char *p, size_t n)
         w->rc = -1;
 }
 
-/* Room for n more bytes past the text: where the writer may write them
- * itself (then it adds them to out->len, keeping the NUL). */
 static char *jw_room(struct jw *w, size_t n)
 {
-    struct buf *b = w->out;
+    char *p = buf_reserve(w->out, n);
 
-    if (b->limit - b->len < n) {
-        b->over = true;
+    if (p == NULL)
         w->rc = -1;
-        return NULL;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if (cap > b->limit + 1)
-            cap = b->limit + 1;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    return b->data + b->len;
-}
-
-static void jw_done(struct jw *w, char *end)
-{
-    w->out->len = (size_t)(end - w->out->data);
-    w->out->data[w->out->len] = '\0';
+    return p;
 }
 
 /* A line break and the indentation of depth d, when pretty. */
@@ -73,7 +53,7 @@ static void jw_indent(struct jw *w, int d)
         return;
     *p++ = '\n';
     memset(p, ' ', 2 * (size_t)d);
-    jw_done(w, p + 2 * d);
+    buf_commit(w->out, p + 2 * d);
 }
 
 /* Before a value in an array, or a key in an object. */
@@ -188,7 +168,7 @@ static void jw_str(struct jw *w, const char *s)
         }
     }
     *o++ = '"';
-    jw_done(w, o);
+    buf_commit(w->out, o);
 }
 
 static void jw_key(struct jw *w, const char *k)
