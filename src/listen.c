@@ -28,6 +28,10 @@ struct listener {
     bool started;
     struct scheduler *sched; /* the model served; NULL while reloading */
     struct metrics m;
+    /* The exposition, kept from one scrape to the next: 12 MB for 5,000
+     * services, whose pages a fresh buffer faulted in again on every
+     * scrape (5 ms of the kernel's). */
+    struct buf exposition;
     struct sse_hub events;       /* the streams of /api/v1/events, once started */
     struct statuspage_memo memo; /* what the status page showed last */
 };
@@ -147,15 +151,16 @@ static void serve_metrics(struct listener *l, struct httpd_req *req)
 {
     const char *accept = httpd_header(req, "Accept");
     bool om = accept && strstr(accept, "application/openmetrics-text") != NULL;
-    struct buf out;
+    struct buf *out = &l->exposition;
 
-    buf_init(&out, MAX_EXPOSITION);
-    if (metrics_write(&out, l->sched, &l->m, om) != 0 || sse_metrics(&l->events, &out, om) != 0)
+    if (out->limit == 0)
+        buf_init(out, MAX_EXPOSITION);
+    buf_reset(out);
+    if (metrics_write(out, l->sched, &l->m, om) != 0 || sse_metrics(&l->events, out, om) != 0)
         httpd_reply_text(req, 500, "the exposition is too large\n");
     else
         reply(req, 200, om ? METRICS_TYPE_OPENMETRICS : METRICS_TYPE_TEXT, NULL,
-              out.data ? out.data : "", out.len);
-    buf_free(&out);
+              out->data ? out->data : "", out->len);
 }
 
 static void serve_state(struct listener *l, struct httpd_req *req)
@@ -346,6 +351,7 @@ void listener_free(struct listener *l)
     if (l == NULL)
         return;
     metrics_free(&l->m);
+    buf_free(&l->exposition);
     statuspage_memo_free(&l->memo);
     free(l->bearer);
     free(l->basic);

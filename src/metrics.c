@@ -86,7 +86,11 @@ static int label_value(struct buf *out, const char *raw)
     int rc = 0;
 
     text_safe_str(safe, sizeof(safe), raw);
-    for (const char *p = safe; *p; p++) {
+    for (const char *p = safe; *p;) {
+        size_t run = strcspn(p, "\\\"\n"); /* what needs no escape, at once */
+
+        rc |= buf_append(out, p, run);
+        p += run;
         if (*p == '\\')
             rc |= buf_append(out, "\\\\", 2);
         else if (*p == '"')
@@ -94,7 +98,8 @@ static int label_value(struct buf *out, const char *raw)
         else if (*p == '\n')
             rc |= buf_append(out, "\\n", 2);
         else
-            rc |= buf_append(out, p, 1);
+            break;
+        p++;
     }
     return rc;
 }
