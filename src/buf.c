@@ -51,7 +51,7 @@ char *buf_reserve(struct buf *b, size_t n)
     return b->data + b->len;
 }
 
-void buf_commit(struct buf *b, char *end)
+void buf_commit(struct buf *b, const char *end)
 {
     b->len = (size_t)(end - b->data);
     b->data[b->len] = '\0';

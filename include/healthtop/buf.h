@@ -25,7 +25,7 @@ int buf_printf(struct buf *b, const char *fmt, ...) HT_PRINTF(2, 3) HT_WUR;
  * most it will write. */
 char *buf_reserve(struct buf *b, size_t n);
 /* Ends what was written from buf_reserve's pointer at end. */
-void buf_commit(struct buf *b, char *end);
+void buf_commit(struct buf *b, const char *end);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
