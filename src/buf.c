@@ -41,6 +41,22 @@ int buf_append(struct buf *b, const void *p, size_t n)
     return 0;
 }
 
+char *buf_reserve(struct buf *b, size_t n)
+{
+    if (b->limit - b->len < n) {
+        b->over = true;
+        return NULL;
+    }
+    buf_grow(b, b->len + n + 1);
+    return b->data + b->len;
+}
+
+void buf_commit(struct buf *b, const char *end)
+{
+    b->len = (size_t)(end - b->data);
+    b->data[b->len] = '\0';
+}
+
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
     char small[512];

@@ -18,6 +18,7 @@
 
 #define MAX_EXPOSITION (256u * 1024 * 1024) /* a /metrics answer at most */
 #define MAX_PAGE       (64u * 1024 * 1024)  /* a status page at most */
+#define MAX_STATE      (64u * 1024 * 1024)  /* a state document at most */
 
 struct listener {
     struct listen_spec spec;
@@ -27,6 +28,10 @@ struct listener {
     bool started;
     struct scheduler *sched; /* the model served; NULL while reloading */
     struct metrics m;
+    /* The exposition, kept from one scrape to the next: 12 MB for 5,000
+     * services, whose pages a fresh buffer faulted in again on every
+     * scrape (5 ms of the kernel's). */
+    struct buf exposition;
     struct sse_hub events;       /* the streams of /api/v1/events, once started */
     struct statuspage_memo memo; /* what the status page showed last */
 };
@@ -146,36 +151,29 @@ static void serve_metrics(struct listener *l, struct httpd_req *req)
 {
     const char *accept = httpd_header(req, "Accept");
     bool om = accept && strstr(accept, "application/openmetrics-text") != NULL;
-    struct buf out;
+    struct buf *out = &l->exposition;
 
-    buf_init(&out, MAX_EXPOSITION);
-    if (metrics_write(&out, l->sched, &l->m, om) != 0 || sse_metrics(&l->events, &out, om) != 0)
+    if (out->limit == 0)
+        buf_init(out, MAX_EXPOSITION);
+    buf_reset(out);
+    if (metrics_write(out, l->sched, &l->m, om) != 0 || sse_metrics(&l->events, out, om) != 0)
         httpd_reply_text(req, 500, "the exposition is too large\n");
     else
         reply(req, 200, om ? METRICS_TYPE_OPENMETRICS : METRICS_TYPE_TEXT, NULL,
-              out.data ? out.data : "", out.len);
-    buf_free(&out);
+              out->data ? out->data : "", out->len);
 }
 
 static void serve_state(struct listener *l, struct httpd_req *req)
 {
-    json_t *doc = report_json(l->sched);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    struct buf out;
 
-    if (text == NULL) {
+    buf_init(&out, MAX_STATE);
+    /* Ended by a newline, as --once --json prints it. */
+    if (report_json_write(&out, l->sched, false) != 0 || buf_append(&out, "\n", 1) != 0)
         httpd_reply_text(req, 500, "the state document could not be made\n");
-    } else {
-        /* Ended by a newline, as --once --json prints it. */
-        size_t n = strlen(text);
-        char *body = xmalloc(n + 2);
-
-        memcpy(body, text, n);
-        memcpy(body + n, "\n", 2);
-        reply(req, 200, "application/json", NULL, body, n + 1);
-        free(body);
-    }
-    free(text);
-    json_decref(doc);
+    else
+        reply(req, 200, "application/json", NULL, out.data, out.len);
+    buf_free(&out);
 }
 
 static void serve_page(struct listener *l, struct httpd_req *req)
@@ -353,6 +351,7 @@ void listener_free(struct listener *l)
     if (l == NULL)
         return;
     metrics_free(&l->m);
+    buf_free(&l->exposition);
     statuspage_memo_free(&l->memo);
     free(l->bearer);
     free(l->basic);

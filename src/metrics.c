@@ -28,8 +28,19 @@ static const char *const bucket_label[METRICS_NBUCKETS] = {
     "le=\"0.005\"", "le=\"0.01\"", "le=\"0.025\"", "le=\"0.05\"", "le=\"0.1\"",  "le=\"0.25\"",
     "le=\"0.5\"",   "le=\"1.0\"",  "le=\"2.5\"",   "le=\"5.0\"",  "le=\"10.0\"", "le=\"30.0\""};
 
+static void labels_free(struct metrics_labels *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->text[i]);
+    free(l->text);
+    free(l->len);
+    free(l->cfg);
+    memset(l, 0, sizeof(*l));
+}
+
 void metrics_reset(struct metrics *m, size_t nsvcs)
 {
+    labels_free(&m->labels);
     free(m->svcs);
     m->svcs = xcalloc(nsvcs ? nsvcs : 1, sizeof(*m->svcs));
     m->nsvcs = nsvcs;
@@ -37,6 +48,7 @@ void metrics_reset(struct metrics *m, size_t nsvcs)
 
 void metrics_free(struct metrics *m)
 {
+    labels_free(&m->labels);
     free(m->svcs);
     memset(m, 0, sizeof(*m));
 }
@@ -74,7 +86,11 @@ static int label_value(struct buf *out, const char *raw)
     int rc = 0;
 
     text_safe_str(safe, sizeof(safe), raw);
-    for (const char *p = safe; *p; p++) {
+    for (const char *p = safe; *p;) {
+        size_t run = strcspn(p, "\\\"\n"); /* what needs no escape, at once */
+
+        rc |= buf_append(out, p, run);
+        p += run;
         if (*p == '\\')
             rc |= buf_append(out, "\\\\", 2);
         else if (*p == '"')
@@ -82,63 +98,139 @@ static int label_value(struct buf *out, const char *raw)
         else if (*p == '\n')
             rc |= buf_append(out, "\\n", 2);
         else
-            rc |= buf_append(out, p, 1);
+            break;
+        p++;
     }
     return rc;
 }
 
-/* Every service's labels, once per scrape: service, group, kind, and the
- * compose project of a docker service that names one. */
-static char **labels_build(const struct scheduler *s)
+/* A service's labels: service, group, kind, and the compose project of a
+ * docker service that names one. */
+static char *labels_of(const struct svc_config *c, size_t *len)
 {
-    char **labels = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*labels));
-
-    for (size_t i = 0; i < s->nsvcs; i++) {
-        const struct svc_config *c = s->svcs[i].cfg;
-        struct buf b;
-        int rc;
-
-        buf_init(&b, 4096);
-        rc = buf_append(&b, "service=\"", 9);
-        rc |= label_value(&b, c->name);
-        rc |= buf_append(&b, "\",group=\"", 9);
-        rc |= label_value(&b, c->group ? c->group : "Services");
-        rc |= buf_printf(&b, "\",kind=\"%s\"", probe_kind_name(c->kind));
-        if (c->kind == PROBE_DOCKER && c->u.docker.project) {
-            rc |= buf_append(&b, ",project=\"", 10);
-            rc |= label_value(&b, c->u.docker.project);
-            rc |= buf_append(&b, "\"", 1);
-        }
-        (void)rc; /* 4 KiB holds three 512-byte values escaped */
-        labels[i] = b.data ? b.data : xstrdup("");
-    }
-    return labels;
-}
-
-/* One sample with an integer value, "name{labels[,extra]} v", without
- * printf: a 5,000-service scrape writes 150,000 of them. */
-static int sample(struct buf *out, const char *name, const char *labels, const char *extra,
-                  uint64_t v)
-{
-    char num[24];
-    size_t k = sizeof(num);
+    struct buf b;
     int rc;
 
+    buf_init(&b, 4096);
+    rc = buf_append(&b, "service=\"", 9);
+    rc |= label_value(&b, c->name);
+    rc |= buf_append(&b, "\",group=\"", 9);
+    rc |= label_value(&b, c->group ? c->group : "Services");
+    rc |= buf_printf(&b, "\",kind=\"%s\"", probe_kind_name(c->kind));
+    if (c->kind == PROBE_DOCKER && c->u.docker.project) {
+        rc |= buf_append(&b, ",project=\"", 10);
+        rc |= label_value(&b, c->u.docker.project);
+        rc |= buf_append(&b, "\"", 1);
+    }
+    (void)rc; /* 4 KiB holds three 512-byte values escaped */
+    *len = b.len;
+    return b.data ? b.data : xstrdup("");
+}
+
+/* Every service's labels, kept across scrapes (struct metrics_labels): a
+ * scrape of 5,000 services made 15,000 values safe and escaped them. */
+static const struct metrics_labels *labels_update(struct metrics_labels *l,
+                                                  const struct scheduler *s)
+{
+    if (l->s != s || l->rows_gen != s->rows_gen || l->n != s->nsvcs) {
+        labels_free(l);
+        l->s = s;
+        l->rows_gen = s->rows_gen;
+        l->n = s->nsvcs;
+        l->text = xcalloc(l->n ? l->n : 1, sizeof(*l->text));
+        l->len = xcalloc(l->n ? l->n : 1, sizeof(*l->len));
+        l->cfg = xcalloc(l->n ? l->n : 1, sizeof(*l->cfg));
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (l->cfg[i] != s->svcs[i].cfg || l->text[i] == NULL) {
+            free(l->text[i]);
+            l->text[i] = labels_of(s->svcs[i].cfg, &l->len[i]);
+            l->cfg[i] = s->svcs[i].cfg;
+        }
+    return l;
+}
+
+/* A label set with its length. */
+struct lab {
+    const char *p;
+    size_t n;
+};
+
+#define LAB(lit) ((struct lab){lit, sizeof(lit) - 1})
+
+/* Writes v in decimal ending at end; returns where it starts. */
+static char *u64_text(char *end, uint64_t v)
+{
     do {
-        num[--k] = (char)('0' + v % 10);
+        *--end = (char)('0' + v % 10);
         v /= 10;
     } while (v > 0);
-    rc = buf_append(out, name, strlen(name));
-    rc |= buf_append(out, "{", 1);
-    rc |= buf_append(out, labels, strlen(labels));
-    if (extra) {
-        rc |= buf_append(out, ",", 1);
-        rc |= buf_append(out, extra, strlen(extra));
+    return end;
+}
+
+/* One sample "name{labels[,extra]} value", where value is text, written
+ * in one piece: a 5,000-service scrape writes 150,000 of them. */
+static int sample_text(struct buf *out, struct lab name, struct lab labels, struct lab extra,
+                       const char *v, size_t vn)
+{
+    char *p = buf_reserve(out, name.n + labels.n + extra.n + vn + 5);
+
+    if (p == NULL)
+        return -1;
+    memcpy(p, name.p, name.n);
+    p += name.n;
+    *p++ = '{';
+    memcpy(p, labels.p, labels.n);
+    p += labels.n;
+    if (extra.n) {
+        *p++ = ',';
+        memcpy(p, extra.p, extra.n);
+        p += extra.n;
     }
-    rc |= buf_append(out, "} ", 2);
-    rc |= buf_append(out, num + k, sizeof(num) - k);
-    rc |= buf_append(out, "\n", 1);
-    return rc;
+    *p++ = '}';
+    *p++ = ' ';
+    memcpy(p, v, vn);
+    p += vn;
+    *p++ = '\n';
+    buf_commit(out, p);
+    return 0;
+}
+
+/* The same with an integer value, without printf. */
+static int sample(struct buf *out, struct lab name, struct lab labels, struct lab extra, uint64_t v)
+{
+    char num[24], *start = u64_text(num + sizeof(num), v);
+
+    return sample_text(out, name, labels, extra, start, (size_t)(num + sizeof(num) - start));
+}
+
+/* v with `places` decimals, as printf's "%.*f" writes it, into t (48
+ * bytes); returns the length. Written by hand when v * 10^places is far
+ * from a half (the only place where a double rounding could differ from
+ * printf's exact one), by printf otherwise. */
+static size_t fixed_text(char *t, double v, int places)
+{
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double x = v * scale[places], f = x >= 0 && x < 1e12 ? (double)(uint64_t)x : -1;
+
+    if (f >= 0 && x - f != 0.5 && (x - f < 0.49 || x - f > 0.51)) {
+        uint64_t n = (uint64_t)f + (x - f > 0.5);
+        char num[24], *end = num + sizeof(num), *p = end;
+
+        for (int k = 0; k < places; k++) {
+            *--p = (char)('0' + n % 10);
+            n /= 10;
+        }
+        *--p = '.';
+        p = u64_text(p, n);
+        memcpy(t, p, (size_t)(end - p));
+        return (size_t)(end - p);
+    }
+    ht_snprintf(t, 48, "%.*f", places, v);
+    for (char *p = t; *p; p++)
+        if (*p != '-' && (*p < '0' || *p > '9'))
+            *p = '.'; /* the locale's decimal point: the formats want '.' */
+    return strlen(t);
 }
 
 static int family(struct buf *out, const char *name, const char *type, const char *help, bool om)
@@ -157,59 +249,68 @@ static int family(struct buf *out, const char *name, const char *type, const cha
                       type);
 }
 
-static int service_gauges(struct buf *out, const struct scheduler *s, char **labels, bool om)
+#define LABELS(i) ((struct lab){L->text[i], L->len[i]})
+#define NONE      ((struct lab){"", 0})
+
+static int service_gauges(struct buf *out, const struct scheduler *s,
+                          const struct metrics_labels *L, bool om)
 {
     bool *blocked = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*blocked));
-    char state_label[HEALTH_STATE_COUNT][32];
+    char state_text[HEALTH_STATE_COUNT][32];
+    struct lab state_label[HEALTH_STATE_COUNT];
     int rc = 0;
 
-    for (int st = 0; st < HEALTH_STATE_COUNT; st++)
-        ht_snprintf(state_label[st], sizeof(state_label[st]), "state=\"%s\"",
+    for (int st = 0; st < HEALTH_STATE_COUNT; st++) {
+        ht_snprintf(state_text[st], sizeof(state_text[st]), "state=\"%s\"",
                     health_state_name((enum health_state)st));
+        state_label[st] = (struct lab){state_text[st], strlen(state_text[st])};
+    }
     rc |= family(out, "healthtop_service_up", "gauge",
                  "1 when the service is healthy or degraded, else 0.", om);
     for (size_t i = 0; i < s->nsvcs; i++) {
         enum health_state st = s->svcs[i].health.state;
-        rc |= sample(out, "healthtop_service_up", labels[i], NULL,
+        rc |= sample(out, LAB("healthtop_service_up"), LABELS(i), NONE,
                      st == HEALTH_HEALTHY || st == HEALTH_DEGRADED);
     }
     rc |= family(out, "healthtop_service_state", "gauge",
                  "The service's state: 1 for the current one, 0 for the others.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
         for (int st = 0; st < HEALTH_STATE_COUNT; st++)
-            rc |= sample(out, "healthtop_service_state", labels[i], state_label[st],
+            rc |= sample(out, LAB("healthtop_service_state"), LABELS(i), state_label[st],
                          s->svcs[i].health.state == (enum health_state)st);
     rc |= family(out, "healthtop_service_replicas", "gauge",
                  "Replicas that answered correctly in the last probe.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= sample(out, "healthtop_service_replicas", labels[i], NULL,
+        rc |= sample(out, LAB("healthtop_service_replicas"), LABELS(i), NONE,
                      (uint64_t)(s->svcs[i].health.up > 0 ? s->svcs[i].health.up : 0));
     rc |= family(out, "healthtop_service_replicas_expected", "gauge",
                  "Replicas the config expects.", om);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= sample(out, "healthtop_service_replicas_expected", labels[i], NULL,
+        rc |= sample(out, LAB("healthtop_service_replicas_expected"), LABELS(i), NONE,
                      (uint64_t)(s->svcs[i].cfg->replicas > 0 ? s->svcs[i].cfg->replicas : 0));
     rc |= family(out, "healthtop_service_blocked", "gauge",
                  "1 when the service is down because a service it depends on is unhealthy.", om);
     deps_blocked_all(s, blocked);
     for (size_t i = 0; i < s->nsvcs; i++)
-        rc |= sample(out, "healthtop_service_blocked", labels[i], NULL, blocked[i]);
+        rc |= sample(out, LAB("healthtop_service_blocked"), LABELS(i), NONE, blocked[i]);
     rc |= family(out, "healthtop_service_first_healthy_seconds", "gauge",
                  "Seconds from the start (T+0) to the first healthy result: the cold-start "
                  "time. Absent until the service is first healthy.",
                  om);
     for (size_t i = 0; i < s->nsvcs; i++) {
         int64_t t = s->svcs[i].health.first_healthy_ms;
+        char v[48];
+
         if (t >= 0)
-            rc |= buf_printf(out, "healthtop_service_first_healthy_seconds{%s} %.3f\n", labels[i],
-                             (double)(t - s->origin_ms) / 1000.0);
+            rc |= sample_text(out, LAB("healthtop_service_first_healthy_seconds"), LABELS(i), NONE,
+                              v, fixed_text(v, (double)(t - s->origin_ms) / 1000.0, 3));
     }
     free(blocked);
     return rc;
 }
 
 static int probe_counters(struct buf *out, const struct scheduler *s, const struct metrics *m,
-                          char **labels, bool om)
+                          const struct metrics_labels *L, bool om)
 {
     size_t n = s->nsvcs < m->nsvcs ? s->nsvcs : m->nsvcs;
     int rc = 0;
@@ -218,36 +319,43 @@ static int probe_counters(struct buf *out, const struct scheduler *s, const stru
                  "Probes finished, by whether the probe passed (result: success) or not (failure).",
                  om);
     for (size_t i = 0; i < n; i++) {
-        rc |= sample(out, "healthtop_probes_total", labels[i], "result=\"success\"", m->svcs[i].ok);
-        rc |=
-            sample(out, "healthtop_probes_total", labels[i], "result=\"failure\"", m->svcs[i].fail);
+        rc |= sample(out, LAB("healthtop_probes_total"), LABELS(i), LAB("result=\"success\""),
+                     m->svcs[i].ok);
+        rc |= sample(out, LAB("healthtop_probes_total"), LABELS(i), LAB("result=\"failure\""),
+                     m->svcs[i].fail);
     }
     rc |= family(out, "healthtop_probe_duration_seconds", "histogram",
                  "How long probes took (the slowest replica's time).", om);
     for (size_t i = 0; i < n; i++) {
         const struct metrics_svc *ms = &m->svcs[i];
         uint64_t cum = 0;
+        char v[48];
 
         for (size_t b = 0; b < METRICS_NBUCKETS; b++) {
             cum += ms->buckets[b];
-            rc |= sample(out, "healthtop_probe_duration_seconds_bucket", labels[i], bucket_label[b],
-                         cum);
+            rc |= sample(out, LAB("healthtop_probe_duration_seconds_bucket"), LABELS(i),
+                         (struct lab){bucket_label[b], strlen(bucket_label[b])}, cum);
         }
-        rc |= sample(out, "healthtop_probe_duration_seconds_bucket", labels[i], "le=\"+Inf\"",
-                     ms->count);
-        rc |= buf_printf(out, "healthtop_probe_duration_seconds_sum{%s} %.6f\n", labels[i],
-                         ms->sum_s);
-        rc |= sample(out, "healthtop_probe_duration_seconds_count", labels[i], NULL, ms->count);
+        rc |= sample(out, LAB("healthtop_probe_duration_seconds_bucket"), LABELS(i),
+                     LAB("le=\"+Inf\""), ms->count);
+        rc |= sample_text(out, LAB("healthtop_probe_duration_seconds_sum"), LABELS(i), NONE, v,
+                          fixed_text(v, ms->sum_s, 6));
+        rc |=
+            sample(out, LAB("healthtop_probe_duration_seconds_count"), LABELS(i), NONE, ms->count);
     }
     return rc;
 }
 
-int metrics_write(struct buf *out, const struct scheduler *s, const struct metrics *m,
-                  bool openmetrics)
+int metrics_write(struct buf *out, const struct scheduler *s, struct metrics *m, bool openmetrics)
 {
-    char **labels = labels_build(s);
+    const struct metrics_labels *labels = labels_update(&m->labels, s);
+    size_t start = out->len;
     int rc = 0;
 
+    /* Room for what the last one took, at once: 12 MB for 5,000
+     * services grew by doubling, copying. */
+    if (m->last_len > 0 && buf_reserve(out, m->last_len + m->last_len / 8) == NULL)
+        out->over = false; /* too much: let it grow as it goes */
     rc |= family(out, "healthtop_build_info", "info", "healthtop's version.", openmetrics);
     rc |= buf_printf(out, "healthtop_build_info{version=\"%s\"} 1\n", HT_VERSION);
     rc |= service_gauges(out, s, labels, openmetrics);
@@ -255,8 +363,6 @@ int metrics_write(struct buf *out, const struct scheduler *s, const struct metri
     rc |= alerts_metrics_write(m->alerts, out, openmetrics);
     if (openmetrics)
         rc |= buf_append(out, "# EOF\n", 6);
-    for (size_t i = 0; i < s->nsvcs; i++)
-        free(labels[i]);
-    free(labels);
+    m->last_len = out->len - start;
     return rc ? -1 : 0;
 }

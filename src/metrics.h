@@ -25,10 +25,24 @@ struct metrics_svc {
     double sum_s;                       /* their sum, seconds */
 };
 
+/* Every service's label set, made safe and escaped, kept from one scrape
+ * to the next: rebuilt when rows come or go (the scheduler's rows_gen),
+ * and a service's own when its config changed. */
+struct metrics_labels {
+    const struct scheduler *s; /* the scheduler and rows_gen they are for */
+    uint64_t rows_gen;
+    size_t n;
+    const void **cfg; /* each service's config they were made from */
+    char **text;      /* service="...",group="...",kind="..."[,project="..."] */
+    size_t *len;
+};
+
 struct metrics {
     struct metrics_svc *svcs; /* one per service, in the scheduler's order */
     size_t nsvcs;
     const struct alerts *alerts; /* their counters too, or NULL (alerts.h) */
+    struct metrics_labels labels;
+    size_t last_len; /* the last exposition's size: room made at once */
 };
 
 /* Zeroes m for nsvcs services. */
@@ -37,7 +51,7 @@ void metrics_reset(struct metrics *m, size_t nsvcs);
 void metrics_observe(struct metrics *m, size_t idx, const struct probe_result *r);
 /* Appends the exposition of s and m to out. Returns 0, or -1 when out's
  * limit was reached. */
-int metrics_write(struct buf *out, const struct scheduler *s, const struct metrics *m,
+int metrics_write(struct buf *out, const struct scheduler *s, struct metrics *m,
                   bool openmetrics) HT_WUR;
 void metrics_free(struct metrics *m);
 

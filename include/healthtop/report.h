@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include "healthtop/scheduler.h"
 
+struct buf;
+
 /* How a report is written. */
 enum report_format {
     REPORT_TEXT, /* for a person: marks, groups, summary (the default) */
@@ -64,8 +66,10 @@ json_t *report_json_text(const char *s);
 /* One service as a JSON object (new reference); used by --json and the
  * recorder. Offsets are relative to the scheduler's T+0. */
 json_t *report_service_json(const struct scheduler *s, const struct service *svc);
-/* The --json document (new reference). */
-json_t *report_json(const struct scheduler *s);
+/* Appends the --json document to out: indented by 2 when pretty (as
+ * --once --json prints it), else compact (as /api/v1/state serves it).
+ * Returns 0, or -1 when out's limit was reached. */
+int report_json_write(struct buf *out, const struct scheduler *s, bool pretty);
 /* Prints the --json document followed by a newline; returns 0 or -1. */
 int report_json_print(FILE *out, const struct scheduler *s);
 

@@ -138,6 +138,42 @@ static void test_states_blocked_and_histogram(void **state)
     model_close(&md);
 }
 
+/* The label sets are kept from one scrape to the next: a service whose
+ * config changed, or rows that came or went (rows_gen), are written with
+ * their labels of now. */
+static void test_labels_follow_the_services(void **state)
+{
+    struct model md;
+    struct svc_config other;
+    char *text, *name;
+
+    (void)state;
+    model_open(&md);
+    text = expose(&md, false);
+    CHECK_CONTAINS("first scrape", text,
+                   "healthtop_service_up{service=\"api\",group=\"Services\",kind=\"http\"} 0\n");
+    free(text);
+    /* Another config for the service (a reload's, or a row's). */
+    other = *md.s.svcs[1].cfg;
+    other.name = "api2";
+    md.s.svcs[1].cfg = &other;
+    text = expose(&md, false);
+    CHECK_CONTAINS("a new config, new labels", text,
+                   "healthtop_service_up{service=\"api2\",group=\"Services\",kind=\"http\"} 0\n");
+    CHECK_LACKS("the old ones gone", text, "service=\"api\"");
+    free(text);
+    /* The same config changed in place: rows_gen says so. */
+    name = other.name = xstrdup("api3");
+    md.s.rows_gen++;
+    text = expose(&md, false);
+    CHECK_CONTAINS("rows_gen moved, labels remade", text,
+                   "healthtop_service_up{service=\"api3\",group=\"Services\",kind=\"http\"} 0\n");
+    free(text);
+    md.s.svcs[1].cfg = &md.cfg.svcs[1];
+    free(name);
+    model_close(&md);
+}
+
 static void test_listen_parse(void **state)
 {
     struct listen_spec sp;
@@ -169,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_labels_are_safe_and_escaped),
         cmocka_unit_test(test_states_blocked_and_histogram),
+        cmocka_unit_test(test_labels_follow_the_services),
         cmocka_unit_test(test_listen_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
