@@ -126,7 +126,7 @@ static void on_timer(uv_timer_t *t)
     due_push(svc);
 }
 
-/* Timers expire on ticks of the loop's clock, a hundredth of the interval
+/* Timers expire on ticks of the loop's clock, a fortieth of the interval
  * (at most SCHED_TICK_MAX_MS): the probes due within one tick start
  * together, and their answers come back together, so the loop (and each
  * target) wakes once a tick rather than once a probe. At 10,000 services

@@ -112,8 +112,8 @@ void sched_observe(struct scheduler *s, sched_observer_cb cb, void *ud);
 #define SCHED_START_BATCH 32
 /* Timers expire on ticks of interval / SCHED_TICK_DIV, at most
  * SCHED_TICK_MAX_MS: probes due within a tick start together. */
-#define SCHED_TICK_DIV    100
-#define SCHED_TICK_MAX_MS 100
+#define SCHED_TICK_DIV    40
+#define SCHED_TICK_MAX_MS 250
 
 /* Starts probing. In once mode every service is probed exactly once,
  * all at the same time (started SCHED_START_BATCH a loop turn, so that
