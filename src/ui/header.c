@@ -5,6 +5,7 @@
 #include "ui/ui.h"
 
 #include <ctype.h>
+#include <string.h>
 
 /* States counted in the header, in the order shown; unknown (no result
  * yet) counts as starting. */
@@ -54,6 +55,22 @@ static void put_counts(struct ui *u, int x, int room, const int *counts)
  * clock, and the title gets what is left. At 80 columns the root cause
  * used to be cut to "root cause:..." while the title and clock stayed
  * whole, and at 60 the state itself read "HE...". */
+/* "engine unreachable: cannot reach /var/run/docker.sock: connection
+ * refused" once, when a docker row could not reach its engine (the rows
+ * themselves say only "engine unreachable"); else nothing. */
+static void engine_note(const struct scheduler *s, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const struct service *svc = &s->svcs[i];
+        if (svc->has_result && svc->cfg->kind == PROBE_DOCKER &&
+            strcmp(svc->last.message, "engine unreachable") == 0 && svc->last.detail[0]) {
+            ht_strlcpy(buf, svc->last.detail, n);
+            return;
+        }
+    }
+}
+
 void header_draw(struct ui *u)
 {
     const struct scheduler *s = u->s;
@@ -71,7 +88,15 @@ void header_draw(struct ui *u)
     ht_snprintf(state, sizeof(state), "%s %s", u->g->mark[overall], health_state_shout(overall));
     for (char *p = state; *p; p++)
         *p = (char)toupper((unsigned char)*p);
-    timeline_header_note(u, note, sizeof(note)); /* root causes first */
+    engine_note(s, note, sizeof(note));
+    size_t used = strlen(note);
+    if (used && used + 2 < sizeof(note)) {
+        memcpy(note + used, "  ", 3);
+        used += 2;
+    }
+    timeline_header_note(u, note + used, sizeof(note) - used); /* root causes next */
+    if (used >= 2 && note[used] == '\0')
+        note[used - 2] = '\0';
     ui_age_format(u->now_ms - s->t0_ms, up, sizeof(up));
     /* Hours and minutes: a clock ticking every second was a third of
      * what an idle dashboard sent to its terminal. */
