@@ -99,8 +99,8 @@ probed() { [ "$(state "$1" probes)" -ge "$2" ] 2>/dev/null; } # NAME N: probed N
 serve "$T_DIR/ht.yml"
 t_check "a healthy" t_until "$T_DEADLINE_S" is a status healthy
 t_check "b healthy" t_until "$T_DEADLINE_S" is b status healthy
-t_check "the stream is up: its connect listing probed b a second time" \
-	t_until "$T_DEADLINE_S" probed b 2
+t_check "the stream is up: its connect listing probed a (the first row) a second time" \
+	t_until "$T_DEADLINE_S" probed a 2
 
 podman kill "$P-b-1" >>"$PLOG" 2>&1
 t_check "b killed: unhealthy from the event" t_until "$T_DEADLINE_S" is b status unhealthy
@@ -140,7 +140,7 @@ export DOCKER_HOST=tcp://127.0.0.1:$TPORT
 t_contains "over tcp: a found, unhealthy" "$T_DIR/tcp.json" '"status": "unhealthy"'
 serve "$T_DIR/env.yml"
 t_check "over tcp: b exited" t_until "$T_DEADLINE_S" is b message "exited (137)"
-t_check "over tcp: the stream is up" t_until "$T_DEADLINE_S" probed b 2
+t_check "over tcp: the stream is up" t_until "$T_DEADLINE_S" probed a 2
 podman start "$P-b-1" >>"$PLOG" 2>&1
 t_check "over tcp: b's start comes by the event" t_until "$T_DEADLINE_S" is b status healthy
 kill "$HT_PID"
