@@ -25,7 +25,10 @@ struct docker_stream {
     char *addr;
     char *project; /* NULL: every container of the engine */
     const struct svc_config **svcs;
+    bool *again; /* [nsvcs]: woken again when the settle timer fires */
     size_t nsvcs, cap;
+    uv_timer_t settle;
+    int closing_timers;
     struct curl_uv_xfer x;
     uv_timer_t retry;
     int64_t backoff_ms;
@@ -117,12 +120,14 @@ static void wake_all(struct docker_stream *s)
 
 /* Whether an event's action can change what a listing says: the life of
  * a container and its health, not its execs (Docker runs each
- * healthcheck as an exec), attaches or resizes. */
+ * healthcheck as an exec), attaches or resizes. Podman lists a container
+ * that died as "stopped" until its "cleanup" event, then as "exited"
+ * with its exit code. */
 static bool action_matters(const char *a)
 {
-    static const char *const acts[] = {"create", "start",  "restart", "die",          "stop",
-                                       "kill",   "pause",  "unpause", "oom",          "destroy",
-                                       "remove", "rename", "update",  "health_status"};
+    static const char *const acts[] = {"create", "start",  "restart", "die",           "stop",
+                                       "kill",   "pause",  "unpause", "oom",           "destroy",
+                                       "remove", "rename", "update",  "health_status", "cleanup"};
 
     for (size_t i = 0; i < HT_ARRAY_LEN(acts); i++) {
         size_t n = strlen(acts[i]);
@@ -131,6 +136,21 @@ static bool action_matters(const char *a)
             return true;
     }
     return false;
+}
+
+/* Podman 4.3 may announce a health change before an inspect shows it
+ * (the event is written by the process that ran the check, beside the
+ * health log): rows woken by a health event are woken once more a little
+ * later. */
+static void on_settle(uv_timer_t *t)
+{
+    struct docker_stream *s = t->data;
+
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (s->again[i]) {
+            s->again[i] = false;
+            wake(s, s->svcs[i]);
+        }
 }
 
 static void on_event(void *ud, const char *obj, size_t len)
@@ -158,6 +178,11 @@ static void on_event(void *ud, const char *obj, size_t len)
         if (dc->project && (project == NULL || strcmp(project, dc->project) != 0))
             continue;
         wake(s, s->svcs[i]);
+        if (strncmp(action, "health_status", 13) == 0) {
+            s->again[i] = true;
+            if (!uv_is_active((uv_handle_t *)&s->settle))
+                uv_timer_start(&s->settle, on_settle, EVENTS_SETTLE_MS, 0);
+        }
     }
     json_decref(e);
 }
@@ -294,7 +319,9 @@ void docker_events_watch(struct docker_events *ev, const struct svc_config *svc)
         s->backoff_ms = EVENTS_BACKOFF_MIN_MS;
         uv_timer_init(ev->penv->loop, &s->retry);
         s->retry.data = s;
-        ev->open_timers++;
+        uv_timer_init(ev->penv->loop, &s->settle);
+        s->settle.data = s;
+        ev->open_timers += 2;
         s->next = ev->streams;
         ev->streams = s;
         stream_open(s);
@@ -302,19 +329,27 @@ void docker_events_watch(struct docker_events *ev, const struct svc_config *svc)
     for (size_t i = 0; i < s->nsvcs; i++)
         if (s->svcs[i] == svc)
             return;
+    size_t cap = s->cap;
     XGROW(s->svcs, s->cap, s->nsvcs + 1);
+    s->again = xrealloc(s->again, s->cap * sizeof(*s->again));
+    for (size_t i = cap; i < s->cap; i++)
+        s->again[i] = false;
     s->svcs[s->nsvcs++] = svc;
 }
 
-static void on_retry_closed(uv_handle_t *h)
+/* Each stream has two timers; the last one closed frees it. */
+static void on_timer_closed(uv_handle_t *h)
 {
     struct docker_stream *s = h->data;
     struct docker_events *ev = s->ev;
 
-    free(s->addr);
-    free(s->project);
-    free(s->svcs);
-    free(s);
+    if (--s->closing_timers == 0) {
+        free(s->addr);
+        free(s->project);
+        free(s->svcs);
+        free(s->again);
+        free(s);
+    }
     if (--ev->open_timers == 0)
         free(ev);
 }
@@ -334,8 +369,9 @@ void docker_events_close(struct docker_events *ev)
         if (s->x.easy)
             curl_easy_cleanup(s->x.easy);
         events_scan_free(&s->scan);
-        uv_timer_stop(&s->retry);
-        uv_close((uv_handle_t *)&s->retry, on_retry_closed);
+        s->closing_timers = 2;
+        uv_close((uv_handle_t *)&s->retry, on_timer_closed);
+        uv_close((uv_handle_t *)&s->settle, on_timer_closed);
     }
     ev->streams = NULL;
 }

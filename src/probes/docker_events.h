@@ -22,6 +22,7 @@
 #define EVENTS_BACKOFF_MIN_MS 500
 #define EVENTS_BACKOFF_MAX_MS 30000
 #define EVENTS_OBJ_MAX        (64u << 10)
+#define EVENTS_SETTLE_MS      200 /* a health event's rows are woken again after */
 
 struct docker_events;
 
