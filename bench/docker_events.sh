@@ -83,10 +83,36 @@ config() { # file interval kind
 
 # 1. Event to state change.
 config "$B_TMP/ev.yml" 10m docker
-b_bg curl -sN --unix-socket "$SOCK" "http://d/v1.41/events?filters=%7B%22label%22%3A%5B%22com.docker.compose.project%3D$P%22%5D%7D" -o "$B_TMP/events.json"
-b_bg "$HEALTHTOP" --serve --log-format json -c "$B_TMP/ev.yml" >"$B_TMP/serve.json" 2>"$B_TMP/serve.err"
+# Another client of the same stream: when each event reached it.
+cat >"$B_TMP/follow.py" <<'PYEOF'
+import http.client, json, socket, sys, time, urllib.parse
+class U(http.client.HTTPConnection):
+    def __init__(s): super().__init__("d")
+    def connect(s):
+        s.sock = socket.socket(socket.AF_UNIX)
+        s.sock.connect(sys.argv[1])
+f = urllib.parse.quote(json.dumps({"label": ["com.docker.compose.project=" + sys.argv[2]]}))
+c = U()
+c.request("GET", "/v1.41/events?filters=" + f)
+r = c.getresponse()
+while True:
+    l = r.readline()
+    if not l:
+        break
+    e = json.loads(l)
+    svc = e.get("Actor", {}).get("Attributes", {}).get("com.docker.compose.service")
+    print("%.1f\t%.1f\t%s\t%s" % (time.time() * 1000, e["timeNano"] / 1e6, e.get("Action"), svc))
+PYEOF
+b_bg $PY -u "$B_TMP/follow.py" "$SOCK" "$P" >"$B_TMP/events.tsv"
+LPORT=$(b_free_port)
+b_bg "$HEALTHTOP" --serve --log-format json --listen "127.0.0.1:$LPORT" -c "$B_TMP/ev.yml" \
+	>"$B_TMP/serve.json" 2>"$B_TMP/serve.err"
 HT=$B_LAST_PID
-lines() { grep -c "\"service\": *\"s1\"" "$B_TMP/serve.json" 2>/dev/null || echo 0; }
+lines() {
+	local n
+	n=$(grep -c "\"service\": *\"s1\"" "$B_TMP/serve.json" 2>/dev/null)
+	echo "${n:-0}"
+}
 wait_lines() { # n: until s1 has n state lines
 	local k=0
 	until [ "$(lines)" -ge "$1" ]; do
@@ -95,34 +121,33 @@ wait_lines() { # n: until s1 has n state lines
 		sleep 0.05
 	done
 }
+# The latency of s1's last probe: the listing that followed the event.
+s1_latency() {
+	curl -s "http://127.0.0.1:$LPORT/api/v1/state" | $PY -c '
+import json, sys
+print({s["name"]: s for s in json.load(sys.stdin)["services"]}["s1"]["latency_ms"])' >>"$B_TMP/lat"
+}
 wait_lines 1 || exit 1
 want=1
 for r in $(seq 1 "$ROUNDS"); do
 	podman kill "$P-s1-1" >>"$PLOG" 2>&1
 	want=$((want + 1))
 	wait_lines $want || exit 1
+	s1_latency
 	podman start "$P-s1-1" >>"$PLOG" 2>&1
 	want=$((want + 1))
 	wait_lines $want || exit 1
+	s1_latency
 done
 cpu_ev=$(b_pid_cpu_us "$HT")
 b_stop "$HT"
-$PY - "$B_TMP/events.json" "$B_TMP/serve.json" "$P" >"$B_TMP/delays" <<'PYEOF'
+$PY - "$B_TMP/events.tsv" "$B_TMP/serve.json" >"$B_TMP/delays" <<'PYEOF'
 import json, sys, datetime
 evs = []
-dec = json.JSONDecoder()
-text = open(sys.argv[1]).read()
-i = 0
-while i < len(text):
-    while i < len(text) and text[i] in " \r\n":
-        i += 1
-    if i >= len(text):
-        break
-    o, i = dec.raw_decode(text, i)
-    if o.get("Actor", {}).get("Attributes", {}).get("com.docker.compose.service") != "s1":
-        continue
-    if o.get("Action") in ("die", "start"):
-        evs.append((o["timeNano"] / 1e6, o["Action"]))
+for l in open(sys.argv[1]):
+    recv, t, action, svc = l.rstrip("\n").split("\t")
+    if svc == "s1" and action in ("die", "start"):
+        evs.append((float(t), float(recv), action))
 lines = []
 for l in open(sys.argv[2]):
     o = json.loads(l)
@@ -130,18 +155,28 @@ for l in open(sys.argv[2]):
         continue
     t = datetime.datetime.strptime(o["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
     lines.append((t.timestamp() * 1000, o["state"]))
-# Each die is followed by an unhealthy line, each start by a healthy one.
-for t, a in evs:
+# Each die is followed by an unhealthy line, each start by a healthy one:
+# from the engine's time of the event, and from when the other client
+# got it (the engine's own delivery left out, roughly: each stream is
+# served on its own).
+for t, recv, a in evs:
     want = "unhealthy" if a == "die" else "healthy"
     after = [lt for lt, st in lines if lt >= t - 1 and st == want]
     if after:
-        print("%s %.1f" % (a, min(after) - t))
+        print("%s %.1f %.1f %.1f" % (a, min(after) - t, recv - t, min(after) - recv))
 PYEOF
 ndel=$(wc -l <"$B_TMP/delays")
 med=$(b_median 2 "$B_TMP/delays")
 worst=$(awk '{print $2}' "$B_TMP/delays" | sort -g | tail -1)
+deliv=$(b_median 3 "$B_TMP/delays")
+after=$(b_median 4 "$B_TMP/delays")
 b_row "$OUT" measure value detail
-b_row "$OUT" "event to --serve line, median ms" "$med" "$ndel events (die and start), worst $worst ms, $NCTR containers"
+b_row "$OUT" "event (engine's time) to --serve line, median ms" "$med" "$ndel events (die and start), worst $worst ms, $NCTR containers"
+b_row "$OUT" "event (engine's time) to another client, median ms" "$deliv" "the engine's own delivery"
+b_row "$OUT" "event at another client to --serve line, median ms" "$after" "each stream is served apart: not healthtop's part"
+b_row "$OUT" "the listing after the event, median ms" "$(b_median 1 "$B_TMP/lat")" "s1's probe latency after each change (healthtop's part)"
+cp "$B_TMP/delays" "$B_OUT/docker_events.delays"
+cp "$B_TMP/events.tsv" "$B_TMP/serve.json" "$B_OUT/"
 
 # 2. CPU of watching NCTR docker rows vs NCTR HTTP rows, interval 1s.
 b_fixture_http 1 0 || exit 1
