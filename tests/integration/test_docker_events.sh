@@ -9,7 +9,8 @@
 #   - the API service stopped: the rows say "engine unreachable"; a
 #     container started meanwhile is seen once the service is back (the
 #     listing on reconnect), and a kill after that comes by the new stream;
-#   - DOCKER_HOST=tcp:// against `podman system service tcp:...`;
+#   - DOCKER_HOST=tcp:// against `podman system service tcp:...`, and
+#     with DOCKER_TLS_VERIFY through a TLS front wanting a client cert;
 #   - the current docker context (a config.json and meta.json in a
 #     temporary HOME), and DOCKER_CONTEXT;
 #   - an engine nobody serves: "engine unreachable".
@@ -145,6 +146,38 @@ t_check "over tcp: the stream is up" t_until "$T_DEADLINE_S" probed a 2
 podman start "$P-b-1" >>"$PLOG" 2>&1
 t_check "over tcp: b's start comes by the event" t_until "$T_DEADLINE_S" is b status healthy
 kill "$HT_PID"
+
+# DOCKER_TLS_VERIFY: the same service behind a TLS front that wants a
+# client certificate signed by the CA, as dockerd --tlsverify does.
+C=$T_DIR/certs
+mkdir -p "$C/client" "$C/caonly"
+{
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/ca-key.pem" -out "$C/ca.pem" \
+		-days 2 -subj /CN=htca &&
+		openssl req -newkey rsa:2048 -nodes -keyout "$C/srv-key.pem" -out "$C/srv.csr" -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1\n' >"$C/san.ext" &&
+		openssl x509 -req -in "$C/srv.csr" -CA "$C/ca.pem" -CAkey "$C/ca-key.pem" -CAcreateserial \
+			-days 2 -extfile "$C/san.ext" -out "$C/srv.pem" &&
+		openssl req -newkey rsa:2048 -nodes -keyout "$C/client/key.pem" -out "$C/cl.csr" -subj /CN=cl &&
+		openssl x509 -req -in "$C/cl.csr" -CA "$C/ca.pem" -CAkey "$C/ca-key.pem" -CAcreateserial \
+			-days 2 -out "$C/client/cert.pem"
+} >>"$PLOG" 2>&1
+t_is "certificates made" 0 $?
+cp "$C/ca.pem" "$C/client/ca.pem"
+cp "$C/ca.pem" "$C/caonly/ca.pem"
+t_bg $PY "$HT_SOURCE_DIR/tests/fixtures/fixture_tls_proxy.py" "$C/srv.pem" "$C/srv-key.pem" \
+	"$C/ca.pem" "$TPORT" "$T_DIR/tls.port"
+t_wait_file "$T_DIR/tls.port"
+export DOCKER_HOST=tcp://127.0.0.1:$(cat "$T_DIR/tls.port")
+DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C/client "$HEALTHTOP" --once --json -c "$T_DIR/env.yml" \
+	>"$T_DIR/tls.json" 2>&1
+t_contains "over TLS with the client certificate: b running" "$T_DIR/tls.json" '"message": "running"'
+DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$C/caonly "$HEALTHTOP" --once --json -c "$T_DIR/env.yml" \
+	>"$T_DIR/tls2.json" 2>&1
+t_contains "without a client certificate: engine unreachable" "$T_DIR/tls2.json" \
+	'"message": "engine unreachable"'
+"$HEALTHTOP" --once --json -c "$T_DIR/env.yml" >"$T_DIR/tls3.json" 2>&1
+t_lacks "without DOCKER_TLS_VERIFY, plain HTTP gets no answer" "$T_DIR/tls3.json" '"message": "running"'
 unset DOCKER_HOST
 
 # The current docker context, in a HOME of this test's own: config.json
