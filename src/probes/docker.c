@@ -232,6 +232,8 @@ static void round_finish(struct docker_round *r)
             docker_map_result(r->ctrs, r->nctrs, &p->svc->u.docker, p->svc->replicas, &p->result);
         }
         p->result.latency_us = probe_elapsed_us(p);
+        if (!r->error[0])
+            docker_events_store(r->env->events, p->svc, &p->result, p->started_us / 1000);
         probe_done(p);
     }
     round_free(r);
@@ -520,7 +522,12 @@ static int start(struct probe *p)
 {
     struct docker_env *env = p->env->docker;
     int64_t deadline = ht_now_ms() + p->svc->timeout_ms;
-    struct docker_round *r = round_find(env, p, deadline);
+    struct docker_round *r;
+
+    /* The event stream is up and nothing happened: the last listing. */
+    if (docker_events_cached(env->events, p->svc, &p->result))
+        return -1;
+    r = round_find(env, p, deadline);
 
     if (r == NULL) {
         r = xcalloc(1, sizeof(*r));

@@ -19,13 +19,22 @@
 #define LABEL_PROJECT "com.docker.compose.project"
 #define LABEL_ONEOFF  "com.docker.compose.oneoff"
 
+/* What the stream knows of one of its rows. */
+struct watch {
+    bool again; /* woken again when the settle timer fires */
+    bool dirty; /* an event came since its last listing was asked for */
+    bool has_last;
+    int64_t listed_ms;
+    struct probe_result last;
+};
+
 struct docker_stream {
     struct docker_events *ev;
     struct docker_stream *next;
     char *addr;
     char *project; /* NULL: every container of the engine */
     const struct svc_config **svcs;
-    bool *again; /* [nsvcs]: woken again when the settle timer fires */
+    struct watch *w; /* [nsvcs] */
     size_t nsvcs, cap;
     uv_timer_t settle;
     int closing_timers;
@@ -108,6 +117,9 @@ static void wake(struct docker_stream *s, const struct svc_config *svc)
 {
     struct probe_env *penv = s->ev->penv;
 
+    for (size_t i = 0; i < s->nsvcs; i++)
+        if (s->svcs[i] == svc)
+            s->w[i].dirty = true;
     if (penv->wake)
         penv->wake(penv->wake_ud, svc);
 }
@@ -147,8 +159,8 @@ static void on_settle(uv_timer_t *t)
     struct docker_stream *s = t->data;
 
     for (size_t i = 0; i < s->nsvcs; i++)
-        if (s->again[i]) {
-            s->again[i] = false;
+        if (s->w[i].again) {
+            s->w[i].again = false;
             wake(s, s->svcs[i]);
         }
 }
@@ -179,7 +191,7 @@ static void on_event(void *ud, const char *obj, size_t len)
             continue;
         wake(s, s->svcs[i]);
         if (strncmp(action, "health_status", 13) == 0) {
-            s->again[i] = true;
+            s->w[i].again = true;
             if (!uv_is_active((uv_handle_t *)&s->settle))
                 uv_timer_start(&s->settle, on_settle, EVENTS_SETTLE_MS, 0);
         }
@@ -331,9 +343,8 @@ void docker_events_watch(struct docker_events *ev, const struct svc_config *svc)
             return;
     size_t cap = s->cap;
     XGROW(s->svcs, s->cap, s->nsvcs + 1);
-    s->again = xrealloc(s->again, s->cap * sizeof(*s->again));
-    for (size_t i = cap; i < s->cap; i++)
-        s->again[i] = false;
+    s->w = xrealloc(s->w, s->cap * sizeof(*s->w));
+    memset(s->w + cap, 0, (s->cap - cap) * sizeof(*s->w));
     s->svcs[s->nsvcs++] = svc;
 }
 
@@ -347,11 +358,54 @@ static void on_timer_closed(uv_handle_t *h)
         free(s->addr);
         free(s->project);
         free(s->svcs);
-        free(s->again);
+        free(s->w);
         free(s);
     }
     if (--ev->open_timers == 0)
         free(ev);
+}
+
+/* The stream of svc and svc's place in it, or NULL. */
+static struct docker_stream *stream_of(struct docker_events *ev, const struct svc_config *svc,
+                                       size_t *at)
+{
+    for (struct docker_stream *s = ev ? ev->streams : NULL; s; s = s->next)
+        for (size_t i = 0; i < s->nsvcs; i++)
+            if (s->svcs[i] == svc) {
+                *at = i;
+                return s;
+            }
+    return NULL;
+}
+
+bool docker_events_cached(struct docker_events *ev, const struct svc_config *svc,
+                          struct probe_result *out)
+{
+    size_t i;
+    struct docker_stream *s = stream_of(ev, svc, &i);
+
+    if (s == NULL)
+        return false;
+    if (s->connected && !s->w[i].dirty && s->w[i].has_last &&
+        ht_now_ms() - s->w[i].listed_ms < EVENTS_RELIST_MS) {
+        *out = s->w[i].last;
+        return true;
+    }
+    s->w[i].dirty = false; /* an event from now on is after the listing */
+    return false;
+}
+
+void docker_events_store(struct docker_events *ev, const struct svc_config *svc,
+                         const struct probe_result *r, int64_t started_ms)
+{
+    size_t i;
+    struct docker_stream *s = stream_of(ev, svc, &i);
+
+    if (s == NULL)
+        return;
+    s->w[i].last = *r;
+    s->w[i].has_last = true;
+    s->w[i].listed_ms = started_ms;
 }
 
 void docker_events_close(struct docker_events *ev)

@@ -23,6 +23,9 @@
 #define EVENTS_BACKOFF_MAX_MS 30000
 #define EVENTS_OBJ_MAX        (64u << 10)
 #define EVENTS_SETTLE_MS      200 /* a health event's rows are woken again after */
+/* While its stream is up and no event came for it, a row is answered from
+ * its last listing, which is made again at least this often. */
+#define EVENTS_RELIST_MS 30000
 
 struct docker_events;
 
@@ -30,6 +33,16 @@ struct docker_events *docker_events_new(struct probe_env *penv, struct curl_uv *
 /* Follows the events of svc's containers from now on (once per svc; a
  * no-op while nobody listens: penv->wake is NULL). */
 void docker_events_watch(struct docker_events *ev, const struct svc_config *svc);
+/* True when svc's result can be its last listing's, copied to out: its
+ * stream is up, no event woke it since, and that listing is younger than
+ * EVENTS_RELIST_MS. False otherwise, and the caller lists (the row is
+ * then not stale until an event comes). */
+bool docker_events_cached(struct docker_events *ev, const struct svc_config *svc,
+                          struct probe_result *out);
+/* What a listing made of svc, for docker_events_cached. started_ms: when
+ * that listing was asked for. */
+void docker_events_store(struct docker_events *ev, const struct svc_config *svc,
+                         const struct probe_result *r, int64_t started_ms);
 /* Stops every stream; the memory goes once the timers have closed. */
 void docker_events_close(struct docker_events *ev);
 
