@@ -57,7 +57,8 @@ t_is "a's healthcheck passes" 0 $?
 
 SOCK=$T_DIR/podman.sock
 start_service() {
-	podman system service --time=0 "$1" >>"$PLOG" 2>&1 &
+	# (debug: its access log counts the listings)
+	podman --log-level=debug system service --time=0 "$1" >>"$T_DIR/api.log" 2>&1 &
 	SVC_PID=$!
 	T_PIDS="$T_PIDS $SVC_PID"
 }
@@ -128,6 +129,24 @@ t_check "the stream reconnects and its listing sees b running" \
 	t_until "$T_DEADLINE_S" is b status healthy
 podman kill "$P-b-1" >>"$PLOG" 2>&1
 t_check "the new stream brings b's death" t_until "$T_DEADLINE_S" is b status unhealthy
+kill "$HT_PID"
+
+# While the stream is up and nothing happens, a row probed every second
+# is answered from its last listing: the engine sees far fewer listings
+# than the row has results (one at least every 30 s, the safety net).
+listings() { grep -c 'GET /v1.41/containers/json?.*healthtop/' "$T_DIR/api.log"; }
+cat >"$T_DIR/fast.yml" <<YML
+services:
+  b:
+    docker: {service: b, project: $P, socket: $SOCK}
+    interval: 1s
+YML
+before=$(listings)
+serve "$T_DIR/fast.yml"
+t_check "b probed ten times" t_until "$T_DEADLINE_S" probed b 10
+n=$(($(listings) - before))
+p=$(state b probes)
+t_check "the engine saw $n listings for $p results" [ "$n" -ge 1 ] && [ $((n * 2)) -le "$p" ]
 kill "$HT_PID"
 
 # DOCKER_HOST=tcp:// against the API service on a loopback port; an
