@@ -208,6 +208,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return size * nmemb;
 }
 
+/* curl's header callback type takes a char *. */
+// NOLINTNEXTLINE(readability-non-const-parameter)
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct docker_stream *s = userp;
