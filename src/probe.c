@@ -115,8 +115,10 @@ int probe_start(struct probe *p, struct probe_env *env, const struct svc_config 
     }
     p->inflight = true;
     if (kinds[svc->kind]->start(p) != 0) {
+        /* ok stays as the kind left it: false unless it answered at once
+         * from what it knew (the docker rows while their event stream is
+         * up). */
         p->inflight = false;
-        p->result.ok = false;
         if (p->result.message[0] == '\0')
             probe_msg(p, "probe could not start");
         secret_scrub(p->result.message, sizeof(p->result.message));

@@ -221,6 +221,10 @@ static void sched_finish(struct service *svc)
     for (int i = 0; i < s->nobservers; i++)
         s->observers[i].cb(s, svc, changed, old, s->observers[i].ud);
 
+    if (svc->rewake && !s->once) {
+        svc->rewake = false;
+        sched_probe_now(s, svc);
+    }
     /* A slot freed: start the longest-waiting probe. */
     while (s->queue_head && s->inflight < s->max_inflight && !s->closing) {
         struct service *next = s->queue_head;
@@ -301,9 +305,30 @@ static uint64_t first_delay_ms(const struct scheduler *s, size_t i)
     return (uint64_t)(window * (int64_t)i / (int64_t)s->nsvcs);
 }
 
+/* probe_env.wake: a kind says svc has news (the docker event stream). */
+static void sched_wake(void *ud, const struct svc_config *cfg)
+{
+    struct scheduler *s = ud;
+
+    if (s->closing || s->paused)
+        return;
+    for (size_t i = 0; i < s->nconfig; i++) {
+        struct service *svc = &s->svcs[i];
+        if (svc->cfg != cfg)
+            continue;
+        if (svc->probe.inflight || svc->queued)
+            svc->rewake = true;
+        else
+            sched_probe_now(s, svc);
+        return;
+    }
+}
+
 void sched_start(struct scheduler *s, bool once)
 {
     s->once = once;
+    s->env.wake = once ? NULL : sched_wake;
+    s->env.wake_ud = s;
     s->t0_ms = ht_now_ms();
     s->t0_wall_ms = ht_wall_ms();
     s->origin_ms = s->t0_ms;

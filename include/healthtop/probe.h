@@ -94,6 +94,12 @@ struct probe_env {
     struct celery_env *celery;
     struct docker_env *docker;
     struct prom_env *prometheus;
+    /* Set by the scheduler while it runs (not in once mode): a kind that
+     * learns between rounds that a service has news (the docker event
+     * stream: a container died, turned unhealthy, started) asks for that
+     * service to be probed now. NULL: nobody listens. */
+    void (*wake)(void *ud, const struct svc_config *svc);
+    void *wake_ud;
 };
 
 struct probe {

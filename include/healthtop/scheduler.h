@@ -43,6 +43,10 @@ struct service {
     bool due_manual; /* made due by sched_probe_all: starts even when paused */
     struct service *due_prev, *due_next;
     uint64_t probes; /* probes finished */
+    /* Woken (probe_env.wake) while its probe was in flight or queued:
+     * probed again once it ends, since that probe may have looked before
+     * the news. */
+    bool rewake;
     /* A row made from its source's answer (rows_by; sched_rows.c): the
      * source, a service of the config; NULL for a service of the config.
      * A row has no timer and no probe: its results come with its

@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "docker_host.h"
 #include "healthtop/config.h"
 #include "healthtop/text.h"
 
-#define DOCKER_SOCKET_DEFAULT "/var/run/docker.sock"
-#define GROUP_ACTIVE          "Services"
-#define GROUP_INACTIVE        "Not in the active profiles"
+#define GROUP_ACTIVE   "Services"
+#define GROUP_INACTIVE "Not in the active profiles"
 
 /* A string from an x-healthtop: extension (compose ignores x- keys), or
  * NULL when it is not there or not a string. */
@@ -35,23 +35,6 @@ static bool name_ok(const char *s)
               *s == '.' || *s == '_' || *s == '-'))
             return false;
     return true;
-}
-
-static int socket_path(char **out, char *err, size_t n)
-{
-    const char *dh = getenv("DOCKER_HOST");
-
-    if (dh == NULL || *dh == '\0') {
-        *out = xstrdup(DOCKER_SOCKET_DEFAULT);
-        return 0;
-    }
-    if (strncmp(dh, "unix://", 7) == 0 && dh[7] == '/') {
-        *out = xstrdup(dh + 7);
-        return 0;
-    }
-    ht_snprintf(err, n, "DOCKER_HOST: only unix:// sockets are supported (unset it to use %s)",
-                DOCKER_SOCKET_DEFAULT);
-    return -1;
 }
 
 /* The row's timings: the healthcheck's, where it gives them. */
@@ -224,7 +207,7 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
 
     memset(cfg, 0, sizeof(*cfg));
     memset(&host, 0, sizeof(host));
-    if (check_project(p, err, n) != 0 || socket_path(&sock, err, n) != 0)
+    if (check_project(p, err, n) != 0 || docker_host_resolve(&sock, err, n) != 0)
         goto out;
     if (probes != COMPOSE_PROBES_ENGINE && hostprobe_config(p, &host, at, what, err, n) != 0)
         goto out;

@@ -49,19 +49,22 @@
 #include "targets.h"
 #include "healthtop/buf.h"
 #include "config_probe.h"
+#include "docker_events.h"
+#include "docker_host.h"
 #include <jansson.h>
 
-#define DOCKER_DEFAULT_SOCKET "/var/run/docker.sock"
-#define DOCKER_API            "http://localhost/v1.41"
-#define LIBPOD_API            "http://localhost/v4.0.0/libpod"
-#define GATHER_MS             2
-#define LIST_MAX              (4u << 20) /* bytes of a container listing */
-#define INSPECT_MAX           (1u << 20)
-#define LABEL_SERVICE         "com.docker.compose.service"
-#define LABEL_PROJECT         "com.docker.compose.project"
+#define DOCKER_API    "/v1.41"
+#define LIBPOD_API    "/v4.0.0/libpod"
+#define GATHER_MS     2
+#define LIST_MAX      (4u << 20) /* bytes of a container listing */
+#define INSPECT_MAX   (1u << 20)
+#define LABEL_SERVICE "com.docker.compose.service"
+#define LABEL_PROJECT "com.docker.compose.project"
 
 #define INSPECT_PER_ROUND 16
-#define CACHE_KEEP_MS     (10 * 60 * 1000) /* unseen this long: forgotten */
+/* The start of a round's error when the engine did not answer at all. */
+#define ENGINE_UNREACHABLE "engine unreachable: cannot reach "
+#define CACHE_KEEP_MS      (10 * 60 * 1000) /* unseen this long: forgotten */
 
 /* What the last inspect of a container said, valid while the listing
  * shows it in the same state and health. */
@@ -75,6 +78,7 @@ struct docker_seen {
 struct docker_env {
     uv_loop_t *loop;
     struct curl_uv *cu;
+    struct docker_events *events;
     struct docker_round *rounds;
     struct docker_seen *seen;
     size_t nseen, seen_cap;
@@ -120,7 +124,7 @@ struct docker_round {
 static const char *probe_socket(const struct probe *p)
 {
     const char *s = p->svc->u.docker.socket;
-    return s && s[0] ? s : DOCKER_DEFAULT_SOCKET;
+    return s && s[0] ? s : DOCKER_HOST_DEFAULT;
 }
 
 /* The labels p asks for, "key=value", into out[2]; returns how many. */
@@ -230,12 +234,19 @@ static void round_finish(struct docker_round *r)
     while (r->nprobes > 0) {
         struct probe *p = r->probes[0];
         round_remove(r, p);
-        if (r->error[0]) {
+        if (strncmp(r->error, ENGINE_UNREACHABLE, strlen(ENGINE_UNREACHABLE)) == 0) {
+            /* The row says only that; the header says where and why,
+             * once for all the rows (from the detail). */
+            probe_msg(p, "engine unreachable");
+            ht_strlcpy(p->result.detail, r->error, sizeof(p->result.detail));
+        } else if (r->error[0]) {
             probe_msg(p, "%s", r->error);
         } else {
             docker_map_result(r->ctrs, r->nctrs, &p->svc->u.docker, p->svc->replicas, &p->result);
         }
         p->result.latency_us = probe_elapsed_us(p);
+        if (!r->error[0])
+            docker_events_store(r->env->events, p->svc, &p->result, p->started_us / 1000);
         probe_done(p);
     }
     round_free(r);
@@ -306,7 +317,7 @@ static void req_error(struct docker_req *q, CURLcode rc)
         target_errtext(why, sizeof(why), strerror((int)oserr));
     else
         target_errtext(why, sizeof(why), q->err[0] ? q->err : curl_easy_strerror(rc));
-    ht_snprintf(r->error, sizeof(r->error), "cannot reach %s: %s", r->socket, why);
+    ht_snprintf(r->error, sizeof(r->error), "%s%s: %s", ENGINE_UNREACHABLE, r->socket, why);
 }
 
 static struct docker_req *req_start(struct docker_round *r, const char *api, const char *path,
@@ -327,8 +338,7 @@ static struct docker_req *req_start(struct docker_round *r, const char *api, con
         return NULL;
     }
     ht_snprintf(url, sizeof(url), "%s%s", api, path);
-    curl_easy_setopt(q->x.easy, CURLOPT_URL, url);
-    curl_easy_setopt(q->x.easy, CURLOPT_UNIX_SOCKET_PATH, r->socket);
+    docker_host_setup(q->x.easy, r->socket, url);
     curl_easy_setopt(q->x.easy, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(q->x.easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(q->x.easy, CURLOPT_TIMEOUT_MS, (long)(left > 1 ? left : 1));
@@ -570,7 +580,12 @@ static int start(struct probe *p)
 {
     struct docker_env *env = p->env->docker;
     int64_t deadline = ht_now_ms() + p->svc->timeout_ms;
-    struct docker_round *r = round_find(env, p, deadline);
+    struct docker_round *r;
+
+    /* The event stream is up and nothing happened: the last listing. */
+    if (docker_events_cached(env->events, p->svc, &p->result))
+        return -1;
+    r = round_find(env, p, deadline);
 
     if (r == NULL) {
         r = xcalloc(1, sizeof(*r));
@@ -585,6 +600,7 @@ static int start(struct probe *p)
         env->rounds = r;
     }
     round_add(r, p);
+    docker_events_watch(env->events, p->svc);
     return 0;
 }
 
@@ -605,24 +621,13 @@ static void cancel(struct probe *p)
 
 static const char *const docker_keys[] = {"service", "project", "socket", NULL};
 
-/* The engine's socket when the config names none: DOCKER_HOST if it is a
- * unix:// address, else the usual path. */
+/* The engine's address when the config names none (docker_host.h). */
 static void docker_default_socket(struct ydoc *d, const struct ypair *p, struct docker_config *c)
 {
-    const char *dh = getenv("DOCKER_HOST");
+    char err[PROBE_MSG_MAX * 2];
 
-    if (dh == NULL || *dh == '\0') {
-        c->socket = xstrdup(DOCKER_DEFAULT_SOCKET);
-    } else if (strncmp(dh, "unix://", 7) == 0 && dh[7] == '/') {
-        c->socket = xstrdup(dh + 7);
-    } else {
-        char *shown = config_redact_url(dh);
-        ydoc_error(d, p->key,
-                   "DOCKER_HOST=%s is not supported: only unix:// sockets are (set socket: "
-                   "or unset DOCKER_HOST)",
-                   shown);
-        free(shown);
-    }
+    if (docker_host_resolve(&c->socket, err, sizeof(err)) != 0)
+        ydoc_error(d, p->key, "%s", err);
 }
 
 static void parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
@@ -640,10 +645,17 @@ static void parse(struct ydoc *d, const struct ypair *p, struct svc_config *s)
             else if (strcmp(pairs[i].name, "project") == 0)
                 c->project = ydoc_str(d, pairs[i].value, "project");
             else if (strcmp(pairs[i].name, "socket") == 0) {
+                char *addr = NULL;
                 c->socket = ydoc_str(d, pairs[i].value, "socket");
-                if (c->socket != NULL && c->socket[0] != '/')
-                    ydoc_error(d, pairs[i].value, "socket must be an absolute path, not '%s'",
+                if (c->socket != NULL && c->socket[0] != '/' &&
+                    docker_host_parse(c->socket, &addr) != 0)
+                    ydoc_error(d, pairs[i].value,
+                               "socket must be an absolute path, unix:// or tcp://, not '%s'",
                                c->socket);
+                if (addr != NULL) {
+                    free(c->socket);
+                    c->socket = addr;
+                }
             } else
                 ydoc_unknown_key(d, &pairs[i], "docker", docker_keys,
                                  HT_ARRAY_LEN(docker_keys) - 1);
@@ -683,6 +695,7 @@ static int env_init(struct probe_env *penv)
         free(env);
         return -1;
     }
+    env->events = docker_events_new(penv, env->cu);
     penv->docker = env;
     return 0;
 }
@@ -699,6 +712,7 @@ static void env_close(struct probe_env *penv)
         r->nprobes = 0;
         round_free(r);
     }
+    docker_events_close(env->events);
     curl_uv_close(env->cu);
     free(env->seen);
     while (env->nlibpod > 0)

@@ -62,6 +62,22 @@ static void header_alerts_note(const struct ui *u, char *note, size_t n)
         ht_snprintf(note + len, n - len, "%s%s", len ? "; " : "", failing);
 }
 
+/* "engine unreachable: cannot reach /var/run/docker.sock: connection
+ * refused" once, when a docker row could not reach its engine (the rows
+ * themselves say only "engine unreachable"); else nothing. */
+static void engine_note(const struct scheduler *s, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->nsvcs; i++) {
+        const struct service *svc = &s->svcs[i];
+        if (svc->has_result && svc->cfg->kind == PROBE_DOCKER &&
+            strcmp(svc->last.message, "engine unreachable") == 0 && svc->last.detail[0]) {
+            ht_strlcpy(buf, svc->last.detail, n);
+            return;
+        }
+    }
+}
+
 /* Room is given by rank, not by position: the overall state whole, then
  * the counts, then what is failing (root causes), then the time and the
  * clock, and the title gets what is left. At 80 columns the root cause
@@ -73,7 +89,7 @@ void header_draw(struct ui *u)
     const char *title = s->cfg && s->cfg->title ? s->cfg->title : "healthtop";
     int counts[HEALTH_STATE_COUNT] = {0};
     enum health_state overall = sched_overall(s);
-    char right[64], up[32], clock[16], state[64], note[256], name[128];
+    char right[64], up[32], clock[16], state[64], note[256], part[256], name[128];
     int cols = u->cols, state_w, counts_w, note_w, right_w, title_w, left, x = 0;
 
     werase(u->header);
@@ -84,7 +100,12 @@ void header_draw(struct ui *u)
     ht_snprintf(state, sizeof(state), "%s %s", u->g->mark[overall], health_state_shout(overall));
     for (char *p = state; *p; p++)
         *p = (char)toupper((unsigned char)*p);
-    timeline_header_note(u, note, sizeof(note)); /* root causes first */
+    engine_note(s, note, sizeof(note));
+    timeline_header_note(u, part, sizeof(part)); /* root causes */
+    if (part[0] != '\0') {
+        size_t used = strlen(note);
+        ht_snprintf(note + used, sizeof(note) - used, "%s%s", used ? "  " : "", part);
+    }
     header_alerts_note(u, note, sizeof(note));
     ui_age_format(u->now_ms - s->t0_ms, up, sizeof(up));
     /* Hours and minutes: a clock ticking every second was a third of

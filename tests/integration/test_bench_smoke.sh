@@ -37,6 +37,9 @@ smoke idle_tui idle_tui.tsv $'healthtop\t'
 smoke scale scale.tsv "key to screen"
 smoke status_page status_page.tsv $'100\t'
 smoke scrape_load scrape_load.tsv $'100\t'
+if command -v podman >/dev/null && command -v runc >/dev/null && [ -x /bin/busybox ]; then
+	smoke docker_events docker_events.tsv "event (engine's time) to --serve line"
+fi
 # The paths taken on a machine without the peers (nginx, check_http,
 # blackbox_exporter, wrk), whatever this one has installed.
 HT_BENCH_PEERS=none smoke sweep sweep.tsv $'10\thealthtop\t'

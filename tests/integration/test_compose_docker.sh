@@ -121,9 +121,9 @@ PYEOF
 t_is "--compose-probes takes engine, host or both" 2 $?
 
 # Errors: an unsupported DOCKER_HOST, a cycle, -c with --compose.
-(cd "$T_DIR/e2i" && DOCKER_HOST=tcp://127.0.0.1:2375 "$HEALTHTOP" --compose --once) >/dev/null 2>"$T_DIR/tcp.err"
-t_is "a tcp DOCKER_HOST exits 2" 2 $?
-t_contains "and says so" "$T_DIR/tcp.err" "DOCKER_HOST: only unix:// sockets are supported"
+(cd "$T_DIR/e2i" && DOCKER_HOST=ssh://127.0.0.1 "$HEALTHTOP" --compose --once) >/dev/null 2>"$T_DIR/tcp.err"
+t_is "an ssh DOCKER_HOST exits 2" 2 $?
+t_contains "and says so" "$T_DIR/tcp.err" "DOCKER_HOST=ssh://127.0.0.1 is not supported: only unix:// and tcp:// are"
 printf 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' >"$T_DIR/cycle.yml"
 "$HEALTHTOP" -f "$T_DIR/cycle.yml" --once >/dev/null 2>"$T_DIR/cycle.err"
 t_is "a depends_on cycle exits 2" 2 $?

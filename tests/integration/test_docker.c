@@ -394,8 +394,10 @@ static void test_socket_missing_and_vanishing(void **state)
     r = probe_sock(want, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
-    snprintf(want, sizeof(want), "cannot reach %s/nope.sock: no such file or directory", dir);
-    assert_string_equal(r.p.result.message, want); /* at once, not the timeout */
+    snprintf(want, sizeof(want),
+             "engine unreachable: cannot reach %s/nope.sock: no such file or directory", dir);
+    assert_string_equal(r.p.result.message, "engine unreachable");
+    assert_string_equal(r.p.result.detail, want); /* at once, not the timeout */
 
     fixture_start(&f, "docker");
     r = probe_sock(f.sock, TEST_PATIENCE_MS);
@@ -403,12 +405,15 @@ static void test_socket_missing_and_vanishing(void **state)
     /* The engine dies: its socket file stays, nobody listens. */
     child_stop(f.pid);
     r = probe_sock(f.sock, TEST_PATIENCE_MS);
-    snprintf(want, sizeof(want), "cannot reach %s: connection refused", f.sock);
-    assert_string_equal(r.p.result.message, want);
+    snprintf(want, sizeof(want), "engine unreachable: cannot reach %s: connection refused", f.sock);
+    assert_string_equal(r.p.result.message, "engine unreachable");
+    assert_string_equal(r.p.result.detail, want);
     unlink(f.sock);
     r = probe_sock(f.sock, TEST_PATIENCE_MS);
-    snprintf(want, sizeof(want), "cannot reach %s: no such file or directory", f.sock);
-    assert_string_equal(r.p.result.message, want);
+    snprintf(want, sizeof(want), "engine unreachable: cannot reach %s: no such file or directory",
+             f.sock);
+    assert_string_equal(r.p.result.message, "engine unreachable");
+    assert_string_equal(r.p.result.detail, want);
 
     /* The engine dies while a request is in flight: an error at once,
      * not a wait for the (patient) timeout. The killer waits until the
@@ -428,16 +433,19 @@ static void test_socket_missing_and_vanishing(void **state)
     child_stop(f.pid);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
-    snprintf(want, sizeof(want), "cannot reach %s: ", f.sock);
-    CHECK_CONTAINS("message when the engine dies", r.p.result.message, want);
+    snprintf(want, sizeof(want), "engine unreachable: cannot reach %s: ", f.sock);
+    assert_string_equal(r.p.result.message, "engine unreachable");
+    CHECK_CONTAINS("message when the engine dies", r.p.result.detail, want);
 
     /* An engine that hangs up on every request. */
     fixture_start(&f, "close");
     r = probe_sock(f.sock, TEST_PATIENCE_MS);
     assert_int_equal(r.calls, 1);
     assert_false(r.p.result.ok);
-    snprintf(want, sizeof(want), "cannot reach %s: empty reply from server", f.sock);
-    assert_string_equal(r.p.result.message, want);
+    snprintf(want, sizeof(want), "engine unreachable: cannot reach %s: empty reply from server",
+             f.sock);
+    assert_string_equal(r.p.result.message, "engine unreachable");
+    assert_string_equal(r.p.result.detail, want);
     child_stop(f.pid);
 }
 
@@ -487,17 +495,18 @@ static void test_hang_timeout_cancel(void **state)
 static void test_permission_denied(void **state)
 {
     struct fixture f;
-    char want[256], got[PROBE_MSG_MAX] = "";
+    char want[256], got[PROBE_DETAIL_MAX] = "";
     int fd[2], status;
 
     (void)state;
     fixture_start(&f, "docker");
-    snprintf(want, sizeof(want), "cannot reach %s: permission denied", f.sock);
+    snprintf(want, sizeof(want), "engine unreachable: cannot reach %s: permission denied", f.sock);
     assert_int_equal(chmod(f.sock, 0600), 0);
     if (geteuid() != 0) {
         assert_int_equal(chmod(f.sock, 0), 0);
         struct probe_run r = probe_sock(f.sock, TEST_PATIENCE_MS);
-        assert_string_equal(r.p.result.message, want);
+        assert_string_equal(r.p.result.message, "engine unreachable");
+        assert_string_equal(r.p.result.detail, want);
         child_stop(f.pid);
         return;
     }
@@ -509,7 +518,7 @@ static void test_permission_denied(void **state)
         if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
             _exit(3);
         struct probe_run r = probe_sock(f.sock, TEST_PATIENCE_MS);
-        ssize_t w = write(fd[1], r.p.result.message, strlen(r.p.result.message));
+        ssize_t w = write(fd[1], r.p.result.detail, strlen(r.p.result.detail));
         _exit(w > 0 ? 0 : 4);
     }
     close(fd[1]);

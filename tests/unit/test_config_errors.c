@@ -112,7 +112,7 @@ static const struct config_error {
     {SVC "    celery: {broker: 'redis://h', workers: ''}\n",
      "t.yml:3:44: workers is an empty pattern (leave it out to match any worker)"},
     {SVC "    docker: {service: s, socket: run/docker.sock}\n",
-     "t.yml:3:34: socket must be an absolute path, not 'run/docker.sock'"},
+     "t.yml:3:34: socket must be an absolute path, unix:// or tcp://, not 'run/docker.sock'"},
     {SVC "    docker: {socket: /x.sock}\n",
      "t.yml:3:5: docker needs a service: (the compose service name)"},
     /* URLs and addresses, and exec argv. */
@@ -412,10 +412,17 @@ static void test_docker_host(void **state)
     struct ht_config cfg;
 
     (void)state;
-    setenv("DOCKER_HOST", "tcp://10.0.0.5:2375", 1);
+    setenv("DOCKER_HOST", "ssh://10.0.0.5", 1);
     parse_fails_with(SVC "    docker: scheduler\n",
-                     "t.yml:3:5: DOCKER_HOST=tcp://10.0.0.5:2375 is not supported: only unix:// "
-                     "sockets are (set socket: or unset DOCKER_HOST)");
+                     "t.yml:3:5: DOCKER_HOST=ssh://10.0.0.5 is not supported: only unix:// "
+                     "and tcp:// are (unset it to use /var/run/docker.sock)");
+    setenv("DOCKER_HOST", "tcp://10.0.0.5:2375/", 1);
+    parse_ok(SVC "    docker: scheduler\n", &cfg);
+    assert_string_equal(cfg.svcs[0].u.docker.socket, "tcp://10.0.0.5:2375");
+    config_free(&cfg);
+    parse_ok(SVC "    docker: {service: s, socket: 'unix:///run/x.sock'}\n", &cfg);
+    assert_string_equal(cfg.svcs[0].u.docker.socket, "/run/x.sock");
+    config_free(&cfg);
     parse_ok(SVC "    docker: {service: s, socket: /run/podman/podman.sock}\n", &cfg);
     assert_string_equal(cfg.svcs[0].u.docker.socket, "/run/podman/podman.sock");
     config_free(&cfg);
