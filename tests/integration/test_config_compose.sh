@@ -51,7 +51,7 @@ assert s["worker"]["depends_on"] == ["api"], s["worker"]
 assert s["api/http"]["kind"] == "http" and s["api/http"]["status"] == "healthy", s["api/http"]
 assert s["api/http"]["label"] == "Shop API (http)", s["api/http"]
 assert s["web"]["status"] == "healthy" and s["web"]["depends_on"] == ["api"], s["web"]
-assert "nobody.sock" in s["api"]["message"], s["api"]["message"]
+assert s["api"]["message"] == "engine unreachable", s["api"]["message"]
 PYEOF
 
 printf 'compose: [docker-compose.yml]\nservices:\n  wroker:\n    group: W\n' >bad.yml
