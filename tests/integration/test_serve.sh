@@ -181,6 +181,7 @@ $PY - "$LP" >"$T_DIR/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 t0 = time.monotonic()
+print("connected", flush=True)
 print("closed" if s.recv(1) == b"" else "data", "after %.1f s" % (time.monotonic() - t0), flush=True)
 PY
 IDLE_PID=$!
@@ -190,6 +191,7 @@ $PY - "$LP" >"$T_DIR/trickle.out" 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 t0, sent = time.monotonic(), 0
+print("connected", flush=True)
 try:
     s.sendall(b"GET /healthz HTTP/1.1\r\n")
     s.settimeout(1)
@@ -205,6 +207,11 @@ except (BrokenPipeError, ConnectionResetError):
 print("closed after %.1f s, %d headers sent" % (time.monotonic() - t0, sent), flush=True)
 PY
 T_PIDS="$T_PIDS $!"
+
+# Both are connected before the burst below takes every slot: a client
+# that connected after it would be refused at once, not timed out.
+t_wait_grep "the idle client is connected" "$T_DIR/idle.out" '^connected' || exit 1
+t_wait_grep "the trickling client is connected" "$T_DIR/trickle.out" '^connected' || exit 1
 
 # Too many connections: past the bound they are closed without an answer,
 # while those within it are served (and held open by keep-alive).
