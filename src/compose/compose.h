@@ -233,8 +233,10 @@ void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *
  * timeout, retries, start_period and start_interval as the row's (the
  * config's defaults for what it does not give, timeout at most the
  * interval); depends_on as the dependency graph (names that are no
- * service are left to lint). 0, or -1 with err (a cycle, a service name
- * compose would refuse, an unsupported DOCKER_HOST). */
+ * service are left to lint); then the project's x-healthtop: extensions
+ * over the rows (compose_ext_apply below: extra rows NAME/KIND). 0, or
+ * -1 with err (a cycle, a service name compose would refuse, an
+ * unsupported DOCKER_HOST, a mistake in an x-healthtop:). */
 /* Where the rows' probes look (--compose-probes): the engine's view of
  * the containers; the healthchecks run from the host against the
  * published ports where healthtop can run them (hostprobe.c; the other
