@@ -155,10 +155,24 @@ static int read_doc(struct ydoc *d, struct ht_config *own, char *err, size_t n)
     return rc;
 }
 
+/* Lays the services gathered in all (read from file) over cfg; all is
+ * then empty (*cap its capacity). */
+static int flush(struct ht_config *cfg, struct ht_config *all, size_t *cap, const char *file,
+                 char *err, size_t n)
+{
+    int rc = all->nsvcs > 0 ? compose_overlay_apply(cfg, all, file, err, n) : 0;
+
+    config_free(all);
+    *cap = 0;
+    return rc;
+}
+
 int compose_ext_apply(const struct compose_project *p, struct ht_config *cfg, char *err, size_t n)
 {
     const struct cnode *top = cnode_get(p->root, EXT_KEY);
-    struct ht_config own;
+    struct ht_config own, all = {0};
+    const char *file = NULL;
+    size_t cap = 0;
     struct ydoc d;
 
     /* The top-level one alone first: its mistakes are said once. */
@@ -168,22 +182,31 @@ int compose_ext_apply(const struct compose_project *p, struct ht_config *cfg, ch
             return -1;
         config_free(&own);
     }
+    /* Each service's is read alone (its own file named in its errors),
+     * and those of one file laid over the rows together (one pass to
+     * resolve depends_on, however many there are). */
     for (size_t i = 0; i < p->nsvcs; i++) {
         const struct compose_service *s = &p->svcs[i];
         const struct cnode *ext = cnode_get(s->node, EXT_KEY);
         const struct centry *at = cnode_entry(s->node, EXT_KEY);
-        int rc;
         /* A service outside the active profiles runs nothing to probe. */
         if (ext == NULL || ext->type == CNODE_NULL || !s->active)
             continue;
+        if (file != NULL && strcmp(file, ext->file) != 0 &&
+            flush(cfg, &all, &cap, file, err, n) != 0)
+            return -1;
+        file = ext->file;
         new_doc(&d, ext->file, top, s->name, &(struct compose_pos){ext->file, at->line, at->col},
                 ext);
-        if (read_doc(&d, &own, err, n) != 0)
+        if (read_doc(&d, &own, err, n) != 0) {
+            config_free(&all);
             return -1;
-        rc = compose_overlay_apply(cfg, &own, ext->file, err, n);
+        }
+        XGROW(all.svcs, cap, all.nsvcs + own.nsvcs);
+        memcpy(&all.svcs[all.nsvcs], own.svcs, own.nsvcs * sizeof(*own.svcs));
+        all.nsvcs += own.nsvcs;
+        own.nsvcs = 0;
         config_free(&own);
-        if (rc != 0)
-            return -1;
     }
-    return 0;
+    return flush(cfg, &all, &cap, file, err, n);
 }

@@ -195,6 +195,34 @@ static void test_override_file(void **state)
     config_free(&c);
 }
 
+/* x-healthtop: in two files: both read, and a mistake names its file. */
+static void test_two_files(void **state)
+{
+    const char *base = "services:\n"
+                       "  api:\n"
+                       "    image: x\n"
+                       "    x-healthtop: {tcp: '127.0.0.1:9'}\n"
+                       "  web: {image: x}\n";
+    const char *over = "services:\n"
+                       "  web:\n"
+                       "    x-healthtop: {http: 'http://127.0.0.1:9/'}\n";
+    const char *bad = "services:\n"
+                      "  web:\n"
+                      "    x-healthtop: {htp: 'http://127.0.0.1:9/'}\n";
+    struct ht_config c;
+    char err[1024];
+
+    (void)state;
+    assert_int_equal(load2(base, over, COMPOSE_PROBES_ENGINE, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.nsvcs, 4);
+    assert_int_equal(row(&c, "api/tcp")->kind, PROBE_TCP);
+    assert_int_equal(row(&c, "web/http")->kind, PROBE_HTTP);
+    config_free(&c);
+    assert_int_equal(load2(base, bad, COMPOSE_PROBES_ENGINE, &c, err, sizeof(err)), -1);
+    print_message("%s\n", err);
+    assert_non_null(strstr(err, "compose.override.yml:3:19: unknown key 'htp' in a service"));
+}
+
 static const struct {
     const char *text, *err;
 } errors[] = {
@@ -240,7 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),           cmocka_unit_test(test_dollars_and_secrets),
         cmocka_unit_test(test_with_host_rows), cmocka_unit_test(test_override_file),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_two_files),      cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
