@@ -18,6 +18,7 @@
 #include "healthtop/secret.h"
 #include "healthtop/text.h"
 #include "config_alerts.h"
+#include "config_doc.h"
 #include "yaml_doc.h"
 
 /* The settings `defaults:` gives every service, each overridable. */
@@ -680,33 +681,64 @@ static void parse_root(struct parse *P)
     free(pairs);
 }
 
-int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
-                 size_t errlen)
+/* Parses P->d (loaded or built) into P->cfg; frees P's work. */
+static int parse_doc(struct parse *P, bool loaded, char *err, size_t errlen)
 {
-    struct parse P = {.cfg = cfg,
-                      .defaults = {CONFIG_DEFAULT_INTERVAL_MS, CONFIG_DEFAULT_TIMEOUT_MS, 0,
-                                   CONFIG_DEFAULT_RETRIES, -1}};
+    struct ht_config *cfg = P->cfg;
     int rc = 0;
 
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->path = xstrdup(name);
-    cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
-    cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
-    if (ydoc_load(&P.d, name, text, len) == 0)
-        parse_root(&P);
+    if (loaded)
+        parse_root(P);
     if (cfg->title == NULL)
         cfg->title = xstrdup("healthtop");
-    if (P.d.nerrs > 0 || P.d.dropped > 0) {
-        ydoc_errors_format(&P.d, err, errlen);
+    if (P->d.nerrs > 0 || P->d.dropped > 0) {
+        ydoc_errors_format(&P->d, err, errlen);
         config_free(cfg);
         rc = -1;
     } else if (errlen > 0) {
         err[0] = '\0';
     }
-    for (size_t i = 0; i < P.ntmp; i++)
-        free(P.tmp[i].dep_nodes);
-    free(P.tmp);
+    for (size_t i = 0; i < P->ntmp; i++)
+        free(P->tmp[i].dep_nodes);
+    free(P->tmp);
+    return rc;
+}
+
+static void parse_init(struct parse *P, struct ht_config *cfg, const char *name)
+{
+    memset(P, 0, sizeof(*P));
+    P->cfg = cfg;
+    P->defaults = (struct timing){CONFIG_DEFAULT_INTERVAL_MS, CONFIG_DEFAULT_TIMEOUT_MS, 0,
+                                  CONFIG_DEFAULT_RETRIES, -1};
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->path = xstrdup(name);
+    cfg->history_ms = CONFIG_DEFAULT_HISTORY_MS;
+    cfg->max_inflight = CONFIG_DEFAULT_MAX_INFLIGHT;
+}
+
+int config_parse(const char *name, const char *text, size_t len, struct ht_config *cfg, char *err,
+                 size_t errlen)
+{
+    struct parse P;
+    int rc;
+
+    parse_init(&P, cfg, name);
+    rc = parse_doc(&P, ydoc_load(&P.d, name, text, len) == 0, err, errlen);
     ydoc_free(&P.d);
+    return rc;
+}
+
+int config_parse_overlay_doc(struct ydoc *d, struct ht_config *cfg, char *err, size_t errlen)
+{
+    struct parse P;
+    int rc;
+
+    parse_init(&P, cfg, d->name);
+    P.d = *d;
+    /* Services without a probe override compose rows (as under compose:). */
+    cfg->compose.present = true;
+    rc = parse_doc(&P, true, err, errlen);
+    *d = P.d;
     return rc;
 }
 

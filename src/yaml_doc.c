@@ -287,6 +287,15 @@ int ydoc_load(struct ydoc *d, const char *name, const char *text, size_t len)
     return rc;
 }
 
+void ydoc_init(struct ydoc *d, const char *name)
+{
+    memset(d, 0, sizeof(*d));
+    d->name = name;
+    if (!yaml_document_initialize(&d->doc, NULL, NULL, NULL, 1, 1))
+        ht_fatal("out of memory");
+    d->loaded = true;
+}
+
 void ydoc_free(struct ydoc *d)
 {
     if (d->loaded)

@@ -52,6 +52,10 @@ struct ypair {
  * problem mark and returns -1; d must still be passed to ydoc_free. */
 int ydoc_load(struct ydoc *d, const char *name, const char *text, size_t len) HT_WUR;
 void ydoc_free(struct ydoc *d);
+/* An empty document named name, for a caller that builds its nodes with
+ * libyaml's yaml_document_add_* (positions set in each node's start_mark:
+ * 0-based, as libyaml's). Free it with ydoc_free. */
+void ydoc_init(struct ydoc *d, const char *name);
 /* The root node, or NULL for an empty document. */
 yaml_node_t *ydoc_root(struct ydoc *d);
 

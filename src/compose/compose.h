@@ -233,8 +233,10 @@ void compose_cycles(const struct compose_project *p, compose_cycle_fn fn, void *
  * timeout, retries, start_period and start_interval as the row's (the
  * config's defaults for what it does not give, timeout at most the
  * interval); depends_on as the dependency graph (names that are no
- * service are left to lint). 0, or -1 with err (a cycle, a service name
- * compose would refuse, an unsupported DOCKER_HOST). */
+ * service are left to lint); then the project's x-healthtop: extensions
+ * over the rows (compose_ext_apply below: extra rows NAME/KIND). 0, or
+ * -1 with err (a cycle, a service name compose would refuse, an
+ * unsupported DOCKER_HOST, a mistake in an x-healthtop:). */
 /* Where the rows' probes look (--compose-probes): the engine's view of
  * the containers; the healthchecks run from the host against the
  * published ports where healthtop can run them (hostprobe.c; the other
@@ -260,5 +262,21 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
  * mistakes); out is then empty. */
 int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht_config *out,
                     char *err, size_t n) HT_WUR;
+/* The step of compose_overlay that puts own's services over base (rows of
+ * a compose project): overrides, extra rows NAME/KIND (replacing one of
+ * that name already there), rows of their own, then every depends_on
+ * resolved by name and checked for cycles. file names own's positions in
+ * err. own's services are moved or left for the caller to free. */
+/* The project's x-healthtop: extensions (ext.c) over cfg, the rows
+ * compose_to_config made of p: each service's read as a healthtop.yml
+ * service of its name (config_doc.h) and put over its row as
+ * compose_overlay_apply does; the top-level one gives title: (the
+ * title is compose_to_config's) and defaults:, which the extra rows
+ * take and the docker rows do not. 0, or -1 with err
+ * ("compose-file:line:column: ..."). */
+int compose_ext_apply(const struct compose_project *p, struct ht_config *cfg, char *err,
+                      size_t n) HT_WUR;
+int compose_overlay_apply(struct ht_config *base, struct ht_config *own, const char *file, char *err,
+                          size_t n) HT_WUR;
 
 #endif

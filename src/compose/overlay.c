@@ -189,12 +189,62 @@ static int resolve(struct ht_config *cfg, const struct dep_pos *at, const char *
     return rc;
 }
 
+int compose_overlay_apply(struct ht_config *base, struct ht_config *own, const char *file,
+                          char *err, size_t n)
+{
+    struct dep_pos *at = NULL;
+    size_t nbase = base->nsvcs;
+    int rc = -1;
+
+    base->svcs = xrealloc(base->svcs, (nbase + 2 * own->nsvcs + 1) * sizeof(*base->svcs));
+    memset(&base->svcs[nbase], 0, (2 * own->nsvcs + 1) * sizeof(*base->svcs));
+    at = xcalloc(nbase + 2 * own->nsvcs + 1, sizeof(*at));
+    for (size_t i = 0; i < own->nsvcs; i++) {
+        struct svc_config *o = &own->svcs[i];
+        long b = find(base, nbase, o->name), had;
+        if (b < 0 && !(o->set & CONFIG_SET_PROBE)) {
+            ht_snprintf(err, n,
+                        "%s:%u:%u: service '%s' has no probe, and the compose project has no "
+                        "service of that name to override",
+                        file, o->line, o->col, o->name);
+            goto out;
+        }
+        if (b < 0) {
+            at[base->nsvcs] = (struct dep_pos){o->line, o->col};
+            base->svcs[base->nsvcs++] = *o;
+            memset(o, 0, sizeof(*o));
+            continue;
+        }
+        if (o->set & CONFIG_SET_DEPENDS_ON)
+            at[b] = (struct dep_pos){o->line, o->col};
+        override(&base->svcs[b], o);
+        if (!(o->set & CONFIG_SET_PROBE))
+            continue;
+        extra_row(&base->svcs[b], o, &base->svcs[base->nsvcs]);
+        /* A row NAME/KIND already there (an x-healthtop probe of the
+         * compose file: no compose service has a '/' in its name) is
+         * replaced by this one. */
+        had = find(base, base->nsvcs, base->svcs[base->nsvcs].name);
+        if (had >= 0) {
+            struct ht_config old = {.svcs = xmalloc(sizeof(*old.svcs)), .nsvcs = 1};
+            old.svcs[0] = base->svcs[had];
+            base->svcs[had] = base->svcs[base->nsvcs];
+            memset(&base->svcs[base->nsvcs], 0, sizeof(base->svcs[0]));
+            config_free(&old);
+        } else {
+            base->nsvcs++;
+        }
+    }
+    rc = resolve(base, at, file, err, n);
+out:
+    free(at);
+    return rc;
+}
+
 int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht_config *out,
                     char *err, size_t n)
 {
     struct ht_config base;
-    struct dep_pos *at = NULL;
-    size_t nbase;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -202,35 +252,7 @@ int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht
         config_free(own);
         return -1;
     }
-    nbase = base.nsvcs;
-    base.svcs = xrealloc(base.svcs, (nbase + 2 * own->nsvcs + 1) * sizeof(*base.svcs));
-    memset(&base.svcs[nbase], 0, (2 * own->nsvcs + 1) * sizeof(*base.svcs));
-    at = xcalloc(nbase + 2 * own->nsvcs + 1, sizeof(*at));
-    for (size_t i = 0; i < own->nsvcs; i++) {
-        struct svc_config *o = &own->svcs[i];
-        long b = find(&base, nbase, o->name);
-        if (b < 0 && !(o->set & CONFIG_SET_PROBE)) {
-            ht_snprintf(err, n,
-                        "%s:%u:%u: service '%s' has no probe, and the compose project has no "
-                        "service of that name to override",
-                        own->path, o->line, o->col, o->name);
-            goto out;
-        }
-        if (b < 0) {
-            at[base.nsvcs] = (struct dep_pos){o->line, o->col};
-            base.svcs[base.nsvcs++] = *o;
-            memset(o, 0, sizeof(*o));
-            continue;
-        }
-        if (o->set & CONFIG_SET_DEPENDS_ON)
-            at[b] = (struct dep_pos){o->line, o->col};
-        override(&base.svcs[b], o);
-        if (o->set & CONFIG_SET_PROBE) {
-            struct svc_config *row = &base.svcs[base.nsvcs++];
-            extra_row(&base.svcs[b], o, row);
-        }
-    }
-    if (resolve(&base, at, own->path, err, n) != 0)
+    if (compose_overlay_apply(&base, own, own->path, err, n) != 0)
         goto out;
     /* The file's own settings stay. */
     if (strcmp(own->title, "healthtop") != 0)
@@ -247,7 +269,6 @@ int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht
     memset(&base, 0, sizeof(base));
     rc = 0;
 out:
-    free(at);
     config_free(&base);
     config_free(own);
     return rc;

@@ -258,6 +258,10 @@ int compose_to_config(const struct compose_project *p, enum compose_probes probe
         c->label = label;
         take_host(c, &host.svcs[k]);
     }
+    if (compose_ext_apply(p, cfg, err, n) != 0) {
+        config_free(cfg);
+        goto out;
+    }
     rc = 0;
 out:
     config_free(&host);

@@ -41,4 +41,11 @@ for f in "$HT_SOURCE_DIR"/examples/*.yml; do
 	"$HEALTHTOP" --once -c "$T_DIR/ex.yml" >/dev/null 2>"$T_DIR/ex.err"
 	t_check "example $(basename "$f") is a valid config" [ $? -ne 2 ]
 done
+# The compose examples, with their x-healthtop: settings, read by
+# --compose (the engine is a socket nobody listens on: exit 1 is fine).
+for f in "$HT_SOURCE_DIR"/examples/*/docker-compose.yml "$HT_SOURCE_DIR"/examples/*/*/docker-compose.yml; do
+	[ -f "$f" ] || continue
+	DOCKER_HOST=unix://$T_DIR/nobody.sock "$HEALTHTOP" --once -f "$f" >/dev/null 2>"$T_DIR/ex.err"
+	t_check "example ${f#"$HT_SOURCE_DIR"/} is a valid compose project" [ $? -ne 2 ]
+done
 t_done

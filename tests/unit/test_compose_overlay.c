@@ -59,6 +59,8 @@ static int teardown(void **state)
     (void)state;
     snprintf(p, sizeof(p), "%s/docker-compose.yml", dir);
     unlink(p);
+    snprintf(p, sizeof(p), "%s/ext.yml", dir);
+    unlink(p);
     return rmdir(dir);
 }
 
@@ -191,6 +193,29 @@ static void test_overlay_errors(void **state)
     }
 }
 
+/* A healthtop.yml probe of the kind a compose x-healthtop: already adds
+ * replaces that row (NAME/KIND once, the file's). */
+static void test_over_extension(void **state)
+{
+    struct ht_config c;
+    char err[1024];
+    const char *t = "compose: [ext.yml]\n"
+                    "services:\n"
+                    "  api:\n"
+                    "    http: http://127.0.0.1:9/mine\n";
+
+    (void)state;
+    put("ext.yml", "services:\n"
+                   "  api:\n"
+                   "    image: x\n"
+                   "    x-healthtop:\n"
+                   "      http: http://127.0.0.1:9/theirs\n");
+    assert_int_equal(overlay(t, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.nsvcs, 2);
+    assert_string_equal(row(&c, "api/http")->u.http.urls[0], "http://127.0.0.1:9/mine");
+    config_free(&c);
+}
+
 /* The rows' restart policy and whether they are jobs (docker_fate.c
  * judges by them). */
 static void test_restart_and_jobs(void **state)
@@ -242,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_overlay),
         cmocka_unit_test(test_overlay_errors),
         cmocka_unit_test(test_restart_and_jobs),
+        cmocka_unit_test(test_over_extension),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
