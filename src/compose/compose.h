@@ -276,7 +276,7 @@ int compose_overlay(struct ht_config *own, enum compose_probes probes, struct ht
  * ("compose-file:line:column: ..."). */
 int compose_ext_apply(const struct compose_project *p, struct ht_config *cfg, char *err,
                       size_t n) HT_WUR;
-int compose_overlay_apply(struct ht_config *base, struct ht_config *own, const char *file, char *err,
-                          size_t n) HT_WUR;
+int compose_overlay_apply(struct ht_config *base, struct ht_config *own, const char *file,
+                          char *err, size_t n) HT_WUR;
 
 #endif
