@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <uv.h>
@@ -160,6 +161,41 @@ void *xcalloc(size_t n, size_t size)
     if (p == NULL)
         ht_fatal("out of memory (%zu x %zu bytes)", n, size);
     return p;
+}
+
+static size_t table_bytes(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        ht_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return n * size;
+}
+
+void *ht_table_alloc(size_t n, size_t size)
+{
+    size_t bytes = table_bytes(n, size);
+    void *p;
+
+    if (bytes < HT_TABLE_HUGE)
+        return xcalloc(n, size);
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        ht_fatal("out of memory (%zu x %zu bytes)", n, size);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+    return p;
+}
+
+void ht_table_free(void *p, size_t n, size_t size)
+{
+    size_t bytes = table_bytes(n, size);
+
+    if (p == NULL)
+        return;
+    if (bytes < HT_TABLE_HUGE)
+        free(p);
+    else
+        (void)munmap(p, bytes);
 }
 
 void *xrealloc(void *p, size_t n)

@@ -101,6 +101,33 @@ static void test_xgrow_keeps_what_was_pushed(void **state)
     free(v);
 }
 
+/* A table comes zeroed and whole on both sides of the huge-page line,
+ * and is given back by the same size. */
+static void test_table_zeroed_on_both_paths(void **state)
+{
+    static const size_t sizes[] = {16, HT_TABLE_HUGE / 64 - 1, HT_TABLE_HUGE / 64,
+                                   3 * HT_TABLE_HUGE / 64 + 7};
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t n = sizes[k];
+        unsigned char(*t)[64] = ht_table_alloc(n, 64);
+        size_t nonzero = 0;
+
+        for (size_t i = 0; i < n; i += 97)
+            for (size_t j = 0; j < 64; j++)
+                nonzero += t[i][j] != 0;
+        for (size_t j = 0; j < 64; j++)
+            nonzero += t[n - 1][j] != 0;
+        CHECK_EQ("a new table is zeroed", nonzero, 0);
+        memset(t[0], 0xa5, 64);
+        memset(t[n - 1], 0x5a, 64); /* the last byte is the table's */
+        CHECK_EQ("written at both ends", t[0][0] + t[n - 1][63], 0xa5 + 0x5a);
+        ht_table_free(t, n, 64);
+    }
+    ht_table_free(NULL, 1u << 20, 64);
+}
+
 static void test_ring_keeps_the_last_n(void **state)
 {
     (void)state;
@@ -213,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_buf_stops_at_its_limit),
         cmocka_unit_test(test_xgrow_keeps_what_was_pushed),
+        cmocka_unit_test(test_table_zeroed_on_both_paths),
         cmocka_unit_test(test_ring_keeps_the_last_n),
         cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
         cmocka_unit_test(test_secrets_masked_in_their_encoded_forms),
