@@ -165,9 +165,9 @@ static void map_rows(const struct prom_scan *sc, const struct prometheus_config 
     qsort(by, n, sizeof(*by), cmp_series);
     for (size_t i = 0; i < n; i++)
         nrows += i == 0 || strcmp(by[i]->key, by[i - 1]->key) != 0;
+    probe_rows_reserve(rows, nrows < c->max_rows ? nrows : c->max_rows);
     rows->answered = true;
     rows->n = nrows < c->max_rows ? nrows : c->max_rows;
-    rows->v = xcalloc(rows->n ? rows->n : 1, sizeof(*rows->v));
     for (size_t i = 0, k = 0; i < n && k < rows->n; k++) {
         size_t j = i + 1;
         while (j < n && strcmp(by[j]->key, by[i]->key) == 0)
@@ -210,7 +210,7 @@ void prom_map_rows(const char *body, size_t len, long http_status,
 {
     struct prom_scan sc;
 
-    memset(rows, 0, sizeof(*rows));
+    probe_rows_clear(rows);
     r->ok = false;
     r->up = r->found = 0;
     r->message[0] = r->detail[0] = '\0';

@@ -160,7 +160,7 @@ static void test_rows_by_service(void **state)
     struct prometheus_config c = rows_cfg();
     char *body = fleet(5, svc, grp, inst, vals);
     struct probe_result r;
-    struct probe_rows rows;
+    struct probe_rows rows = {0};
 
     (void)state;
     memset(&r, 0, sizeof(r));
@@ -184,6 +184,24 @@ static void test_rows_by_service(void **state)
     CHECK_TRUE("the source: ok", r.ok);
     CHECK_EQ("the source: one replica, the query", r.up, 1);
     CHECK_STR("the source says what it made", r.message, "3 rows from 5 series, 4 up");
+    /* The next answer reuses the room, and nothing of the last is left:
+     * api had a group, two replicas, one down. */
+    {
+        static const char *const svc1[] = {"api"}, *const grp1[] = {NULL};
+        static const char *const inst1[] = {"h3:9"}, *const vals1[] = {"1"};
+        char *body1 = fleet(1, svc1, grp1, inst1, vals1);
+        const struct probe_row *room = rows.v;
+
+        prom_map_rows(body1, strlen(body1), 200, &c, &r, &rows);
+        CHECK_TRUE("the room is used again", rows.v == room && rows.cap == 3);
+        CHECK_EQ("one row", rows.n, 1);
+        CHECK_TRUE("no group left from the last answer", rows.v[0].group == NULL);
+        CHECK_EQ("one replica", rows.v[0].result.found, 1);
+        CHECK_EQ("up", rows.v[0].result.up, 1);
+        CHECK_STR("nothing after the count", rows.v[0].result.message, "");
+        CHECK_LACKS("no replica of the last answer", rows.v[0].result.detail, "h2:9");
+        free(body1);
+    }
     probe_rows_free(&rows);
     /* Cut at max_rows: the first rows by name, and the source not ok. */
     c.max_rows = 2;
@@ -210,7 +228,7 @@ static void test_rows_empty_errors_and_hostile(void **state)
         "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}";
     char *body = fleet(4, svc, grp, inst, vals);
     struct probe_result r;
-    struct probe_rows rows;
+    struct probe_rows rows = {0};
 
     (void)state;
     memset(&r, 0, sizeof(r));
