@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/config.h"
+#include "healthtop/report.h"
 #include "healthtop/scheduler.h"
 #include "support/check.h"
 
@@ -166,6 +167,35 @@ static void model_close(struct model *m)
     free(m);
 }
 
+/* The order of a list by group, checked against its definition: a group
+ * starts where its name first appears, and lists every service of that
+ * group from there on, in order. */
+static void check_group_order(const struct scheduler *s)
+{
+    size_t n = s->nsvcs, k = 0, *first = calloc(n ? n : 1, sizeof(*first));
+    size_t *order = report_group_order(s, first);
+
+    for (size_t i = 0; i < n; i++) {
+        bool starts = true;
+        for (size_t j = 0; j < i && starts; j++)
+            starts = strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) != 0;
+        if (!starts)
+            continue;
+        CHECK_TRUE("a group starts where its name first appears", report_group_starts(s, order, k));
+        for (size_t j = i; j < n; j++) {
+            if (strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) != 0)
+                continue;
+            CHECK_EQ("the list by group, in order", order[k], j);
+            CHECK_EQ("each service knows its group's first", first[j], i);
+            CHECK_TRUE("within a group, no heading", report_group_starts(s, order, k) == (j == i));
+            k++;
+        }
+    }
+    CHECK_EQ("every service once", k, n);
+    free(order);
+    free(first);
+}
+
 static void test_rows_come_and_go(void **state)
 {
     struct model *m = model_open();
@@ -207,6 +237,7 @@ static void test_rows_come_and_go(void **state)
             CHECK_EQ("its room is kept for the next", rows.cap, POOL);
         }
         check_list(m);
+        check_group_order(&m->s);
         CHECK_EQ("one observer call per row result", m->feeds, want_feeds);
     }
     probe_rows_free(&rows);
