@@ -1,4 +1,5 @@
 /* Small helpers shared by every module: time, durations, strings. */
+#define _GNU_SOURCE /* memmem */
 #include "healthtop/util.h"
 
 #include <ctype.h>
@@ -163,6 +164,11 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+char *ht_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    return memmem(hay, hlen, needle, nlen); /* glibc's: fast, whatever the needle's first byte */
+}
+
 static size_t table_bytes(size_t n, size_t size)
 {
     if (size != 0 && n > SIZE_MAX / size)
@@ -196,6 +202,25 @@ void ht_table_free(void *p, size_t n, size_t size)
         free(p);
     else
         (void)munmap(p, bytes);
+}
+
+void *ht_table_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    size_t n = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
+    void *q;
+
+    if (need <= *cap)
+        return p;
+    if (n < need)
+        n = need;
+    if (n < 8)
+        n = 8;
+    q = ht_table_alloc(n, size);
+    if (*cap > 0)
+        memcpy(q, p, *cap * size);
+    ht_table_free(p, *cap, size);
+    *cap = n;
+    return q;
 }
 
 void *xrealloc(void *p, size_t n)

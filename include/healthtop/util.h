@@ -50,6 +50,12 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* The first needle (nlen bytes, nlen > 0) in hay's hlen bytes, or NULL:
+ * glibc's memmem, which it declares only with _GNU_SOURCE (util.c
+ * defines it; nothing else needs it). Like strchr, it takes a const text
+ * and gives a pointer into it. */
+char *ht_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
+
 /* A large table that is filled gradually (the scheduler's services and
  * the room set aside for the rows of its sources): zeroed, its address
  * space taken at once and its pages given on first touch. From
@@ -61,6 +67,10 @@ char *xstrndup(const char *s, size_t n);
 #define HT_TABLE_HUGE ((size_t)4 << 20)
 void *ht_table_alloc(size_t n, size_t size);
 void ht_table_free(void *p, size_t n, size_t size);
+/* Room for need items in table p of *cap (0 for none yet): p itself when
+ * it has it, otherwise a table of at least twice the room, with the
+ * first *cap items copied over (*cap updated; p freed). */
+void *ht_table_grow(void *p, size_t *cap, size_t need, size_t size) HT_WUR;
 
 /* The growable array: makes room for need elements of size bytes in p,
  * whose capacity is *cap, doubling it (from 8) as often as needed, and

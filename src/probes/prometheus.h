@@ -117,8 +117,8 @@ struct prom_series {
     bool has_key, has_group, has_name, has_value;
 };
 struct prom_scan {
-    struct prom_series *v;
-    size_t n;
+    struct prom_series *v; /* an ht_table of cap */
+    size_t n, cap;
 };
 /* Returns 0 with out filled (prom_scan_free it), or -1 when body is not
  * such an answer (anything else: read it with prom_answer). */

@@ -101,6 +101,22 @@ static void test_xgrow_keeps_what_was_pushed(void **state)
     free(v);
 }
 
+/* ht_memmem: bytes, not strings (a NUL in either is a byte like any
+ * other), and a needle that would run past the end is not found. */
+static void test_memmem_over_bytes(void **state)
+{
+    static const char hay[] = "ab\0cab\0cd"; /* 9 bytes and the NUL */
+
+    (void)state;
+    CHECK_TRUE("first", ht_memmem(hay, 9, "ab", 2) == hay);
+    CHECK_TRUE("across a NUL", ht_memmem(hay, 9, "\0cd", 3) == hay + 6);
+    CHECK_TRUE("the later one", ht_memmem(hay + 1, 8, "ab", 2) == hay + 4);
+    CHECK_TRUE("not past the end", ht_memmem(hay, 8, "cd", 2) == NULL);
+    CHECK_TRUE("the whole", ht_memmem(hay, 9, hay, 9) == hay);
+    CHECK_TRUE("longer than the hay", ht_memmem(hay, 3, "ab\0c", 4) == NULL);
+    CHECK_TRUE("empty hay", ht_memmem(hay, 0, "a", 1) == NULL);
+}
+
 /* A table comes zeroed and whole on both sides of the huge-page line,
  * and is given back by the same size. */
 static void test_table_zeroed_on_both_paths(void **state)
@@ -240,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_buf_stops_at_its_limit),
         cmocka_unit_test(test_xgrow_keeps_what_was_pushed),
+        cmocka_unit_test(test_memmem_over_bytes),
         cmocka_unit_test(test_table_zeroed_on_both_paths),
         cmocka_unit_test(test_ring_keeps_the_last_n),
         cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
