@@ -256,13 +256,14 @@ static bool series(struct scan *s, const struct prometheus_config *c, struct pro
  * by doubling touched its pages anew for each answer, while one table of
  * the right size comes in huge pages. Counting a byte costs a tenth of
  * looking for "metric". */
+#define SERIES_MIN_BYTES 30 /* {"metric":{},"value":[0,"1"]} */
 static size_t series_hint(const struct scan *s)
 {
-    size_t n = 0;
+    size_t n = 0, most = (size_t)(s->end - s->p) / SERIES_MIN_BYTES + 1;
 
-    for (const char *p = s->p; (p = memchr(p, '[', (size_t)(s->end - p))) != NULL; p++)
+    for (const char *p = s->p; n < most && (p = memchr(p, '[', (size_t)(s->end - p))) != NULL; p++)
         n++;
-    return n;
+    return n; /* a body of '[' is not taken at its word */
 }
 
 /* "result": [ series, ... ] */

@@ -432,6 +432,29 @@ static void test_conditions(void **state)
     CHECK_STR("a range", out, "from 1 to 5");
 }
 
+/* The series table is sized from a count of '[' (one value array a
+ * series), but never from more than a body could hold: a label value of
+ * 100,000 '[' is one series, not a table of 43 MB. */
+static void test_scan_table_bounded_by_the_body(void **state)
+{
+    struct prometheus_config c = rows_cfg();
+    size_t n = 100000, len = 0;
+    char *body = malloc(n + 256);
+    struct prom_scan sc;
+
+    (void)state;
+    len += (size_t)sprintf(body, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+                                 "\"result\":[{\"metric\":{\"service\":\"");
+    memset(body + len, '[', n);
+    len += n;
+    len += (size_t)sprintf(body + len, "\"},\"value\":[1,\"1\"]}]}}");
+    CHECK_EQ("read", prom_scan(body, len, &c, &sc), 0);
+    CHECK_EQ("one series", sc.n, 1);
+    CHECK_TRUE("room for what the body can hold, no more", sc.cap <= len / 30 + 1);
+    prom_scan_free(&sc);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_rows_by_service),
         cmocka_unit_test(test_rows_empty_errors_and_hostile),
+        cmocka_unit_test(test_scan_table_bounded_by_the_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
