@@ -204,25 +204,6 @@ void ht_table_free(void *p, size_t n, size_t size)
         (void)munmap(p, bytes);
 }
 
-void *ht_table_grow(void *p, size_t *cap, size_t need, size_t size)
-{
-    size_t n = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
-    void *q;
-
-    if (need <= *cap)
-        return p;
-    if (n < need)
-        n = need;
-    if (n < 8)
-        n = 8;
-    q = ht_table_alloc(n, size);
-    if (*cap > 0)
-        memcpy(q, p, *cap * size);
-    ht_table_free(p, *cap, size);
-    *cap = n;
-    return q;
-}
-
 void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

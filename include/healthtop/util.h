@@ -67,10 +67,6 @@ char *ht_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
 #define HT_TABLE_HUGE ((size_t)4 << 20)
 void *ht_table_alloc(size_t n, size_t size);
 void ht_table_free(void *p, size_t n, size_t size);
-/* Room for need items in table p of *cap (0 for none yet): p itself when
- * it has it, otherwise a table of at least twice the room, with the
- * first *cap items copied over (*cap updated; p freed). */
-void *ht_table_grow(void *p, size_t *cap, size_t need, size_t size) HT_WUR;
 
 /* The growable array: makes room for need elements of size bytes in p,
  * whose capacity is *cap, doubling it (from 8) as often as needed, and

@@ -117,7 +117,7 @@ struct prom_series {
     bool has_key, has_group, has_name, has_value;
 };
 struct prom_scan {
-    struct prom_series *v; /* an ht_table of cap */
+    struct prom_series *v; /* room for cap, grown by XGROW */
     size_t n, cap;
 };
 /* Returns 0 with out filled (prom_scan_free it), or -1 when body is not

@@ -13,7 +13,6 @@
  * reads the answer with jansson to say what it is. */
 #include <stdlib.h>
 #include <string.h>
-#include "healthtop/util.h"
 #include "probes/prometheus.h"
 
 #define SCAN_DEPTH 64
@@ -250,22 +249,6 @@ static bool series(struct scan *s, const struct prometheus_config *c, struct pro
     return m == 0;
 }
 
-/* How many series the rest of the answer seems to have: one "value"
- * array each, so about as many '[' (a label value may hold one too).
- * Only a first size for the table: 10,000 series are 4.3 MB, which grown
- * by doubling touched its pages anew for each answer, while one table of
- * the right size comes in huge pages. Counting a byte costs a tenth of
- * looking for "metric". */
-#define SERIES_MIN_BYTES 30 /* {"metric":{},"value":[0,"1"]} */
-static size_t series_hint(const struct scan *s)
-{
-    size_t n = 0, most = (size_t)(s->end - s->p) / SERIES_MIN_BYTES + 1;
-
-    for (const char *p = s->p; n < most && (p = memchr(p, '[', (size_t)(s->end - p))) != NULL; p++)
-        n++;
-    return n; /* a body of '[' is not taken at its word */
-}
-
 /* "result": [ series, ... ] */
 static bool result(struct scan *s, const struct prometheus_config *c, struct prom_scan *out)
 {
@@ -273,9 +256,8 @@ static bool result(struct scan *s, const struct prometheus_config *c, struct pro
         return false;
     if (eat(s, ']'))
         return true;
-    out->v = ht_table_grow(out->v, &out->cap, series_hint(s), sizeof(*out->v));
     do {
-        out->v = ht_table_grow(out->v, &out->cap, out->n + 1, sizeof(*out->v));
+        XGROW(out->v, out->cap, out->n + 1);
         if (!series(s, c, &out->v[out->n]))
             return false;
         out->n++;
@@ -331,6 +313,6 @@ int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
 
 void prom_scan_free(struct prom_scan *sc)
 {
-    ht_table_free(sc->v, sc->cap, sizeof(*sc->v));
+    free(sc->v);
     memset(sc, 0, sizeof(*sc));
 }

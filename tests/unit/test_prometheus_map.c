@@ -432,9 +432,10 @@ static void test_conditions(void **state)
     CHECK_STR("a range", out, "from 1 to 5");
 }
 
-/* The series table is sized from a count of '[' (one value array a
- * series), but never from more than a body could hold: a label value of
- * 100,000 '[' is one series, not a table of 43 MB. */
+/* The series table grows with the series read, never with what a body
+ * seems to hold: a label value of 100,000 '[' is one series, not room
+ * for 100,000 (a size taken from a count of '[' was tried and bounded,
+ * then dropped: growing by doubling was as fast). */
 static void test_scan_table_bounded_by_the_body(void **state)
 {
     struct prometheus_config c = rows_cfg();
