@@ -456,6 +456,42 @@ static void test_scan_table_bounded_by_the_body(void **state)
     free(body);
 }
 
+/* A string's escapes, and a raw control character (which JSON forbids),
+ * are found at every place in a plain run, and a UTF-8 byte is plain (a
+ * reader eight bytes at a time was tried against this, and dropped: label
+ * values are too short for it to win). */
+static void test_scan_strings_at_every_offset(void **state)
+{
+    static const char *const esc[] = {"\\\"", "\\\\", "\\u0041", "\xc3\xa9", "\x01"};
+    static const char *const dec[] = {"\"", "\\", "A", "\xc3\xa9", NULL};
+    struct prometheus_config c = rows_cfg();
+
+    (void)state;
+    for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
+        for (int i = 0; i < 20; i++) {
+            char body[256], want[64];
+            struct prom_scan sc;
+            int len = snprintf(body, sizeof(body),
+                               "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+                               "\"result\":[{\"metric\":{\"service\":\"%.*s%s%.*s\"},"
+                               "\"value\":[1,\"1\"]}]}}",
+                               i, "aaaaaaaaaaaaaaaaaaaa", esc[e], 19 - i, "bbbbbbbbbbbbbbbbbbbb");
+
+            if (dec[e] == NULL) {
+                CHECK_EQ("a raw control character is not JSON",
+                         prom_scan(body, (size_t)len, &c, &sc), -1);
+                continue;
+            }
+            snprintf(want, sizeof(want), "%.*s%s%.*s", i, "aaaaaaaaaaaaaaaaaaaa", dec[e], 19 - i,
+                     "bbbbbbbbbbbbbbbbbbbb");
+            CHECK_EQ("read", prom_scan(body, (size_t)len, &c, &sc), 0);
+            CHECK_EQ("one series", sc.n, 1);
+            CHECK_STR("the value, whole", sc.v[0].key, want);
+            prom_scan_free(&sc);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_rows_by_service),
         cmocka_unit_test(test_rows_empty_errors_and_hostile),
         cmocka_unit_test(test_scan_table_bounded_by_the_body),
+        cmocka_unit_test(test_scan_strings_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
