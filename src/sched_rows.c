@@ -78,16 +78,29 @@ static void row_feed(struct scheduler *s, struct service *row, struct probe_resu
     enum health_state old = row->health.state;
     bool first = !row->has_result, changed;
     char tail[PROBE_MSG_MAX];
+    size_t len = 0;
 
     if (r->found > c->replicas)
         c->replicas = r->found;
-    ht_strlcpy(tail, r->message, sizeof(tail));
-    if (counted && c->replicas > r->found)
-        ht_snprintf(r->message, sizeof(r->message), "%d/%d up, %d missing%s%s", r->up, c->replicas,
-                    c->replicas - r->found, tail[0] ? "; " : "", tail);
-    else if (counted) /* (else the message is the source's failure) */
-        ht_snprintf(r->message, sizeof(r->message), "%d/%d up%s%s", r->up, r->found,
-                    tail[0] ? "; " : "", tail);
+    if (counted) { /* (else the message is the source's failure) */
+        /* "28/30 up, 2 missing; down: h1", in pieces: printf was a tenth
+         * of an answer's cost at 10,000 rows. */
+        ht_strlcpy(tail, r->message, sizeof(tail));
+        r->message[0] = '\0';
+        ht_put_int(r->message, sizeof(r->message), &len, r->up);
+        ht_put(r->message, sizeof(r->message), &len, "/");
+        ht_put_int(r->message, sizeof(r->message), &len, c->replicas); /* >= found */
+        ht_put(r->message, sizeof(r->message), &len, " up");
+        if (c->replicas > r->found) {
+            ht_put(r->message, sizeof(r->message), &len, ", ");
+            ht_put_int(r->message, sizeof(r->message), &len, c->replicas - r->found);
+            ht_put(r->message, sizeof(r->message), &len, " missing");
+        }
+        if (tail[0] != '\0') {
+            ht_put(r->message, sizeof(r->message), &len, "; ");
+            ht_put(r->message, sizeof(r->message), &len, tail);
+        }
+    }
     row->last = *r;
     row->has_result = true;
     row->probes++;

@@ -164,6 +164,33 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+void ht_put(char *out, size_t n, size_t *len, const char *text)
+{
+    size_t k = strlen(text);
+
+    if (*len + 1 >= n)
+        return;
+    if (k > n - 1 - *len)
+        k = n - 1 - *len;
+    memcpy(out + *len, text, k);
+    *len += k;
+    out[*len] = '\0';
+}
+
+void ht_put_int(char *out, size_t n, size_t *len, long long v)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+    *--d = '\0';
+    do
+        *--d = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--d = '-';
+    ht_put(out, n, len, d);
+}
+
 char *ht_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
     return memmem(hay, hlen, needle, nlen); /* glibc's: fast, whatever the needle's first byte */

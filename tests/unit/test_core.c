@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,30 @@ static void test_xgrow_keeps_what_was_pushed(void **state)
         assert_int_equal(cap, 1024);
     }
     free(v);
+}
+
+/* Pieces put one after another, cut where the room ends, always ended. */
+static void test_put_in_pieces(void **state)
+{
+    char s[32], small[8];
+    size_t len = 0, slen = 0;
+
+    (void)state;
+    s[0] = '\0';
+    ht_put_int(s, sizeof(s), &len, 0);
+    ht_put(s, sizeof(s), &len, "/");
+    ht_put_int(s, sizeof(s), &len, -42);
+    ht_put(s, sizeof(s), &len, " ");
+    ht_put_int(s, sizeof(s), &len, LLONG_MIN);
+    CHECK_STR("numbers and text", s, "0/-42 -9223372036854775808");
+    CHECK_EQ("its length", len, strlen(s));
+    small[0] = '\0';
+    ht_put(small, sizeof(small), &slen, "abc");
+    ht_put_int(small, sizeof(small), &slen, LLONG_MAX);
+    CHECK_STR("cut at the room", small, "abc9223");
+    ht_put(small, sizeof(small), &slen, "x");
+    CHECK_STR("full: nothing more", small, "abc9223");
+    CHECK_EQ("length at the room", slen, sizeof(small) - 1);
 }
 
 /* ht_memmem: bytes, not strings (a NUL in either is a byte like any
@@ -256,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_buf_stops_at_its_limit),
         cmocka_unit_test(test_xgrow_keeps_what_was_pushed),
+        cmocka_unit_test(test_put_in_pieces),
         cmocka_unit_test(test_memmem_over_bytes),
         cmocka_unit_test(test_table_zeroed_on_both_paths),
         cmocka_unit_test(test_ring_keeps_the_last_n),
