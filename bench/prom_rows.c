@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         struct ht_config cfg;
         struct scheduler s;
         struct probe_result r;
-        struct probe_rows rows;
+        struct probe_rows rows = {0};
         double t0;
 
         if (uv_loop_init(&loop) != 0 ||
@@ -136,6 +136,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "wrong row count %zu\n", s.svcs[0].nrows);
             return 1;
         }
+        probe_rows_free(&rows);
         sched_close(&s, NULL);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);

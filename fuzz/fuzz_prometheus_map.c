@@ -42,7 +42,7 @@ static long jansson_count(const char *body, size_t len)
 static void check_rows(const char *body, size_t len, struct prometheus_config *c)
 {
     struct probe_result r;
-    struct probe_rows rows;
+    struct probe_rows rows = {0};
     struct prom_scan sc;
     long found = 0;
 

@@ -83,19 +83,39 @@ size_t probe_max_rows(const struct svc_config *s)
     return o && o->max_rows ? o->max_rows(s) : 0;
 }
 
-void probe_rows_free(struct probe_rows *rows)
+void probe_rows_clear(struct probe_rows *rows)
 {
     for (size_t i = 0; i < rows->n; i++) {
         free(rows->v[i].key);
         free(rows->v[i].group);
     }
-    free(rows->v);
+    rows->n = 0;
+    rows->answered = false;
+}
+
+struct probe_row *probe_rows_reserve(struct probe_rows *rows, size_t n)
+{
+    probe_rows_clear(rows);
+    if (n > rows->cap) {
+        ht_table_free(rows->v, rows->cap, sizeof(*rows->v));
+        rows->v = ht_table_alloc(n, sizeof(*rows->v)); /* zeroed */
+        rows->cap = n;
+    } else if (n > 0) {
+        memset(rows->v, 0, n * sizeof(*rows->v));
+    }
+    return rows->v;
+}
+
+void probe_rows_free(struct probe_rows *rows)
+{
+    probe_rows_clear(rows);
+    ht_table_free(rows->v, rows->cap, sizeof(*rows->v));
     memset(rows, 0, sizeof(*rows));
 }
 
 int probe_start(struct probe *p, struct probe_env *env, const struct svc_config *svc, probe_cb cb)
 {
-    probe_rows_free(&p->rows);
+    probe_rows_clear(&p->rows);
     memset(&p->result, 0, sizeof(p->result));
     p->result.latency_us = -1;
     p->result.connect_us = -1;

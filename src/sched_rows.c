@@ -22,18 +22,25 @@
  * private part, shared and not owned, so that describe shows the
  * source's query), with a name, label and group of its own, no
  * dependencies, and the replicas it is expected to have: the most it has
- * had while it existed. */
+ * had while it existed. One allocation holds it and its three strings:
+ * a first answer makes thousands at once. */
 static struct svc_config *row_config(const struct service *src, const struct probe_row *pr)
 {
     const struct svc_config *sc = src->cfg;
-    struct svc_config *c = xmalloc(sizeof(*c));
-    size_t n = strlen(sc->name) + strlen(pr->key) + 2;
+    const char *group = pr->group ? pr->group : sc->group ? sc->group : "Services";
+    size_t nsrc = strlen(sc->name), nkey = strlen(pr->key), ngroup = strlen(group);
+    struct svc_config *c = xmalloc(sizeof(*c) + nsrc + 2 * nkey + ngroup + 4);
+    char *p = (char *)(c + 1);
 
     *c = *sc;
-    c->name = xmalloc(n);
-    ht_snprintf(c->name, n, "%s/%s", sc->name, pr->key);
-    c->label = xstrdup(pr->key);
-    c->group = xstrdup(pr->group ? pr->group : sc->group ? sc->group : "Services");
+    c->name = p;
+    memcpy(p, sc->name, nsrc);
+    p[nsrc] = '/';
+    memcpy(p + nsrc + 1, pr->key, nkey + 1);
+    p += nsrc + nkey + 2;
+    c->label = memcpy(p, pr->key, nkey + 1);
+    p += nkey + 1;
+    c->group = memcpy(p, group, ngroup + 1);
     c->depends_on = NULL;
     c->ndeps = 0;
     c->dep_idx = NULL;
@@ -57,10 +64,7 @@ static void row_free(struct service *row)
     struct svc_config *c = (struct svc_config *)row->cfg; /* a row's config is its own */
 
     history_free(&row->history);
-    free(c->name);
-    free(c->label);
-    free(c->group);
-    free(c);
+    free(c); /* and its strings, allocated with it */
     row->cfg = NULL;
 }
 
@@ -74,16 +78,29 @@ static void row_feed(struct scheduler *s, struct service *row, struct probe_resu
     enum health_state old = row->health.state;
     bool first = !row->has_result, changed;
     char tail[PROBE_MSG_MAX];
+    size_t len = 0;
 
     if (r->found > c->replicas)
         c->replicas = r->found;
-    ht_strlcpy(tail, r->message, sizeof(tail));
-    if (counted && c->replicas > r->found)
-        ht_snprintf(r->message, sizeof(r->message), "%d/%d up, %d missing%s%s", r->up, c->replicas,
-                    c->replicas - r->found, tail[0] ? "; " : "", tail);
-    else if (counted) /* (else the message is the source's failure) */
-        ht_snprintf(r->message, sizeof(r->message), "%d/%d up%s%s", r->up, r->found,
-                    tail[0] ? "; " : "", tail);
+    if (counted) { /* (else the message is the source's failure) */
+        /* "28/30 up, 2 missing; down: h1", in pieces: printf was a tenth
+         * of an answer's cost at 10,000 rows. */
+        ht_strlcpy(tail, r->message, sizeof(tail));
+        r->message[0] = '\0';
+        ht_put_int(r->message, sizeof(r->message), &len, r->up);
+        ht_put(r->message, sizeof(r->message), &len, "/");
+        ht_put_int(r->message, sizeof(r->message), &len, c->replicas); /* >= found */
+        ht_put(r->message, sizeof(r->message), &len, " up");
+        if (c->replicas > r->found) {
+            ht_put(r->message, sizeof(r->message), &len, ", ");
+            ht_put_int(r->message, sizeof(r->message), &len, c->replicas - r->found);
+            ht_put(r->message, sizeof(r->message), &len, " missing");
+        }
+        if (tail[0] != '\0') {
+            ht_put(r->message, sizeof(r->message), &len, "; ");
+            ht_put(r->message, sizeof(r->message), &len, tail);
+        }
+    }
     row->last = *r;
     row->has_result = true;
     row->probes++;
@@ -175,7 +192,7 @@ void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_row
             ht_snprintf(r.message, sizeof(r.message), "no answer: %s", src->last.message);
             row_feed(s, &s->svcs[src->rows_at + i], &r, false, started_ms, now_ms, wall_ms);
         }
-        probe_rows_free(rows);
+        probe_rows_clear(rows);
         return;
     }
     if (!same_rows(s, src, rows, n))
@@ -186,7 +203,7 @@ void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_row
         r->connect_us = src->last.connect_us;
         row_feed(s, &s->svcs[src->rows_at + i], r, true, started_ms, now_ms, wall_ms);
     }
-    probe_rows_free(rows);
+    probe_rows_clear(rows);
 }
 
 void sched_rows_free(struct scheduler *s)

@@ -49,7 +49,8 @@ int sched_init(struct scheduler *s, uv_loop_t *loop, const struct ht_config *cfg
     if (probe_env_init(&s->env, loop) != 0)
         return -1;
     s->nsvcs = s->nconfig = cfg->nsvcs;
-    s->svcs = xcalloc(cfg->nsvcs + rows_room(cfg), sizeof(*s->svcs));
+    s->cap = cfg->nsvcs + rows_room(cfg);
+    s->svcs = ht_table_alloc(s->cap, sizeof(*s->svcs));
     for (size_t i = 0; i < cfg->nsvcs; i++) {
         struct service *svc = &s->svcs[i];
         svc->cfg = &cfg->svcs[i];
@@ -186,7 +187,7 @@ static void sched_finish(struct service *svc)
      * about the service, and the final report must keep the last real
      * result (a --wait ending at its deadline showed "cancelled"). */
     if (s->closing) {
-        probe_rows_free(&svc->probe.rows);
+        probe_rows_clear(&svc->probe.rows);
         return;
     }
     svc->last = *r;
@@ -433,9 +434,10 @@ void sched_free(struct scheduler *s)
         history_free(&s->svcs[i].history);
         probe_rows_free(&s->svcs[i].probe.rows);
     }
-    free(s->svcs);
+    ht_table_free(s->svcs, s->cap, sizeof(*s->svcs));
     s->svcs = NULL;
     s->nsvcs = 0;
+    s->cap = 0;
 }
 
 void sched_counts(const struct scheduler *s, int *counts)

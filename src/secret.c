@@ -276,15 +276,6 @@ void secret_clear(void)
     nsecrets = 0;
 }
 
-/* memmem, which glibc declares only with _GNU_SOURCE. */
-static char *find(char *hay, size_t hlen, const char *needle, size_t nlen)
-{
-    for (size_t i = 0; nlen <= hlen && i <= hlen - nlen; i++)
-        if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
-            return hay + i;
-    return NULL;
-}
-
 size_t secret_mask(char *s, size_t len)
 {
     size_t mlen = strlen(SECRET_MASK);
@@ -293,7 +284,7 @@ size_t secret_mask(char *s, size_t len)
         size_t slen = strlen(secrets[i]);
         char *at = s;
         while ((size_t)(at - s) + slen <= len &&
-               (at = find(at, len - (size_t)(at - s), secrets[i], slen)) != NULL) {
+               (at = ht_memmem(at, len - (size_t)(at - s), secrets[i], slen)) != NULL) {
             size_t pos = (size_t)(at - s);
             /* Never longer than a secret (>= 3 bytes): len only shrinks. */
             memmove(at + mlen, at + slen, len - pos - slen);

@@ -197,18 +197,17 @@ static int services_html(struct buf *out, const struct scheduler *s, const struc
                       "</th><th>replicas</th><th>latency</th><th>history</th><th>message</th>"
                       "</tr></thead><tbody id=\"rows\">\n");
 
-    for (size_t i = 0; i < s->nsvcs; i++) {
-        const char *group = s->svcs[i].cfg->group;
+    size_t *order = report_group_order(s, NULL);
 
-        if (!report_group_starts(s, i))
-            continue;
-        rc |= put(out, "<tr class=\"group\"><th colspan=\"7\">");
-        rc |= put_html(out, group);
-        rc |= put(out, "</th></tr>\n");
-        for (size_t j = i; j < s->nsvcs; j++)
-            if (strcmp(s->svcs[j].cfg->group, group) == 0)
-                rc |= service_row(out, &p->rows[j]);
+    for (size_t k = 0; k < s->nsvcs; k++) {
+        if (report_group_starts(s, order, k)) {
+            rc |= put(out, "<tr class=\"group\"><th colspan=\"7\">");
+            rc |= put_html(out, s->svcs[order[k]].cfg->group);
+            rc |= put(out, "</th></tr>\n");
+        }
+        rc |= service_row(out, &p->rows[order[k]]);
     }
+    free(order);
     return rc | put(out, "</tbody></table>\n");
 }
 

@@ -1,4 +1,5 @@
 /* Small helpers shared by every module: time, durations, strings. */
+#define _GNU_SOURCE /* memmem */
 #include "healthtop/util.h"
 
 #include <ctype.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <uv.h>
@@ -160,6 +162,73 @@ void *xcalloc(size_t n, size_t size)
     if (p == NULL)
         ht_fatal("out of memory (%zu x %zu bytes)", n, size);
     return p;
+}
+
+void ht_put(char *out, size_t n, size_t *len, const char *text)
+{
+    size_t k = strlen(text);
+
+    if (*len + 1 >= n)
+        return;
+    if (k > n - 1 - *len)
+        k = n - 1 - *len;
+    memcpy(out + *len, text, k);
+    *len += k;
+    out[*len] = '\0';
+}
+
+void ht_put_int(char *out, size_t n, size_t *len, long long v)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+    *--d = '\0';
+    do
+        *--d = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--d = '-';
+    ht_put(out, n, len, d);
+}
+
+char *ht_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    return memmem(hay, hlen, needle, nlen); /* glibc's: fast, whatever the needle's first byte */
+}
+
+static size_t table_bytes(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        ht_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return n * size;
+}
+
+void *ht_table_alloc(size_t n, size_t size)
+{
+    size_t bytes = table_bytes(n, size);
+    void *p;
+
+    if (bytes < HT_TABLE_HUGE)
+        return xcalloc(n, size);
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        ht_fatal("out of memory (%zu x %zu bytes)", n, size);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+    return p;
+}
+
+void ht_table_free(void *p, size_t n, size_t size)
+{
+    size_t bytes = table_bytes(n, size);
+
+    if (p == NULL)
+        return;
+    if (bytes < HT_TABLE_HUGE)
+        free(p);
+    else
+        (void)munmap(p, bytes);
 }
 
 void *xrealloc(void *p, size_t n)

@@ -52,9 +52,16 @@ void report_detail(const struct service *svc, char *buf, size_t n);
  * noise. */
 int64_t report_latency_shown(const struct service *svc, int64_t *held);
 
-/* True when service i is the first of its group in config order: where
- * a report or a page that lists services by group starts that group. */
-bool report_group_starts(const struct scheduler *s, size_t i);
+/* The order of a list by group (the text report, the status page, the
+ * dashboard's grid): groups in the order they first appear (the config's
+ * services, then the rows made from answers), each with its services in
+ * their order. Returns s->nsvcs indices (malloc'd; the caller frees).
+ * When first is not NULL it gets, for each service, the index of the
+ * first service of its group (s->nsvcs entries). */
+size_t *report_group_order(const struct scheduler *s, size_t *first);
+/* True when order[k] begins its group in that order: where a list by
+ * group puts the group's heading. */
+bool report_group_starts(const struct scheduler *s, const size_t *order, size_t k);
 
 /* The whole text report: title, timestamp, sections by group, summary,
  * SYSTEM STATUS line. */

@@ -77,6 +77,7 @@ struct scheduler {
     struct service *svcs;
     size_t nsvcs;
     size_t nconfig;
+    size_t cap; /* the services s->svcs has room for (ht_table_alloc) */
     /* Changes whenever rows are added or removed: a view that keeps
      * something per service index rebuilds it. */
     uint64_t rows_gen;
@@ -146,7 +147,8 @@ void sched_free(struct scheduler *s);
  * them), new ones come with a history of their own, and each row takes
  * its result through the health state machine into its history and to
  * the observers. When rows->answered is false (the query failed), every
- * row stays and fails with src's message. Takes rows (frees them). */
+ * row stays and fails with src's message. Empties rows and leaves their
+ * room for the next answer (probe_rows_clear). */
 void sched_rows_apply(struct scheduler *s, struct service *src, struct probe_rows *rows,
                       int64_t now_ms, int64_t wall_ms);
 /* Frees every row (their configs and histories), at sched_free. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "healthtop/text.h"
+#include "healthtop/util.h"
 
 bool http_check_needs_body(const struct http_config *h)
 {
@@ -131,12 +132,7 @@ static bool body_contains(const char *body, size_t len, const char *needle)
 {
     size_t nl = strlen(needle);
 
-    if (nl == 0)
-        return true;
-    for (size_t i = 0; i + nl <= len; i++)
-        if (body[i] == needle[0] && memcmp(body + i, needle, nl) == 0)
-            return true;
-    return false;
+    return nl == 0 || ht_memmem(body, len, needle, nl) != NULL;
 }
 
 int http_check_body(const struct http_config *h, const char *body, size_t len, char *msg, size_t n)

@@ -117,8 +117,8 @@ struct prom_series {
     bool has_key, has_group, has_name, has_value;
 };
 struct prom_scan {
-    struct prom_series *v;
-    size_t n;
+    struct prom_series *v; /* room for cap, grown by XGROW */
+    size_t n, cap;
 };
 /* Returns 0 with out filled (prom_scan_free it), or -1 when body is not
  * such an answer (anything else: read it with prom_answer). */
@@ -132,7 +132,8 @@ void prom_scan_free(struct prom_scan *sc);
  * replicas, judged as prom_map judges them. r is the source's own result:
  * ok with one replica per row when the answer had rows (an empty answer as
  * prom_map says it), not ok when rows were cut at max_rows; rows->answered
- * says whether there was an answer to make rows from. Pure. */
+ * says whether there was an answer to make rows from. rows is zeroed or
+ * holds an earlier answer, whose room is used again. Pure. */
 void prom_map_rows(const char *body, size_t len, long http_status,
                    const struct prometheus_config *c, struct probe_result *r,
                    struct probe_rows *rows);

@@ -20,6 +20,7 @@ struct rseries {
     char key[PROM_ROW_KEY_MAX];   /* the rows_by value, made safe */
     const struct prom_series *ps; /* as read */
     size_t i;                     /* its place in the answer: ties keep order */
+    bool number;                  /* its value is a number (read once: strtod is dear) */
     bool up;
 };
 
@@ -39,7 +40,8 @@ static void series_of(const struct prom_series *ps, size_t i, const struct prome
 
     s->ps = ps;
     s->i = i;
-    s->up = ps->has_value && prom_number_parse(ps->value, &v) == 0 && prom_cond_pass(&c->cond, v);
+    s->number = ps->has_value && prom_number_parse(ps->value, &v) == 0;
+    s->up = s->number && prom_cond_pass(&c->cond, v);
     if (ps->has_key && ps->key[0] != '\0')
         text_safe_str(s->key, sizeof(s->key), ps->key);
     else
@@ -50,31 +52,15 @@ static void series_of(const struct prom_series *ps, size_t i, const struct prome
 static void series_names(const struct rseries *s, const char *by, char *name, size_t nn,
                          char *value, size_t nv)
 {
-    double v;
-
     if (s->ps->has_name)
         text_safe_str(name, nn, s->ps->name);
     else
         ht_snprintf(name, nn, "(no %s)", by);
     /* The value as Prometheus wrote it ("1", "NaN"), when it is a number. */
-    if (s->ps->has_value && prom_number_parse(s->ps->value, &v) == 0)
+    if (s->number)
         text_safe_str(value, nv, s->ps->value);
     else
         ht_strlcpy(value, "bad value", nv);
-}
-
-/* Appends to out (capacity n, length *len) what fits of text. */
-static void put(char *out, size_t n, size_t *len, const char *text)
-{
-    size_t k = strlen(text);
-
-    if (*len + 1 >= n)
-        return;
-    if (k > n - 1 - *len)
-        k = n - 1 - *len;
-    memcpy(out + *len, text, k);
-    *len += k;
-    out[*len] = '\0';
 }
 
 /* One row from its series s[0..n): up, found, ok, the words after the
@@ -97,31 +83,31 @@ static void row_of(struct rseries *const *s, size_t n, const struct prometheus_c
     r->found = (int)n;
     /* Pieces put one after the other: this runs for every series. */
     r->detail[0] = '\0';
-    put(r->detail, sizeof(r->detail), &dlen, c->rows_by);
-    put(r->detail, sizeof(r->detail), &dlen, " = ");
-    put(r->detail, sizeof(r->detail), &dlen, row->key);
-    put(r->detail, sizeof(r->detail), &dlen, "; replicas by ");
-    put(r->detail, sizeof(r->detail), &dlen, c->replicas_by);
-    put(r->detail, sizeof(r->detail), &dlen, ":");
+    ht_put(r->detail, sizeof(r->detail), &dlen, c->rows_by);
+    ht_put(r->detail, sizeof(r->detail), &dlen, " = ");
+    ht_put(r->detail, sizeof(r->detail), &dlen, row->key);
+    ht_put(r->detail, sizeof(r->detail), &dlen, "; replicas by ");
+    ht_put(r->detail, sizeof(r->detail), &dlen, c->replicas_by);
+    ht_put(r->detail, sizeof(r->detail), &dlen, ":");
     for (size_t i = 0; i < n; i++) {
         r->up += s[i]->up;
         if (dlen + 1 >= sizeof(r->detail) && (s[i]->up || named >= 4))
             continue;
         series_names(s[i], c->replicas_by, name, sizeof(name), value, sizeof(value));
-        put(r->detail, sizeof(r->detail), &dlen, "\n  ");
-        put(r->detail, sizeof(r->detail), &dlen, name);
-        put(r->detail, sizeof(r->detail), &dlen, " = ");
-        put(r->detail, sizeof(r->detail), &dlen, value);
-        put(r->detail, sizeof(r->detail), &dlen, s[i]->up ? "" : " (down)");
+        ht_put(r->detail, sizeof(r->detail), &dlen, "\n  ");
+        ht_put(r->detail, sizeof(r->detail), &dlen, name);
+        ht_put(r->detail, sizeof(r->detail), &dlen, " = ");
+        ht_put(r->detail, sizeof(r->detail), &dlen, value);
+        ht_put(r->detail, sizeof(r->detail), &dlen, s[i]->up ? "" : " (down)");
         if (!s[i]->up && named < 4) {
             ht_snprintf(part, sizeof(part), "%s%s", named ? ", " : "down: ", name);
-            put(r->message, sizeof(r->message), &mlen, part);
+            ht_put(r->message, sizeof(r->message), &mlen, part);
             named++;
         }
     }
     if (n - (size_t)r->up > named) {
         ht_snprintf(part, sizeof(part), " (+%zu more)", n - (size_t)r->up - named);
-        put(r->message, sizeof(r->message), &mlen, part);
+        ht_put(r->message, sizeof(r->message), &mlen, part);
     }
     r->ok = (size_t)r->up == n;
 }
@@ -165,9 +151,9 @@ static void map_rows(const struct prom_scan *sc, const struct prometheus_config 
     qsort(by, n, sizeof(*by), cmp_series);
     for (size_t i = 0; i < n; i++)
         nrows += i == 0 || strcmp(by[i]->key, by[i - 1]->key) != 0;
+    probe_rows_reserve(rows, nrows < c->max_rows ? nrows : c->max_rows);
     rows->answered = true;
     rows->n = nrows < c->max_rows ? nrows : c->max_rows;
-    rows->v = xcalloc(rows->n ? rows->n : 1, sizeof(*rows->v));
     for (size_t i = 0, k = 0; i < n && k < rows->n; k++) {
         size_t j = i + 1;
         while (j < n && strcmp(by[j]->key, by[i]->key) == 0)
@@ -210,7 +196,7 @@ void prom_map_rows(const char *body, size_t len, long http_status,
 {
     struct prom_scan sc;
 
-    memset(rows, 0, sizeof(*rows));
+    probe_rows_clear(rows);
     r->ok = false;
     r->up = r->found = 0;
     r->message[0] = r->detail[0] = '\0';

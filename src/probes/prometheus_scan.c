@@ -252,14 +252,12 @@ static bool series(struct scan *s, const struct prometheus_config *c, struct pro
 /* "result": [ series, ... ] */
 static bool result(struct scan *s, const struct prometheus_config *c, struct prom_scan *out)
 {
-    size_t cap = 0;
-
     if (!eat(s, '['))
         return false;
     if (eat(s, ']'))
         return true;
     do {
-        XGROW(out->v, cap, out->n + 1);
+        XGROW(out->v, out->cap, out->n + 1);
         if (!series(s, c, &out->v[out->n]))
             return false;
         out->n++;

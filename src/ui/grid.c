@@ -51,7 +51,7 @@ bool grid_matches(const struct ui *u, const struct service *svc)
 }
 
 struct sortkey {
-    int grank;
+    size_t grank;
     int64_t key; /* smaller first */
     const char *name;
     size_t idx;
@@ -71,37 +71,17 @@ static int cmp_keys(const void *pa, const void *pb)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-static const struct service *rank_svcs; /* for cmp_group: qsort has no user data */
-
-static int cmp_group(const void *pa, const void *pb)
-{
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = strcmp(svc_group(&rank_svcs[a]), svc_group(&rank_svcs[b]));
-
-    return c != 0 ? c : a < b ? -1 : a > b;
-}
-
 /* Groups show in the order they first appear in the config, then the
  * rows made from answers (whose groups come with them): each service's
- * rank is the index of the first service of its group. Computed again
- * when rows come or go (s->rows_gen); sorted, so that 10,000 rows rank in
- * n log n. */
+ * rank is the index of the first service of its group
+ * (report_group_order). Computed again when rows come or go
+ * (s->rows_gen). */
 static void rank_groups(struct ui *u)
 {
     struct scheduler *s = u->s;
-    size_t *order = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*order));
 
     u->grank = xcalloc(s->nsvcs ? s->nsvcs : 1, sizeof(*u->grank));
-    for (size_t i = 0; i < s->nsvcs; i++)
-        order[i] = i;
-    rank_svcs = s->svcs;
-    qsort(order, s->nsvcs, sizeof(*order), cmp_group);
-    for (size_t i = 0, first = 0; i < s->nsvcs; i++) {
-        if (i == 0 || strcmp(svc_group(&s->svcs[order[i]]), svc_group(&s->svcs[first])) != 0)
-            first = order[i];
-        u->grank[order[i]] = (int)first;
-    }
-    free(order);
+    free(report_group_order(s, u->grank));
 }
 
 static int64_t shown_latency(struct ui *u, const struct service *svc);

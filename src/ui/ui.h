@@ -134,7 +134,7 @@ struct ui {
      * the sort or (for state and latency sorts) the results change. */
     struct ui_row *list;
     size_t nlist;
-    int *grank;         /* per service: rank of its group, by first appearance */
+    size_t *grank;      /* per service: rank of its group, by first appearance */
     int64_t *lat_held;  /* per service: the latency the LAT column shows */
     long sel;           /* selected service index, -1 = none */
     uint64_t rows_gen;  /* the scheduler's rows_gen that grank, list and lat_held are for */

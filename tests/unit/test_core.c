@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,73 @@ static void test_xgrow_keeps_what_was_pushed(void **state)
         assert_int_equal(cap, 1024);
     }
     free(v);
+}
+
+/* Pieces put one after another, cut where the room ends, always ended. */
+static void test_put_in_pieces(void **state)
+{
+    char s[32], small[8];
+    size_t len = 0, slen = 0;
+
+    (void)state;
+    s[0] = '\0';
+    ht_put_int(s, sizeof(s), &len, 0);
+    ht_put(s, sizeof(s), &len, "/");
+    ht_put_int(s, sizeof(s), &len, -42);
+    ht_put(s, sizeof(s), &len, " ");
+    ht_put_int(s, sizeof(s), &len, LLONG_MIN);
+    CHECK_STR("numbers and text", s, "0/-42 -9223372036854775808");
+    CHECK_EQ("its length", len, strlen(s));
+    small[0] = '\0';
+    ht_put(small, sizeof(small), &slen, "abc");
+    ht_put_int(small, sizeof(small), &slen, LLONG_MAX);
+    CHECK_STR("cut at the room", small, "abc9223");
+    ht_put(small, sizeof(small), &slen, "x");
+    CHECK_STR("full: nothing more", small, "abc9223");
+    CHECK_EQ("length at the room", slen, sizeof(small) - 1);
+}
+
+/* ht_memmem: bytes, not strings (a NUL in either is a byte like any
+ * other), and a needle that would run past the end is not found. */
+static void test_memmem_over_bytes(void **state)
+{
+    static const char hay[] = "ab\0cab\0cd"; /* 9 bytes and the NUL */
+
+    (void)state;
+    CHECK_TRUE("first", ht_memmem(hay, 9, "ab", 2) == hay);
+    CHECK_TRUE("across a NUL", ht_memmem(hay, 9, "\0cd", 3) == hay + 6);
+    CHECK_TRUE("the later one", ht_memmem(hay + 1, 8, "ab", 2) == hay + 4);
+    CHECK_TRUE("not past the end", ht_memmem(hay, 8, "cd", 2) == NULL);
+    CHECK_TRUE("the whole", ht_memmem(hay, 9, hay, 9) == hay);
+    CHECK_TRUE("longer than the hay", ht_memmem(hay, 3, "ab\0c", 4) == NULL);
+    CHECK_TRUE("empty hay", ht_memmem(hay, 0, "a", 1) == NULL);
+}
+
+/* A table comes zeroed and whole on both sides of the huge-page line,
+ * and is given back by the same size. */
+static void test_table_zeroed_on_both_paths(void **state)
+{
+    static const size_t sizes[] = {16, HT_TABLE_HUGE / 64 - 1, HT_TABLE_HUGE / 64,
+                                   3 * HT_TABLE_HUGE / 64 + 7};
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t n = sizes[k];
+        unsigned char(*t)[64] = ht_table_alloc(n, 64);
+        size_t nonzero = 0;
+
+        for (size_t i = 0; i < n; i += 97)
+            for (size_t j = 0; j < 64; j++)
+                nonzero += t[i][j] != 0;
+        for (size_t j = 0; j < 64; j++)
+            nonzero += t[n - 1][j] != 0;
+        CHECK_EQ("a new table is zeroed", nonzero, 0);
+        memset(t[0], 0xa5, 64);
+        memset(t[n - 1], 0x5a, 64); /* the last byte is the table's */
+        CHECK_EQ("written at both ends", t[0][0] + t[n - 1][63], 0xa5 + 0x5a);
+        ht_table_free(t, n, 64);
+    }
+    ht_table_free(NULL, 1u << 20, 64);
 }
 
 static void test_ring_keeps_the_last_n(void **state)
@@ -213,6 +281,9 @@ int main(void)
         cmocka_unit_test(test_duration_format),
         cmocka_unit_test(test_buf_stops_at_its_limit),
         cmocka_unit_test(test_xgrow_keeps_what_was_pushed),
+        cmocka_unit_test(test_put_in_pieces),
+        cmocka_unit_test(test_memmem_over_bytes),
+        cmocka_unit_test(test_table_zeroed_on_both_paths),
         cmocka_unit_test(test_ring_keeps_the_last_n),
         cmocka_unit_test(test_secrets_scrubbed_and_urls_redacted),
         cmocka_unit_test(test_secrets_masked_in_their_encoded_forms),

@@ -160,7 +160,7 @@ static void test_rows_by_service(void **state)
     struct prometheus_config c = rows_cfg();
     char *body = fleet(5, svc, grp, inst, vals);
     struct probe_result r;
-    struct probe_rows rows;
+    struct probe_rows rows = {0};
 
     (void)state;
     memset(&r, 0, sizeof(r));
@@ -184,6 +184,24 @@ static void test_rows_by_service(void **state)
     CHECK_TRUE("the source: ok", r.ok);
     CHECK_EQ("the source: one replica, the query", r.up, 1);
     CHECK_STR("the source says what it made", r.message, "3 rows from 5 series, 4 up");
+    /* The next answer reuses the room, and nothing of the last is left:
+     * api had a group, two replicas, one down. */
+    {
+        static const char *const svc1[] = {"api"}, *const grp1[] = {NULL};
+        static const char *const inst1[] = {"h3:9"}, *const vals1[] = {"1"};
+        char *body1 = fleet(1, svc1, grp1, inst1, vals1);
+        const struct probe_row *room = rows.v;
+
+        prom_map_rows(body1, strlen(body1), 200, &c, &r, &rows);
+        CHECK_TRUE("the room is used again", rows.v == room && rows.cap == 3);
+        CHECK_EQ("one row", rows.n, 1);
+        CHECK_TRUE("no group left from the last answer", rows.v[0].group == NULL);
+        CHECK_EQ("one replica", rows.v[0].result.found, 1);
+        CHECK_EQ("up", rows.v[0].result.up, 1);
+        CHECK_STR("nothing after the count", rows.v[0].result.message, "");
+        CHECK_LACKS("no replica of the last answer", rows.v[0].result.detail, "h2:9");
+        free(body1);
+    }
     probe_rows_free(&rows);
     /* Cut at max_rows: the first rows by name, and the source not ok. */
     c.max_rows = 2;
@@ -210,7 +228,7 @@ static void test_rows_empty_errors_and_hostile(void **state)
         "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}";
     char *body = fleet(4, svc, grp, inst, vals);
     struct probe_result r;
-    struct probe_rows rows;
+    struct probe_rows rows = {0};
 
     (void)state;
     memset(&r, 0, sizeof(r));
@@ -414,6 +432,66 @@ static void test_conditions(void **state)
     CHECK_STR("a range", out, "from 1 to 5");
 }
 
+/* The series table grows with the series read, never with what a body
+ * seems to hold: a label value of 100,000 '[' is one series, not room
+ * for 100,000 (a size taken from a count of '[' was tried and bounded,
+ * then dropped: growing by doubling was as fast). */
+static void test_scan_table_bounded_by_the_body(void **state)
+{
+    struct prometheus_config c = rows_cfg();
+    size_t n = 100000, len = 0;
+    char *body = malloc(n + 256);
+    struct prom_scan sc;
+
+    (void)state;
+    len += (size_t)sprintf(body, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+                                 "\"result\":[{\"metric\":{\"service\":\"");
+    memset(body + len, '[', n);
+    len += n;
+    len += (size_t)sprintf(body + len, "\"},\"value\":[1,\"1\"]}]}}");
+    CHECK_EQ("read", prom_scan(body, len, &c, &sc), 0);
+    CHECK_EQ("one series", sc.n, 1);
+    CHECK_TRUE("room for what the body can hold, no more", sc.cap <= len / 30 + 1);
+    prom_scan_free(&sc);
+    free(body);
+}
+
+/* A string's escapes, and a raw control character (which JSON forbids),
+ * are found at every place in a plain run, and a UTF-8 byte is plain (a
+ * reader eight bytes at a time was tried against this, and dropped: label
+ * values are too short for it to win). */
+static void test_scan_strings_at_every_offset(void **state)
+{
+    static const char *const esc[] = {"\\\"", "\\\\", "\\u0041", "\xc3\xa9", "\x01"};
+    static const char *const dec[] = {"\"", "\\", "A", "\xc3\xa9", NULL};
+    struct prometheus_config c = rows_cfg();
+
+    (void)state;
+    for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
+        for (int i = 0; i < 20; i++) {
+            char body[256], want[64];
+            struct prom_scan sc;
+            int len = snprintf(body, sizeof(body),
+                               "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+                               "\"result\":[{\"metric\":{\"service\":\"%.*s%s%.*s\"},"
+                               "\"value\":[1,\"1\"]}]}}",
+                               i, "aaaaaaaaaaaaaaaaaaaa", esc[e], 19 - i, "bbbbbbbbbbbbbbbbbbbb");
+
+            if (dec[e] == NULL) {
+                CHECK_EQ("a raw control character is not JSON",
+                         prom_scan(body, (size_t)len, &c, &sc), -1);
+                continue;
+            }
+            snprintf(want, sizeof(want), "%.*s%s%.*s", i, "aaaaaaaaaaaaaaaaaaaa", dec[e], 19 - i,
+                     "bbbbbbbbbbbbbbbbbbbb");
+            CHECK_EQ("read", prom_scan(body, (size_t)len, &c, &sc), 0);
+            CHECK_EQ("one series", sc.n, 1);
+            CHECK_STR("the value, whole", sc.v[0].key, want);
+            prom_scan_free(&sc);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +506,8 @@ int main(void)
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_rows_by_service),
         cmocka_unit_test(test_rows_empty_errors_and_hostile),
+        cmocka_unit_test(test_scan_table_bounded_by_the_body),
+        cmocka_unit_test(test_scan_strings_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "healthtop/config.h"
+#include "healthtop/report.h"
 #include "healthtop/scheduler.h"
 #include "support/check.h"
 
@@ -75,9 +76,8 @@ static void answer(struct model *m, int src, struct probe_rows *rows)
 {
     bool all = rnd() % 10 == 0;
 
-    memset(rows, 0, sizeof(*rows));
+    probe_rows_reserve(rows, POOL);
     rows->answered = true;
-    rows->v = calloc(POOL, sizeof(*rows->v));
     for (int k = 0; k < POOL; k++) {
         struct probe_row *r;
         if (!all && rnd() % 2) { /* gone: its history goes with it */
@@ -167,20 +167,50 @@ static void model_close(struct model *m)
     free(m);
 }
 
+/* The order of a list by group, checked against its definition: a group
+ * starts where its name first appears, and lists every service of that
+ * group from there on, in order. */
+static void check_group_order(const struct scheduler *s)
+{
+    size_t n = s->nsvcs, k = 0, *first = calloc(n ? n : 1, sizeof(*first));
+    size_t *order = report_group_order(s, first);
+
+    for (size_t i = 0; i < n; i++) {
+        bool starts = true;
+        for (size_t j = 0; j < i && starts; j++)
+            starts = strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) != 0;
+        if (!starts)
+            continue;
+        CHECK_TRUE("a group starts where its name first appears", report_group_starts(s, order, k));
+        for (size_t j = i; j < n; j++) {
+            if (strcmp(s->svcs[j].cfg->group, s->svcs[i].cfg->group) != 0)
+                continue;
+            CHECK_EQ("the list by group, in order", order[k], j);
+            CHECK_EQ("each service knows its group's first", first[j], i);
+            CHECK_TRUE("within a group, no heading", report_group_starts(s, order, k) == (j == i));
+            k++;
+        }
+    }
+    CHECK_EQ("every service once", k, n);
+    free(order);
+    free(first);
+}
+
 static void test_rows_come_and_go(void **state)
 {
     struct model *m = model_open();
     unsigned long want_feeds = 0;
+    struct probe_rows rows;
 
     (void)state;
     sched_observe(&m->s, on_result, m);
     CHECK_EQ("sources' rows reserved", m->s.svcs[0].max_rows + m->s.svcs[2].max_rows, 100);
+    memset(&rows, 0, sizeof(rows)); /* one room for every answer, as a probe keeps it */
     for (int round = 0; round < 3000; round++) {
         int src = (int)(rnd() % 2);
         struct service *svc = &m->s.svcs[src ? 2 : 0];
-        struct probe_rows rows;
         if (round % 97 == 50) { /* the source failed: its rows stay and fail */
-            memset(&rows, 0, sizeof(rows));
+            probe_rows_clear(&rows);
             snprintf(svc->last.message, sizeof(svc->last.message), "connection refused");
             want_feeds += svc->nrows;
             for (int k = 0; k < POOL; k++)
@@ -193,7 +223,7 @@ static void test_rows_come_and_go(void **state)
                 CHECK_EQ("nothing is up", row->last.up, 0);
             }
         } else if (round % 211 == 100) { /* an empty answer: every row goes */
-            memset(&rows, 0, sizeof(rows));
+            probe_rows_reserve(&rows, 0);
             rows.answered = true;
             memset(m->probes[src], 0, sizeof(m->probes[src]));
             memset(m->most[src], 0, sizeof(m->most[src]));
@@ -204,10 +234,13 @@ static void test_rows_come_and_go(void **state)
             want_feeds += rows.n < MAX_ROWS ? rows.n : MAX_ROWS;
             sched_rows_apply(&m->s, svc, &rows, 1000 + round, 1000 + round);
             CHECK_EQ("the answer is taken", rows.n, 0);
+            CHECK_EQ("its room is kept for the next", rows.cap, POOL);
         }
         check_list(m);
+        check_group_order(&m->s);
         CHECK_EQ("one observer call per row result", m->feeds, want_feeds);
     }
+    probe_rows_free(&rows);
     model_close(m);
 }
 
@@ -220,11 +253,11 @@ static void test_missing_replica(void **state)
     const struct service *row;
 
     (void)state;
+    memset(&rows, 0, sizeof(rows));
     for (int found = 2; found >= 1; found--) {
-        memset(&rows, 0, sizeof(rows));
+        probe_rows_reserve(&rows, 1);
         rows.answered = true;
         rows.n = 1;
-        rows.v = calloc(1, sizeof(*rows.v));
         rows.v[0].key = strdup("api");
         rows.v[0].result.found = rows.v[0].result.up = found;
         rows.v[0].result.ok = true;
@@ -233,6 +266,7 @@ static void test_missing_replica(void **state)
     row = &m->s.svcs[3];
     CHECK_STR("the count is of the most replicas seen", row->last.message, "1/2 up, 1 missing");
     CHECK_EQ("the row is degraded", row->health.state, HEALTH_DEGRADED);
+    probe_rows_free(&rows);
     model_close(m);
 }
 

@@ -660,8 +660,11 @@ static void test_resize_between_sizes(void **state)
  * neighbour when the row itself goes. */
 static struct probe_rows rows_of(const char *const *keys, const char *const *groups, size_t n)
 {
-    struct probe_rows r = {true, calloc(n, sizeof(struct probe_row)), n};
+    struct probe_rows r = {0};
 
+    probe_rows_reserve(&r, n);
+    r.answered = true;
+    r.n = n;
     for (size_t i = 0; i < n; i++) {
         r.v[i].key = strdup(keys[i]);
         r.v[i].group = groups[i] ? strdup(groups[i]) : NULL;
@@ -694,6 +697,7 @@ static void test_rows_of_a_source(void **state)
     assert_int_equal(sched_init(&m.s, &loop, &m.cfg), 0);
     rows = rows_of(keys, groups, 3);
     sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS, WALL_MS);
+    probe_rows_free(&rows);
     screen_open(&u, &m, 100, 20, false);
     ui_draw(&u);
     text = screen_text();
@@ -708,10 +712,12 @@ static void test_rows_of_a_source(void **state)
     ui_select(&u, &m.s.svcs[3]);             /* fleet/db */
     rows = rows_of(keys + 1, groups + 1, 2); /* api goes: db moves up */
     sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS + 2000, WALL_MS + 2000);
+    probe_rows_free(&rows);
     ui_draw(&u);
     CHECK_STR("the selection follows its row", ui_selected(&u)->cfg->name, "fleet/db");
     rows = rows_of(keys + 2, groups + 2, 1); /* db goes */
     sched_rows_apply(&m.s, &m.s.svcs[1], &rows, NOW_MS + 4000, WALL_MS + 4000);
+    probe_rows_free(&rows);
     ui_draw(&u);
     CHECK_TRUE("a neighbour takes the selection", ui_selected(&u) != NULL);
     CHECK_STR("the row left", ui_selected(&u)->cfg->name, "fleet/zz");
