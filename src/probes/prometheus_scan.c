@@ -84,6 +84,14 @@ static void put_cp(char *out, size_t n, size_t *k, unsigned cp)
  * NULL to skip it). A \u0000 ends what is kept, as C strings do; a lone
  * surrogate becomes U+FFFD. Bytes are copied as they are: made safe
  * later, like any text from a server. */
+/* A byte copied as it is inside a string: not '"', '\\' or a control
+ * character. Most bytes of label values are above '\\' (lowercase, '_'),
+ * so that is asked first: one comparison instead of three. */
+static inline bool plain(unsigned char c)
+{
+    return c > '\\' || (c >= 0x20 && c != '"' && c != '\\');
+}
+
 static bool str(struct scan *s, char *out, size_t n)
 {
     size_t k = 0;
@@ -97,7 +105,7 @@ static bool str(struct scan *s, char *out, size_t n)
             return false;
         if (c != '\\') {
             const char *q = s->p;
-            while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            while (q < s->end && plain((unsigned char)*q))
                 q++;
             if (out != NULL && !ended) {
                 size_t m = (size_t)(q - s->p) < n - 1 - k ? (size_t)(q - s->p) : n - 1 - k;
