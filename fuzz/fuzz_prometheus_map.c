@@ -43,14 +43,18 @@ static void check_rows(const char *body, size_t len, struct prometheus_config *c
 {
     struct probe_result r;
     struct probe_rows rows = {0};
-    struct prom_scan sc;
+    struct prom_scan sc = {0};
     long found = 0;
 
     c->rows_by = (char *)"service";
     c->group_by = (char *)"group";
     c->max_rows = 8;
+    static struct prom_room *room; /* kept across inputs, as the kind keeps it */
+
+    if (room == NULL)
+        room = prom_room_new();
     memset(&r, 0x55, sizeof(r));
-    prom_map_rows(body, len, 200, c, &r, &rows);
+    prom_map_rows(body, len, 200, c, &r, &rows, room);
     if (rows.n > c->max_rows || (!rows.answered && rows.n != 0) || r.message[0] == '\0' ||
         strchr(r.message, 0x1b) || strchr(r.detail, 0x1b))
         abort();
@@ -69,8 +73,8 @@ static void check_rows(const char *body, size_t len, struct prometheus_config *c
         long jn = jansson_count(body, len);
         if ((size_t)found > sc.n || (jn >= 0 && (size_t)jn != sc.n))
             abort();
-        prom_scan_free(&sc);
     }
+    prom_scan_free(&sc);
     c->rows_by = NULL;
 }
 

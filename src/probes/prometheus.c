@@ -26,6 +26,7 @@
 struct prom_env {
     struct curl_uv *cu;
     struct prom_probe *probes; /* in flight */
+    struct prom_room *room;    /* for rows_by answers, mapped one at a time */
 };
 
 struct prom_probe {
@@ -137,7 +138,7 @@ static void on_done(struct curl_uv_xfer *x, CURLcode code)
         text_safe_str(r->detail, sizeof(r->detail), pp->errbuf);
     } else if (cfg_of(pp)->rows_by != NULL) {
         prom_map_rows(pp->body.data ? pp->body.data : "", pp->body.len, status, cfg_of(pp), r,
-                      &p->rows);
+                      &p->rows, pp->env->room);
     } else {
         prom_map(pp->body.data ? pp->body.data : "", pp->body.len, status, cfg_of(pp),
                  p->svc->replicas, r);
@@ -268,6 +269,7 @@ static int env_init(struct probe_env *penv)
         free(env);
         return -1;
     }
+    env->room = prom_room_new();
     penv->prometheus = env;
     return 0;
 }
@@ -283,6 +285,7 @@ static void env_close(struct probe_env *penv)
     while (env->probes)
         cancel(env->probes->p);
     curl_uv_close(env->cu);
+    prom_room_free(env->room);
     free(env);
 }
 

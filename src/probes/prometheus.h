@@ -120,11 +120,21 @@ struct prom_scan {
     struct prom_series *v; /* room for cap, grown by XGROW */
     size_t n, cap;
 };
-/* Returns 0 with out filled (prom_scan_free it), or -1 when body is not
- * such an answer (anything else: read it with prom_answer). */
+/* Returns 0 with out filled, or -1 when body is not such an answer
+ * (anything else: read it with prom_answer). out is zeroed or holds an
+ * earlier scan, whose room is used again; prom_scan_free frees it. */
 int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
               struct prom_scan *out);
 void prom_scan_free(struct prom_scan *sc);
+
+/* The tables an answer is made into rows with, kept from one answer to
+ * the next (the kind keeps one per loop: answers are mapped one at a
+ * time): 10,000 series need 6 MB of them, and allocated for each answer
+ * their pages were faulted in anew every time, or not, as glibc's
+ * sliding mmap threshold had it. */
+struct prom_room;
+struct prom_room *prom_room_new(void);
+void prom_room_free(struct prom_room *room);
 
 /* The same answer made into rows (c->rows_by set): one row per value of
  * the rows_by label (made safe; values that read the same once made safe
@@ -133,9 +143,10 @@ void prom_scan_free(struct prom_scan *sc);
  * ok with one replica per row when the answer had rows (an empty answer as
  * prom_map says it), not ok when rows were cut at max_rows; rows->answered
  * says whether there was an answer to make rows from. rows is zeroed or
- * holds an earlier answer, whose room is used again. Pure. */
+ * holds an earlier answer, whose room is used again; the tables are
+ * room's. Pure but for the room. */
 void prom_map_rows(const char *body, size_t len, long http_status,
                    const struct prometheus_config *c, struct probe_result *r,
-                   struct probe_rows *rows);
+                   struct probe_rows *rows, struct prom_room *room);
 
 #endif

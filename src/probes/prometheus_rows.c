@@ -136,13 +136,36 @@ static void source_result(size_t nrows, size_t made, size_t nseries, size_t up,
                 c->rows_by, c->group_by, c->replicas_by);
 }
 
-static void map_rows(const struct prom_scan *sc, const struct prometheus_config *c,
+struct prom_room {
+    struct prom_scan scan;
+    struct rseries *ser; /* the series as the grouping needs them */
+    struct rseries **by; /* the same, sorted by key */
+    size_t ser_cap, by_cap;
+};
+
+struct prom_room *prom_room_new(void)
+{
+    return xcalloc(1, sizeof(struct prom_room));
+}
+
+void prom_room_free(struct prom_room *room)
+{
+    if (room == NULL)
+        return;
+    prom_scan_free(&room->scan);
+    free(room->ser);
+    free(room->by);
+    free(room);
+}
+
+static void map_rows(struct prom_room *room, const struct prometheus_config *c,
                      struct probe_result *r, struct probe_rows *rows)
 {
+    const struct prom_scan *sc = &room->scan;
     size_t n = sc->n, nrows = 0, up = 0;
-    struct rseries *ser = xmalloc((n ? n : 1) * sizeof(*ser)), **by;
+    struct rseries *ser = XGROW(room->ser, room->ser_cap, n ? n : 1); /* never NULL: qsort */
+    struct rseries **by = XGROW(room->by, room->by_cap, n ? n : 1);
 
-    by = xmalloc((n ? n : 1) * sizeof(*by));
     for (size_t i = 0; i < n; i++) {
         series_of(&sc->v[i], i, c, &ser[i]);
         by[i] = &ser[i];
@@ -162,8 +185,6 @@ static void map_rows(const struct prom_scan *sc, const struct prometheus_config 
         i = j;
     }
     source_result(nrows, rows->n, n, up, c, r);
-    free(by);
-    free(ser);
 }
 
 /* What an answer that is not a success with a vector is, in words: its
@@ -192,18 +213,14 @@ static void not_rows(const char *body, size_t len, long http_status, struct prob
 
 void prom_map_rows(const char *body, size_t len, long http_status,
                    const struct prometheus_config *c, struct probe_result *r,
-                   struct probe_rows *rows)
+                   struct probe_rows *rows, struct prom_room *room)
 {
-    struct prom_scan sc;
-
     probe_rows_clear(rows);
     r->ok = false;
     r->up = r->found = 0;
     r->message[0] = r->detail[0] = '\0';
-    if (prom_scan(body, len, c, &sc) == 0) {
-        map_rows(&sc, c, r, rows);
-        prom_scan_free(&sc);
-    } else {
+    if (prom_scan(body, len, c, &room->scan) == 0)
+        map_rows(room, c, r, rows);
+    else
         not_rows(body, len, http_status, r);
-    }
 }

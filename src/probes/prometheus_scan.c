@@ -281,7 +281,7 @@ int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
     char key[32], text[32];
     int m;
 
-    memset(out, 0, sizeof(*out));
+    out->n = 0; /* the room stays */
     if (!eat(&s, '{'))
         return -1;
     while ((m = member(&s, &first, key, sizeof(key))) == 1) {
@@ -299,7 +299,7 @@ int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
                         break;
                     vector = strcmp(text, "vector") == 0;
                 } else if (strcmp(key, "result") == 0) {
-                    prom_scan_free(out); /* a repeated key: the last counts, as in jansson */
+                    out->n = 0; /* a repeated key: the last counts, as in jansson */
                     if (!result(&s, c, out))
                         break;
                     has_result = true;
@@ -313,7 +313,7 @@ int prom_scan(const char *body, size_t len, const struct prometheus_config *c,
     }
     ws(&s);
     if (m != 0 || s.p != s.end || !success || !vector || !has_result) {
-        prom_scan_free(out);
+        out->n = 0;
         return -1;
     }
     return 0;

@@ -161,10 +161,11 @@ static void test_rows_by_service(void **state)
     char *body = fleet(5, svc, grp, inst, vals);
     struct probe_result r;
     struct probe_rows rows = {0};
+    struct prom_room *room = prom_room_new();
 
     (void)state;
     memset(&r, 0, sizeof(r));
-    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows, room);
     CHECK_TRUE("answered", rows.answered);
     CHECK_EQ("one row per service", rows.n, 3);
     CHECK_STR("sorted: api", rows.v[0].key, "api");
@@ -190,10 +191,10 @@ static void test_rows_by_service(void **state)
         static const char *const svc1[] = {"api"}, *const grp1[] = {NULL};
         static const char *const inst1[] = {"h3:9"}, *const vals1[] = {"1"};
         char *body1 = fleet(1, svc1, grp1, inst1, vals1);
-        const struct probe_row *room = rows.v;
+        const struct probe_row *was = rows.v;
 
-        prom_map_rows(body1, strlen(body1), 200, &c, &r, &rows);
-        CHECK_TRUE("the room is used again", rows.v == room && rows.cap == 3);
+        prom_map_rows(body1, strlen(body1), 200, &c, &r, &rows, room);
+        CHECK_TRUE("the room is used again", rows.v == was && rows.cap == 3);
         CHECK_EQ("one row", rows.n, 1);
         CHECK_TRUE("no group left from the last answer", rows.v[0].group == NULL);
         CHECK_EQ("one replica", rows.v[0].result.found, 1);
@@ -205,11 +206,12 @@ static void test_rows_by_service(void **state)
     probe_rows_free(&rows);
     /* Cut at max_rows: the first rows by name, and the source not ok. */
     c.max_rows = 2;
-    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows, room);
     CHECK_EQ("max_rows", rows.n, 2);
     CHECK_FALSE("cut: the source is not ok", r.ok);
     CHECK_STR("cut: said", r.message, "2 of 3 rows shown (max_rows), from 5 series, 4 up");
     probe_rows_free(&rows);
+    prom_room_free(room);
     free(body);
 }
 
@@ -229,35 +231,37 @@ static void test_rows_empty_errors_and_hostile(void **state)
     char *body = fleet(4, svc, grp, inst, vals);
     struct probe_result r;
     struct probe_rows rows = {0};
+    struct prom_room *room = prom_room_new();
 
     (void)state;
     memset(&r, 0, sizeof(r));
-    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows);
+    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows, room);
     CHECK_TRUE("empty: answered", rows.answered);
     CHECK_EQ("empty: no rows", rows.n, 0);
     CHECK_FALSE("empty: down by default", r.ok);
     CHECK_STR("empty: said", r.message, "no series: the result is empty");
     probe_rows_free(&rows);
     c.empty_scaled = true;
-    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows);
+    prom_map_rows(empty, strlen(empty), 200, &c, &r, &rows, room);
     CHECK_TRUE("empty: scaled to 0", r.ok);
     probe_rows_free(&rows);
-    prom_map_rows(scalar, strlen(scalar), 200, &c, &r, &rows);
+    prom_map_rows(scalar, strlen(scalar), 200, &c, &r, &rows, room);
     CHECK_FALSE("a scalar makes no rows", rows.answered);
     CHECK_STR("a scalar: said", r.message, "result is a scalar; rows_by needs an instant vector");
     probe_rows_free(&rows);
-    prom_map_rows(bad, strlen(bad), 503, &c, &r, &rows);
+    prom_map_rows(bad, strlen(bad), 503, &c, &r, &rows, room);
     CHECK_FALSE("an error: no answer", rows.answered);
     CHECK_STR("an error: its type in words", r.message,
               "query timed out in Prometheus: query timed out");
     probe_rows_free(&rows);
-    prom_map_rows(body, strlen(body), 200, &c, &r, &rows);
+    prom_map_rows(body, strlen(body), 200, &c, &r, &rows, room);
     CHECK_EQ("hostile: two rows and one without the label", rows.n, 3);
     CHECK_STR("no label: named so", rows.v[0].key, "(no service)");
     CHECK_STR("an escape is shown, not sent", rows.v[1].key, "a\\x1b[2J");
     CHECK_EQ("its two series are one row", rows.v[1].result.found, 2);
     CHECK_STR("b", rows.v[2].key, "b");
     probe_rows_free(&rows);
+    prom_room_free(room);
     free(body);
 }
 
@@ -441,7 +445,7 @@ static void test_scan_table_bounded_by_the_body(void **state)
     struct prometheus_config c = rows_cfg();
     size_t n = 100000, len = 0;
     char *body = malloc(n + 256);
-    struct prom_scan sc;
+    struct prom_scan sc = {0};
 
     (void)state;
     len += (size_t)sprintf(body, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
@@ -470,7 +474,7 @@ static void test_scan_strings_at_every_offset(void **state)
     for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
         for (int i = 0; i < 20; i++) {
             char body[256], want[64];
-            struct prom_scan sc;
+            struct prom_scan sc = {0};
             int len = snprintf(body, sizeof(body),
                                "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
                                "\"result\":[{\"metric\":{\"service\":\"%.*s%s%.*s\"},"
@@ -480,6 +484,7 @@ static void test_scan_strings_at_every_offset(void **state)
             if (dec[e] == NULL) {
                 CHECK_EQ("a raw control character is not JSON",
                          prom_scan(body, (size_t)len, &c, &sc), -1);
+                prom_scan_free(&sc);
                 continue;
             }
             snprintf(want, sizeof(want), "%.*s%s%.*s", i, "aaaaaaaaaaaaaaaaaaaa", dec[e], 19 - i,
