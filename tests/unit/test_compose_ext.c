@@ -57,7 +57,12 @@ static const char stack[] = "name: st\n"
                             "services:\n"
                             "  api:\n"
                             "    image: x\n"
-                            "    healthcheck: {test: [CMD, 'true'], interval: 5s, retries: 2}\n"
+                            "    healthcheck:\n"
+                            "      test: [CMD, 'true']\n"
+                            "      interval: 5s\n"
+                            "      retries: 2\n"
+                            "      start_period: 30s\n"
+                            "      start_interval: 1s\n"
                             "    x-healthtop:\n"
                             "      label: The API\n"
                             "      group: Front\n"
@@ -95,6 +100,10 @@ static void test_rows(void **state)
     /* The docker row keeps the healthcheck's timings, defaults or not. */
     assert_int_equal(row(&c, "api")->interval_ms, 5000);
     assert_int_equal(row(&c, "api")->retries, 2);
+    assert_int_equal(row(&c, "api")->start_period_ms, 30000);
+    assert_int_equal(row(&c, "api")->start_interval_ms, 1000);
+    /* Without start_interval, the start period is probed at the interval. */
+    assert_int_equal(row(&c, "cache")->start_interval_ms, row(&c, "cache")->interval_ms);
 
     assert_int_equal(row(&c, "api/http")->kind, PROBE_HTTP);
     assert_string_equal(row(&c, "api/http")->u.http.urls[0], "http://127.0.0.1:8080/health");
