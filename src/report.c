@@ -118,7 +118,7 @@ static void print_service(FILE *out, const struct service *svc, const struct rep
             report_reset(st), sep, detail);
 }
 
-static const char *group_of(const struct service *svc)
+const char *report_group(const struct service *svc)
 {
     return svc->cfg->group ? svc->cfg->group : "Services";
 }
@@ -130,7 +130,7 @@ static const size_t *order_rank;
 static int cmp_group(const void *pa, const void *pb)
 {
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = strcmp(group_of(&order_svcs[a]), group_of(&order_svcs[b]));
+    int c = strcmp(report_group(&order_svcs[a]), report_group(&order_svcs[b]));
 
     return c != 0 ? c : a < b ? -1 : a > b;
 }
@@ -157,7 +157,7 @@ size_t *report_group_order(const struct scheduler *s, size_t *first)
     order_svcs = s->svcs;
     qsort(order, n, sizeof(*order), cmp_group);
     for (size_t k = 0, f = 0; k < n; k++) {
-        if (k == 0 || strcmp(group_of(&s->svcs[order[k]]), group_of(&s->svcs[f])) != 0)
+        if (k == 0 || strcmp(report_group(&s->svcs[order[k]]), report_group(&s->svcs[f])) != 0)
             f = order[k];
         rank[order[k]] = f;
     }
@@ -170,7 +170,8 @@ size_t *report_group_order(const struct scheduler *s, size_t *first)
 
 bool report_group_starts(const struct scheduler *s, const size_t *order, size_t k)
 {
-    return k == 0 || strcmp(group_of(&s->svcs[order[k]]), group_of(&s->svcs[order[k - 1]])) != 0;
+    return k == 0 ||
+           strcmp(report_group(&s->svcs[order[k]]), report_group(&s->svcs[order[k - 1]])) != 0;
 }
 
 static void print_groups(FILE *out, const struct scheduler *s, const struct report_style *st)
@@ -180,7 +181,7 @@ static void print_groups(FILE *out, const struct scheduler *s, const struct repo
     for (size_t k = 0; k < s->nsvcs; k++) {
         const struct service *svc = &s->svcs[order[k]];
         if (report_group_starts(s, order, k))
-            fprintf(out, "\n--- %s ---\n", group_of(svc));
+            fprintf(out, "\n--- %s ---\n", report_group(svc));
         print_service(out, svc, st);
     }
     free(order);

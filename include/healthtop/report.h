@@ -52,6 +52,9 @@ void report_detail(const struct service *svc, char *buf, size_t n);
  * noise. */
 int64_t report_latency_shown(const struct service *svc, int64_t *held);
 
+/* A service's group as lists show it ("Services" when it has none). */
+const char *report_group(const struct service *svc);
+
 /* The order of a list by group (the text report, the status page, the
  * dashboard's grid): groups in the order they first appear (the config's
  * services, then the rows made from answers), each with its services in

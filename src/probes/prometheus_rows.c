@@ -162,7 +162,7 @@ static void map_rows(struct prom_room *room, const struct prometheus_config *c,
                      struct probe_result *r, struct probe_rows *rows)
 {
     const struct prom_scan *sc = &room->scan;
-    size_t n = sc->n, nrows = 0, up = 0;
+    size_t n = sc->n, nrows = 0, made, up = 0;
     struct rseries *ser = XGROW(room->ser, room->ser_cap, n ? n : 1); /* never NULL: qsort */
     struct rseries **by = XGROW(room->by, room->by_cap, n ? n : 1);
 
@@ -174,9 +174,10 @@ static void map_rows(struct prom_room *room, const struct prometheus_config *c,
     qsort(by, n, sizeof(*by), cmp_series);
     for (size_t i = 0; i < n; i++)
         nrows += i == 0 || strcmp(by[i]->key, by[i - 1]->key) != 0;
-    probe_rows_reserve(rows, nrows < c->max_rows ? nrows : c->max_rows);
+    made = nrows < c->max_rows ? nrows : c->max_rows;
+    probe_rows_reserve(rows, made);
     rows->answered = true;
-    rows->n = nrows < c->max_rows ? nrows : c->max_rows;
+    rows->n = made;
     for (size_t i = 0, k = 0; i < n && k < rows->n; k++) {
         size_t j = i + 1;
         while (j < n && strcmp(by[j]->key, by[i]->key) == 0)

@@ -80,10 +80,6 @@ static void put_cp(char *out, size_t n, size_t *k, unsigned cp)
     }
 }
 
-/* A string: decoded into out (capacity n; NUL-terminated, cut to fit;
- * NULL to skip it). A \u0000 ends what is kept, as C strings do; a lone
- * surrogate becomes U+FFFD. Bytes are copied as they are: made safe
- * later, like any text from a server. */
 /* A byte copied as it is inside a string: not '"', '\\' or a control
  * character. Most bytes of label values are above '\\' (lowercase, '_'),
  * so that is asked first: one comparison instead of three. */
@@ -92,6 +88,10 @@ static inline bool plain(unsigned char c)
     return c > '\\' || (c >= 0x20 && c != '"' && c != '\\');
 }
 
+/* A string: decoded into out (capacity n; NUL-terminated, cut to fit;
+ * NULL to skip it). A \u0000 ends what is kept, as C strings do; a lone
+ * surrogate becomes U+FFFD. Bytes are copied as they are: made safe
+ * later, like any text from a server. */
 static bool str(struct scan *s, char *out, size_t n)
 {
     size_t k = 0;

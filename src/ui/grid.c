@@ -27,11 +27,6 @@ static const char *svc_label(const struct service *svc)
     return svc->cfg->label ? svc->cfg->label : svc->cfg->name;
 }
 
-static const char *svc_group(const struct service *svc)
-{
-    return svc->cfg->group ? svc->cfg->group : "Services";
-}
-
 /* Case-insensitive substring, ASCII letters only: names are ASCII in
  * practice and a byte-wise match never splits UTF-8 wrongly. */
 static bool contains(const char *hay, const char *needle)
@@ -158,7 +153,7 @@ void grid_rebuild(struct ui *u)
     for (size_t i = 0; i < n; i++) {
         struct service *svc = &s->svcs[keys[i].idx];
         if (i == 0 || keys[i].grank != keys[i - 1].grank)
-            u->list[u->nlist++] = (struct ui_row){svc_group(svc), NULL};
+            u->list[u->nlist++] = (struct ui_row){report_group(svc), NULL};
         u->list[u->nlist++] = (struct ui_row){NULL, svc};
         sel_shown |= (long)svc->idx == u->sel;
     }
