@@ -97,9 +97,12 @@ struct probe_row *probe_rows_reserve(struct probe_rows *rows, size_t n)
 {
     probe_rows_clear(rows);
     if (n > rows->cap) {
+        /* At least double: a fleet that grows by a row an answer must not
+         * have its whole room made anew on every answer. */
+        size_t cap = rows->cap > 0 && n < 2 * rows->cap ? 2 * rows->cap : n;
         ht_table_free(rows->v, rows->cap, sizeof(*rows->v));
-        rows->v = ht_table_alloc(n, sizeof(*rows->v)); /* zeroed */
-        rows->cap = n;
+        rows->v = ht_table_alloc(cap, sizeof(*rows->v)); /* zeroed */
+        rows->cap = cap;
     } else if (n > 0) {
         memset(rows->v, 0, n * sizeof(*rows->v));
     }

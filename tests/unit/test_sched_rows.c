@@ -270,11 +270,35 @@ static void test_missing_replica(void **state)
     model_close(m);
 }
 
+/* The rows' room grows at least twofold: a fleet that grows by a row an
+ * answer keeps its room most answers, and what it holds stays zeroed. */
+static void test_room_grows_twofold(void **state)
+{
+    struct probe_rows rows;
+    const struct probe_row *v;
+
+    (void)state;
+    memset(&rows, 0, sizeof(rows));
+    probe_rows_reserve(&rows, 10);
+    CHECK_EQ("the first room is what was asked", rows.cap, 10);
+    rows.v[9].result.up = 7;
+    probe_rows_reserve(&rows, 11);
+    CHECK_EQ("one more row: twice the room", rows.cap, 20);
+    v = rows.v;
+    CHECK_EQ("zeroed", rows.v[9].result.up, 0);
+    probe_rows_reserve(&rows, 15);
+    CHECK_TRUE("still the same room", rows.v == v && rows.cap == 20);
+    probe_rows_reserve(&rows, 50);
+    CHECK_EQ("more than twice: what was asked", rows.cap, 50);
+    probe_rows_free(&rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_come_and_go),
         cmocka_unit_test(test_missing_replica),
+        cmocka_unit_test(test_room_grows_twofold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
