@@ -41,6 +41,7 @@ static long jansson_count(const char *body, size_t len)
 
 static void check_rows(const char *body, size_t len, struct prometheus_config *c)
 {
+    static struct prom_room *room; /* kept across inputs, as the kind keeps it */
     struct probe_result r;
     struct probe_rows rows = {0};
     struct prom_scan sc = {0};
@@ -49,8 +50,6 @@ static void check_rows(const char *body, size_t len, struct prometheus_config *c
     c->rows_by = (char *)"service";
     c->group_by = (char *)"group";
     c->max_rows = 8;
-    static struct prom_room *room; /* kept across inputs, as the kind keeps it */
-
     if (room == NULL)
         room = prom_room_new();
     memset(&r, 0x55, sizeof(r));
